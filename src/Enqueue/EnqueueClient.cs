@@ -1,0 +1,142 @@
+using System.Net;
+using System.Security.Cryptography;
+using StackExchange.Redis;
+
+namespace HashtagBench.Enqueue;
+
+/// <summary>How a join is put on the wire.</summary>
+public enum SendMode
+{
+    /// <summary>EVALSHA through StackExchange.Redis, with an EVAL fallback on NOSCRIPT. Production path.</summary>
+    EvalSha,
+    /// <summary>EVAL with the script text every time (the baseline EVALSHA saves).</summary>
+    Eval,
+    /// <summary>
+    /// EVAL via Execute with the keys passed as plain strings, so the client cannot see them as keys and the
+    /// server's own answer (CROSSSLOT) comes back. Used to reproduce the incident as production saw it.
+    /// </summary>
+    RawEval,
+}
+
+public sealed record EnqueueOptions
+{
+    /// <summary>How long a dedupe key lives (SETEX seconds). Retries within it are answered DUPLICATE.</summary>
+    public TimeSpan DedupeTtl { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Check the key set with <see cref="SlotGuard"/> before sending. Off only to show the other CROSSSLOT variants.</summary>
+    public bool SlotGuard { get; init; } = true;
+
+    public SendMode Mode { get; init; } = SendMode.EvalSha;
+
+    /// <summary>When above 0, run WAIT numreplicas timeout after each enqueue: fewer acknowledged-but-lost joins on failover, more latency.</summary>
+    public int WaitReplicas { get; init; }
+
+    public TimeSpan WaitTimeout { get; init; } = TimeSpan.FromMilliseconds(100);
+}
+
+/// <summary>Runs the production enqueue script for one tag strategy.</summary>
+public sealed class EnqueueClient
+{
+    private readonly IConnectionMultiplexer _mux;
+    private readonly IDatabase _db;
+    private readonly RedisValue _ttlSeconds;
+    private long _noScriptRecoveries;
+    private long _waitShortfalls;
+
+    public EnqueueClient(IConnectionMultiplexer mux, KeyStrategy strategy, EnqueueOptions? options = null)
+    {
+        _mux = mux ?? throw new ArgumentNullException(nameof(mux));
+        Strategy = strategy ?? throw new ArgumentNullException(nameof(strategy));
+        Options = options ?? new EnqueueOptions();
+        if (Options.DedupeTtl < TimeSpan.FromSeconds(1))
+            throw new ArgumentOutOfRangeException(nameof(options), Options.DedupeTtl, "DedupeTtl must be at least 1 second (SETEX takes whole seconds).");
+        if (Options.WaitReplicas < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), Options.WaitReplicas, "WaitReplicas cannot be negative.");
+        _db = mux.GetDatabase();
+        _ttlSeconds = (long)Math.Ceiling(Options.DedupeTtl.TotalSeconds);
+    }
+
+    public KeyStrategy Strategy { get; }
+    public EnqueueOptions Options { get; }
+
+    /// <summary>How many NOSCRIPT replies (script cache empty, e.g. on a promoted replica) were recovered with EVAL.</summary>
+    public long NoScriptRecoveries => Interlocked.Read(ref _noScriptRecoveries);
+
+    /// <summary>How many WAITs returned fewer replicas than asked for within the timeout.</summary>
+    public long WaitShortfalls => Interlocked.Read(ref _waitShortfalls);
+
+    /// <summary>
+    /// Enqueues a join. Bad IDs throw <see cref="InvalidKeyInputException"/> before anything is sent; everything
+    /// Redis or the network does wrong comes back as <see cref="JoinResult.Failed"/> with a kind.
+    /// </summary>
+    public async Task<JoinResult> JoinAsync(string eventId, string userId, string idempotencyKey)
+    {
+        JoinKeys keys = Strategy.Keys(eventId, userId, idempotencyKey);
+        if (Options.SlotGuard)
+        {
+            try { SlotGuard.Validate(keys); }
+            catch (CrossSlotKeysException ex) { return new JoinResult.Failed(FailureKind.CrossSlotGuard, ex.Message); }
+        }
+
+        string token = NewToken();
+        RedisKey[] redisKeys = [keys.DedupeKey, keys.StreamKey];
+        RedisValue[] args = [token, eventId, userId, _ttlSeconds];
+        try
+        {
+            RedisResult reply = Options.Mode switch
+            {
+                SendMode.EvalSha => await EvalShaAsync(redisKeys, args).ConfigureAwait(false),
+                SendMode.Eval => await _db.ScriptEvaluateAsync(EnqueueScript.Source, redisKeys, args).ConfigureAwait(false),
+                SendMode.RawEval => await _db.ExecuteAsync("EVAL",
+                    [EnqueueScript.Source, 2, keys.DedupeKey, keys.StreamKey, token, eventId, userId, _ttlSeconds]).ConfigureAwait(false),
+                _ => throw new InvalidOperationException($"Unknown send mode {Options.Mode}."),
+            };
+            JoinResult result = Parse(reply, token);
+            if (Options.WaitReplicas > 0 && result is JoinResult.Enqueued)
+                await WaitForReplicasAsync(keys.StreamKey).ConfigureAwait(false);
+            return result;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or System.Net.Sockets.SocketException or IOException or ObjectDisposedException)
+        {
+            return new JoinResult.Failed(FailureClassifier.Classify(ex), ex.Message);
+        }
+    }
+
+    private async Task<RedisResult> EvalShaAsync(RedisKey[] keys, RedisValue[] args)
+    {
+        try
+        {
+            return await _db.ScriptEvaluateAsync(EnqueueScript.Sha1, keys, args).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (FailureClassifier.IsNoScript(ex))
+        {
+            // The node serving this slot has no copy of the script (first use, SCRIPT FLUSH, or a replica
+            // promoted after failover). EVAL runs it and caches it there, so later EVALSHAs hit.
+            Interlocked.Increment(ref _noScriptRecoveries);
+            return await _db.ScriptEvaluateAsync(EnqueueScript.Source, keys, args).ConfigureAwait(false);
+        }
+    }
+
+    private async Task WaitForReplicasAsync(string routingKey)
+    {
+        // WAIT counts the replicas that acknowledged this connection's writes, so it must go to the primary
+        // that ran the script: find it from the key's slot.
+        EndPoint? ep = await _db.IdentifyEndpointAsync(routingKey).ConfigureAwait(false);
+        if (ep is null) return;
+        RedisResult acked = await _mux.GetServer(ep).ExecuteAsync("WAIT",
+            [Options.WaitReplicas, (long)Options.WaitTimeout.TotalMilliseconds]).ConfigureAwait(false);
+        if ((long)acked < Options.WaitReplicas) Interlocked.Increment(ref _waitShortfalls);
+    }
+
+    private static JoinResult Parse(RedisResult reply, string token)
+    {
+        var parts = (RedisResult[]?)reply;
+        if (parts is not { Length: 2 })
+            return new JoinResult.Failed(FailureKind.Other, $"Unexpected script reply: {reply}");
+        return (long)parts[0] == 1
+            ? new JoinResult.Enqueued((string)parts[1]!, token)
+            : JoinResult.DuplicateResult;
+    }
+
+    private static string NewToken() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+}

@@ -1,0 +1,75 @@
+using ScottPlot;
+
+namespace HashtagBench.Charts;
+
+/// <summary>A named series of y values for grouped bars, or of (x, y) points for lines.</summary>
+public sealed record Series(string Name, IReadOnlyList<double> Y, IReadOnlyList<double>? X = null);
+
+/// <summary>
+/// Headless ScottPlot charts written as PNG and SVG side by side (PNG for the Markdown report, SVG for
+/// design-review slides). Returns the PNG path.
+/// </summary>
+public static class ChartWriter
+{
+    public const int Width = 900, Height = 500;
+
+    /// <summary>Grouped bars: one group per category, one bar per series inside each group.</summary>
+    public static string GroupedBars(string path, string title, string yLabel, IReadOnlyList<string> categories, IReadOnlyList<Series> series)
+    {
+        var plot = new Plot();
+        int n = series.Count;
+        double width = 0.8 / Math.Max(1, n);
+        for (int s = 0; s < n; s++)
+        {
+            var bars = new List<Bar>();
+            for (int c = 0; c < categories.Count && c < series[s].Y.Count; c++)
+                bars.Add(new Bar { Position = c + (s - (n - 1) / 2.0) * width, Value = series[s].Y[c], Size = width * 0.95, FillColor = Palette(s) });
+            var bp = plot.Add.Bars(bars);
+            bp.LegendText = series[s].Name;
+        }
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, categories.Count).Select(i => (double)i).ToArray(), categories.ToArray());
+        plot.Axes.Margins(bottom: 0);
+        return Save(plot, path, title, "", yLabel, legend: n > 1);
+    }
+
+    /// <summary>Lines (with markers) of y against x; X defaults to 0..n-1.</summary>
+    public static string Lines(string path, string title, string xLabel, string yLabel, IReadOnlyList<Series> series, bool logX = false, bool logY = false)
+    {
+        var plot = new Plot();
+        for (int s = 0; s < series.Count; s++)
+        {
+            double[] ys = series[s].Y.Select(v => logY ? Math.Log10(Math.Max(v, 1e-9)) : v).ToArray();
+            double[] xs = (series[s].X ?? Enumerable.Range(0, ys.Length).Select(i => (double)i).ToList())
+                .Select(v => logX ? Math.Log10(Math.Max(v, 1e-9)) : v).ToArray();
+            var sc = plot.Add.Scatter(xs, ys, Palette(s));
+            sc.LegendText = series[s].Name;
+            sc.MarkerSize = xs.Length > 60 ? 0 : 5;
+        }
+        if (logX) plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(), LabelFormatter = y => $"{Math.Pow(10, y):N0}" };
+        if (logY) plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(), LabelFormatter = y => $"{Math.Pow(10, y):G3}" };
+        return Save(plot, path, title, xLabel, yLabel, legend: series.Count > 1);
+    }
+
+    /// <summary>Adds a dashed horizontal reference line (a target, a capacity) to a chart built by the caller.</summary>
+    public static void AddReferenceLine(Plot plot, double y, string label)
+    {
+        var line = plot.Add.HorizontalLine(y);
+        line.LinePattern = LinePattern.Dashed;
+        line.LegendText = label;
+    }
+
+    public static Color Palette(int i) => new ScottPlot.Palettes.Category10().GetColor(i);
+
+    private static string Save(Plot plot, string path, string title, string xLabel, string yLabel, bool legend)
+    {
+        plot.Title(title);
+        if (xLabel.Length > 0) plot.XLabel(xLabel);
+        if (yLabel.Length > 0) plot.YLabel(yLabel);
+        if (legend) plot.ShowLegend(Alignment.UpperRight);
+        string png = Path.ChangeExtension(path, ".png");
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(png))!);
+        plot.SavePng(png, Width, Height);
+        plot.SaveSvg(Path.ChangeExtension(path, ".svg"), Width, Height);
+        return png;
+    }
+}

@@ -1,0 +1,32 @@
+using System.Diagnostics;
+using System.Net;
+using StackExchange.Redis;
+
+namespace HashtagBench.Provisioning;
+
+/// <summary>Attaches to a cluster someone else runs (staging, ElastiCache). Nothing is started or torn down.</summary>
+public static class ExternalClusterProvider
+{
+    public static async Task<RunningCluster> AttachAsync(ExternalEndpoint endpoint, Action<string>? log = null)
+    {
+        if (string.IsNullOrWhiteSpace(endpoint.Endpoints))
+            throw new ClusterProvisioningException("The cluster endpoint is empty. Give host:port, e.g. --cluster my-cluster.xxxx.cache.amazonaws.com:6379.");
+        ConfigurationOptions parsed;
+        try { parsed = ConfigurationOptions.Parse(endpoint.Endpoints); }
+        catch (ArgumentException ex) { throw new ClusterProvisioningException($"Cannot parse cluster endpoint '{endpoint.Endpoints}': {ex.Message}", ex); }
+        if (parsed.EndPoints.Count == 0)
+            throw new ClusterProvisioningException($"No host:port found in cluster endpoint '{endpoint.Endpoints}'.");
+
+        var sw = Stopwatch.StartNew();
+        var cluster = new RunningCluster("external", parsed.EndPoints.ToList(), endpoint with { Tls = endpoint.Tls || parsed.Ssl },
+            TimeSpan.Zero, static () => ValueTask.CompletedTask);
+        // Connect once to prove the endpoint is a healthy cluster, so a bad endpoint fails here with a clear message.
+        await using ConnectionMultiplexer mux = await cluster.ConnectAsync().ConfigureAwait(false);
+        IServer any = mux.GetServer(mux.GetEndPoints()[0]);
+        string info = (string?)await any.ExecuteAsync("CLUSTER", "INFO").ConfigureAwait(false) ?? "";
+        if (!info.Contains("cluster_state:ok"))
+            throw new ClusterProvisioningException($"{cluster} is reachable but not a healthy cluster: {info.Split('\n')[0].Trim()}");
+        log?.Invoke($"attached to {cluster} ({mux.GetEndPoints().Length} nodes) in {sw.Elapsed.TotalSeconds:0.0}s");
+        return cluster;
+    }
+}

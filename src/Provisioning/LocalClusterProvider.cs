@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace HashtagBench.Provisioning;
+
+/// <summary>
+/// The default provider: N×(1+R) redis-server processes on loopback, joined by redis-cli --cluster create.
+/// Each run gets its own temporary folder; processes are killed by PID on dispose.
+/// </summary>
+public static class LocalClusterProvider
+{
+    public const string InstallHint = "Install Redis 7+ (Debian/Ubuntu: apt-get install redis-server), or start a Docker daemon.";
+
+    public static bool IsAvailable(out string? redisServer, out string? redisCli)
+    {
+        redisServer = LocalProcesses.FindTool("redis-server", "REDIS_SERVER");
+        redisCli = LocalProcesses.FindTool("redis-cli", "REDIS_CLI");
+        return redisServer is not null && redisCli is not null;
+    }
+
+    public static async Task<RunningCluster> StartAsync(ClusterSpec spec, Action<string>? log = null, CancellationToken ct = default)
+    {
+        spec.Validate();
+        if (!IsAvailable(out string? server, out string? cli))
+            throw new ClusterProvisioningException($"redis-server and redis-cli were not found on PATH. {InstallHint}");
+
+        int reaped = LocalProcesses.ReapOrphans();
+        if (reaped > 0) log?.Invoke($"reaped {reaped} redis-server process(es) left by an earlier crashed run");
+
+        var sw = Stopwatch.StartNew();
+        string runDir = Path.Combine(LocalProcesses.RunRoot, $"run-{Environment.ProcessId}-{Guid.NewGuid():N}"[..30]);
+        Directory.CreateDirectory(runDir);
+        File.WriteAllText(Path.Combine(runDir, "owner"), Environment.ProcessId.ToString());
+
+        var nodes = new List<LocalNode>();
+        async ValueTask Teardown()
+        {
+            foreach (LocalNode n in nodes) n.Kill();
+            await Task.Yield();
+            try { Directory.Delete(runDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(spec.StartTimeout);
+            int[] ports = FreePortBlock(spec.NodeCount);
+            foreach (int port in ports)
+            {
+                string conf = WriteConfig(runDir, port, spec);
+                nodes.Add(new LocalNode(server!, port, conf, LocalProcesses.StartRedis(server!, conf)));
+            }
+            foreach (LocalNode n in nodes) await WaitForPingAsync(n, timeout.Token).ConfigureAwait(false);
+
+            string endpoints = string.Join(' ', ports.Select(p => $"127.0.0.1:{p}"));
+            await RunCliAsync(cli!, $"--cluster create {endpoints} --cluster-replicas {spec.ReplicasPerShard} --cluster-yes", timeout.Token).ConfigureAwait(false);
+            await ClusterReadiness.WaitForOkAsync(nodes.Select(n => (n.Host, n.Port)).ToList(), spec.NodeCount, timeout.Token).ConfigureAwait(false);
+
+            log?.Invoke($"local cluster: {spec.Shards} shards × {1 + spec.ReplicasPerShard} nodes on 127.0.0.1:{ports[0]}-{ports[^1]}, ready in {sw.Elapsed.TotalSeconds:0.0}s");
+            return new RunningCluster("local", ports.Select(p => (EndPoint)new IPEndPoint(IPAddress.Loopback, p)).ToList(),
+                null, sw.Elapsed, Teardown, nodes);
+        }
+        catch (Exception ex)
+        {
+            string logs = TailLogs(runDir);
+            await Teardown().ConfigureAwait(false);
+            if (ex is OperationCanceledException && !ct.IsCancellationRequested)
+                throw new ClusterProvisioningException($"The local cluster was not ready within {spec.StartTimeout.TotalSeconds:0}s.{logs}", ex);
+            if (ex is ClusterProvisioningException or OperationCanceledException) throw;
+            throw new ClusterProvisioningException($"Starting the local cluster failed: {ex.Message}{logs}", ex);
+        }
+    }
+
+    private static string WriteConfig(string runDir, int port, ClusterSpec spec)
+    {
+        string dir = Path.Combine(runDir, port.ToString());
+        Directory.CreateDirectory(dir);
+        string path = Path.Combine(dir, "redis.conf");
+        // No persistence: a benchmark cluster. nodes.conf stays so a restarted node rejoins with its ID.
+        File.WriteAllText(path, $"""
+            port {port}
+            bind 127.0.0.1
+            protected-mode no
+            daemonize no
+            dir {dir}
+            logfile {Path.Combine(dir, "redis.log")}
+            cluster-enabled yes
+            cluster-config-file nodes.conf
+            cluster-node-timeout {(int)spec.NodeTimeout.TotalMilliseconds}
+            appendonly no
+            save ""
+            """ + "\n");
+        return path;
+    }
+
+    private static async Task WaitForPingAsync(LocalNode node, CancellationToken ct)
+    {
+        while (!await RespProbe.PingAsync(node.Host, node.Port, TimeSpan.FromMilliseconds(500)).ConfigureAwait(false))
+        {
+            if (!node.IsRunning) throw new ClusterProvisioningException($"redis-server on port {node.Port} exited during start-up.");
+            await Task.Delay(20, ct).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task RunCliAsync(string cli, string args, CancellationToken ct)
+    {
+        var psi = new ProcessStartInfo(cli, args) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        using Process p = Process.Start(psi)!;
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync(ct);
+        Task<string> stderr = p.StandardError.ReadToEndAsync(ct);
+        try { await p.WaitForExitAsync(ct).ConfigureAwait(false); }
+        catch (OperationCanceledException) { p.Kill(true); throw; }
+        if (p.ExitCode != 0)
+            throw new ClusterProvisioningException($"redis-cli {args} failed (exit {p.ExitCode}): {(await stderr) + (await stdout)}".Trim());
+    }
+
+    /// <summary>
+    /// A block of ports where each port p and its cluster bus port p+10000 are free. Taken from 20000-29999 so the
+    /// bus port stays below the ephemeral range; the start is random so parallel runs rarely collide.
+    /// </summary>
+    internal static int[] FreePortBlock(int count)
+    {
+        for (int attempt = 0; attempt < 50; attempt++)
+        {
+            int start = Random.Shared.Next(20000, 30000 - count);
+            int[] ports = Enumerable.Range(start, count).ToArray();
+            if (ports.All(p => IsFree(p) && IsFree(p + 10000))) return ports;
+        }
+        throw new ClusterProvisioningException($"Could not find {count} free loopback ports (and their +10000 bus ports) in 20000-29999.");
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            var l = new TcpListener(IPAddress.Loopback, port);
+            l.Start();
+            l.Stop();
+            return true;
+        }
+        catch (SocketException) { return false; }
+    }
+
+    private static string TailLogs(string runDir)
+    {
+        if (!Directory.Exists(runDir)) return "";
+        var sb = new StringBuilder();
+        foreach (string f in Directory.GetFiles(runDir, "redis.log", SearchOption.AllDirectories).Take(2))
+        {
+            string[] lines = File.ReadAllLines(f);
+            sb.Append($"\n--- last lines of {f}:\n").AppendJoin('\n', lines.TakeLast(5));
+        }
+        return sb.ToString();
+    }
+}

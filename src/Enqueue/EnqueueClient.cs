@@ -96,7 +96,7 @@ public sealed class EnqueueClient
                 await WaitForReplicasAsync(keys.StreamKey).ConfigureAwait(false);
             return result;
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or System.Net.Sockets.SocketException or IOException or ObjectDisposedException)
+        catch (Exception ex) when (ex is RedisException or RedisCommandException or TimeoutException or System.Net.Sockets.SocketException or IOException or ObjectDisposedException)
         {
             return new JoinResult.Failed(FailureClassifier.Classify(ex), ex.Message);
         }

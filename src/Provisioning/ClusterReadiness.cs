@@ -1,38 +1,57 @@
 namespace HashtagBench.Provisioning;
 
-/// <summary>Polls every node until it reports a healthy, fully-known cluster.</summary>
+/// <summary>
+/// Polls every node until it reports a healthy cluster AND sees the exact topology asked for. cluster_state:ok
+/// alone is not enough: right after redis-cli --cluster create, gossip may still show a future replica as a
+/// slot-less master, and a run started then would measure a different cluster on different nodes.
+/// </summary>
 internal static class ClusterReadiness
 {
-    public static async Task WaitForOkAsync(IReadOnlyList<(string Host, int Port)> nodes, int expectedNodes, CancellationToken ct)
+    public static async Task WaitForOkAsync(IReadOnlyList<(string Host, int Port)> nodes, ClusterSpec spec, CancellationToken ct)
     {
         string last = "";
         while (true)
         {
-            ct.ThrowIfCancellationRequested();
-            bool allOk = true;
+            string? problem = null;
             foreach (var (host, port) in nodes)
             {
-                try
-                {
-                    string info = await RespProbe.SendAsync(host, port, TimeSpan.FromSeconds(2), "CLUSTER", "INFO").ConfigureAwait(false);
-                    if (!info.Contains("cluster_state:ok") || !info.Contains("cluster_slots_ok:16384")
-                        || !info.Contains($"cluster_known_nodes:{expectedNodes}\r"))
-                    {
-                        allOk = false;
-                        last = $"{host}:{port}: {info.Split('\n')[0].Trim()}";
-                        break;
-                    }
-                }
-                catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or RespErrorException)
-                {
-                    allOk = false;
-                    last = $"{host}:{port}: {ex.Message}";
-                    break;
-                }
+                problem = await CheckNodeAsync(host, port, spec).ConfigureAwait(false);
+                if (problem is not null) break;
             }
-            if (allOk) return;
+            if (problem is null) return;
+            last = problem;
             try { await Task.Delay(50, ct).ConfigureAwait(false); }
             catch (OperationCanceledException) { throw new OperationCanceledException($"cluster not ready; last seen {last}", null, ct); }
+        }
+    }
+
+    /// <summary>Null when the node is ready, else what is still wrong.</summary>
+    private static async Task<string?> CheckNodeAsync(string host, int port, ClusterSpec spec)
+    {
+        try
+        {
+            TimeSpan t = TimeSpan.FromSeconds(2);
+            string info = await RespProbe.SendAsync(host, port, t, "CLUSTER", "INFO").ConfigureAwait(false);
+            if (!info.Contains("cluster_state:ok") || !info.Contains("cluster_slots_ok:16384"))
+                return $"{host}:{port}: {info.Split('\n')[0].Trim()}";
+            string nodesText = await RespProbe.SendAsync(host, port, t, "CLUSTER", "NODES").ConfigureAwait(false);
+            string[] lines = nodesText.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            int masters = 0, replicas = 0;
+            foreach (string line in lines)
+            {
+                string flags = line.Split(' ')[2];
+                if (flags.Contains("fail") || flags.Contains("handshake") || flags.Contains("noaddr"))
+                    return $"{host}:{port} sees an unhealthy node: {line}";
+                if (flags.Contains("master")) masters++;
+                else if (flags.Contains("slave")) replicas++;
+            }
+            return masters == spec.Shards && replicas == spec.Shards * spec.ReplicasPerShard
+                ? null
+                : $"{host}:{port} sees {masters} primaries and {replicas} replicas";
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or RespErrorException or OperationCanceledException)
+        {
+            return $"{host}:{port}: {ex.Message}";
         }
     }
 }

@@ -56,7 +56,7 @@ public static class LocalClusterProvider
 
             string endpoints = string.Join(' ', ports.Select(p => $"127.0.0.1:{p}"));
             await RunCliAsync(cli!, $"--cluster create {endpoints} --cluster-replicas {spec.ReplicasPerShard} --cluster-yes", timeout.Token).ConfigureAwait(false);
-            await ClusterReadiness.WaitForOkAsync(nodes.Select(n => (n.Host, n.Port)).ToList(), spec.NodeCount, timeout.Token).ConfigureAwait(false);
+            await ClusterReadiness.WaitForOkAsync(nodes.Select(n => (n.Host, n.Port)).ToList(), spec, timeout.Token).ConfigureAwait(false);
 
             log?.Invoke($"local cluster: {spec.Shards} shards × {1 + spec.ReplicasPerShard} nodes on 127.0.0.1:{ports[0]}-{ports[^1]}, ready in {sw.Elapsed.TotalSeconds:0.0}s");
             return new RunningCluster("local", ports.Select(p => (EndPoint)new IPEndPoint(IPAddress.Loopback, p)).ToList(),

@@ -77,7 +77,7 @@ public static class TestcontainersClusterProvider
             if (result.ExitCode != 0)
                 throw new ClusterProvisioningException($"redis-cli --cluster create failed in Docker (exit {result.ExitCode}): {result.Stderr}{result.Stdout}");
 
-            await ClusterReadiness.WaitForOkAsync(ports.Select(p => ("127.0.0.1", p)).ToList(), spec.NodeCount, timeout.Token).ConfigureAwait(false);
+            await ClusterReadiness.WaitForOkAsync(ports.Select(p => ("127.0.0.1", p)).ToList(), spec, timeout.Token).ConfigureAwait(false);
             log?.Invoke($"testcontainers cluster: {spec.Shards} shards × {1 + spec.ReplicasPerShard} nodes ({image}), ready in {sw.Elapsed.TotalSeconds:0.0}s");
             return new RunningCluster("testcontainers", ports.Select(p => (EndPoint)new IPEndPoint(IPAddress.Loopback, p)).ToList(), null, sw.Elapsed, Teardown);
         }

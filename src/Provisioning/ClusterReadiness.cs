@@ -34,20 +34,20 @@ internal static class ClusterReadiness
             string info = await RespProbe.SendAsync(host, port, t, "CLUSTER", "INFO").ConfigureAwait(false);
             if (!info.Contains("cluster_state:ok") || !info.Contains("cluster_slots_ok:16384"))
                 return $"{host}:{port}: {info.Split('\n')[0].Trim()}";
-            string nodesText = await RespProbe.SendAsync(host, port, t, "CLUSTER", "NODES").ConfigureAwait(false);
-            string[] lines = nodesText.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            int masters = 0, replicas = 0;
-            foreach (string line in lines)
+            ClusterNodesSnapshot snap = await ClusterNodesSnapshot.ReadAsync(host, port, t).ConfigureAwait(false);
+            ClusterNodeLine? unhealthy = snap.Nodes.FirstOrDefault(n => n.IsFailed || n.Flags.Contains("handshake") || n.Flags.Contains("noaddr"));
+            if (unhealthy is not null) return $"{host}:{port} sees an unhealthy node: {unhealthy}";
+            int masters = snap.Nodes.Count(n => n.IsPrimary), replicas = snap.Nodes.Count(n => n.PrimaryId is not null);
+            if (masters != spec.Shards || replicas != spec.Shards * spec.ReplicasPerShard)
+                return $"{host}:{port} sees {masters} primaries and {replicas} replicas";
+            // A replica that has not finished its first sync refuses to fail over (its data is "too old"),
+            // so a cluster is only ready when every replica's link to its primary is up.
+            if (snap.Nodes.Any(n => n.Flags.Contains("myself") && n.PrimaryId is not null))
             {
-                string flags = line.Split(' ')[2];
-                if (flags.Contains("fail") || flags.Contains("handshake") || flags.Contains("noaddr"))
-                    return $"{host}:{port} sees an unhealthy node: {line}";
-                if (flags.Contains("master")) masters++;
-                else if (flags.Contains("slave")) replicas++;
+                string repl = await RespProbe.SendAsync(host, port, t, "INFO", "replication").ConfigureAwait(false);
+                if (!repl.Contains("master_link_status:up")) return $"{host}:{port}: replica not in sync yet";
             }
-            return masters == spec.Shards && replicas == spec.Shards * spec.ReplicasPerShard
-                ? null
-                : $"{host}:{port} sees {masters} primaries and {replicas} replicas";
+            return null;
         }
         catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or RespErrorException or OperationCanceledException)
         {

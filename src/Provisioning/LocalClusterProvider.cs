@@ -39,6 +39,8 @@ public static class LocalClusterProvider
         {
             foreach (LocalNode n in nodes) n.Kill();
             await Task.Yield();
+            // HASHTAG_BENCH_KEEP_LOGS=1 keeps the node logs and configs for a post-mortem.
+            if (Environment.GetEnvironmentVariable("HASHTAG_BENCH_KEEP_LOGS") == "1") { File.Delete(Path.Combine(runDir, "owner")); return; }
             try { Directory.Delete(runDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
 
@@ -79,6 +81,7 @@ public static class LocalClusterProvider
         Directory.CreateDirectory(dir);
         string path = Path.Combine(dir, "redis.conf");
         // No persistence: a benchmark cluster. nodes.conf stays so a restarted node rejoins with its ID.
+        // No diskless-sync delay: replicas are in sync (and so able to fail over) within the start-up wait.
         File.WriteAllText(path, $"""
             port {port}
             bind 127.0.0.1
@@ -91,6 +94,7 @@ public static class LocalClusterProvider
             cluster-node-timeout {(int)spec.NodeTimeout.TotalMilliseconds}
             appendonly no
             save ""
+            repl-diskless-sync-delay 0
             """ + "\n");
         return path;
     }

@@ -59,4 +59,4 @@ internal static class RespProbe
     }
 }
 
-internal sealed class RespErrorException(string message) : Exception(message);
+public sealed class RespErrorException(string message) : Exception(message);

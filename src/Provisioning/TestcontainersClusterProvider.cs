@@ -63,7 +63,7 @@ public static class TestcontainersClusterProvider
                     .WithEntrypoint("redis-server")
                     .WithCommand("--port", port.ToString(), "--bind", "127.0.0.1", "--protected-mode", "no",
                         "--cluster-enabled", "yes", "--cluster-node-timeout", ((int)spec.NodeTimeout.TotalMilliseconds).ToString(),
-                        "--cluster-announce-ip", "127.0.0.1", "--appendonly", "no", "--save", "")
+                        "--cluster-announce-ip", "127.0.0.1", "--appendonly", "no", "--save", "", "--repl-diskless-sync-delay", "0")
                     .WithWaitStrategy(Wait.ForUnixContainer().UntilCommandIsCompleted("redis-cli", "-p", port.ToString(), "ping"))
                     .Build();
                 containers.Add(c);

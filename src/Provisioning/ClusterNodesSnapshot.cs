@@ -1,0 +1,46 @@
+namespace HashtagBench.Provisioning;
+
+/// <summary>One line of CLUSTER NODES.</summary>
+public sealed record ClusterNodeLine(string Id, string Endpoint, string Flags, string? PrimaryId, IReadOnlyList<(int From, int To)> Slots)
+{
+    public bool IsPrimary => Flags.Contains("master");
+    public bool IsFailed => Flags.Contains("fail"); // fail and fail? both
+    public bool Serves(int slot) => Slots.Any(r => slot >= r.From && slot <= r.To);
+    public override string ToString() => $"{Endpoint} {Flags}{(PrimaryId is null ? "" : $" of {PrimaryId[..Math.Min(8, PrimaryId.Length)]}")} {string.Join(',', Slots.Select(r => $"{r.From}-{r.To}"))}".TrimEnd();
+}
+
+/// <summary>
+/// CLUSTER NODES as one node sees it right now, read over a raw connection (the client's cached map lags
+/// behind a failover, which is exactly when fault scenarios need the truth).
+/// </summary>
+public sealed class ClusterNodesSnapshot(IReadOnlyList<ClusterNodeLine> nodes)
+{
+    public IReadOnlyList<ClusterNodeLine> Nodes { get; } = nodes;
+
+    public ClusterNodeLine? PrimaryOf(int slot) => Nodes.FirstOrDefault(n => n.IsPrimary && !n.IsFailed && n.Serves(slot));
+
+    public IEnumerable<ClusterNodeLine> ReplicasOf(ClusterNodeLine primary) => Nodes.Where(n => n.PrimaryId == primary.Id);
+
+    public static async Task<ClusterNodesSnapshot> ReadAsync(string host, int port, TimeSpan timeout) =>
+        Parse(await RespProbe.SendAsync(host, port, timeout, "CLUSTER", "NODES").ConfigureAwait(false));
+
+    public static ClusterNodesSnapshot Parse(string text)
+    {
+        var list = new List<ClusterNodeLine>();
+        foreach (string line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            // <id> <ip:port@bus> <flags> <primary id|-> <ping> <pong> <epoch> <link> <slot ranges...>
+            string[] f = line.Split(' ');
+            var slots = new List<(int, int)>();
+            foreach (string range in f.Skip(8))
+            {
+                if (range.StartsWith('[')) continue; // a slot being migrated or imported
+                string[] ab = range.Split('-');
+                int from = int.Parse(ab[0]);
+                slots.Add((from, ab.Length > 1 ? int.Parse(ab[1]) : from));
+            }
+            list.Add(new ClusterNodeLine(f[0], f[1].Split('@')[0], f[2], f[3] == "-" ? null : f[3], slots));
+        }
+        return new ClusterNodesSnapshot(list);
+    }
+}

@@ -14,7 +14,8 @@ public static class ChartWriter
     public const int Width = 900, Height = 500;
 
     /// <summary>Grouped bars: one group per category, one bar per series inside each group.</summary>
-    public static string GroupedBars(string path, string title, string yLabel, IReadOnlyList<string> categories, IReadOnlyList<Series> series)
+    /// <param name="topMargin">Headroom above the tallest bar as a fraction of the axis (e.g. 0.3 keeps a long legend off the bars); null keeps the usual 7%.</param>
+    public static string GroupedBars(string path, string title, string yLabel, IReadOnlyList<string> categories, IReadOnlyList<Series> series, double? topMargin = null)
     {
         var plot = new Plot();
         int n = series.Count;
@@ -28,7 +29,7 @@ public static class ChartWriter
             bp.LegendText = series[s].Name;
         }
         plot.Axes.Bottom.SetTicks(Enumerable.Range(0, categories.Count).Select(i => (double)i).ToArray(), categories.ToArray());
-        plot.Axes.Margins(bottom: 0);
+        plot.Axes.Margins(bottom: 0, top: topMargin ?? 0.07); // 0.07: ScottPlot's own default
         return Save(plot, path, title, "", yLabel, legend: n > 1);
     }
 

@@ -1,0 +1,36 @@
+namespace HashtagBench.Cli.Run;
+
+/// <summary>What a run does: which suites and scenarios, how long each may take.</summary>
+public sealed record RunPlan(bool Quick, IReadOnlyList<string> Suites, IReadOnlyList<string> Scenarios, bool Sim, bool Gate, string? OutputDir)
+{
+    /// <summary>Suite name → BenchmarkDotNet filter.</summary>
+    public static readonly IReadOnlyDictionary<string, string> SuiteFilters = new Dictionary<string, string>
+    {
+        ["slot"] = "*.SlotBenchmarks.*",
+        ["keyformat"] = "*.KeyFormatBenchmarks.*",
+        ["guard"] = "*.SlotGuardBenchmarks.*",
+        ["join"] = "*.JoinBenchmarks.*",
+        ["sim"] = "*.ClusterSimBenchmarks.*",
+    };
+
+    public static readonly IReadOnlyList<string> KnownScenarios = ["multi-event", "strategies", "duplicates", "hot-event", "capacity"];
+
+    private static readonly string[] QuickSuites = ["slot", "keyformat", "guard"];
+    private static readonly string[] QuickScenarios = ["strategies", "hot-event", "duplicates"];
+
+    public static RunPlan Create(bool quick, string? suites, string? scenarios, bool sim, bool gate, string? output) => new(
+        quick,
+        Pick(suites, quick ? QuickSuites : [.. SuiteFilters.Keys], SuiteFilters.Keys, "suite"),
+        Pick(scenarios, quick ? QuickScenarios : KnownScenarios, KnownScenarios, "scenario"),
+        sim, gate, output);
+
+    private static IReadOnlyList<string> Pick(string? text, IReadOnlyList<string> defaults, IEnumerable<string> known, string what)
+    {
+        if (text is null) return defaults;
+        if (text.Trim() is "none" or "") return [];
+        var names = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => s.ToLowerInvariant()).ToList();
+        var unknown = names.Except(known).ToList();
+        if (unknown.Count > 0) throw new FormatException($"Unknown {what}(s): {string.Join(", ", unknown)}. Known: {string.Join(", ", known)}, none.");
+        return names.Distinct().ToList();
+    }
+}

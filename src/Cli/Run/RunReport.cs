@@ -1,0 +1,103 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Markdig;
+
+namespace HashtagBench.Cli.Run;
+
+/// <summary>A section of the report: one step's own Markdown (or a note that it produced none) and its charts.</summary>
+public sealed record ReportSection(string Title, StepResult Step, string Folder);
+
+/// <summary>
+/// Writes results/&lt;run-id&gt;/report.md and report.html. Each step's own Markdown is folded in with its chart links
+/// rewritten to the run folder; the HTML embeds every chart so it can be mailed or attached to a design review.
+/// </summary>
+public static partial class RunReport
+{
+    public static (string Markdown, string Html) Write(string runDir, string runId, EnvironmentInfo env, IReadOnlyList<ReportSection> sections,
+        IReadOnlyList<string> summaryMarkdown)
+    {
+        var md = new StringBuilder();
+        md.AppendLine($"# hashtag-bench run {runId}").AppendLine();
+        md.AppendLine("## Summary").AppendLine();
+        md.AppendLine("| step | status | time | notes |").AppendLine("|---|---|---|---|");
+        foreach (ReportSection s in sections)
+            md.AppendLine($"| {s.Title} | {(s.Step.Ok ? "ok" : $"**{s.Step.Status}**")} | {s.Step.Duration.TotalSeconds:0}s | {s.Step.Error ?? ""} |");
+        md.AppendLine();
+        foreach (string block in summaryMarkdown) md.AppendLine(block).AppendLine();
+
+        md.AppendLine("## Environment").AppendLine().AppendLine("| | |").AppendLine("|---|---|");
+        foreach (var (k, v) in env.Rows()) md.AppendLine($"| {k} | {v} |");
+        md.AppendLine();
+
+        foreach (ReportSection s in sections)
+        {
+            md.AppendLine($"## {s.Title}").AppendLine();
+            if (!s.Step.Ok) md.AppendLine($"> **{s.Step.Status}**: {s.Step.Error}. Log: `{Relative(runDir, s.Step.LogPath)}`").AppendLine();
+            if (!Directory.Exists(s.Folder)) continue;
+            var linked = new HashSet<string>(StringComparer.Ordinal);
+            foreach (string file in Directory.EnumerateFiles(s.Folder, "*.md", SearchOption.AllDirectories).Order())
+            {
+                string text = File.ReadAllText(file);
+                string fileDir = Path.GetDirectoryName(file)!;
+                // Demote the step's own headings one level so they sit under this section.
+                text = HeadingRegex().Replace(text, m => "#" + m.Value);
+                text = ImageRegex().Replace(text, m =>
+                {
+                    string target = m.Groups["path"].Value;
+                    if (target.StartsWith("http", StringComparison.Ordinal)) return m.Value;
+                    string full = Path.GetFullPath(Path.Combine(fileDir, target));
+                    linked.Add(full);
+                    return $"![{m.Groups["alt"].Value}]({Relative(runDir, full)})";
+                });
+                md.AppendLine(text.Trim()).AppendLine();
+            }
+            foreach (string png in Directory.EnumerateFiles(s.Folder, "*.png", SearchOption.AllDirectories).Order())
+                if (linked.Add(Path.GetFullPath(png)))
+                    md.AppendLine($"![{Path.GetFileNameWithoutExtension(png)}]({Relative(runDir, png)})").AppendLine();
+        }
+
+        string mdPath = Path.Combine(runDir, "report.md");
+        File.WriteAllText(mdPath, md.ToString());
+        string htmlPath = Path.Combine(runDir, "report.html");
+        File.WriteAllText(htmlPath, ToHtml(md.ToString(), runDir, runId));
+        return (mdPath, htmlPath);
+    }
+
+    /// <summary>Markdown → a standalone HTML page with every local image inlined as a data URI.</summary>
+    public static string ToHtml(string markdown, string baseDir, string title)
+    {
+        var pipeline = new MarkdownPipelineBuilder().UseAdvancedExtensions().Build();
+        string body = Markdown.ToHtml(markdown, pipeline);
+        body = ImgSrcRegex().Replace(body, m =>
+        {
+            string src = m.Groups["src"].Value;
+            string path = Path.Combine(baseDir, Uri.UnescapeDataString(src));
+            if (src.StartsWith("http", StringComparison.Ordinal) || !File.Exists(path)) return m.Value;
+            string mime = path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase) ? "image/svg+xml" : "image/png";
+            return $"src=\"data:{mime};base64,{Convert.ToBase64String(File.ReadAllBytes(path))}\"";
+        });
+        return $$"""
+            <!doctype html>
+            <html><head><meta charset="utf-8"><title>hashtag-bench {{title}}</title>
+            <style>
+            body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }
+            table { border-collapse: collapse; margin: 1em 0; } th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
+            th:first-child, td:first-child { text-align: left; } img { max-width: 100%; } code { background: #f4f4f4; }
+            blockquote { border-left: 4px solid #c33; margin: 0; padding: 0 1em; }
+            </style></head><body>
+            {{body}}
+            </body></html>
+            """;
+    }
+
+    private static string Relative(string runDir, string path) => Path.GetRelativePath(runDir, path).Replace('\\', '/');
+
+    [GeneratedRegex(@"^#{1,5}(?= )", RegexOptions.Multiline)]
+    private static partial Regex HeadingRegex();
+
+    [GeneratedRegex(@"!\[(?<alt>[^\]]*)\]\((?<path>[^)\s]+)\)")]
+    private static partial Regex ImageRegex();
+
+    [GeneratedRegex("src=\"(?<src>[^\"]+)\"")]
+    private static partial Regex ImgSrcRegex();
+}

@@ -1,0 +1,127 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using HashtagBench.ClusterSim;
+using HashtagBench.Enqueue;
+using HashtagBench.Provisioning;
+using StackExchange.Redis;
+
+namespace HashtagBench.Cli;
+
+/// <summary>
+/// sim: predicts per-shard load of each tag strategy for a workload (no Redis needed), with skew metrics, the
+/// balls-into-bins expectation, capacity planning, and a Markdown + JSON report with charts.
+/// </summary>
+public static class SimCommand
+{
+    public static Command Create()
+    {
+        var events = new Option<int>("--events") { Description = "Events on sale at once.", DefaultValueFactory = _ => 100 };
+        var popularity = new Option<string>("--popularity") { Description = "uniform | zipf:S (S > 0) | hot:SHARE (one event takes SHARE of joins).", DefaultValueFactory = _ => "uniform" };
+        var users = new Option<int>("--users") { Description = "Distinct users.", DefaultValueFactory = _ => 1_000_000 };
+        var rate = new Option<double?>("--rate") { Description = "Constant join attempts per second (default 10000; or use --profile)." };
+        var duration = new Option<double>("--duration") { Description = "Seconds at the constant --rate.", DefaultValueFactory = _ => 600 };
+        var profile = new Option<string?>("--profile") { Description = "Rate over time, seconds:attempts/s points, linear between, e.g. 0:2000,60:60000,600:60000,1200:5000." };
+        var duplicates = new Option<double>("--duplicates") { Description = "Fraction of attempts that are retries/duplicates (0 ≤ r < 1).", DefaultValueFactory = _ => 0 };
+        var strategies = new Option<string>("--strategies") { Description = "Strategies to compare.", DefaultValueFactory = _ => StrategyList.Default };
+        var shards = new Option<int>("--shards") { Description = "Primaries, slots split as redis-cli --cluster create does.", DefaultValueFactory = _ => 3 };
+        var slotMap = new Option<string?>("--slot-map") { Description = "Arbitrary slot map instead of --shards: 'from-to:shard,...' or a file of such items." };
+        var capacity = new Option<double?>("--capacity") { Description = "Per-shard capacity in EVALSHA joins/s, for utilisation and sizing." };
+        var capacityFrom = new Option<string?>("--capacity-from") { Description = "JSON file with a top-level perShardOpsPerSec (the load tool's capacity result)." };
+        var target = new Option<double>("--target") { Description = "Highest acceptable hottest-shard utilisation at peak (fraction).", DefaultValueFactory = _ => 0.7 };
+        var seeds = new Option<int>("--seeds") { Description = "Monte Carlo event-ID draws.", DefaultValueFactory = _ => 20 };
+        var joins = new Option<long>("--joins") { Description = "Joins simulated per draw.", DefaultValueFactory = _ => 10_000_000 };
+        var seed = new Option<ulong>("--seed") { Description = "Base random seed (same seed, same report).", DefaultValueFactory = _ => 1 };
+        var streamBytes = new Option<double>("--stream-bytes") { Description = "Memory of one one-entry stream key.", DefaultValueFactory = _ => new MemoryModel().StreamKeyBytes };
+        var dedupeBytes = new Option<double>("--dedupe-bytes") { Description = "Memory of one dedupe key.", DefaultValueFactory = _ => new MemoryModel().DedupeKeyBytes };
+        var outDir = new Option<string?>("--out") { Description = "Output directory (default results/sim/<timestamp>)." };
+        // Only the endpoint options: sim reads a live slot map when given one and never starts a cluster itself.
+        var cluster = new ClusterOptions();
+
+        var cmd = new Command("sim", "Simulate per-shard load of each hash-tag strategy for a workload, with capacity planning and charts (no Redis needed).");
+        foreach (Option o in new Option[] { events, popularity, users, rate, duration, profile, duplicates, strategies, shards, slotMap,
+                     capacity, capacityFrom, target, seeds, joins, seed, streamBytes, dedupeBytes, outDir,
+                     cluster.Endpoint, cluster.Tls, cluster.User, cluster.Password })
+            cmd.Options.Add(o);
+
+        cmd.SetAction(async (r, ct) =>
+        {
+            TextWriter output = r.InvocationConfiguration.Output, error = r.InvocationConfiguration.Error;
+            try
+            {
+                if (r.GetValue(rate) is not null && r.GetValue(profile) is not null)
+                    throw new SimInputException("profile", "Give either --rate (constant) or --profile, not both.");
+                if (r.GetValue(capacity) is not null && r.GetValue(capacityFrom) is not null)
+                    throw new SimInputException("capacity", "Give either --capacity or --capacity-from, not both.");
+                var workload = new Workload(r.GetValue(events), Popularity.Parse(r.GetValue(popularity)!), r.GetValue(users),
+                    r.GetValue(profile) is { } p ? RateProfile.Parse(p) : RateProfile.Constant(r.GetValue(rate) ?? 10_000, r.GetValue(duration)),
+                    r.GetValue(duplicates));
+                var options = new SimOptions
+                {
+                    Seeds = r.GetValue(seeds),
+                    Joins = r.GetValue(joins),
+                    Seed = r.GetValue(seed),
+                    Memory = new MemoryModel(r.GetValue(streamBytes), r.GetValue(dedupeBytes)),
+                };
+                double tgt = r.GetValue(target);
+                CapacityInput? cap = r.GetValue(capacityFrom) is { } path ? CapacityInput.FromJsonFile(path, tgt)
+                    : r.GetValue(capacity) is { } c ? new CapacityInput(c, tgt) : null;
+                Topology topology = await TopologyAsync(r, shards, slotMap, cluster, ct);
+                string dir = r.GetValue(outDir) ?? Path.Combine("results", "sim", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+                return Run(workload, StrategyList.Parse(r.GetValue(strategies)!), topology, options, cap, dir, output);
+            }
+            catch (Exception ex) when (ex is SimInputException or ClusterProvisioningException or RedisException)
+            {
+                error.WriteLine($"error: {ex.Message}");
+                return 2;
+            }
+        });
+        return cmd;
+    }
+
+    /// <summary>Runs the simulation, capacity plan and event sweep, writes the report and prints a summary. Returns 0.</summary>
+    public static int Run(Workload workload, IReadOnlyList<KeyStrategy> strategies, Topology topology, SimOptions options, CapacityInput? capacity, string dir, TextWriter log)
+    {
+        var total = Stopwatch.StartNew();
+        var sim = new Simulator(workload, topology, options);
+        capacity?.Validate();
+        log.WriteLine($"Workload: {workload}. Topology: {topology.Description}.");
+        SimResult result = sim.Run(strategies);
+        log.WriteLine(FormattableString.Invariant(
+            $"Simulated {options.Joins:N0} joins × {options.Seeds} event-ID draws × {strategies.Count} strategies in {result.Elapsed.TotalSeconds:0.00} s."));
+        CapacityPlan? plan = capacity is null ? null : CapacityPlanner.Plan(sim, result, capacity);
+        var sweep = Sweep.HottestShareVsEvents(sim, strategies, Sweep.DefaultEventCounts(workload.Events));
+        string md = SimReport.WriteAll(dir, result, plan, sweep);
+
+        foreach (StrategyResult s in result.Strategies)
+        {
+            Band h = s.Skew.HottestShardShare;
+            string fails = s.CrossSlotFailureRate > 0 ? "  FAILS: CROSSSLOT on every join" : "";
+            StrategyCapacity? c = plan?.Strategies.First(x => x.Strategy == s.Strategy);
+            string sizing = c is null || c.Fails ? "" : FormattableString.Invariant(
+                $"  p95 hottest util {c.HottestUtilisation.P95:P0}, saturates at {c.SaturationRate:N0}/s, shards for target: {c.SmallestShardCount?.ToString(CultureInfo.InvariantCulture) ?? "none"}");
+            log.WriteLine(FormattableString.Invariant($"  {s.Strategy,-12} hottest shard {h.Mean:P1} (p95 {h.P95:P1}), hottest slot {s.Skew.HottestSlotShare.Mean:P2}{sizing}{fails}"));
+        }
+        if (plan is not null)
+            log.WriteLine($"  smallest bucket count for target: {(plan.Buckets.SmallestBuckets is { } b ? $"bucketed:{b}" : "none")} ({plan.Buckets.Note})");
+        log.WriteLine(FormattableString.Invariant($"Report: {md} (+ sim.json and charts) in {total.Elapsed.TotalSeconds:0.0} s total."));
+        return 0;
+    }
+
+    private static async Task<Topology> TopologyAsync(ParseResult r, Option<int> shards, Option<string?> slotMap, ClusterOptions cluster, CancellationToken ct)
+    {
+        ExternalEndpoint? ext = cluster.External(r);
+        string? map = r.GetValue(slotMap);
+        if (ext is not null && map is not null)
+            throw new SimInputException("slot-map", "Give either --cluster (read the live slot map) or --slot-map, not both.");
+        if (ext is not null)
+        {
+            await using RunningCluster c = await ClusterProvisioner.StartAsync(ProviderKind.External, external: ext, ct: ct);
+            await using ConnectionMultiplexer mux = await c.ConnectAsync();
+            return Topology.FromSlotOwners(SlotOwner.Read(mux));
+        }
+        if (map is not null)
+            return Topology.Parse(File.Exists(map) ? await File.ReadAllTextAsync(map, ct) : map);
+        return Topology.EvenSplit(r.GetValue(shards));
+    }
+}

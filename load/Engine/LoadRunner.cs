@@ -1,0 +1,219 @@
+using System.Diagnostics;
+
+namespace HashtagBench.Load.Engine;
+
+/// <summary>The numbers of a finished run.</summary>
+public sealed record RunSummary(string Scenario, DateTime StartedUtc, double Seconds, double TargetRps, long OkCount, long FailCount,
+    double Rps, Percentiles Ok, Percentiles Fail, IReadOnlyDictionary<string, long> ErrorsByKind, IReadOnlyDictionary<string, string> ErrorSamples,
+    IReadOnlyList<IntervalStats> Timeline, IReadOnlyList<ThresholdResult> Thresholds, string StopReason)
+{
+    public long Total => OkCount + FailCount;
+    public double FailPercent => Total == 0 ? 0 : 100.0 * FailCount / Total;
+    public bool ThresholdsPassed => Thresholds.All(t => t.Pass);
+}
+
+/// <summary>Where a run reports progress: a live display on a terminal, plain lines otherwise.</summary>
+public interface IProgressSink
+{
+    void Interval(string scenario, IntervalStats s, double elapsed, double total);
+}
+
+/// <summary>
+/// Runs a scenario's phases. Open-model latency is measured from each invocation's intended start time (as wrk2
+/// does), so a stall delays the schedule's later arrivals and shows up in their latency instead of hiding.
+/// Every run ends by itself: at the end of its phases, at MaxInvocations, or at a hard deadline.
+/// </summary>
+public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thresholds = null, IProgressSink? progress = null, Stream? histogramLog = null)
+{
+    private long _invocations;
+    private long _inFlight;
+    private readonly Stopwatch _clock = new();
+    private Stats _stats = null!;
+    private volatile bool _recording;
+
+    private static long Micros(long ticks) => ticks * 1_000_000 / Stopwatch.Frequency;
+
+    public async Task<RunSummary> RunAsync(CancellationToken ct = default)
+    {
+        if (scenario.Simulations.Count == 0) throw new InvalidOperationException($"Scenario '{scenario.Name}' has no load simulations.");
+        using var stats = new Stats(histogramLog);
+        _stats = stats;
+        // Hard bound: the phases plus warm-up plus a grace period for in-flight calls, whatever the scenario does.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(scenario.TotalDuration + scenario.WarmUp + TimeSpan.FromSeconds(30));
+        CancellationToken token = deadline.Token;
+
+        if (scenario.Init is not null) await scenario.Init(token).ConfigureAwait(false);
+        DateTime started = DateTime.UtcNow;
+        string stop = "completed";
+        _clock.Start();
+        try
+        {
+            if (scenario.WarmUp > TimeSpan.Zero)
+            {
+                LoadSimulation first = scenario.Simulations[0] with { During = scenario.WarmUp };
+                await RunPhaseAsync(first, 0, 0, null, token).ConfigureAwait(false);
+                await DrainAsync(token).ConfigureAwait(false);
+                stats.Discard();
+            }
+            _recording = true;
+            double measuredStart = _clock.Elapsed.TotalSeconds;
+            using var ticker = new CancellationTokenSource();
+            Task ticks = TickAsync(measuredStart, ticker.Token);
+            double prevRate = 0;
+            int prevCopies = 0;
+            foreach (LoadSimulation sim in scenario.Simulations)
+            {
+                if (token.IsCancellationRequested || Interlocked.Read(ref _invocations) >= scenario.MaxInvocations) break;
+                await RunPhaseAsync(sim, prevRate, prevCopies, measuredStart, token).ConfigureAwait(false);
+                if (sim is InjectSim i) prevRate = i.PerSecond;
+                if (sim is ConstantSim c) prevCopies = c.Copies;
+            }
+            await DrainAsync(token).ConfigureAwait(false);
+            ticker.Cancel();
+            await ticks.ConfigureAwait(false);
+            double seconds = _clock.Elapsed.TotalSeconds - measuredStart;
+            if (Interlocked.Read(ref _invocations) >= scenario.MaxInvocations) stop = $"reached {scenario.MaxInvocations} invocations";
+            if (deadline.IsCancellationRequested) stop = ct.IsCancellationRequested ? "cancelled" : "deadline";
+            stats.Tick(seconds, seconds - (stats.Timeline.Count > 0 ? stats.Timeline[^1].Second : 0));
+            return Summarise(started, seconds, stop);
+        }
+        finally
+        {
+            _clock.Stop();
+            if (scenario.Clean is not null) await scenario.Clean(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private RunSummary Summarise(DateTime started, double seconds, string stop)
+    {
+        var raw = new RunSummary(scenario.Name, started, seconds, scenario.TargetRps, _stats.OkTotal.TotalCount, _stats.FailTotal.TotalCount,
+            (_stats.OkTotal.TotalCount + _stats.FailTotal.TotalCount) / Math.Max(seconds, 1e-9),
+            Percentiles.From(_stats.OkTotal), Percentiles.From(_stats.FailTotal), _stats.ErrorsByKind.ToDictionary(),
+            _stats.ErrorSamples.ToDictionary(), _stats.Timeline.ToList(), [], stop);
+        return raw with { Thresholds = (thresholds ?? []).Select(t => t.Evaluate(raw)).ToList() };
+    }
+
+    private async Task TickAsync(double measuredStart, CancellationToken stop)
+    {
+        double last = 0;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                double now = _clock.Elapsed.TotalSeconds - measuredStart;
+                IntervalStats s = _stats.Tick(now, now - last);
+                last = now;
+                progress?.Interval(scenario.Name, s, now, scenario.TotalDuration.TotalSeconds);
+            }
+        }
+        catch (OperationCanceledException) { /* the run ended */ }
+    }
+
+    private Task RunPhaseAsync(LoadSimulation sim, double prevRate, int prevCopies, double? measuredStart, CancellationToken ct) => sim switch
+    {
+        InjectSim i => InjectAsync(i, prevRate, ct),
+        ConstantSim c => ConstantAsync(c, prevCopies, ct),
+        PauseSim p => DelayQuietly(p.During, ct),
+        _ => throw new InvalidOperationException($"Unknown load simulation {sim}."),
+    };
+
+    /// <summary>Open model: arrivals on a precomputed schedule; everything due is launched at each wake-up.</summary>
+    private async Task InjectAsync(InjectSim sim, double fromRate, CancellationToken ct)
+    {
+        double phaseStart = _clock.Elapsed.TotalSeconds;
+        double length = sim.During.TotalSeconds;
+        double offset = 0; // seconds into the phase of the next arrival
+        while (offset < length && !ct.IsCancellationRequested)
+        {
+            double now = _clock.Elapsed.TotalSeconds - phaseStart;
+            if (offset > now)
+            {
+                await DelayQuietly(TimeSpan.FromSeconds(Math.Min(offset - now, 0.05)), ct).ConfigureAwait(false);
+                continue;
+            }
+            while (offset <= now && offset < length)
+            {
+                if (Interlocked.Increment(ref _invocations) > scenario.MaxInvocations) return;
+                long intended = (long)((phaseStart + offset) * Stopwatch.Frequency);
+                _ = InvokeAsync(intended, ct);
+                double rate = sim.RateAt(offset, fromRate);
+                offset += rate > 0 ? 1.0 / rate : 0.001; // a zero rate (ramp start) just moves time on
+            }
+        }
+    }
+
+    private async Task InvokeAsync(long intendedTicks, CancellationToken ct)
+    {
+        if (Interlocked.Increment(ref _inFlight) > scenario.MaxInFlight)
+        {
+            Interlocked.Decrement(ref _inFlight);
+            Record(Response.Fail("client.overload", $"more than {scenario.MaxInFlight} invocations in flight"), 0);
+            return;
+        }
+        try
+        {
+            Response r = await InvokeSafelyAsync(ct).ConfigureAwait(false);
+            // Coordinated-omission correction: from when the call should have started, not when it did.
+            Record(r, Micros(_clock.ElapsedTicks - intendedTicks));
+        }
+        finally { Interlocked.Decrement(ref _inFlight); }
+    }
+
+    /// <summary>Closed model: copies loop back to back; a copy above the current target count idles.</summary>
+    private async Task ConstantAsync(ConstantSim sim, int fromCopies, CancellationToken ct)
+    {
+        double phaseStart = _clock.Elapsed.TotalSeconds;
+        double length = sim.During.TotalSeconds;
+        int workers = Math.Max(sim.Copies, fromCopies);
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(id => Task.Run(async () =>
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                double t = _clock.Elapsed.TotalSeconds - phaseStart;
+                if (t >= length) return;
+                if (id >= sim.CopiesAt(t, fromCopies)) { await DelayQuietly(TimeSpan.FromMilliseconds(5), ct).ConfigureAwait(false); continue; }
+                if (Interlocked.Increment(ref _invocations) > scenario.MaxInvocations) return;
+                long start = _clock.ElapsedTicks;
+                Response r = await InvokeSafelyAsync(ct).ConfigureAwait(false);
+                Record(r, Micros(_clock.ElapsedTicks - start));
+            }
+        }, CancellationToken.None))).ConfigureAwait(false);
+    }
+
+    private async Task<Response> InvokeSafelyAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await scenario.Run(new ScenarioContext(Interlocked.Read(ref _invocations), ct)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return Response.Fail("client.cancelled");
+        }
+        catch (Exception ex)
+        {
+            // A scenario that throws is a failure with a kind, never a crashed run.
+            return Response.Fail($"exception.{ex.GetType().Name}", ex.Message);
+        }
+    }
+
+    private void Record(in Response r, long micros)
+    {
+        if (_recording) _stats.Record(r, micros);
+    }
+
+    /// <summary>Waits for in-flight invocations to finish (bounded by the run's deadline).</summary>
+    private async Task DrainAsync(CancellationToken ct)
+    {
+        while (Interlocked.Read(ref _inFlight) > 0 && !ct.IsCancellationRequested)
+            await DelayQuietly(TimeSpan.FromMilliseconds(5), ct).ConfigureAwait(false);
+    }
+
+    private static async Task DelayQuietly(TimeSpan t, CancellationToken ct)
+    {
+        try { await Task.Delay(t, ct).ConfigureAwait(false); }
+        catch (OperationCanceledException) { }
+    }
+}

@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using HashtagBench.Charts;
+
+namespace HashtagBench.Load.Engine;
+
+/// <summary>What a scenario adds to the generic report: Markdown sections, JSON fields and chart files.</summary>
+public sealed class ScenarioFindings
+{
+    public List<string> Markdown { get; } = [];
+    public JsonObject Json { get; } = [];
+    /// <summary>True when the scenario's own checks (an audit, an expected failure pattern) passed.</summary>
+    public bool ChecksPassed { get; set; } = true;
+}
+
+/// <summary>Writes a run's summary.json, timeline.csv, report.md and charts into its output folder.</summary>
+public static class RunOutput
+{
+    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    /// <summary>Writes one or more runs (e.g. one per strategy) of a scenario. Returns the report path.</summary>
+    public static string Write(string dir, string title, IReadOnlyList<RunSummary> runs, ScenarioFindings findings)
+    {
+        Directory.CreateDirectory(dir);
+        var json = new JsonObject
+        {
+            ["scenario"] = title,
+            ["runs"] = JsonSerializer.SerializeToNode(runs.Select(r => r with { Timeline = r.Timeline }).ToList(), Json),
+            ["checksPassed"] = findings.ChecksPassed,
+            ["thresholdsPassed"] = runs.All(r => r.ThresholdsPassed),
+        };
+        foreach (var (k, v) in findings.Json) json[k] = v?.DeepClone();
+        File.WriteAllText(Path.Combine(dir, "summary.json"), json.ToJsonString(Json));
+        WriteTimelineCsv(Path.Combine(dir, "timeline.csv"), runs);
+        List<string> charts = WriteCharts(dir, runs);
+
+        var md = new StringBuilder($"# Load: {title}\n\n");
+        md.AppendLine("| run | target rps | rps | ok | fail | fail% | p50 ms | p75 ms | p95 ms | p99 ms | p99.9 ms | max ms |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (RunSummary r in runs)
+            md.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {r.Scenario} | {r.TargetRps:0} | {r.Rps:0} | {r.OkCount} | {r.FailCount} | {r.FailPercent:0.##} | {r.Ok.P50:0.00} | {r.Ok.P75:0.00} | {r.Ok.P95:0.00} | {r.Ok.P99:0.00} | {r.Ok.P999:0.00} | {r.Ok.Max:0.00} |"));
+        md.AppendLine();
+        var errors = runs.Where(r => r.ErrorsByKind.Count > 0).ToList();
+        if (errors.Count > 0)
+        {
+            md.AppendLine("Failures by kind:\n");
+            foreach (RunSummary r in errors)
+                foreach (var (kind, n) in r.ErrorsByKind.OrderByDescending(e => e.Value))
+                    md.AppendLine($"- {r.Scenario}: `{kind}` × {n}{(r.ErrorSamples.TryGetValue(kind, out string? msg) ? $" — {msg.Split('\n')[0]}" : "")}");
+            md.AppendLine();
+        }
+        var thresholds = runs.SelectMany(r => r.Thresholds.Select(t => (r.Scenario, t))).ToList();
+        if (thresholds.Count > 0)
+        {
+            md.AppendLine("| run | threshold | actual | limit | |\n|---|---|---|---|---|");
+            foreach (var (name, t) in thresholds)
+                md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | `{t.Threshold}` | {t.Actual:0.###} | {t.Limit:0.###} | {(t.Pass ? "pass" : "**FAIL**")} |"));
+            md.AppendLine();
+        }
+        foreach (string section in findings.Markdown) md.AppendLine(section).AppendLine();
+        foreach (string chart in charts) md.AppendLine($"![{Path.GetFileNameWithoutExtension(chart)}]({Path.GetFileName(chart)})").AppendLine();
+        string report = Path.Combine(dir, "report.md");
+        File.WriteAllText(report, md.ToString());
+        return report;
+    }
+
+    private static void WriteTimelineCsv(string path, IReadOnlyList<RunSummary> runs)
+    {
+        var csv = new StringBuilder("run,second,rps,ok,fail,p50_ms,p75_ms,p95_ms,p99_ms,p999_ms,max_ms,errors\n");
+        foreach (RunSummary r in runs)
+            foreach (IntervalStats s in r.Timeline)
+                csv.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{r.Scenario},{s.Second:0.###},{s.Rps:0.#},{s.Ok},{s.Fail},{s.OkLatency.P50},{s.OkLatency.P75},{s.OkLatency.P95},{s.OkLatency.P99},{s.OkLatency.P999},{s.OkLatency.Max},\"{string.Join(';', s.ErrorsByKind.Select(e => $"{e.Key}={e.Value}"))}\""));
+        File.WriteAllText(path, csv.ToString());
+    }
+
+    private static List<string> WriteCharts(string dir, IReadOnlyList<RunSummary> runs)
+    {
+        var charts = new List<string>();
+        var withOk = runs.Where(r => r.OkCount > 0).ToList();
+        if (withOk.Count > 0)
+        {
+            double[] ps = [50, 75, 95, 99, 99.9];
+            // x = the "nines" of each percentile, so the tail is readable: 50% → 0.3, 99% → 2, 99.9% → 3.
+            double[] xs = ps.Select(p => -Math.Log10(1 - p / 100)).ToArray();
+            charts.Add(ChartWriter.Lines(Path.Combine(dir, "latency-percentiles"), "Latency by percentile (x: 0.3 = p50, 1.3 = p95, 2 = p99, 3 = p99.9)",
+                "percentile (nines)", "latency (ms)",
+                withOk.Select(r => new Series(r.Scenario, [r.Ok.P50, r.Ok.P75, r.Ok.P95, r.Ok.P99, r.Ok.P999], xs)).ToList()));
+        }
+        var timed = runs.Where(r => r.Timeline.Count > 1).ToList();
+        if (timed.Count > 0)
+        {
+            charts.Add(ChartWriter.Lines(Path.Combine(dir, "throughput"), "Throughput over time", "seconds", "requests/s",
+                timed.Select(r => new Series(r.Scenario, r.Timeline.Select(t => t.Rps).ToList(), r.Timeline.Select(t => t.Second).ToList())).ToList()));
+            charts.Add(ChartWriter.Lines(Path.Combine(dir, "p99-over-time"), "p99 latency over time", "seconds", "p99 (ms)",
+                timed.Select(r => new Series(r.Scenario, r.Timeline.Select(t => t.OkLatency.P99).ToList(), r.Timeline.Select(t => t.Second).ToList())).ToList()));
+        }
+        return charts;
+    }
+}

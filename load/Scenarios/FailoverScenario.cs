@@ -1,0 +1,116 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using HashtagBench.Enqueue;
+using HashtagBench.Load.Engine;
+using HashtagBench.Provisioning;
+
+namespace HashtagBench.Load.Scenarios;
+
+/// <summary>
+/// Steady multi-event joins while a fault hits the primary that serves the most popular event. Measures the error
+/// window, failures by kind, p99 inside the window and the time until the rate is back; then reads every
+/// acknowledged join back from its stream. Replication is asynchronous, so acknowledged joins can be lost: that
+/// count is the finding. --wait-replicas 1 (or --compare-wait) shows what WAIT buys and costs.
+/// </summary>
+public static class FailoverScenario
+{
+    public static async Task<ScenarioOutcome> RunAsync(LoadContext ctx, CancellationToken ct)
+    {
+        if (ctx.Cluster.LocalNodes.Count == 0)
+            throw new ArgumentException($"The failover scenario kills and restarts nodes, so it needs a cluster this harness started; the {ctx.Cluster.ProviderName} cluster has no local processes.");
+        FaultAction action = ClusterFaults.ParseAction(ctx.Options.Fault);
+        int[] waits = ctx.Options.CompareWait ? [0, 1] : [ctx.Options.WaitReplicas];
+        var runs = new List<RunSummary>();
+        var f = new ScenarioFindings();
+        var rows = new JsonArray();
+        var table = new StringBuilder($"Fault: {action} on the primary serving the most popular event, at {FaultAt(ctx.Options).TotalSeconds:0}s of {ctx.Options.Duration.TotalSeconds:0}s.\n\n");
+        table.AppendLine("| WAIT replicas | error window s | failed | failed by kind | p99 in window ms | back to rate after s | healed after s | acknowledged | acknowledged but lost | NOSCRIPT recovered | slot moves seen |")
+             .AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (int wait in waits)
+        {
+            var (run, row) = await OneAsync(ctx, action, wait, ct);
+            runs.Add(run);
+            rows.Add(row);
+            table.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {wait} | {row["errorWindowSeconds"]} | {run.FailCount} | {string.Join(", ", run.ErrorsByKind.Select(e => $"{e.Key}={e.Value}"))} | {row["p99InWindowMs"]} | {row["recoverySeconds"]} | {row["healSeconds"]} | {row["acknowledged"]} | {row["lost"]} | {row["noScriptRecovered"]} | {row["slotMoves"]} |"));
+            f.ChecksPassed &= (bool)row["classified"]! && (bool)row["healed"]!;
+        }
+        f.Markdown.Add(table.ToString());
+        f.Markdown.Add("Acknowledged but lost: the join was answered Enqueued by a primary that died before its replica received the write. " +
+                       "WAIT 1 narrows that gap at the cost of a replica round trip per join; it cannot close it (the primary may die between the write and WAIT).");
+        f.Json["failover"] = rows;
+        return new(runs, f);
+    }
+
+    private static TimeSpan FaultAt(LoadOptions o) => o.FaultAt ?? o.Duration / 3;
+
+    private static async Task<(RunSummary, JsonObject)> OneAsync(LoadContext ctx, FaultAction action, int wait, CancellationToken ct)
+    {
+        LoadOptions o = ctx.Options;
+        JoinWorkload w = ctx.Workload();
+        EnqueueClient client = ctx.Client(KeyStrategy.EventTag, new EnqueueOptions { WaitReplicas = wait, WaitTimeout = TimeSpan.FromMilliseconds(200) });
+        var faults = new ClusterFaults(ctx.Cluster);
+        int slot = HashSlot.Of(w.Events[0]);
+        var log = new ConcurrentQueue<JoinRecord>();
+        long moves = 0;
+        void OnMoved(object? _, StackExchange.Redis.HashSlotMovedEventArgs e) => Interlocked.Increment(ref moves);
+        ctx.Mux.HashSlotMoved += OnMoved;
+
+        double start = JoinDriver.Clock.Elapsed.TotalSeconds + o.WarmUp.TotalSeconds;
+        double faultAt = 0, healSeconds = double.NaN;
+        bool healed = false;
+        using var faultCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        Task fault = Task.Run(async () =>
+        {
+            await Task.Delay(o.WarmUp + FaultAt(o), faultCts.Token);
+            faultAt = JoinDriver.Clock.Elapsed.TotalSeconds - start;
+            LocalNode hit = await faults.ApplyAsync(action, slot, pauseFor: TimeSpan.FromSeconds(8), faultCts.Token);
+            TimeSpan t = await faults.WaitForHealedAsync(slot, action == FaultAction.ManualFailover ? null : hit, TimeSpan.FromSeconds(60), faultCts.Token);
+            healSeconds = JoinDriver.Clock.Elapsed.TotalSeconds - start - faultAt;
+            healed = t >= TimeSpan.Zero;
+        }, CancellationToken.None);
+
+        RunSummary run;
+        try
+        {
+            run = await ctx.RunAsync(JoinDriver.Build($"failover-wait{wait}", client,
+                rng => (w.NextEvent(rng), w.NextUser(rng), JoinWorkload.NewIdempotencyKey()), log, o), ct, []);
+        }
+        finally
+        {
+            ctx.Mux.HashSlotMoved -= OnMoved;
+        }
+        try { await fault; }
+        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException) { healed = false; }
+        // Bring killed nodes back so the cluster is whole for whatever runs next.
+        await faults.RestartDeadNodesAsync();
+
+        var records = log.ToList();
+        StreamAudit audit = await StreamAudit.RunAsync(ctx.Mux, KeyStrategy.EventTag, records);
+        var failed = records.Where(r => r.Result is JoinResult.Failed).Select(r => r.AtSeconds - start).ToList();
+        double window = failed.Count > 1 ? failed.Max() - failed.Min() : 0;
+        double p99 = failed.Count == 0 ? run.Ok.P99 : run.Timeline
+            .Where(t => t.Second >= failed.Min() && t.Second - 1 <= failed.Max()).Select(t => t.OkLatency.P99).DefaultIfEmpty(run.Ok.P99).Max();
+        double target = run.TargetRps;
+        // Back to rate: the first second after the fault from which every later second serves ≥ 90% of the target as Ok.
+        double recovery = double.NaN;
+        // The last tick is a partial second: leave it out.
+        var after = run.Timeline.SkipLast(1).Where(t => t.Second > faultAt + 1).ToList();
+        for (int i = 0; i < after.Count; i++)
+            if (after.Skip(i).All(t => t.Ok >= 0.9 * target)) { recovery = after[i].Second - faultAt; break; }
+        bool classified = !run.ErrorsByKind.Keys.Any(k => k is nameof(FailureKind.Other) or "unknown" || k.StartsWith("exception.", StringComparison.Ordinal));
+
+        var row = new JsonObject
+        {
+            ["waitReplicas"] = wait, ["faultAtSeconds"] = Math.Round(faultAt, 2), ["errorWindowSeconds"] = Math.Round(window, 2),
+            ["failed"] = run.FailCount, ["p99InWindowMs"] = Math.Round(p99, 2), ["recoverySeconds"] = double.IsNaN(recovery) ? null : Math.Round(recovery, 1),
+            ["healSeconds"] = double.IsNaN(healSeconds) ? null : Math.Round(healSeconds, 2), ["healed"] = healed,
+            ["acknowledged"] = audit.Acknowledged, ["lost"] = audit.Lost, ["unacknowledgedEntries"] = audit.Unacknowledged,
+            ["noScriptRecovered"] = client.NoScriptRecoveries, ["waitShortfalls"] = client.WaitShortfalls, ["slotMoves"] = Interlocked.Read(ref moves),
+            ["classified"] = classified, ["audit"] = audit.ToJson(),
+        };
+        return (run, row);
+    }
+}

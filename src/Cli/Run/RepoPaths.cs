@@ -12,7 +12,7 @@ public sealed class RepoPaths
     public string Root { get; }
     public string Configuration { get; }
 
-    public string BenchDll => Built("bench", "HashtagBench.Bench.dll");
+    public string BenchDll => Built("bench", "Bench.dll");
     public string LoadDll => Built("load", "HashtagBench.Load.dll");
     public string Baseline => Path.Combine(Root, "results", "baseline");
 

@@ -50,6 +50,14 @@ public static class RunCommand
         try { paths = RepoPaths.Locate(); }
         catch (InvalidOperationException ex) { Console.Error.WriteLine($"error: {ex.Message}"); return 2; }
 
+        try
+        {
+            // Fail before starting anything when an entry point the plan needs is not built.
+            if (plan.Suites.Count > 0) _ = paths.BenchDll;
+            if (plan.Scenarios.Count > 0) _ = paths.LoadDll;
+        }
+        catch (FileNotFoundException ex) { Console.Error.WriteLine($"error: {ex.Message}"); return 2; }
+
         string runId = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss");
         string runDir = Path.GetFullPath(plan.OutputDir ?? Path.Combine(paths.Root, "results", runId));
         Directory.CreateDirectory(runDir);

@@ -33,6 +33,12 @@ public static partial class RunReport
         {
             md.AppendLine($"## {s.Title}").AppendLine();
             if (!s.Step.Ok) md.AppendLine($"> **{s.Step.Status}**: {s.Step.Error}. Log: `{Relative(runDir, s.Step.LogPath)}`").AppendLine();
+            bool hasMarkdown = Directory.Exists(s.Folder) && Directory.EnumerateFiles(s.Folder, "*.md", SearchOption.AllDirectories).Any();
+            if (!hasMarkdown && File.Exists(s.Step.LogPath))
+            {
+                // A step that writes no report (the regression gate) is shown by the tail of its output.
+                md.AppendLine("```").AppendJoin('\n', File.ReadLines(s.Step.LogPath).TakeLast(60)).AppendLine().AppendLine("```").AppendLine();
+            }
             if (!Directory.Exists(s.Folder)) continue;
             var linked = new HashSet<string>(StringComparer.Ordinal);
             foreach (string file in Directory.EnumerateFiles(s.Folder, "*.md", SearchOption.AllDirectories).Order())

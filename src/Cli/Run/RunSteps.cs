@@ -52,7 +52,7 @@ public sealed class RunSteps(RunPlan plan, RepoPaths paths, string runDir, Runni
             {
                 string gateDir = Path.Combine(runDir, "gate");
                 yield return new PlannedStep("bench-gate", "Regression gate (against results/baseline)", "dotnet",
-                    [paths.BenchDll, "compare", "--base", paths.Baseline, "--diff", benchDir, "--report", Path.Combine(gateDir, "compare.md")],
+                    [paths.BenchDll, "compare", "--base", paths.Baseline, "--diff", benchDir, "--threshold", plan.Quick ? "15%" : "5%"],
                     gateDir, TimeSpan.FromMinutes(2));
             }
         }
@@ -64,7 +64,8 @@ public sealed class RunSteps(RunPlan plan, RepoPaths paths, string runDir, Runni
             args.AddRange(ClusterArgs());
             if (plan.Quick) args.Add("--quick");
             if (!plan.Gate) args.Add("--no-thresholds");
-            yield return new PlannedStep($"load-{scenario}", $"Load: {scenario}", "dotnet", args, dir, TimeSpan.FromMinutes(plan.Quick ? 3 : 20), ClusterEnv());
+            yield return new PlannedStep($"load-{scenario}", $"Load: {scenario}", "dotnet", args, dir, TimeSpan.FromMinutes(plan.Quick ? 3 : 20), ClusterEnv(),
+                StepSummaries.Load);
         }
 
         if (plan.Sim)
@@ -75,7 +76,7 @@ public sealed class RunSteps(RunPlan plan, RepoPaths paths, string runDir, Runni
             if (plan.Quick) args.AddRange(["--joins", "1000000", "--seeds", "10"]);
             string? capacity = FindCapacityResult();
             if (capacity is not null) args.AddRange(["--capacity-from", capacity]);
-            yield return new PlannedStep("sim", "Simulation (ClusterSim)", exe, args, dir, TimeSpan.FromMinutes(plan.Quick ? 2 : 10));
+            yield return new PlannedStep("sim", "Simulation (ClusterSim)", exe, args, dir, TimeSpan.FromMinutes(plan.Quick ? 2 : 10), Summarise: StepSummaries.Sim);
         }
     }
 

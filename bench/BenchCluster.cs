@@ -1,0 +1,43 @@
+using HashtagBench.Provisioning;
+using StackExchange.Redis;
+
+namespace HashtagBench.Bench;
+
+/// <summary>A local cluster for a suite's GlobalSetup (via the provisioning code) and its connection; disposing stops both.</summary>
+public sealed class BenchCluster : IAsyncDisposable
+{
+    private BenchCluster(RunningCluster cluster, ConnectionMultiplexer mux)
+    {
+        Cluster = cluster;
+        Mux = mux;
+    }
+
+    public RunningCluster Cluster { get; }
+    public ConnectionMultiplexer Mux { get; }
+
+    public static async Task<BenchCluster> StartAsync()
+    {
+        // "// " marks the line as a comment in BenchmarkDotNet's log. HASHTAG_BENCH_CLUSTER (set by `hashtag-bench run`)
+        // attaches to the run's one cluster instead of starting another per suite.
+        string? endpoint = Environment.GetEnvironmentVariable("HASHTAG_BENCH_CLUSTER");
+        ExternalEndpoint? external = endpoint is null ? null
+            : new ExternalEndpoint(endpoint, Password: Environment.GetEnvironmentVariable("REDIS_PASSWORD"));
+        RunningCluster cluster = await ClusterProvisioner.StartAsync(external is null ? ProviderKind.Auto : ProviderKind.External,
+            new ClusterSpec(), external, log: m => Console.WriteLine($"// {m}"));
+        try
+        {
+            return new BenchCluster(cluster, await cluster.ConnectAsync());
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Mux.DisposeAsync();
+        await Cluster.DisposeAsync();
+    }
+}

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace HashtagBench.Enqueue;
@@ -23,20 +24,35 @@ public static class HashSlot
     {
         // '{' and '}' are ASCII, so finding the tag in UTF-16 gives the same bytes as finding it in UTF-8.
         ReadOnlySpan<char> part = HashedPart(key);
-        if (Ascii.IsValid(part))
+        if (part.Length >= Crc16Clmul.MinLength && Crc16Clmul.IsSupported) return OfLong(part);
+        // Key-sized: CRC straight off the UTF-16 chars (ASCII chars are their own UTF-8 bytes), no copy.
+        return Crc16.TryUpdateAscii(0, part, out ushort crc) ? crc & (SlotCount - 1) : OfNonAscii(part);
+    }
+
+    /// <summary>Long keys: narrow to bytes in stack-sized chunks (validating as it goes) so CLMUL folding can read them.</summary>
+    [SkipLocalsInit] // the buffer is written before it is read; zeroing 1 KiB would cost more than hashing a short chunk
+    [MethodImpl(MethodImplOptions.NoInlining)] // keeps the stack buffer out of the short-key path's frame
+    private static int OfLong(ReadOnlySpan<char> part)
+    {
+        Span<byte> buf = stackalloc byte[AsciiChunk];
+        ReadOnlySpan<char> rest = part;
+        ushort crc = 0;
+        while (!rest.IsEmpty)
         {
-            // Fast path: ASCII chars are their own UTF-8 bytes; narrow in stack-sized chunks.
-            Span<byte> buf = stackalloc byte[256];
-            ushort crc = 0;
-            while (!part.IsEmpty)
-            {
-                int n = Math.Min(part.Length, buf.Length);
-                Ascii.FromUtf16(part[..n], buf, out _);
-                crc = Crc16.Update(crc, buf[..n]);
-                part = part[n..];
-            }
-            return crc & (SlotCount - 1);
+            int n = Math.Min(rest.Length, buf.Length);
+            if (Ascii.FromUtf16(rest[..n], buf, out _) != OperationStatus.Done) return OfNonAscii(part);
+            crc = Crc16.Update(crc, buf[..n]);
+            rest = rest[n..];
         }
+        return crc & (SlotCount - 1);
+    }
+
+    // 1 KiB of stack covers any realistic key in one chunk, so long keys still get one CLMUL pass.
+    private const int AsciiChunk = 1024;
+
+    [SkipLocalsInit]
+    private static int OfNonAscii(ReadOnlySpan<char> part)
+    {
         int max = Encoding.UTF8.GetMaxByteCount(part.Length);
         byte[]? rented = max > 512 ? ArrayPool<byte>.Shared.Rent(max) : null;
         try
@@ -54,20 +70,15 @@ public static class HashSlot
     /// <summary>The bytes Redis hashes: the hash tag when there is a non-empty one, else the whole key.</summary>
     public static ReadOnlySpan<byte> HashedPart(ReadOnlySpan<byte> key)
     {
-        int open = key.IndexOf((byte)'{');
-        if (open < 0) return key;
-        int close = key[(open + 1)..].IndexOf((byte)'}');
-        // No closing brace, or "{}": Redis hashes the whole key.
-        return close <= 0 ? key : key.Slice(open + 1, close);
+        (int start, int length) = HashTagSearch.HashedRange(key);
+        return key.Slice(start, length);
     }
 
     /// <inheritdoc cref="HashedPart(ReadOnlySpan{byte})"/>
     public static ReadOnlySpan<char> HashedPart(ReadOnlySpan<char> key)
     {
-        int open = key.IndexOf('{');
-        if (open < 0) return key;
-        int close = key[(open + 1)..].IndexOf('}');
-        return close <= 0 ? key : key.Slice(open + 1, close);
+        (int start, int length) = HashTagSearch.HashedRange(key);
+        return key.Slice(start, length);
     }
 
     /// <summary>The hash tag of a key, or null when the whole key is hashed.</summary>

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using HashtagBench.Bench.Compare;
+
+namespace HashtagBench.Bench;
+
+/// <summary>
+/// First-argument dispatch: <c>compare ...</c> is the regression gate; anything else goes to BenchmarkSwitcher
+/// unchanged (<c>--filter</c>, <c>--job short|dry</c>, <c>--list flat</c>, <c>--artifacts</c>, ...).
+/// </summary>
+public static class BenchCli
+{
+    public const string Usage = """
+        usage:
+          dotnet run -c Release --project bench -- --filter '<glob>' [BenchmarkDotNet options, e.g. --job short]
+          dotnet run -c Release --project bench -- --list flat
+          dotnet run -c Release --project bench -- compare --base <dir|file> --diff <dir|file> [--threshold 5%] [--noise 2ns] [--filter '<glob>']
+        Results go to results/bench/<UTC time>/results/ (Markdown, CSV, full JSON) unless --artifacts <dir> is given.
+        """;
+
+    public static int Run(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "compare") return RunCompare(args, new InvocationConfiguration());
+        if (args.Length == 0)
+        {
+            // BenchmarkSwitcher would prompt on stdin, which hangs a script; say how to pick suites instead.
+            Console.WriteLine(Usage);
+            return 2;
+        }
+
+        string artifacts = BenchConfig.DefaultArtifactsPath(BenchConfig.NewRunName(DateTimeOffset.UtcNow));
+        Summary[] summaries = BenchmarkSwitcher.FromAssembly(typeof(BenchCli).Assembly)
+            .Run(args, BenchConfig.Create(artifacts)).ToArray();
+        foreach (string dir in summaries.Select(s => s.ResultsDirectoryPath).Distinct())
+            Console.WriteLine($"results: {dir}");
+        // Non-zero when a benchmark could not run, so scripts and CI do not compare half a run.
+        bool failed = summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success));
+        return failed ? 1 : 0;
+    }
+
+    /// <summary>The compare verb. Command-line mistakes exit 2 like bad input, so exit 1 always means a regression.</summary>
+    public static int RunCompare(string[] args, InvocationConfiguration io)
+    {
+        var root = new RootCommand("bench compare: the benchmark regression gate.");
+        root.Subcommands.Add(CompareCommand.Create());
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var e in parsed.Errors) io.Error.WriteLine($"error: {e.Message}");
+            io.Error.WriteLine("usage: compare --base <dir|file> --diff <dir|file> [--threshold 5%] [--noise 2ns] [--filter <glob>...]");
+            return CompareCommand.BadInput;
+        }
+        return parsed.Invoke(io);
+    }
+}

@@ -1,0 +1,48 @@
+using System.CommandLine;
+
+namespace HashtagBench.Bench.Compare;
+
+/// <summary>
+/// compare: the CI regression gate. Exit 0 when nothing regressed, 1 on a regression (slower beyond the threshold
+/// and the noise floor, a new allocation on a 0 B benchmark, or a benchmark that failed in the diff run), 2 on bad input.
+/// </summary>
+public static class CompareCommand
+{
+    public const int Pass = 0, Regression = 1, BadInput = 2;
+
+    public static Command Create()
+    {
+        var baseOpt = new Option<string>("--base") { Description = "Baseline: a *-report-full.json file or a folder searched recursively (e.g. results/baseline).", Required = true };
+        var diffOpt = new Option<string>("--diff") { Description = "Candidate run, same forms as --base (e.g. results/bench/<run>).", Required = true };
+        var threshold = new Option<string>("--threshold") { Description = "Smallest change that counts: a percentage (5%) or a time (2ns).", DefaultValueFactory = _ => "5%" };
+        var noise = new Option<string>("--noise") { Description = "Absolute noise floor: shifts below it are never a regression.", DefaultValueFactory = _ => "2ns" };
+        var filter = new Option<string[]>("--filter") { Description = "Only benchmarks whose full name matches one of these globs (e.g. '*SlotBenchmarks*').", AllowMultipleArgumentsPerToken = true };
+
+        var cmd = new Command("compare", "Compare two BenchmarkDotNet full-JSON result sets; exit 1 on a regression.");
+        cmd.Options.Add(baseOpt);
+        cmd.Options.Add(diffOpt);
+        cmd.Options.Add(threshold);
+        cmd.Options.Add(noise);
+        cmd.Options.Add(filter);
+        cmd.SetAction(r => Run(r.GetValue(baseOpt)!, r.GetValue(diffOpt)!, r.GetValue(threshold)!, r.GetValue(noise)!,
+            r.GetValue(filter) ?? [], r.InvocationConfiguration.Output, r.InvocationConfiguration.Error));
+        return cmd;
+    }
+
+    public static int Run(string basePath, string diffPath, string threshold, string noise, IReadOnlyList<string> filters, TextWriter output, TextWriter error)
+    {
+        try
+        {
+            var settings = new CompareSettings(CompareSettings.ParseThreshold(threshold, "--threshold"), CompareSettings.ParseThreshold(noise, "--noise"), filters);
+            IReadOnlyList<BenchmarkComparison> comparisons = ResultComparer.Compare(
+                BdnResultReader.Load(basePath), BdnResultReader.Load(diffPath), settings);
+            CompareReport.Write(output, comparisons, settings);
+            return comparisons.Any(c => c.IsRegression) ? Regression : Pass;
+        }
+        catch (CompareInputException ex)
+        {
+            error.WriteLine($"error: {ex.Message}");
+            return BadInput;
+        }
+    }
+}

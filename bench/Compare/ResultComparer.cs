@@ -1,0 +1,108 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Perfolizer.Horology;
+using Perfolizer.Mathematics.Common;
+using Perfolizer.Mathematics.SignificanceTesting;
+using Perfolizer.Mathematics.SignificanceTesting.MannWhitney;
+using Perfolizer.Metrology;
+using Pragmastat;
+
+namespace HashtagBench.Bench.Compare;
+
+/// <summary>The statistical verdict on one benchmark's time.</summary>
+public enum TimeVerdict
+{
+    /// <summary>No difference beyond the threshold or the noise floor.</summary>
+    Same,
+    Faster,
+    Slower,
+    /// <summary>Not enough samples on one side to test (e.g. a failed benchmark).</summary>
+    Unknown,
+}
+
+/// <summary>How compare decides. <see cref="Filters"/> are BenchmarkDotNet-style globs over the full name (empty: all).</summary>
+public sealed record CompareSettings(Threshold Threshold, Threshold Noise, IReadOnlyList<string> Filters)
+{
+    /// <summary>Significance level of each one-sided Mann-Whitney test.</summary>
+    public SignificanceLevel Alpha { get; init; } = SignificanceLevel.P05;
+
+    public static CompareSettings Default { get; } = new(ParseThreshold("5%", "--threshold"), ParseThreshold("2ns", "--noise"), []);
+
+    /// <summary>Parses a relative (5%) or absolute (2ns, 0.5us, 1ms) threshold, with an error that says which option was wrong.</summary>
+    public static Threshold ParseThreshold(string text, string option)
+    {
+        Match m = Regex.Match(text, @"^\s*(\d+(?:\.\d+)?)\s*(%|ns|us|µs|μs|ms|s)\s*$");
+        if (!m.Success || double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) <= 0)
+            throw new CompareInputException($"{option} '{text}' is not a threshold: give a positive percentage (5%) or time (2ns, 0.5us, 1ms).");
+        string unit = m.Groups[2].Value is "µs" or "μs" ? "us" : m.Groups[2].Value;
+        return Threshold.Parse(m.Groups[1].Value + unit);
+    }
+}
+
+/// <summary>One benchmark seen in the base run, the diff run, or both.</summary>
+public sealed record BenchmarkComparison(string Id, BenchmarkResult? Base, BenchmarkResult? Diff, TimeVerdict Verdict)
+{
+    /// <summary>Diff median / base median: above 1 is slower.</summary>
+    public double? Ratio => Base?.MedianNs is > 0 && Diff?.MedianNs is { } d ? d / Base.MedianNs.Value : null;
+
+    public bool MissingInDiff => Diff is null;
+    public bool NewInDiff => Base is null;
+
+    /// <summary>The base run measured it and the diff run has it but no measurements: it broke.</summary>
+    public bool FailedInDiff => Base is { HasMeasurements: true } && Diff is { HasMeasurements: false };
+
+    /// <summary>A benchmark that allocated nothing now allocates.</summary>
+    public bool NewAllocation => Base?.AllocatedBytes == 0 && Diff?.AllocatedBytes > 0;
+
+    public bool IsRegression => Verdict == TimeVerdict.Slower || NewAllocation || FailedInDiff;
+}
+
+/// <summary>
+/// Compares two result sets the way dotnet/performance's ResultsComparer does: a Mann-Whitney equivalence test
+/// (Perfolizer) at the user's threshold, and again at an absolute noise floor; a benchmark is only called
+/// faster or slower when both say it differs, so nanosecond-scale jitter on tiny benchmarks is not a regression.
+/// </summary>
+public static class ResultComparer
+{
+    private static readonly SimpleEquivalenceTest MannWhitney = new(MannWhitneyTest.Instance);
+
+    public static IReadOnlyList<BenchmarkComparison> Compare(IReadOnlyDictionary<string, BenchmarkResult> baseRun,
+        IReadOnlyDictionary<string, BenchmarkResult> diffRun, CompareSettings settings)
+    {
+        Regex[] filters = settings.Filters.Select(GlobToRegex).ToArray();
+        bool Selected(string id) => filters.Length == 0 || filters.Any(f => f.IsMatch(id));
+
+        var list = new List<BenchmarkComparison>();
+        foreach (string id in baseRun.Keys.Union(diffRun.Keys).Where(Selected).Order(StringComparer.Ordinal))
+        {
+            BenchmarkResult? b = baseRun.GetValueOrDefault(id), d = diffRun.GetValueOrDefault(id);
+            TimeVerdict verdict = b is null || d is null ? TimeVerdict.Unknown : Judge(b.SamplesNs, d.SamplesNs, settings);
+            list.Add(new BenchmarkComparison(id, b, d, verdict));
+        }
+        if (!list.Any(c => c.Base is not null && c.Diff is not null))
+            throw new CompareInputException(filters.Length == 0
+                ? "The base and diff runs have no benchmark in common: are they runs of the same suites?"
+                : $"No benchmark matching {string.Join(", ", settings.Filters)} is in both runs.");
+        return list;
+    }
+
+    /// <summary>Faster or Slower only when the shift is significant at both the threshold and the noise floor.</summary>
+    public static TimeVerdict Judge(IReadOnlyList<double> baseNs, IReadOnlyList<double> diffNs, CompareSettings settings)
+    {
+        // A rank test needs at least two values a side; a failed benchmark has none.
+        if (baseNs.Count < 2 || diffNs.Count < 2) return TimeVerdict.Unknown;
+        var x = new Sample(baseNs, TimeUnit.Nanosecond);
+        var y = new Sample(diffNs, TimeUnit.Nanosecond);
+
+        ComparisonResult byThreshold = MannWhitney.Perform(x, y, settings.Threshold, settings.Alpha);
+        if (byThreshold == ComparisonResult.Unknown) return TimeVerdict.Unknown;
+        if (byThreshold == ComparisonResult.Indistinguishable) return TimeVerdict.Same;
+        if (MannWhitney.Perform(x, y, settings.Noise, settings.Alpha) == ComparisonResult.Indistinguishable) return TimeVerdict.Same;
+        // Perform(base, diff): Lesser means base < diff, i.e. the diff is slower.
+        return byThreshold == ComparisonResult.Lesser ? TimeVerdict.Slower : TimeVerdict.Faster;
+    }
+
+    /// <summary>BenchmarkDotNet-style glob ('*' any run, '?' one char), case-insensitive, over the whole name.</summary>
+    internal static Regex GlobToRegex(string glob) =>
+        new("^" + Regex.Escape(glob).Replace(@"\*", ".*").Replace(@"\?", ".") + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+}

@@ -45,8 +45,8 @@ public static partial class RunReport
             {
                 string text = File.ReadAllText(file);
                 string fileDir = Path.GetDirectoryName(file)!;
-                // Demote the step's own headings one level so they sit under this section.
-                text = HeadingRegex().Replace(text, m => "#" + m.Value);
+                // Demote the step's own headings two levels so they sit under this section's "##".
+                text = HeadingRegex().Replace(text, m => "##" + m.Value);
                 text = ImageRegex().Replace(text, m =>
                 {
                     string target = m.Groups["path"].Value;
@@ -98,7 +98,7 @@ public static partial class RunReport
 
     private static string Relative(string runDir, string path) => Path.GetRelativePath(runDir, path).Replace('\\', '/');
 
-    [GeneratedRegex(@"^#{1,5}(?= )", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^#{1,4}(?= )", RegexOptions.Multiline)]
     private static partial Regex HeadingRegex();
 
     [GeneratedRegex(@"!\[(?<alt>[^\]]*)\]\((?<path>[^)\s]+)\)")]

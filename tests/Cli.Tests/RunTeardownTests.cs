@@ -1,0 +1,163 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using HashtagBench.Cli.Run;
+
+namespace HashtagBench.Cli.Tests;
+
+/// <summary>
+/// The runner as a user runs it (a child process): whatever stops it, Ctrl-C or a crashed step, the cluster is
+/// torn down (no redis-server left) and the report still shows what ran.
+/// </summary>
+public sealed partial class RunTeardownTests
+{
+    [Fact]
+    public async Task Ctrl_C_during_a_step_tears_the_cluster_down_and_still_writes_the_report()
+    {
+        await using var run = RunnerProcess.Start("--quick", "--suites", "none", "--scenarios", "multi-event", "--no-sim", "--provider", "local");
+        int[] ports = await run.WaitForClusterAsync();
+        await run.WaitForLineAsync(l => l.StartsWith("== Load: multi-event", StringComparison.Ordinal));
+        await Task.Delay(1500);
+        run.Signal("INT");
+
+        Assert.Equal(RunCommand.Cancelled, await run.WaitForExitAsync());
+        AssertNoRedisOn(ports);
+        string report = File.ReadAllText(Path.Combine(run.OutputDir, "report.md"));
+        Assert.Contains("Load: multi-event", report);
+        Assert.Contains("cancelled", report);
+    }
+
+    [Fact]
+    public async Task A_crashed_step_fails_the_run_clearly_and_still_tears_down()
+    {
+        await using var run = RunnerProcess.Start("--quick", "--suites", "none", "--scenarios", "multi-event", "--no-sim", "--provider", "local");
+        int[] ports = await run.WaitForClusterAsync();
+        await run.WaitForLineAsync(l => l.StartsWith("== Load: multi-event", StringComparison.Ordinal));
+        await Task.Delay(1500);
+        // Kill the load step's process, as an OOM kill or a crash would.
+        foreach (int pid in ChildrenRunning("HashtagBench.Load.dll", run.OutputDir)) Process.GetProcessById(pid).Kill();
+
+        Assert.Equal(1, await run.WaitForExitAsync());
+        Assert.Contains(run.Errors, l => l.Contains("step 'Load: multi-event' failed", StringComparison.Ordinal));
+        AssertNoRedisOn(ports);
+        string report = File.ReadAllText(Path.Combine(run.OutputDir, "report.md"));
+        Assert.Contains("**failed**", report);
+    }
+
+    [Fact]
+    public async Task An_unreachable_cluster_fails_fast_with_a_clear_error()
+    {
+        await using var run = RunnerProcess.Start("--quick", "--suites", "none", "--scenarios", "none", "--no-sim", "--cluster", "127.0.0.1:1");
+        Assert.Equal(1, await run.WaitForExitAsync());
+        Assert.Contains(run.Errors, l => l.Contains("Cannot connect", StringComparison.Ordinal) && l.Contains("127.0.0.1:1", StringComparison.Ordinal));
+        Assert.True(File.Exists(Path.Combine(run.OutputDir, "report.md")));
+    }
+
+    [Fact]
+    public async Task Unknown_suite_names_are_refused_before_anything_starts()
+    {
+        await using var run = RunnerProcess.Start("--suites", "slot,warp");
+        Assert.Equal(2, await run.WaitForExitAsync());
+        Assert.Contains(run.Errors, l => l.Contains("Unknown suite(s): warp", StringComparison.Ordinal));
+    }
+
+    private static void AssertNoRedisOn(int[] ports)
+    {
+        var survivors = Directory.GetDirectories("/proc")
+            .Select(d => Path.GetFileName(d)!)
+            .Where(n => int.TryParse(n, out _))
+            .Select(pid => { try { return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' '); } catch (IOException) { return ""; } catch (UnauthorizedAccessException) { return ""; } })
+            .Where(cmd => cmd.Contains("redis-server", StringComparison.Ordinal) && ports.Any(p => cmd.Contains($":{p}", StringComparison.Ordinal)))
+            .ToList();
+        Assert.True(survivors.Count == 0, "redis-server outlived the run: " + string.Join("; ", survivors));
+    }
+
+    private static IEnumerable<int> ChildrenRunning(string dll, string marker) =>
+        Directory.GetDirectories("/proc").Select(d => Path.GetFileName(d)!).Where(n => int.TryParse(n, out _)).Select(int.Parse)
+            .Where(pid =>
+            {
+                try { string cmd = File.ReadAllText($"/proc/{pid}/cmdline"); return cmd.Contains(dll, StringComparison.Ordinal) && cmd.Contains(marker, StringComparison.Ordinal); }
+                catch (IOException) { return false; }
+                catch (UnauthorizedAccessException) { return false; }
+            }).ToList();
+
+    /// <summary>hashtag-bench run started as its own process, with its output collected line by line.</summary>
+    private sealed partial class RunnerProcess : IAsyncDisposable
+    {
+        private readonly Process _p;
+        private readonly ConcurrentQueue<string> _lines = new();
+        private readonly ConcurrentQueue<string> _errors = new();
+
+        private RunnerProcess(Process p, string outputDir)
+        {
+            _p = p;
+            OutputDir = outputDir;
+        }
+
+        public string OutputDir { get; }
+        public IEnumerable<string> Errors => _errors;
+
+        public static RunnerProcess Start(params string[] args)
+        {
+            string dll = typeof(RunCommand).Assembly.Location;
+            string output = Path.Combine(Path.GetTempPath(), "hashtag-bench-tests", Guid.NewGuid().ToString("N"));
+            var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (string a in new[] { dll, "run", "--out", output }.Concat(args)) psi.ArgumentList.Add(a);
+            psi.Environment["CI"] = "true";
+            var p = Process.Start(psi)!;
+            var r = new RunnerProcess(p, output);
+            p.OutputDataReceived += (_, e) => { if (e.Data is not null) r._lines.Enqueue(e.Data); };
+            p.ErrorDataReceived += (_, e) => { if (e.Data is not null) { r._lines.Enqueue(e.Data); r._errors.Enqueue(e.Data); } };
+            p.BeginOutputReadLine();
+            p.BeginErrorReadLine();
+            return r;
+        }
+
+        public async Task<string> WaitForLineAsync(Func<string, bool> match)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(90);
+            while (DateTime.UtcNow < deadline)
+            {
+                string? hit = _lines.FirstOrDefault(match);
+                if (hit is not null) return hit;
+                if (_p.HasExited) break;
+                await Task.Delay(50);
+            }
+            throw new TimeoutException("expected line not seen; output:\n" + string.Join('\n', _lines));
+        }
+
+        /// <summary>The cluster's ports, from the provider's "local cluster: ... on 127.0.0.1:A-B" line.</summary>
+        public async Task<int[]> WaitForClusterAsync()
+        {
+            string line = await WaitForLineAsync(l => l.StartsWith("local cluster:", StringComparison.Ordinal));
+            Match m = PortRange().Match(line);
+            int from = int.Parse(m.Groups[1].Value), to = int.Parse(m.Groups[2].Value);
+            return Enumerable.Range(from, to - from + 1).ToArray();
+        }
+
+        public void Signal(string sig)
+        {
+            using var kill = Process.Start(new ProcessStartInfo("kill", $"-{sig} {_p.Id}") { UseShellExecute = false })!;
+            kill.WaitForExit();
+        }
+
+        public async Task<int> WaitForExitAsync()
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+            await _p.WaitForExitAsync(cts.Token);
+            _p.WaitForExit();
+            return _p.ExitCode;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            if (!_p.HasExited) _p.Kill(entireProcessTree: true);
+            _p.Dispose();
+            try { Directory.Delete(OutputDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            return ValueTask.CompletedTask;
+        }
+
+        [GeneratedRegex(@"127\.0\.0\.1:(\d+)-(\d+)")]
+        private static partial Regex PortRange();
+    }
+}

@@ -62,8 +62,14 @@ public sealed class ClusterFaults(RunningCluster cluster)
             // A replica still syncing, or one its primary still flags as failed (just restarted), has its
             // CLUSTER FAILOVER accepted and then silently timed out. Wait until both sides agree it is healthy.
             await WaitForReplicaReadyAsync(r, await PrimaryOfAsync(slot).ConfigureAwait(false), TimeSpan.FromSeconds(15), ct).ConfigureAwait(false);
-            string reply = await RespProbe.SendAsync(r.Host, r.Port, TimeSpan.FromSeconds(5), "CLUSTER", "FAILOVER").ConfigureAwait(false);
-            if (reply != "OK") throw new InvalidOperationException($"CLUSTER FAILOVER on {r} answered {reply}.");
+            // Redis gives a manual failover a fixed 5 s; on a starved machine it can lapse. Confirm and retry.
+            for (int attempt = 1; ; attempt++)
+            {
+                string reply = await RespProbe.SendAsync(r.Host, r.Port, TimeSpan.FromSeconds(5), "CLUSTER", "FAILOVER").ConfigureAwait(false);
+                if (reply != "OK") throw new InvalidOperationException($"CLUSTER FAILOVER on {r} answered {reply}.");
+                if (await BecomesPrimaryAsync(r, TimeSpan.FromSeconds(8), ct).ConfigureAwait(false)) break;
+                if (attempt == 3) throw new TimeoutException($"CLUSTER FAILOVER on {r} did not promote it after {attempt} attempts.");
+            }
             return r;
         }
         LocalNode n = await PrimaryOfAsync(slot).ConfigureAwait(false);
@@ -106,6 +112,18 @@ public sealed class ClusterFaults(RunningCluster cluster)
             if (sw.Elapsed > timeout) throw new TimeoutException($"Replica {replica} was not in sync and acknowledged by {primary} within {timeout.TotalSeconds:0}s.");
             await Task.Delay(50, ct).ConfigureAwait(false);
         }
+    }
+
+    private static async Task<bool> BecomesPrimaryAsync(LocalNode node, TimeSpan within, CancellationToken ct)
+    {
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < within)
+        {
+            ClusterNodesSnapshot view = await ClusterNodesSnapshot.ReadAsync(node.Host, node.Port, ProbeTimeout).ConfigureAwait(false);
+            if (view.Nodes.Any(n => n.Flags.Contains("myself") && n.IsPrimary)) return true;
+            await Task.Delay(100, ct).ConfigureAwait(false);
+        }
+        return false;
     }
 
     /// <summary>Restarts every local node that is not running (after a kill), so the cluster is whole again.</summary>

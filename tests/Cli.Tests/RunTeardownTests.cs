@@ -11,13 +11,14 @@ namespace HashtagBench.Cli.Tests;
 /// </summary>
 public sealed partial class RunTeardownTests
 {
+    /// <summary>A run whose only step is a load scenario on a local cluster: something long enough to interrupt.</summary>
+    private static readonly string[] LoadStepArgs = ["--quick", "--suites", "none", "--scenarios", "multi-event", "--no-sim", "--provider", "local"];
+
     [Fact]
     public async Task Ctrl_C_during_a_step_tears_the_cluster_down_and_still_writes_the_report()
     {
-        await using var run = RunnerProcess.Start("--quick", "--suites", "none", "--scenarios", "multi-event", "--no-sim", "--provider", "local");
-        int[] ports = await run.WaitForClusterAsync();
-        await run.WaitForLineAsync(l => l.StartsWith("== Load: multi-event", StringComparison.Ordinal));
-        await Task.Delay(1500);
+        await using var run = RunnerProcess.Start(LoadStepArgs);
+        int[] ports = await run.WaitUntilLoadStepRunsAsync();
         run.Signal("INT");
 
         Assert.Equal(RunCommand.Cancelled, await run.WaitForExitAsync());
@@ -30,10 +31,8 @@ public sealed partial class RunTeardownTests
     [Fact]
     public async Task A_crashed_step_fails_the_run_clearly_and_still_tears_down()
     {
-        await using var run = RunnerProcess.Start("--quick", "--suites", "none", "--scenarios", "multi-event", "--no-sim", "--provider", "local");
-        int[] ports = await run.WaitForClusterAsync();
-        await run.WaitForLineAsync(l => l.StartsWith("== Load: multi-event", StringComparison.Ordinal));
-        await Task.Delay(1500);
+        await using var run = RunnerProcess.Start(LoadStepArgs);
+        int[] ports = await run.WaitUntilLoadStepRunsAsync();
         // Kill the load step's process, as an OOM kill or a crash would.
         foreach (int pid in ChildrenRunning("HashtagBench.Load.dll", run.OutputDir)) Process.GetProcessById(pid).Kill();
 
@@ -133,6 +132,15 @@ public sealed partial class RunTeardownTests
             Match m = PortRange().Match(line);
             int from = int.Parse(m.Groups[1].Value), to = int.Parse(m.Groups[2].Value);
             return Enumerable.Range(from, to - from + 1).ToArray();
+        }
+
+        /// <summary>Waits for the cluster, then for the load step to be under way; returns the cluster's ports.</summary>
+        public async Task<int[]> WaitUntilLoadStepRunsAsync()
+        {
+            int[] ports = await WaitForClusterAsync();
+            await WaitForLineAsync(l => l.StartsWith("== Load: multi-event", StringComparison.Ordinal));
+            await Task.Delay(1500);
+            return ports;
         }
 
         public void Signal(string sig)

@@ -84,11 +84,12 @@ public static class RunOutput
         if (withOk.Count > 0)
         {
             double[] ps = [50, 75, 95, 99, 99.9];
-            // x = the "nines" of each percentile, so the tail is readable: 50% → 0.3, 99% → 2, 99.9% → 3.
+            // x = the "nines" of each percentile (50% → 0.3, 99% → 2, 99.9% → 3), so the tail gets room.
             double[] xs = ps.Select(p => -Math.Log10(1 - p / 100)).ToArray();
-            charts.Add(ChartWriter.Lines(Path.Combine(dir, "latency-percentiles"), "Latency by percentile (x: 0.3 = p50, 1.3 = p95, 2 = p99, 3 = p99.9)",
-                "percentile (nines)", "latency (ms)",
-                withOk.Select(r => new Series(r.Scenario, [r.Ok.P50, r.Ok.P75, r.Ok.P95, r.Ok.P99, r.Ok.P999], xs)).ToList()));
+            charts.Add(ChartWriter.Lines(Path.Combine(dir, "latency-percentiles"), "Latency by percentile (Ok responses, corrected to intended start)",
+                "percentile", "latency (ms)",
+                withOk.Select(r => new Series(r.Scenario, [r.Ok.P50, r.Ok.P75, r.Ok.P95, r.Ok.P99, r.Ok.P999], xs)).ToList(),
+                xTicks: xs.Zip(["p50", "p75", "p95", "p99", "p99.9"]).ToList(), legendAt: ScottPlot.Alignment.UpperLeft));
         }
         var timed = runs.Where(r => r.Timeline.Count > 1).ToList();
         if (timed.Count > 0)

@@ -34,7 +34,8 @@ public static class ChartWriter
     }
 
     /// <summary>Lines (with markers) of y against x; X defaults to 0..n-1.</summary>
-    public static string Lines(string path, string title, string xLabel, string yLabel, IReadOnlyList<Series> series, bool logX = false, bool logY = false)
+    public static string Lines(string path, string title, string xLabel, string yLabel, IReadOnlyList<Series> series, bool logX = false, bool logY = false,
+        IReadOnlyList<(double Position, string Label)>? xTicks = null, Alignment legendAt = Alignment.UpperRight)
     {
         var plot = new Plot();
         for (int s = 0; s < series.Count; s++)
@@ -47,8 +48,9 @@ public static class ChartWriter
             sc.MarkerSize = xs.Length > 60 ? 0 : 5;
         }
         if (logX) plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(), LabelFormatter = y => $"{Math.Pow(10, y):N0}" };
+        if (xTicks is not null) plot.Axes.Bottom.SetTicks(xTicks.Select(t => t.Position).ToArray(), xTicks.Select(t => t.Label).ToArray());
         if (logY) plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(), LabelFormatter = y => $"{Math.Pow(10, y):G3}" };
-        return Save(plot, path, title, xLabel, yLabel, legend: series.Count > 1);
+        return Save(plot, path, title, xLabel, yLabel, legend: series.Count > 1, legendAt);
     }
 
     /// <summary>Adds a dashed horizontal reference line (a target, a capacity) to a chart built by the caller.</summary>
@@ -61,12 +63,12 @@ public static class ChartWriter
 
     public static Color Palette(int i) => new ScottPlot.Palettes.Category10().GetColor(i);
 
-    private static string Save(Plot plot, string path, string title, string xLabel, string yLabel, bool legend)
+    private static string Save(Plot plot, string path, string title, string xLabel, string yLabel, bool legend, Alignment legendAt = Alignment.UpperRight)
     {
         plot.Title(title);
         if (xLabel.Length > 0) plot.XLabel(xLabel);
         if (yLabel.Length > 0) plot.YLabel(yLabel);
-        if (legend) plot.ShowLegend(Alignment.UpperRight);
+        if (legend) plot.ShowLegend(legendAt);
         string png = Path.ChangeExtension(path, ".png");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(png))!);
         plot.SavePng(png, Width, Height);

@@ -43,7 +43,7 @@ public sealed class RunSteps(RunPlan plan, RepoPaths paths, string runDir, Runni
             args.AddRange(plan.Suites.Select(s => RunPlan.SuiteFilters[s]));
             // Quick: a short job with fewer, shorter iterations; numbers are indicative, ratios still hold within the run.
             args.AddRange(plan.Quick
-                ? ["--job", "short", "--warmupCount", "2", "--iterationCount", "5", "--iterationTime", "120"]
+                ? ["--job", "short", "--warmupCount", "1", "--iterationCount", "3", "--iterationTime", "100"]
                 : ["--job", "short"]);
             args.AddRange(["--artifacts", benchDir]);
             yield return new PlannedStep("bench", "Benchmarks", "dotnet", args, benchDir, TimeSpan.FromMinutes(plan.Quick ? 4 : 40), ClusterEnv());

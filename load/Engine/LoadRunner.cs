@@ -124,7 +124,8 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
     {
         double phaseStart = _clock.Elapsed.TotalSeconds;
         double length = sim.During.TotalSeconds;
-        double offset = 0; // seconds into the phase of the next arrival
+        long k = 1;
+        double offset = sim.ArrivalTime(k, fromRate); // seconds into the phase of the next arrival
         while (offset < length && !ct.IsCancellationRequested)
         {
             double now = _clock.Elapsed.TotalSeconds - phaseStart;
@@ -138,10 +139,12 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
                 if (Interlocked.Increment(ref _invocations) > scenario.MaxInvocations) return;
                 long intended = (long)((phaseStart + offset) * Stopwatch.Frequency);
                 _ = InvokeAsync(intended, ct);
-                double rate = sim.RateAt(offset, fromRate);
-                offset += rate > 0 ? 1.0 / rate : 0.001; // a zero rate (ramp start) just moves time on
+                offset = sim.ArrivalTime(++k, fromRate);
             }
         }
+        // A phase with no arrivals left (or none at all) still lasts its full length.
+        double rest = length - (_clock.Elapsed.TotalSeconds - phaseStart);
+        if (rest > 0) await DelayQuietly(TimeSpan.FromSeconds(rest), ct).ConfigureAwait(false);
     }
 
     private async Task InvokeAsync(long intendedTicks, CancellationToken ct)

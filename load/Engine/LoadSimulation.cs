@@ -28,8 +28,19 @@ public abstract record LoadSimulation(TimeSpan During)
 /// <summary>Open model: <paramref name="PerSecond"/> arrivals per second at the end of the phase.</summary>
 public sealed record InjectSim(double PerSecond, double IntervalSeconds, TimeSpan During, bool Ramp) : LoadSimulation(During)
 {
-    /// <summary>Arrival rate (per second) at <paramref name="t"/> seconds into the phase, ramping from <paramref name="from"/>.</summary>
-    public double RateAt(double t, double from) => Ramp ? from + (PerSecond - from) * Math.Clamp(t / During.TotalSeconds, 0, 1) : PerSecond;
+    /// <summary>
+    /// When the <paramref name="k"/>-th arrival (1-based) is due, in seconds into the phase: where the integrated rate
+    /// N(t) = a·t + b·t²/2 reaches k. Exact for a linear ramp, including one that starts at zero (stepping by
+    /// 1/rate(t) there would jump past the whole phase). +∞ when the rate never gets there.
+    /// </summary>
+    public double ArrivalTime(long k, double from)
+    {
+        double a = Ramp ? from : PerSecond;
+        double b = Ramp ? (PerSecond - from) / During.TotalSeconds : 0;
+        if (Math.Abs(b) < 1e-12) return a > 0 ? k / a : double.PositiveInfinity;
+        double disc = a * a + 2 * b * k;
+        return disc < 0 ? double.PositiveInfinity : (-a + Math.Sqrt(disc)) / b;
+    }
 }
 
 public sealed record ConstantSim(int Copies, TimeSpan During, bool Ramp) : LoadSimulation(During)

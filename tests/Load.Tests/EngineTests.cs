@@ -1,0 +1,171 @@
+using HashtagBench.Load;
+using HashtagBench.Load.Engine;
+
+namespace HashtagBench.Load.Tests;
+
+/// <summary>The engine on its own, no Redis: schedule, latency correction, models, bounds, thresholds, logs.</summary>
+public sealed class EngineTests
+{
+    private static Task<RunSummary> RunAsync(Scenario s, CancellationToken ct = default, Stream? log = null) => new LoadRunner(s, histogramLog: log).RunAsync(ct);
+
+    [Fact]
+    public async Task Inject_keeps_the_requested_rate()
+    {
+        var s = Scenario.Create("noop", _ => Task.FromResult(Response.Ok()))
+            .WithLoadSimulations(LoadSimulation.Inject(20, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2)));
+        RunSummary r = await RunAsync(s);
+        Assert.InRange(r.Total, 360, 440); // 200/s for 2 s, with slack for a busy 2-core machine
+        Assert.Equal(200, r.TargetRps, 1);
+        Assert.Equal("completed", r.StopReason);
+    }
+
+    [Fact]
+    public async Task Open_model_latency_includes_a_stall_the_closed_model_hides()
+    {
+        // A server-wide stall: every call queues behind one lock, one call holds it for 300 ms.
+        static Scenario Stalling(string name, LoadSimulation sim)
+        {
+            var gate = new SemaphoreSlim(1);
+            long calls = 0;
+            return Scenario.Create(name, async _ =>
+            {
+                await gate.WaitAsync();
+                try { if (Interlocked.Increment(ref calls) == 50) await Task.Delay(300); }
+                finally { gate.Release(); }
+                return Response.Ok();
+            }).WithLoadSimulations(sim);
+        }
+        RunSummary open = await RunAsync(Stalling("open", LoadSimulation.Inject(10, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2))));
+        RunSummary closed = await RunAsync(Stalling("closed", LoadSimulation.KeepConstant(1, TimeSpan.FromSeconds(2))));
+
+        // Open: the ~30 arrivals scheduled during the stall are charged from their intended start.
+        Assert.True(open.Ok.P95 >= 100, $"open p95 {open.Ok.P95} ms should show the stall");
+        // Closed: one slow call among many fast ones; the percentiles hide it, only max shows it.
+        Assert.True(closed.Ok.Max >= 290, $"closed max {closed.Ok.Max} ms");
+        Assert.True(closed.Ok.P99 < 50, $"closed p99 {closed.Ok.P99} ms");
+    }
+
+    [Fact]
+    public async Task KeepConstant_runs_exactly_that_many_copies_at_once()
+    {
+        int now = 0, peak = 0;
+        var s = Scenario.Create("copies", async _ =>
+        {
+            int c = Interlocked.Increment(ref now);
+            InterlockedMax(ref peak, c);
+            await Task.Delay(5);
+            Interlocked.Decrement(ref now);
+            return Response.Ok();
+        }).WithLoadSimulations(LoadSimulation.KeepConstant(4, TimeSpan.FromSeconds(1)));
+        RunSummary r = await RunAsync(s);
+        Assert.Equal(4, peak);
+        Assert.True(r.Total > 20);
+    }
+
+    [Fact]
+    public async Task RampingInject_ramps_and_Pause_sends_nothing()
+    {
+        var s = Scenario.Create("ramp", _ => Task.FromResult(Response.Ok()))
+            .WithLoadSimulations(LoadSimulation.RampingInject(40, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(3)),
+                LoadSimulation.Pause(TimeSpan.FromSeconds(1)));
+        RunSummary r = await RunAsync(s);
+        var seconds = r.Timeline.ToList();
+        Assert.True(seconds[0].Ok < seconds[2].Ok, $"first second {seconds[0].Ok}, third {seconds[2].Ok}");
+        Assert.InRange(r.Total, 450, 750); // 0 → 400/s over 3 s ≈ 600
+        Assert.Equal(0, seconds[^1].Ok + seconds[^1].Fail); // the pause
+    }
+
+    [Fact]
+    public async Task A_run_stops_at_MaxInvocations()
+    {
+        var s = Scenario.Create("cap", _ => Task.FromResult(Response.Ok()))
+            .WithLoadSimulations(LoadSimulation.Inject(100, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2)))
+            .WithLimits(maxInFlight: 100, maxInvocations: 100);
+        RunSummary r = await RunAsync(s);
+        Assert.Equal(100, r.Total);
+        Assert.Contains("100 invocations", r.StopReason);
+    }
+
+    [Fact]
+    public async Task A_hanging_scenario_still_ends_and_its_calls_count_as_failures()
+    {
+        var s = Scenario.Create("hang", async ctx => { await Task.Delay(Timeout.Infinite, ctx.Token); return Response.Ok(); })
+            .WithLoadSimulations(LoadSimulation.Inject(2, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        RunSummary r = await RunAsync(s, cts.Token);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(15));
+        Assert.Equal("cancelled", r.StopReason);
+        Assert.Equal(r.Total, r.ErrorsByKind.GetValueOrDefault("client.cancelled"));
+    }
+
+    [Fact]
+    public async Task A_throwing_scenario_is_a_classified_failure()
+    {
+        var s = Scenario.Create("throws", _ => throw new InvalidOperationException("boom"))
+            .WithLoadSimulations(LoadSimulation.Inject(5, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)));
+        RunSummary r = await RunAsync(s);
+        Assert.Equal(0, r.OkCount);
+        Assert.Equal(r.FailCount, r.ErrorsByKind["exception.InvalidOperationException"]);
+        Assert.Equal("boom", r.ErrorSamples["exception.InvalidOperationException"]);
+    }
+
+    [Fact]
+    public void Bad_simulations_are_refused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => LoadSimulation.Inject(-1, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LoadSimulation.KeepConstant(-2, TimeSpan.FromSeconds(1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LoadSimulation.Inject(1, TimeSpan.Zero, TimeSpan.FromSeconds(1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LoadSimulation.Pause(TimeSpan.Zero));
+        Assert.Throws<ArgumentException>(() => Scenario.Create("x", _ => Task.FromResult(Response.Ok())).WithLoadSimulations());
+    }
+
+    [Theory]
+    [InlineData("p99 < 20ms", 15.0, 0.0, 1000.0, true)]
+    [InlineData("p99 < 20ms", 25.0, 0.0, 1000.0, false)]
+    [InlineData("p99 <= 0.02s", 20.0, 0.0, 1000.0, true)]
+    [InlineData("fail% < 0.1", 1.0, 0.05, 1000.0, true)]
+    [InlineData("fail% < 0.1", 1.0, 0.5, 1000.0, false)]
+    [InlineData("rps >= 0.95*target", 1.0, 0.0, 960.0, true)]
+    [InlineData("rps >= 0.95*target", 1.0, 0.0, 900.0, false)]
+    public void Thresholds_pass_and_fail(string rule, double p99, double failPct, double rps, bool pass)
+    {
+        long total = 100_000, fail = (long)(total * failPct / 100);
+        var ok = new Percentiles(total - fail, 1, 1, 1, p99, p99, p99, 1);
+        var s = new RunSummary("s", DateTime.UtcNow, 1, 1000, total - fail, fail, rps, ok, ok, new Dictionary<string, long>(),
+            new Dictionary<string, string>(), [], [], "completed");
+        Assert.Equal(pass, Threshold.Parse(rule).Evaluate(s).Pass);
+    }
+
+    [Theory]
+    [InlineData("p99 20ms")]
+    [InlineData("p42 < 1ms")]
+    [InlineData("fail% < 1ms")]
+    [InlineData("p99 < 2*target")]
+    public void Bad_thresholds_say_what_is_wrong(string rule) => Assert.Throws<FormatException>(() => Threshold.Parse(rule));
+
+    [Fact]
+    public async Task Histogram_logs_of_two_agents_merge_exactly()
+    {
+        string dir = Directory.CreateTempSubdirectory("hlog").FullName;
+        var runs = new List<RunSummary>();
+        foreach (string agent in new[] { "a", "b" })
+        {
+            await using FileStream log = File.Create(Path.Combine(dir, agent + ".hlog"));
+            var s = Scenario.Create(agent, async ctx => { await Task.Delay(agent == "a" ? 1 : 3); return ctx.InvocationNumber % 10 == 0 ? Response.Fail("x") : Response.Ok(); })
+                .WithLoadSimulations(LoadSimulation.Inject(10, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1.5)));
+            runs.Add(await RunAsync(s, log: log));
+        }
+        var (ok, fail) = LoadCli.MergeLogs(Directory.GetFiles(dir, "*.hlog"));
+        Assert.Equal(runs.Sum(r => r.OkCount), ok.TotalCount);
+        Assert.Equal(runs.Sum(r => r.FailCount), fail.TotalCount);
+        Assert.Equal(runs.Max(r => r.Ok.Max), Percentiles.From(ok).Max, 0.01);
+        Directory.Delete(dir, true);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int seen;
+        while (value > (seen = Volatile.Read(ref target)) && Interlocked.CompareExchange(ref target, value, seen) != seen) { }
+    }
+}

@@ -139,9 +139,10 @@ public static class Catalog
         (string, string, string) Next(Random rng)
         {
             long n = Interlocked.Increment(ref issued);
-            if (n > recent.Length && rng.NextDouble() < share)
+            if (n > 1 && rng.NextDouble() < share)
             {
-                var retry = recent[rng.Next(recent.Length)];
+                // Retry one of the (up to 1,024) most recent first attempts, as a gateway's client retries do.
+                var retry = recent[rng.Next((int)Math.Min(n - 1, recent.Length))];
                 if (retry.Item1 is not null) return retry;
             }
             var fresh = (w.NextEvent(rng), w.NextUser(rng), JoinWorkload.NewIdempotencyKey());

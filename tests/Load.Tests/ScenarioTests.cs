@@ -1,0 +1,148 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using HashtagBench.Enqueue;
+using HashtagBench.Load.Engine;
+using HashtagBench.Load.Scenarios;
+using HashtagBench.Provisioning;
+using HashtagBench.TestSupport;
+
+namespace HashtagBench.Load.Tests;
+
+/// <summary>Short runs of each scenario against the real local cluster, with real assertions.</summary>
+[Collection(LoadClusterCollection.Name)]
+public sealed class ScenarioTests(ClusterFixture fx)
+{
+    private static LoadOptions Short(string name, Func<LoadOptions, LoadOptions>? tweak = null)
+    {
+        var o = new LoadOptions
+        {
+            Rate = 300, Duration = TimeSpan.FromSeconds(2), WarmUp = TimeSpan.FromSeconds(0.5), Quick = true,
+            OutputDir = Path.Combine(Path.GetTempPath(), "hashtag-bench-tests", $"{name}-{Guid.NewGuid():N}"),
+        };
+        return tweak is null ? o : tweak(o);
+    }
+
+    private Task<ScenarioOutcome> RunAsync(string scenario, LoadOptions o) =>
+        Catalog.Scenarios[scenario](new LoadContext(fx.Cluster, fx.Mux, o), CancellationToken.None);
+
+    [Fact]
+    public async Task Strategies_reproduce_the_incident_and_match_the_prediction()
+    {
+        LoadOptions o = Short("strategies", x => x with { Strategies = [KeyStrategy.EventTag, KeyStrategy.Bucketed(4), KeyStrategy.Legacy] });
+        ScenarioOutcome outcome = await RunAsync("strategies", o);
+
+        Assert.True(outcome.Findings.ChecksPassed, string.Join("\n", outcome.Findings.Markdown));
+        RunSummary legacy = outcome.Runs.Single(r => r.Scenario == "legacy");
+        Assert.True(legacy.FailCount > 0);
+        Assert.Equal(legacy.FailCount, legacy.ErrorsByKind[nameof(FailureKind.CrossSlotServer)]);
+        Assert.True((bool)outcome.Findings.Json["incident_legacy"]!["reproduced"]!);
+        foreach (RunSummary r in outcome.Runs.Where(r => r.Scenario != "legacy"))
+            Assert.Equal(0, r.FailCount);
+        foreach (string strategy in new[] { "event", "bucketed:4" })
+            foreach (JsonNode? shard in outcome.Findings.Json["perShard"]![strategy]!.AsArray())
+                Assert.InRange((double)shard!["measured"]! - (double)shard["predicted"]!, -0.03, 0.03);
+    }
+
+    [Fact]
+    public async Task Duplicates_audit_finds_exactly_one_entry_per_acknowledged_key()
+    {
+        ScenarioOutcome outcome = await RunAsync("duplicates", Short("duplicates", x => x with { DuplicateShare = 0.4 }));
+        JsonNode audit = outcome.Findings.Json["audit"]!;
+        Assert.True(outcome.Findings.ChecksPassed);
+        Assert.Equal(0, (int)audit["lost"]!);
+        Assert.Equal(0, (int)audit["doubledKeys"]!);
+        Assert.True((int)audit["acknowledged"]! > 100);
+        // Retries really happened: fewer keys than attempts, and every key was acknowledged once.
+        Assert.True((int)audit["idempotencyKeys"]! < (int)audit["attempts"]!);
+        Assert.Equal((int)audit["idempotencyKeys"]!, (int)audit["acknowledged"]!);
+    }
+
+    [Fact]
+    public async Task Multi_event_and_hot_event_run_clean()
+    {
+        ScenarioOutcome multi = await RunAsync("multi-event", Short("multi"));
+        Assert.Equal(0, multi.Runs[0].FailCount);
+        Assert.True(multi.Runs[0].OkCount > 400);
+
+        ScenarioOutcome hot = await RunAsync("hot-event", Short("hot", x => x with { HotShare = 0.8 }));
+        Assert.Equal(2, hot.Runs.Count);
+        Assert.All(hot.Runs, r => Assert.Equal(0, r.FailCount));
+        Assert.Equal(3, hot.Findings.Json["utilisation_event"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task Capacity_writes_a_per_shard_rate_the_simulator_can_read()
+    {
+        LoadOptions o = Short("capacity", x => x with { Rate = 400, Duration = TimeSpan.FromSeconds(4) });
+        ScenarioOutcome outcome = await RunAsync("capacity", o);
+        JsonNode json = JsonNode.Parse(File.ReadAllText(Path.Combine(o.OutputDir, "capacity.json")))!;
+        Assert.True((double)json["perShardOpsPerSec"]! > 0);
+        Assert.NotEmpty(outcome.Runs);
+        Assert.Equal(outcome.Runs.Count, json["steps"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task Failover_kills_a_primary_and_the_run_heals_audits_and_classifies_every_failure()
+    {
+        // Destructive: a cluster of its own, not the shared fixture.
+        await using RunningCluster cluster = await ClusterProvisioner.StartAsync(ProviderKind.Local);
+        await using var mux = await cluster.ConnectAsync();
+        LoadOptions o = Short("failover", x => x with { Duration = TimeSpan.FromSeconds(12), FaultAt = TimeSpan.FromSeconds(3), Fault = "kill" });
+        ScenarioOutcome outcome = await Catalog.Scenarios["failover"](new LoadContext(cluster, mux, o), CancellationToken.None);
+
+        JsonNode row = outcome.Findings.Json["failover"]![0]!;
+        Assert.True((bool)row["healed"]!, "the cluster did not heal");
+        Assert.True((bool)row["classified"]!, string.Join(", ", outcome.Runs[0].ErrorsByKind.Keys));
+        Assert.True((int)row["acknowledged"]! > 0);
+        Assert.NotNull(row["lost"]); // the audit ran; its count is the finding, not a pass/fail
+        Assert.DoesNotContain(outcome.Runs[0].ErrorsByKind.Keys, k => k is "Other" || k.StartsWith("exception.", StringComparison.Ordinal));
+        Assert.All(cluster.LocalNodes, n => Assert.True(n.IsRunning)); // killed nodes were brought back
+    }
+}
+
+/// <summary>The load tool's command line refuses bad input with exit code 2 and one clear line.</summary>
+[Collection(LoadClusterCollection.Name)] // serial: swaps Console.Error
+public sealed class LoadCliTests
+{
+    private static async Task<(int Code, string Error)> InvokeAsync(params string[] args)
+    {
+        var err = new StringWriter();
+        TextWriter old = Console.Error;
+        Console.SetError(err);
+        try { return (await new RootCommand { LoadCli.RunCommand() }.Parse(["run", .. args]).InvokeAsync(), err.ToString()); }
+        finally { Console.SetError(old); }
+    }
+
+    [Fact]
+    public async Task Negative_rate_is_refused()
+    {
+        var (code, error) = await InvokeAsync("multi-event", "--rate", "-5");
+        Assert.Equal(LoadCli.BadInput, code);
+        Assert.Contains("--rate", error);
+    }
+
+    [Fact]
+    public async Task Unknown_scenario_is_refused_with_the_known_ones()
+    {
+        var (code, error) = await InvokeAsync("meteor-shower");
+        Assert.Equal(LoadCli.BadInput, code);
+        Assert.Contains("Unknown scenario", error);
+        Assert.Contains("strategies", error);
+    }
+
+    [Fact]
+    public async Task Unreachable_endpoint_is_a_clear_error()
+    {
+        var (code, error) = await InvokeAsync("multi-event", "--cluster", "127.0.0.1:1", "--duration", "1");
+        Assert.Equal(LoadCli.BadInput, code);
+        Assert.Contains("Cannot connect", error);
+    }
+
+    [Fact]
+    public async Task Bad_threshold_is_refused()
+    {
+        var (code, error) = await InvokeAsync("multi-event", "--threshold", "p99 fast");
+        Assert.Equal(LoadCli.BadInput, code);
+        Assert.Contains("threshold", error);
+    }
+}

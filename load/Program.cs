@@ -6,4 +6,5 @@ var root = new RootCommand("hashtag-bench load: join scenarios against a real Re
 root.Subcommands.Add(LoadCli.RunCommand());
 root.Subcommands.Add(LoadCli.MergeCommand());
 root.Subcommands.Add(LoadCli.ListCommand());
+root.Subcommands.Add(OverheadProbe.Create());
 return await root.Parse(args).InvokeAsync();

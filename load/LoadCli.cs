@@ -42,11 +42,12 @@ public static class LoadCli
         var tls = new Option<bool>("--tls") { Description = "TLS to --cluster." };
         var user = new Option<string?>("--user") { Description = "ACL user for --cluster." };
         var password = new Option<string?>("--password") { Description = "Password for --cluster (or REDIS_PASSWORD)." };
+        var saturationP99 = new Option<double>("--saturation-p99") { DefaultValueFactory = _ => 50, Description = "capacity: p99 (ms) above which a step counts as saturated." };
         var provider = new Option<string>("--provider") { DefaultValueFactory = _ => "auto", Description = "auto | local | testcontainers" };
 
         var cmd = new Command("run", "Run a scenario; writes summary.json, timeline.csv, report.md, HdrHistogram logs and charts.");
         cmd.Arguments.Add(scenario);
-        foreach (Option opt in new Option[] { rate, duration, warmup, events, popularity, users, strategies, hotShare, buckets, duplicates, thresholds, noThresholds, quick, output, fault, faultAt, wait, compareWait, cluster, tls, user, password, provider })
+        foreach (Option opt in new Option[] { saturationP99, rate, duration, warmup, events, popularity, users, strategies, hotShare, buckets, duplicates, thresholds, noThresholds, quick, output, fault, faultAt, wait, compareWait, cluster, tls, user, password, provider })
             cmd.Options.Add(opt);
         cmd.SetAction(async (r, ct) =>
         {
@@ -68,7 +69,7 @@ public static class LoadCli
                     HotShare = r.GetValue(hotShare), Buckets = r.GetValue(buckets), DuplicateShare = r.GetValue(duplicates),
                     Thresholds = r.GetValue(noThresholds) ? [] : rules.Select(Threshold.Parse).ToList(),
                     Quick = q, Fault = r.GetValue(fault)!, FaultAt = r.GetValue(faultAt) is double fa ? TimeSpan.FromSeconds(fa) : null,
-                    WaitReplicas = r.GetValue(wait), CompareWait = r.GetValue(compareWait),
+                    WaitReplicas = r.GetValue(wait), CompareWait = r.GetValue(compareWait), SaturationP99Ms = r.GetValue(saturationP99),
                     Password = r.GetValue(password) ?? Environment.GetEnvironmentVariable("REDIS_PASSWORD"),
                     OutputDir = Path.GetFullPath(r.GetValue(output) ?? Path.Combine("results", "load", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{name}")),
                 };

@@ -35,7 +35,8 @@ public static partial class CapacityScenario
         table.AppendLine("| step | target rps | achieved rps | p99 ms | fail% | shard CPU (s/s) | |").AppendLine("|---|---|---|---|---|---|---|");
         RunSummary? best = null;
         double bestCpu = 0;
-        double rate = o.Rate / 2;
+        bool firstStepSaturated = false; // then the first step is the only reference, and the report says so
+        double rate = o.Rate / 4;
         for (int step = 1; step <= MaxSteps && !ct.IsCancellationRequested; step++, rate *= 1.5)
         {
             IReadOnlyList<ShardCounters> before = await ShardStats.ReadAsync(ctx.Mux);
@@ -48,9 +49,10 @@ public static partial class CapacityScenario
             runs.Add(r);
             table.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {step} | {rate:0} | {r.Rps:0} | {r.Ok.P99:0.00} | {r.FailPercent:0.##} | {cpu:0.00} | {(saturated ? "saturated" : "")} |"));
             steps.Add(new JsonObject { ["targetRps"] = rate, ["achievedRps"] = r.Rps, ["p99Ms"] = r.Ok.P99, ["failPercent"] = r.FailPercent, ["shardCpu"] = cpu, ["saturated"] = saturated });
-            if (saturated) break;
+            if (saturated && best is not null) break;
             best = r;
             bestCpu = cpu;
+            if (saturated) { firstStepSaturated = true; break; }
         }
 
         double sustained = best?.Rps ?? 0;
@@ -62,6 +64,8 @@ public static partial class CapacityScenario
 
         var f = new ScenarioFindings();
         f.Markdown.Add(table.ToString());
+        if (firstStepSaturated)
+            f.Markdown.Add($"**Even the first step ({o.Rate / 4:0}/s) crossed a limit; the figure below extrapolates from it. Lower --rate or raise --saturation-p99 for a proper ladder.**");
         f.Markdown.Add(string.Create(CultureInfo.InvariantCulture,
             $"**Per-shard capacity for the Lua join: {perShard:0} joins/s** ({(clientBound ? $"extrapolated: the load generator sustained {sustained:0}/s with the shard at {bestCpu:0.00} CPU s/s, so the client limited the run" : $"measured: sustained {sustained:0}/s with the shard's thread at {bestCpu:0.00} CPU s/s")})."));
         if (redisBench is double rb)
@@ -71,11 +75,12 @@ public static partial class CapacityScenario
         f.Json["sustainedRps"] = sustained;
         f.Json["shardCpuAtSustained"] = bestCpu;
         f.Json["clientBound"] = clientBound;
+        f.Json["firstStepSaturated"] = firstStepSaturated;
         f.Json["redisBenchmarkRps"] = redisBench;
         f.Json["steps"] = steps;
         File.WriteAllText(Path.Combine(o.OutputDir, "capacity.json"), new JsonObject
         {
-            ["perShardOpsPerSec"] = perShard, ["sustainedRps"] = sustained, ["shardCpuAtSustained"] = bestCpu, ["clientBound"] = clientBound,
+            ["perShardOpsPerSec"] = perShard, ["sustainedRps"] = sustained, ["shardCpuAtSustained"] = bestCpu, ["clientBound"] = clientBound, ["firstStepSaturated"] = firstStepSaturated,
             ["redisBenchmarkRps"] = redisBench, ["slot"] = slot, ["shard"] = shard, ["steps"] = steps.DeepClone(),
         }.ToJsonString(RunOutput.Json));
         string chart = ChartWriter.Lines(Path.Combine(o.OutputDir, "capacity-steps"), "p99 against achieved join rate, one shard", "achieved joins/s", "p99 (ms)",

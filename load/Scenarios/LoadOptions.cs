@@ -18,7 +18,7 @@ public sealed record LoadOptions
     public double DuplicateShare { get; init; } = 0.3;
     public IReadOnlyList<Threshold> Thresholds { get; init; } = [];
     /// <summary>capacity: the p99 (ms) and fail% above which a step counts as saturated.</summary>
-    public double SaturationP99Ms { get; init; } = 20;
+    public double SaturationP99Ms { get; init; } = 50;
     public double SaturationFailPercent { get; init; } = 1;
     public string OutputDir { get; init; } = "";
     /// <summary>Short steps and no external tools: for the quick run and the tests.</summary>

@@ -5,15 +5,17 @@ using HashtagBench.Load.Engine;
 namespace HashtagBench.Load;
 
 /// <summary>
-/// The engine's own ceiling: a no-op scenario injected at rising rates. A rate is sustained when the engine
-/// launches at least 99% of the schedule and the no-op's latency from its intended start (pure scheduling lateness)
-/// stays at or under <see cref="MaxLatenessMs"/> at p99. The scheduler sleeps on .NET timers, which wake a few ms late
-/// on Linux; scenario latencies include that lateness (they are measured from the intended start), so they err high.
+/// The engine's own ceiling: a no-op scenario injected at rising rates. Its latency from the intended start is pure
+/// scheduling lateness. The first rate (1,000/s) is the baseline: its p99 lateness is this machine's timer and
+/// scheduling noise floor, measured in the same run. A rate counts as on schedule when the engine launches at least
+/// 99% of the schedule and its p99 lateness stays within <see cref="MaxLatenessMs"/> or twice the floor, whichever is
+/// larger: lateness that grows with the rate is the engine's overhead; lateness already there at 1,000/s is the machine's.
+/// Scenario latencies include that floor (they are measured from the intended start), so they err high, never low.
 /// </summary>
 public static class OverheadProbe
 {
-    public static readonly int[] Rates = [1_000, 10_000, 50_000, 100_000, 200_000, 500_000, 1_000_000, 2_000_000];
-    public const double MaxLatenessMs = 5;
+    public static readonly int[] Rates = [1_000, 10_000, 50_000, 100_000, 200_000, 500_000, 1_000_000, 2_000_000, 4_000_000, 8_000_000];
+    public const double MaxLatenessMs = 1;
 
     public static Command Create()
     {
@@ -22,21 +24,28 @@ public static class OverheadProbe
         cmd.Options.Add(seconds);
         cmd.SetAction(async (r, ct) =>
         {
-            double best = 0;
-            Console.WriteLine("| target/s | achieved/s | p50 µs | p99 µs | max µs | on schedule |");
-            Console.WriteLine("|---|---|---|---|---|---|");
+            TimeSpan during = TimeSpan.FromSeconds(r.GetValue(seconds));
+            if (during <= TimeSpan.Zero || during > TimeSpan.FromMinutes(1))
+            {
+                Console.Error.WriteLine("error: --seconds must be between 0 and 60.");
+                return LoadCli.BadInput;
+            }
+            double best = 0, limitMs = MaxLatenessMs;
+            Console.WriteLine("| target/s | achieved/s | p50 µs | p99 µs | p99.9 µs | max µs | on schedule |");
+            Console.WriteLine("|---|---|---|---|---|---|---|");
             foreach (int rate in Rates)
             {
-                TimeSpan during = TimeSpan.FromSeconds(r.GetValue(seconds));
                 RunSummary s = await RunAsync(rate, during, ct);
+                if (rate == Rates[0]) limitMs = Math.Max(MaxLatenessMs, 2 * s.Ok.P99);
                 double launched = s.Total / during.TotalSeconds; // invocations per scheduled second
-                bool kept = launched >= 0.99 * rate && s.Ok.P99 <= MaxLatenessMs;
+                bool kept = launched >= 0.99 * rate && s.Ok.P99 <= limitMs;
                 if (kept) best = launched;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {rate} | {launched:0} | {s.Ok.P50 * 1000:0} | {s.Ok.P99 * 1000:0} | {s.Ok.Max * 1000:0} | {(kept ? "yes" : "no")} |"));
+                    $"| {rate} | {launched:0} | {s.Ok.P50 * 1000:0} | {s.Ok.P99 * 1000:0} | {s.Ok.P999 * 1000:0} | {s.Ok.Max * 1000:0} | {(kept ? "yes" : "no")} |"));
                 if (!kept) break;
             }
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"engine sustains {best:0} injections/s on schedule"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"engine sustains {best:0} injections/s on schedule (p99 lateness ≤ {limitMs:0.##} ms: {MaxLatenessMs:0.##} ms or twice the 1,000/s floor)"));
             return 0;
         });
         return cmd;

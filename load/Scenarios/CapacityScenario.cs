@@ -59,6 +59,8 @@ public static partial class CapacityScenario
         // Redis runs the script on one thread: CPU-seconds per second near 1.0 means the shard itself is the limit.
         // Below that the load generator (same 2 cores) ran out first, and the shard's capacity is extrapolated.
         bool clientBound = bestCpu < 0.8;
+        // The last step still kept up: nothing saturated, the ladder just ran out of steps.
+        bool ladderExhausted = runs.Count == MaxSteps && ReferenceEquals(best, runs[^1]);
         double perShard = clientBound && bestCpu > 0.05 ? sustained / bestCpu : sustained;
         double? redisBench = await RedisBenchmarkAsync(ctx, evt, shard, ct);
 
@@ -67,7 +69,7 @@ public static partial class CapacityScenario
         if (firstStepSaturated)
             f.Markdown.Add($"**Even the first step ({o.Rate / 4:0}/s) crossed a limit; the figure below extrapolates from it. Lower --rate or raise --saturation-p99 for a proper ladder.**");
         f.Markdown.Add(string.Create(CultureInfo.InvariantCulture,
-            $"**Per-shard capacity for the Lua join: {perShard:0} joins/s** ({(clientBound ? $"extrapolated: the load generator sustained {sustained:0}/s with the shard at {bestCpu:0.00} CPU s/s, so the client limited the run" : $"measured: sustained {sustained:0}/s with the shard's thread at {bestCpu:0.00} CPU s/s")})."));
+            $"**Per-shard capacity for the Lua join: {perShard:0} joins/s** ({(clientBound ? $"extrapolated: the load generator sustained {sustained:0}/s with the shard at {bestCpu:0.00} CPU s/s{(ladderExhausted ? $"; all {MaxSteps} steps kept up, so raise --rate to push further" : ", so the client limited the run")}" : $"measured: sustained {sustained:0}/s with the shard's thread at {bestCpu:0.00} CPU s/s")})."));
         if (redisBench is double rb)
             f.Markdown.Add(string.Create(CultureInfo.InvariantCulture,
                 $"redis-benchmark EVALSHA against the same shard, same run: {rb:0} req/s. Harness sustained / redis-benchmark = **{sustained / rb:0.00}**."));
@@ -76,12 +78,13 @@ public static partial class CapacityScenario
         f.Json["shardCpuAtSustained"] = bestCpu;
         f.Json["clientBound"] = clientBound;
         f.Json["firstStepSaturated"] = firstStepSaturated;
+        f.Json["ladderExhausted"] = ladderExhausted;
         f.Json["redisBenchmarkRps"] = redisBench;
         f.Json["steps"] = steps;
         File.WriteAllText(Path.Combine(o.OutputDir, "capacity.json"), new JsonObject
         {
-            ["perShardOpsPerSec"] = perShard, ["sustainedRps"] = sustained, ["shardCpuAtSustained"] = bestCpu, ["clientBound"] = clientBound, ["firstStepSaturated"] = firstStepSaturated,
-            ["redisBenchmarkRps"] = redisBench, ["slot"] = slot, ["shard"] = shard, ["steps"] = steps.DeepClone(),
+            ["perShardOpsPerSec"] = perShard, ["sustainedRps"] = sustained, ["shardCpuAtSustained"] = bestCpu, ["clientBound"] = clientBound,
+            ["firstStepSaturated"] = firstStepSaturated, ["ladderExhausted"] = ladderExhausted, ["redisBenchmarkRps"] = redisBench, ["slot"] = slot, ["shard"] = shard, ["steps"] = steps.DeepClone(),
         }.ToJsonString(RunOutput.Json));
         string chart = ChartWriter.Lines(Path.Combine(o.OutputDir, "capacity-steps"), "p99 against achieved join rate, one shard", "achieved joins/s", "p99 (ms)",
             [new Series("EventTag, one event", runs.Select(r => r.Ok.P99).ToList(), runs.Select(r => r.Rps).ToList())]);

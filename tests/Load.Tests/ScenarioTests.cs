@@ -104,12 +104,14 @@ public sealed class ScenarioTests(ClusterFixture fx)
 [Collection(LoadClusterCollection.Name)] // serial: swaps Console.Error
 public sealed class LoadCliTests
 {
-    private static async Task<(int Code, string Error)> InvokeAsync(params string[] args)
+    private static Task<(int Code, string Error)> InvokeAsync(params string[] args) => InvokeAsync(LoadCli.RunCommand(), ["run", .. args]);
+
+    private static async Task<(int Code, string Error)> InvokeAsync(Command verb, string[] args)
     {
         var err = new StringWriter();
         TextWriter old = Console.Error;
         Console.SetError(err);
-        try { return (await new RootCommand { LoadCli.RunCommand() }.Parse(["run", .. args]).InvokeAsync(), err.ToString()); }
+        try { return (await new RootCommand { verb }.Parse(args).InvokeAsync(), err.ToString()); }
         finally { Console.SetError(old); }
     }
 
@@ -136,6 +138,14 @@ public sealed class LoadCliTests
         var (code, error) = await InvokeAsync("multi-event", "--cluster", "127.0.0.1:1", "--duration", "1");
         Assert.Equal(LoadCli.BadInput, code);
         Assert.Contains("Cannot connect", error);
+    }
+
+    [Fact]
+    public async Task Overhead_refuses_a_bad_duration()
+    {
+        var (code, error) = await InvokeAsync(OverheadProbe.Create(), ["overhead", "--seconds", "0"]);
+        Assert.Equal(LoadCli.BadInput, code);
+        Assert.Contains("--seconds", error);
     }
 
     [Fact]

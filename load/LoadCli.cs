@@ -43,16 +43,18 @@ public static class LoadCli
         var user = new Option<string?>("--user") { Description = "ACL user for --cluster." };
         var password = new Option<string?>("--password") { Description = "Password for --cluster (or REDIS_PASSWORD)." };
         var saturationP99 = new Option<double>("--saturation-p99") { DefaultValueFactory = _ => 50, Description = "capacity: p99 (ms) above which a step counts as saturated." };
+        var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 12, Description = "capacity: most rate steps (each ×1.5 the last, from --rate/4)." };
         var provider = new Option<string>("--provider") { DefaultValueFactory = _ => "auto", Description = "auto | local | testcontainers" };
 
         var cmd = new Command("run", "Run a scenario; writes summary.json, timeline.csv, report.md, HdrHistogram logs and charts.");
         cmd.Arguments.Add(scenario);
-        foreach (Option opt in new Option[] { saturationP99, rate, duration, warmup, events, popularity, users, strategies, hotShare, buckets, duplicates, thresholds, noThresholds, quick, output, fault, faultAt, wait, compareWait, cluster, tls, user, password, provider })
+        foreach (Option opt in new Option[] { saturationP99, steps, rate, duration, warmup, events, popularity, users, strategies, hotShare, buckets, duplicates, thresholds, noThresholds, quick, output, fault, faultAt, wait, compareWait, cluster, tls, user, password, provider })
             cmd.Options.Add(opt);
         cmd.SetAction(async (r, ct) =>
         {
             string name = r.GetValue(scenario)!.Trim().ToLowerInvariant();
             LoadOptions options;
+            ProviderKind kind;
             try
             {
                 if (!Catalog.Scenarios.ContainsKey(name))
@@ -69,21 +71,22 @@ public static class LoadCli
                     HotShare = r.GetValue(hotShare), Buckets = r.GetValue(buckets), DuplicateShare = r.GetValue(duplicates),
                     Thresholds = r.GetValue(noThresholds) ? [] : rules.Select(Threshold.Parse).ToList(),
                     Quick = q, Fault = r.GetValue(fault)!, FaultAt = r.GetValue(faultAt) is double fa ? TimeSpan.FromSeconds(fa) : null,
-                    WaitReplicas = r.GetValue(wait), CompareWait = r.GetValue(compareWait), SaturationP99Ms = r.GetValue(saturationP99),
+                    WaitReplicas = r.GetValue(wait), CompareWait = r.GetValue(compareWait), SaturationP99Ms = r.GetValue(saturationP99), CapacitySteps = r.GetValue(steps),
                     Password = r.GetValue(password) ?? Environment.GetEnvironmentVariable("REDIS_PASSWORD"),
                     OutputDir = Path.GetFullPath(r.GetValue(output) ?? Path.Combine("results", "load", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{name}")),
                 };
                 options.Validate();
                 if (name == "failover") ClusterFaults.ParseAction(options.Fault);
+                kind = ClusterProvisioner.ParseKind(r.GetValue(provider)!);
             }
-            catch (Exception ex) when (ex is ArgumentException or FormatException)
+            catch (Exception ex) when (IsInputError(ex))
             {
-                Console.Error.WriteLine($"error: {ex.Message}");
+                Console.Error.WriteLine($"error: {Describe(ex)}");
                 return BadInput;
             }
             string? endpoint = r.GetValue(cluster) ?? Environment.GetEnvironmentVariable("HASHTAG_BENCH_CLUSTER");
             var external = endpoint is null ? null : new ExternalEndpoint(endpoint, r.GetValue(tls), r.GetValue(user), options.Password);
-            return await RunAsync(name, options, external, ClusterProvisioner.ParseKind(r.GetValue(provider)!), ct);
+            return await RunAsync(name, options, external, kind, ct);
         });
         return cmd;
     }
@@ -110,11 +113,15 @@ public static class LoadCli
                 var ctx = new LoadContext(cluster, mux, options);
                 ScenarioOutcome outcome;
                 try { outcome = await Catalog.Scenarios[name](ctx, ct); }
-                catch (ArgumentException ex) { Console.Error.WriteLine($"error: {ex.Message}"); return BadInput; }
+                catch (Exception ex) when (IsInputError(ex)) { Console.Error.WriteLine($"error: {Describe(ex)}"); return BadInput; }
                 string report = RunOutput.Write(options.OutputDir, name, outcome.Runs, outcome.Findings);
                 foreach (RunSummary s in outcome.Runs)
+                {
+                    // Latency of the Ok responses; of the failures when there are none (legacy), labelled so.
+                    (Percentiles p, string of) = s.OkCount > 0 || s.FailCount == 0 ? (s.Ok, "") : (s.Fail, " (failures)");
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{s.Scenario}: {s.Rps:0} rps, ok {s.OkCount}, fail {s.FailCount} ({s.FailPercent:0.##}%), p50 {s.Ok.P50:0.00} ms, p99 {s.Ok.P99:0.00} ms, p99.9 {s.Ok.P999:0.00} ms, max {s.Ok.Max:0.00} ms"));
+                        $"{s.Scenario}: {s.Rps:0} rps, ok {s.OkCount}, fail {s.FailCount} ({s.FailPercent:0.##}%), p50 {p.P50:0.00} ms, p99 {p.P99:0.00} ms, p99.9 {p.P999:0.00} ms, max {p.Max:0.00} ms{of}"));
+                }
                 var failedThresholds = outcome.Runs.SelectMany(s => s.Thresholds.Where(t => !t.Pass).Select(t => (s.Scenario, t))).ToList();
                 foreach (var (run, t) in failedThresholds)
                     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"threshold failed: {run}: {t.Threshold} (actual {t.Actual:0.###}, limit {t.Limit:0.###})"));
@@ -123,6 +130,21 @@ public static class LoadCli
                 return failedThresholds.Count == 0 && outcome.Findings.ChecksPassed ? 0 : Failed;
             }
         }
+    }
+
+    /// <summary>Errors that mean the user asked for something impossible (as opposed to a bug): one line, exit 2.</summary>
+    private static bool IsInputError(Exception ex) => ex is ArgumentException or FormatException or ClusterSim.SimInputException;
+
+    /// <summary>
+    /// The message alone, on one line. ArgumentException appends " (Parameter 'x')" and the actual value on a new
+    /// line, which is for developers; our messages already name the option.
+    /// </summary>
+    public static string Describe(Exception ex)
+    {
+        string first = ex.Message.Split('\n')[0].Trim();
+        return ex is ArgumentException { ParamName: { } p } && first.EndsWith($" (Parameter '{p}')", StringComparison.Ordinal)
+            ? first[..^$" (Parameter '{p}')".Length]
+            : first;
     }
 
     public static Command MergeCommand()
@@ -171,8 +193,15 @@ public static class LoadCli
             if (!File.Exists(path)) throw new FileNotFoundException($"No such log: {path}", path);
             using FileStream fs = File.OpenRead(path);
             using var reader = new HistogramLogReader(fs);
-            foreach (HistogramBase h in reader.ReadHistograms())
-                (h.Tag == "fail" ? fail : ok).Add(h);
+            try
+            {
+                foreach (HistogramBase h in reader.ReadHistograms())
+                    (h.Tag == "fail" ? fail : ok).Add(h);
+            }
+            catch (Exception ex) when (ex is FormatException or ArgumentException or IndexOutOfRangeException or InvalidOperationException)
+            {
+                throw new FormatException($"{path} is not a readable HdrHistogram log ({ex.Message}).", ex);
+            }
         }
         return (ok, fail);
     }

@@ -119,35 +119,48 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
         _ => throw new InvalidOperationException($"Unknown load simulation {sim}."),
     };
 
-    /// <summary>Open model: arrivals on a precomputed schedule; everything due is launched at each wake-up.</summary>
-    private async Task InjectAsync(InjectSim sim, double fromRate, CancellationToken ct)
+    /// <summary>
+    /// Open model: arrivals on a precomputed schedule, launched by a dedicated thread that sends everything due at
+    /// each wake-up. Not the thread pool: Thread.Sleep(1) wakes within about a millisecond, where Task.Delay waits
+    /// for the timer queue (several ms on a busy machine) and a sub-millisecond Task.Delay completes at once, which
+    /// turns the wait into a busy spin that takes a core from the system under test. The thread never spins; the
+    /// wake-up slack it leaves is charged to latency by the intended-start correction, as in wrk2.
+    /// </summary>
+    private Task InjectAsync(InjectSim sim, double fromRate, CancellationToken ct)
     {
-        double phaseStart = _clock.Elapsed.TotalSeconds;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try { Schedule(sim, fromRate, ct); done.SetResult(); }
+            catch (Exception ex) { done.SetException(ex); }
+        }) { IsBackground = true, Name = $"inject {scenario.Name}" };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void Schedule(InjectSim sim, double fromRate, CancellationToken ct)
+    {
+        long phaseStart = _clock.ElapsedTicks;
         double length = sim.During.TotalSeconds;
         long k = 1;
         double offset = sim.ArrivalTime(k, fromRate); // seconds into the phase of the next arrival
-        while (offset < length && !ct.IsCancellationRequested)
+        while (!ct.IsCancellationRequested)
         {
-            double now = _clock.Elapsed.TotalSeconds - phaseStart;
-            if (offset > now)
+            double now = (double)(_clock.ElapsedTicks - phaseStart) / Stopwatch.Frequency;
+            for (; offset <= now && offset < length; offset = sim.ArrivalTime(++k, fromRate))
             {
-                await DelayQuietly(TimeSpan.FromSeconds(Math.Min(offset - now, 0.05)), ct).ConfigureAwait(false);
-                continue;
+                long n = Interlocked.Increment(ref _invocations);
+                if (n > scenario.MaxInvocations) return;
+                _ = InvokeAsync(phaseStart + (long)(offset * Stopwatch.Frequency), n, ct);
             }
-            while (offset <= now && offset < length)
-            {
-                if (Interlocked.Increment(ref _invocations) > scenario.MaxInvocations) return;
-                long intended = (long)((phaseStart + offset) * Stopwatch.Frequency);
-                _ = InvokeAsync(intended, ct);
-                offset = sim.ArrivalTime(++k, fromRate);
-            }
+            // A phase with no arrivals left (or none at all) still lasts its full length.
+            if (now >= length) return;
+            double wait = Math.Min(offset, length) - now;
+            Thread.Sleep(Math.Clamp((int)(wait * 1000), 1, 50)); // whole ms, never 0 (a spin), at most 50 (stays cancellable)
         }
-        // A phase with no arrivals left (or none at all) still lasts its full length.
-        double rest = length - (_clock.Elapsed.TotalSeconds - phaseStart);
-        if (rest > 0) await DelayQuietly(TimeSpan.FromSeconds(rest), ct).ConfigureAwait(false);
     }
 
-    private async Task InvokeAsync(long intendedTicks, CancellationToken ct)
+    private async Task InvokeAsync(long intendedTicks, long invocation, CancellationToken ct)
     {
         if (Interlocked.Increment(ref _inFlight) > scenario.MaxInFlight)
         {
@@ -157,7 +170,7 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
         }
         try
         {
-            Response r = await InvokeSafelyAsync(ct).ConfigureAwait(false);
+            Response r = await InvokeSafelyAsync(invocation, ct).ConfigureAwait(false);
             // Coordinated-omission correction: from when the call should have started, not when it did.
             Record(r, Micros(_clock.ElapsedTicks - intendedTicks));
         }
@@ -177,19 +190,20 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
                 double t = _clock.Elapsed.TotalSeconds - phaseStart;
                 if (t >= length) return;
                 if (id >= sim.CopiesAt(t, fromCopies)) { await DelayQuietly(TimeSpan.FromMilliseconds(5), ct).ConfigureAwait(false); continue; }
-                if (Interlocked.Increment(ref _invocations) > scenario.MaxInvocations) return;
+                long n = Interlocked.Increment(ref _invocations);
+                if (n > scenario.MaxInvocations) return;
                 long start = _clock.ElapsedTicks;
-                Response r = await InvokeSafelyAsync(ct).ConfigureAwait(false);
+                Response r = await InvokeSafelyAsync(n, ct).ConfigureAwait(false);
                 Record(r, Micros(_clock.ElapsedTicks - start));
             }
         }, CancellationToken.None))).ConfigureAwait(false);
     }
 
-    private async Task<Response> InvokeSafelyAsync(CancellationToken ct)
+    private async Task<Response> InvokeSafelyAsync(long invocation, CancellationToken ct)
     {
         try
         {
-            return await scenario.Run(new ScenarioContext(Interlocked.Read(ref _invocations), ct)).ConfigureAwait(false);
+            return await scenario.Run(new ScenarioContext(invocation, ct)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

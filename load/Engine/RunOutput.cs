@@ -27,7 +27,7 @@ public static class RunOutput
         var json = new JsonObject
         {
             ["scenario"] = title,
-            ["runs"] = JsonSerializer.SerializeToNode(runs.Select(r => r with { Timeline = r.Timeline }).ToList(), Json),
+            ["runs"] = JsonSerializer.SerializeToNode(runs, Json),
             ["checksPassed"] = findings.ChecksPassed,
             ["thresholdsPassed"] = runs.All(r => r.ThresholdsPassed),
         };
@@ -41,7 +41,7 @@ public static class RunOutput
         md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (RunSummary r in runs)
             md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Scenario} | {r.TargetRps:0} | {r.Rps:0} | {r.OkCount} | {r.FailCount} | {r.FailPercent:0.##} | {r.Ok.P50:0.00} | {r.Ok.P75:0.00} | {r.Ok.P95:0.00} | {r.Ok.P99:0.00} | {r.Ok.P999:0.00} | {r.Ok.Max:0.00} |"));
+                $"| {r.Scenario} | {(r.TargetRps > 0 ? r.TargetRps.ToString("0", CultureInfo.InvariantCulture) : "— (closed model)")} | {r.Rps:0} | {r.OkCount} | {r.FailCount} | {r.FailPercent:0.##} | {r.Ok.P50:0.00} | {r.Ok.P75:0.00} | {r.Ok.P95:0.00} | {r.Ok.P99:0.00} | {r.Ok.P999:0.00} | {r.Ok.Max:0.00} |"));
         md.AppendLine();
         var errors = runs.Where(r => r.ErrorsByKind.Count > 0).ToList();
         if (errors.Count > 0)
@@ -69,11 +69,11 @@ public static class RunOutput
 
     private static void WriteTimelineCsv(string path, IReadOnlyList<RunSummary> runs)
     {
-        var csv = new StringBuilder("run,second,rps,ok,fail,p50_ms,p75_ms,p95_ms,p99_ms,p999_ms,max_ms,errors\n");
+        var csv = new StringBuilder("run,second,length_s,rps,ok,fail,p50_ms,p75_ms,p95_ms,p99_ms,p999_ms,max_ms,errors\n");
         foreach (RunSummary r in runs)
             foreach (IntervalStats s in r.Timeline)
                 csv.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{r.Scenario},{s.Second:0.###},{s.Rps:0.#},{s.Ok},{s.Fail},{s.OkLatency.P50},{s.OkLatency.P75},{s.OkLatency.P95},{s.OkLatency.P99},{s.OkLatency.P999},{s.OkLatency.Max},\"{string.Join(';', s.ErrorsByKind.Select(e => $"{e.Key}={e.Value}"))}\""));
+                    $"{r.Scenario},{s.Second:0.###},{s.Length:0.###},{s.Rps:0.#},{s.Ok},{s.Fail},{s.OkLatency.P50},{s.OkLatency.P75},{s.OkLatency.P95},{s.OkLatency.P99},{s.OkLatency.P999},{s.OkLatency.Max},\"{string.Join(';', s.ErrorsByKind.Select(e => $"{e.Key}={e.Value}"))}\""));
         File.WriteAllText(path, csv.ToString());
     }
 
@@ -91,14 +91,18 @@ public static class RunOutput
                 withOk.Select(r => new Series(r.Scenario, [r.Ok.P50, r.Ok.P75, r.Ok.P95, r.Ok.P99, r.Ok.P999], xs)).ToList(),
                 xTicks: xs.Zip(["p50", "p75", "p95", "p99", "p99.9"]).ToList(), legendAt: ScottPlot.Alignment.UpperLeft));
         }
-        var timed = runs.Where(r => r.Timeline.Count > 1).ToList();
+        // The last interval is the tail after the final full second (often a few ms of draining): left out, it would read as a dip.
+        var timed = runs.Select(r => (r.Scenario, Seconds: r.Timeline.Where(t => !t.IsPartial).ToList())).Where(r => r.Seconds.Count > 1).ToList();
         if (timed.Count > 0)
-        {
-            charts.Add(ChartWriter.Lines(Path.Combine(dir, "throughput"), "Throughput over time", "seconds", "requests/s",
-                timed.Select(r => new Series(r.Scenario, r.Timeline.Select(t => t.Rps).ToList(), r.Timeline.Select(t => t.Second).ToList())).ToList()));
-            charts.Add(ChartWriter.Lines(Path.Combine(dir, "p99-over-time"), "p99 latency over time", "seconds", "p99 (ms)",
-                timed.Select(r => new Series(r.Scenario, r.Timeline.Select(t => t.OkLatency.P99).ToList(), r.Timeline.Select(t => t.Second).ToList())).ToList()));
-        }
+            charts.Add(ChartWriter.Lines(Path.Combine(dir, "throughput"), "Throughput over time (Ok + Fail per second)", "seconds", "requests/s",
+                timed.Select(r => new Series(r.Scenario, r.Seconds.Select(t => t.Rps).ToList(), r.Seconds.Select(t => t.Second).ToList())).ToList(),
+                legendAt: ScottPlot.Alignment.LowerRight, yFromZero: true));
+        // p99 of Ok responses: a run or second without any (legacy) has no latency to draw, not a latency of 0.
+        var withP99 = timed.Select(r => (r.Scenario, Seconds: r.Seconds.Where(t => t.Ok > 0).ToList())).Where(r => r.Seconds.Count > 1).ToList();
+        if (withP99.Count > 0)
+            charts.Add(ChartWriter.Lines(Path.Combine(dir, "p99-over-time"), "p99 latency over time (Ok responses, from intended start)", "seconds", "p99 (ms)",
+                withP99.Select(r => new Series(r.Scenario, r.Seconds.Select(t => t.OkLatency.P99).ToList(), r.Seconds.Select(t => t.Second).ToList())).ToList(),
+                yFromZero: true));
         return charts;
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using HdrHistogram;
 
 namespace HashtagBench.Load.Engine;
@@ -14,8 +15,15 @@ public sealed record Percentiles(long Count, double P50, double P75, double P95,
     private static double Ms(long micros) => micros / 1000.0;
 }
 
-/// <summary>One second of the run.</summary>
-public sealed record IntervalStats(double Second, long Ok, long Fail, double Rps, Percentiles OkLatency, IReadOnlyDictionary<string, long> ErrorsByKind);
+/// <summary>
+/// One interval of the run (a second; the last one is whatever was left after the final full second).
+/// <paramref name="Second"/> is when it ended, <paramref name="Length"/> how long it was, both in seconds.
+/// </summary>
+public sealed record IntervalStats(double Second, double Length, long Ok, long Fail, double Rps, Percentiles OkLatency, IReadOnlyDictionary<string, long> ErrorsByKind)
+{
+    /// <summary>Shorter than half a second: too short for its rate to mean much, so charts leave it out.</summary>
+    public bool IsPartial => Length < 0.5;
+}
 
 /// <summary>
 /// Thread-safe recording: HdrHistogram recorders (µs, 3 significant digits) for Ok and Fail, error counts by
@@ -29,8 +37,10 @@ public sealed class Stats : IDisposable
 
     private readonly Recorder _ok = NewRecorder();
     private readonly Recorder _fail = NewRecorder();
-    private ConcurrentDictionary<string, long> _errors = new();
-    private readonly ConcurrentDictionary<string, long> _errorsTotal = new();
+    // Running counts per error kind, only ever incremented; an interval's counts are the difference from the
+    // previous tick's snapshot, so no increment can fall between two intervals and the totals stay exact.
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _errors = new();
+    private Dictionary<string, long> _errorsAtTick = [];
     private readonly ConcurrentDictionary<string, string> _errorSamples = new();
     private readonly HistogramLogWriter? _log;
     private readonly DateTime _start = DateTime.UtcNow;
@@ -46,7 +56,8 @@ public sealed class Stats : IDisposable
     public HistogramBase OkTotal { get; } = NewHistogram();
     public HistogramBase FailTotal { get; } = NewHistogram();
     public List<IntervalStats> Timeline { get; } = [];
-    public IReadOnlyDictionary<string, long> ErrorsByKind => _errorsTotal;
+    /// <summary>Failures by kind, as of the last tick.</summary>
+    public IReadOnlyDictionary<string, long> ErrorsByKind => _errorsAtTick;
     /// <summary>One message per error kind, for the report.</summary>
     public IReadOnlyDictionary<string, string> ErrorSamples => _errorSamples;
 
@@ -57,7 +68,7 @@ public sealed class Stats : IDisposable
         long v = Math.Clamp(micros, 1, HighestMicros);
         if (r.IsOk) { _ok.RecordValue(v); return; }
         _fail.RecordValue(v);
-        _errors.AddOrUpdate(r.Status, 1, static (_, n) => n + 1);
+        Interlocked.Increment(ref _errors.GetOrAdd(r.Status, static _ => new StrongBox<long>()).Value);
         if (r.Message is not null) _errorSamples.TryAdd(r.Status, r.Message);
     }
 
@@ -66,8 +77,10 @@ public sealed class Stats : IDisposable
     {
         _okInterval = _ok.GetIntervalHistogram(_okInterval);
         _failInterval = _fail.GetIntervalHistogram(_failInterval);
-        var errors = Interlocked.Exchange(ref _errors, new ConcurrentDictionary<string, long>());
-        foreach (var (k, n) in errors) _errorsTotal.AddOrUpdate(k, n, (_, t) => t + n);
+        Dictionary<string, long> totals = _errors.ToDictionary(e => e.Key, e => Interlocked.Read(ref e.Value.Value));
+        Dictionary<string, long> errors = totals.Select(e => (e.Key, N: e.Value - _errorsAtTick.GetValueOrDefault(e.Key)))
+            .Where(e => e.N > 0).ToDictionary(e => e.Key, e => e.N);
+        _errorsAtTick = totals;
         OkTotal.Add(_okInterval);
         FailTotal.Add(_failInterval);
         if (_log is not null)
@@ -77,19 +90,18 @@ public sealed class Stats : IDisposable
             if (_okInterval.TotalCount > 0) _log.Append(_okInterval);
             if (_failInterval.TotalCount > 0) _log.Append(_failInterval);
         }
-        var s = new IntervalStats(second, _okInterval.TotalCount, _failInterval.TotalCount,
-            (_okInterval.TotalCount + _failInterval.TotalCount) / Math.Max(intervalSeconds, 1e-9), Percentiles.From(_okInterval),
-            errors.ToDictionary());
+        var s = new IntervalStats(second, intervalSeconds, _okInterval.TotalCount, _failInterval.TotalCount,
+            (_okInterval.TotalCount + _failInterval.TotalCount) / Math.Max(intervalSeconds, 1e-9), Percentiles.From(_okInterval), errors);
         Timeline.Add(s);
         return s;
     }
 
-    /// <summary>Throws away what was recorded so far (the warm-up).</summary>
+    /// <summary>Throws away what was recorded so far (the warm-up). Call it with nothing in flight.</summary>
     public void Discard()
     {
         _okInterval = _ok.GetIntervalHistogram(_okInterval);
         _failInterval = _fail.GetIntervalHistogram(_failInterval);
-        _errors = new ConcurrentDictionary<string, long>();
+        _errors.Clear();
         _errorSamples.Clear();
     }
 

@@ -4,6 +4,9 @@ using HashtagBench.Load.Engine;
 
 namespace HashtagBench.Load.Scenarios;
 
+/// <summary>What a gateway sends for one join attempt.</summary>
+public sealed record JoinRequest(string Event, string User, string IdempotencyKey);
+
 /// <summary>One join attempt and what came back (kept for audits and for the shard prediction).</summary>
 public sealed record JoinRecord(string Event, string User, string IdempotencyKey, JoinResult Result, double AtSeconds = 0);
 

@@ -20,6 +20,8 @@ public sealed record LoadOptions
     /// <summary>capacity: the p99 (ms) and fail% above which a step counts as saturated.</summary>
     public double SaturationP99Ms { get; init; } = 50;
     public double SaturationFailPercent { get; init; } = 1;
+    /// <summary>capacity: most rate steps (each ×1.5 the last) before the ladder gives up.</summary>
+    public int CapacitySteps { get; init; } = 12;
     public string OutputDir { get; init; } = "";
     /// <summary>Short steps and no external tools: for the quick run and the tests.</summary>
     public bool Quick { get; init; }
@@ -40,6 +42,8 @@ public sealed record LoadOptions
         if (Users < 1) throw new ArgumentOutOfRangeException(nameof(Users), Users, "--users must be at least 1.");
         if (HotShare is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(HotShare), HotShare, "--hot-share must be in (0, 1].");
         if (DuplicateShare is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(DuplicateShare), DuplicateShare, "--duplicates must be in [0, 1).");
+        if (CapacitySteps is < 1 or > 20) throw new ArgumentOutOfRangeException(nameof(CapacitySteps), CapacitySteps, "--steps must be 1..20.");
+        if (!(SaturationP99Ms > 0)) throw new ArgumentOutOfRangeException(nameof(SaturationP99Ms), SaturationP99Ms, "--saturation-p99 must be a positive number of ms.");
         if (Buckets < 1) throw new ArgumentOutOfRangeException(nameof(Buckets), Buckets, "--buckets must be at least 1.");
         _ = ClusterSim.Popularity.Parse(Popularity);
     }

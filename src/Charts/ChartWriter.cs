@@ -34,8 +34,9 @@ public static class ChartWriter
     }
 
     /// <summary>Lines (with markers) of y against x; X defaults to 0..n-1.</summary>
+    /// <param name="yFromZero">Start the y axis at 0 (rates), so small wobbles are not blown up to fill the chart.</param>
     public static string Lines(string path, string title, string xLabel, string yLabel, IReadOnlyList<Series> series, bool logX = false, bool logY = false,
-        IReadOnlyList<(double Position, string Label)>? xTicks = null, Alignment legendAt = Alignment.UpperRight)
+        IReadOnlyList<(double Position, string Label)>? xTicks = null, Alignment legendAt = Alignment.UpperRight, bool yFromZero = false)
     {
         var plot = new Plot();
         for (int s = 0; s < series.Count; s++)
@@ -50,6 +51,11 @@ public static class ChartWriter
         if (logX) plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(), LabelFormatter = y => $"{Math.Pow(10, y):N0}" };
         if (xTicks is not null) plot.Axes.Bottom.SetTicks(xTicks.Select(t => t.Position).ToArray(), xTicks.Select(t => t.Label).ToArray());
         if (logY) plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(), LabelFormatter = y => $"{Math.Pow(10, y):G3}" };
+        if (yFromZero && !logY)
+        {
+            plot.Axes.AutoScale();
+            plot.Axes.SetLimitsY(0, Math.Max(plot.Axes.GetLimits().Top, 1) * 1.1); // headroom for the legend
+        }
         return Save(plot, path, title, xLabel, yLabel, legend: series.Count > 1, legendAt);
     }
 

@@ -17,6 +17,38 @@ public sealed class EngineTests
         Assert.InRange(r.Total, 360, 440); // 200/s for 2 s, with slack for a busy 2-core machine
         Assert.Equal(200, r.TargetRps, 1);
         Assert.Equal("completed", r.StopReason);
+        // Spread over the run, not bunched: every full second carries about its share.
+        Assert.All(r.Timeline.Where(t => !t.IsPartial), t => Assert.InRange(t.Rps, 140, 260));
+    }
+
+    [Fact]
+    public async Task Every_invocation_gets_its_own_number()
+    {
+        var seen = new System.Collections.Concurrent.ConcurrentBag<long>();
+        var s = Scenario.Create("numbers", async ctx => { seen.Add(ctx.InvocationNumber); await Task.Yield(); return Response.Ok(); })
+            .WithLoadSimulations(LoadSimulation.Inject(50, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)));
+        RunSummary r = await RunAsync(s);
+        Assert.Equal(r.Total, seen.Count);
+        Assert.Equal(Enumerable.Range(1, seen.Count).Select(i => (long)i), seen.Order());
+    }
+
+    [Fact]
+    public async Task Timeline_error_counts_add_up_to_the_totals()
+    {
+        var s = Scenario.Create("kinds", ctx => Task.FromResult((ctx.InvocationNumber % 3) switch
+            {
+                0 => Response.Ok(),
+                1 => Response.Fail("Timeout"),
+                _ => Response.Fail("ClusterDown"),
+            }))
+            .WithLoadSimulations(LoadSimulation.Inject(100, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2.5)));
+        RunSummary r = await RunAsync(s);
+        Assert.True(r.FailCount > 1000);
+        Assert.Equal(r.FailCount, r.ErrorsByKind.Values.Sum());
+        Assert.Equal(r.FailCount, r.Timeline.Sum(t => t.Fail));
+        foreach (string kind in new[] { "Timeout", "ClusterDown" })
+            Assert.Equal(r.ErrorsByKind[kind], r.Timeline.Sum(t => t.ErrorsByKind.GetValueOrDefault(kind)));
+        Assert.Equal(r.OkCount, r.Timeline.Sum(t => t.Ok));
     }
 
     [Fact]
@@ -66,14 +98,20 @@ public sealed class EngineTests
     [Fact]
     public async Task RampingInject_ramps_and_Pause_sends_nothing()
     {
-        var s = Scenario.Create("ramp", _ => Task.FromResult(Response.Ok()))
+        // When each call was made, from a clock started just before the run (so it reads slightly ahead of the
+        // runner's own). Timeline seconds are cut by a timer that can tick late, so they are not used for the pause.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var at = new System.Collections.Concurrent.ConcurrentBag<double>();
+        var s = Scenario.Create("ramp", _ => { at.Add(clock.Elapsed.TotalSeconds); return Task.FromResult(Response.Ok()); })
             .WithLoadSimulations(LoadSimulation.RampingInject(40, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(3)),
                 LoadSimulation.Pause(TimeSpan.FromSeconds(1)));
         RunSummary r = await RunAsync(s);
-        var seconds = r.Timeline.ToList();
-        Assert.True(seconds[0].Ok < seconds[2].Ok, $"first second {seconds[0].Ok}, third {seconds[2].Ok}");
+        Assert.Equal(r.Total, at.Count);
+        int first = at.Count(t => t < 1), third = at.Count(t => t is >= 2 and < 3);
+        Assert.True(first < third, $"first second {first}, third {third}");
         Assert.InRange(r.Total, 450, 750); // 0 → 400/s over 3 s ≈ 600
-        Assert.Equal(0, seconds[^1].Ok + seconds[^1].Fail); // the pause
+        Assert.True(at.Max() < 3.25, $"a call at {at.Max():0.000} s, in the pause"); // the ramp ends at 3 s
+        Assert.True(r.Seconds >= 3.9, $"the run lasted {r.Seconds:0.00} s; the pause was cut short");
     }
 
     [Fact]

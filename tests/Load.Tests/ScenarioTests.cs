@@ -55,6 +55,7 @@ public sealed class ScenarioTests(ClusterFixture fx)
         // Retries really happened: fewer keys than attempts, and every key was acknowledged once.
         Assert.True((int)audit["idempotencyKeys"]! < (int)audit["attempts"]!);
         Assert.Equal((int)audit["idempotencyKeys"]!, (int)audit["acknowledged"]!);
+        Assert.InRange((double)outcome.Findings.Json["retriedShare"]!, 0.3, 0.5);
     }
 
     [Fact]
@@ -73,12 +74,16 @@ public sealed class ScenarioTests(ClusterFixture fx)
     [Fact]
     public async Task Capacity_writes_a_per_shard_rate_the_simulator_can_read()
     {
-        LoadOptions o = Short("capacity", x => x with { Rate = 400, Duration = TimeSpan.FromSeconds(4) });
+        LoadOptions o = Short("capacity", x => x with { Rate = 400, Duration = TimeSpan.FromSeconds(4), CapacitySteps = 3 });
         ScenarioOutcome outcome = await RunAsync("capacity", o);
         JsonNode json = JsonNode.Parse(File.ReadAllText(Path.Combine(o.OutputDir, "capacity.json")))!;
         Assert.True((double)json["perShardOpsPerSec"]! > 0);
-        Assert.NotEmpty(outcome.Runs);
-        Assert.Equal(outcome.Runs.Count, json["steps"]!.AsArray().Count);
+        // The ladder (at most 3 steps) plus the closed-model ceiling run.
+        int steps = json["steps"]!.AsArray().Count;
+        Assert.InRange(steps, 1, 3);
+        Assert.Equal(steps + 1, outcome.Runs.Count);
+        Assert.True((double)json["closedRps"]! > 0);
+        Assert.Null(json["redisBenchmarkRps"]); // quick: no external tool
     }
 
     [Fact]
@@ -146,6 +151,31 @@ public sealed class LoadCliTests
         var (code, error) = await InvokeAsync(OverheadProbe.Create(), ["overhead", "--seconds", "0"]);
         Assert.Equal(LoadCli.BadInput, code);
         Assert.Contains("--seconds", error);
+    }
+
+    [Theory]
+    [InlineData("--popularity", "zipf:x", "Unknown popularity")]
+    [InlineData("--provider", "carrier-pigeon", "Unknown cluster provider")]
+    [InlineData("--duration", "-1", "--duration")]
+    [InlineData("--strategies", "event,bucketed:0", "Bucket count")]
+    public async Task Bad_options_give_one_clean_line(string option, string value, string expected)
+    {
+        var (code, error) = await InvokeAsync("multi-event", option, value);
+        Assert.Equal(LoadCli.BadInput, code);
+        Assert.StartsWith("error: ", error);
+        Assert.Contains(expected, error);
+        Assert.Single(error.Trim().Split('\n')); // no stack trace, no "(Parameter ...)" tail
+    }
+
+    [Fact]
+    public async Task Merge_refuses_a_file_that_is_not_a_histogram_log()
+    {
+        string path = Path.GetTempFileName();
+        await File.WriteAllTextAsync(path, "not a log\n");
+        var (code, error) = await InvokeAsync(LoadCli.MergeCommand(), ["merge", path]);
+        File.Delete(path);
+        Assert.Equal(LoadCli.BadInput, code);
+        Assert.Contains("not a readable HdrHistogram log", error);
     }
 
     [Fact]

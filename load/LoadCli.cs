@@ -36,8 +36,10 @@ public static class LoadCli
         var output = new Option<string?>("--out") { Description = "Output folder (default results/load/<time>-<scenario>)." };
         var fault = new Option<string>("--fault") { DefaultValueFactory = _ => "kill", Description = "failover: kill | pause | restart | failover" };
         var faultAt = new Option<double?>("--fault-at") { Description = "failover: seconds into the run (default a third of it)." };
-        var wait = new Option<int>("--wait-replicas") { Description = "Run WAIT <n> 200 after each enqueue (fewer lost acks, more latency)." };
-        var compareWait = new Option<bool>("--compare-wait") { Description = "failover: run without and with WAIT 1, side by side." };
+        var wait = new Option<int>("--wait-replicas") { Description = "Run WAIT <n> <timeout> after each enqueue (fewer lost acks, more latency)." };
+        var waitTimeout = new Option<double>("--wait-timeout") { DefaultValueFactory = _ => 200, Description = "WAIT timeout in ms." };
+        var waitAlways = new Option<bool>("--wait-always") { Description = "Send WAIT even when the primary has too few replicas online (shows the head-of-line stall)." };
+        var compareWait = new Option<bool>("--compare-wait") { Description = "failover: no WAIT, WAIT 1, and WAIT 1 always, side by side." };
         var cluster = new Option<string?>("--cluster") { Description = "Existing cluster host:port (default: start a local 3-shard/6-node cluster)." };
         var tls = new Option<bool>("--tls") { Description = "TLS to --cluster." };
         var user = new Option<string?>("--user") { Description = "ACL user for --cluster." };
@@ -48,7 +50,7 @@ public static class LoadCli
 
         var cmd = new Command("run", "Run a scenario; writes summary.json, timeline.csv, report.md, HdrHistogram logs and charts.");
         cmd.Arguments.Add(scenario);
-        foreach (Option opt in new Option[] { saturationP99, steps, rate, duration, warmup, events, popularity, users, strategies, hotShare, buckets, duplicates, thresholds, noThresholds, quick, output, fault, faultAt, wait, compareWait, cluster, tls, user, password, provider })
+        foreach (Option opt in new Option[] { saturationP99, steps, rate, duration, warmup, events, popularity, users, strategies, hotShare, buckets, duplicates, thresholds, noThresholds, quick, output, fault, faultAt, wait, waitTimeout, waitAlways, compareWait, cluster, tls, user, password, provider })
             cmd.Options.Add(opt);
         cmd.SetAction(async (r, ct) =>
         {
@@ -71,7 +73,7 @@ public static class LoadCli
                     HotShare = r.GetValue(hotShare), Buckets = r.GetValue(buckets), DuplicateShare = r.GetValue(duplicates),
                     Thresholds = r.GetValue(noThresholds) ? [] : rules.Select(Threshold.Parse).ToList(),
                     Quick = q, Fault = r.GetValue(fault)!, FaultAt = r.GetValue(faultAt) is double fa ? TimeSpan.FromSeconds(fa) : null,
-                    WaitReplicas = r.GetValue(wait), CompareWait = r.GetValue(compareWait), SaturationP99Ms = r.GetValue(saturationP99), CapacitySteps = r.GetValue(steps),
+                    WaitReplicas = r.GetValue(wait), WaitTimeout = TimeSpan.FromMilliseconds(r.GetValue(waitTimeout)), WaitAlways = r.GetValue(waitAlways), CompareWait = r.GetValue(compareWait), SaturationP99Ms = r.GetValue(saturationP99), CapacitySteps = r.GetValue(steps),
                     Password = r.GetValue(password) ?? Environment.GetEnvironmentVariable("REDIS_PASSWORD"),
                     OutputDir = Path.GetFullPath(r.GetValue(output) ?? Path.Combine("results", "load", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{name}")),
                 };

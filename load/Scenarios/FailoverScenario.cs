@@ -21,39 +21,55 @@ public static class FailoverScenario
         if (ctx.Cluster.LocalNodes.Count == 0)
             throw new ArgumentException($"The failover scenario kills and restarts nodes, so it needs a cluster this harness started; the {ctx.Cluster.ProviderName} cluster has no local processes.");
         FaultAction action = ClusterFaults.ParseAction(ctx.Options.Fault);
-        int[] waits = ctx.Options.CompareWait ? [0, 1] : [ctx.Options.WaitReplicas];
+        LoadOptions o = ctx.Options;
+        // Compare: no WAIT; WAIT 1 as the client sends it (skipped while the primary has no replica online);
+        // and WAIT 1 sent regardless, which is what a naive gateway does.
+        WaitVariant[] variants = o.CompareWait
+            ? [new(0, true), new(1, true), new(1, false)]
+            : [new(o.WaitReplicas, !o.WaitAlways)];
         var runs = new List<RunSummary>();
         var f = new ScenarioFindings();
         var rows = new JsonArray();
-        var table = new StringBuilder($"Fault: {action} on the primary serving the most popular event, at {FaultAt(ctx.Options).TotalSeconds:0}s of {ctx.Options.Duration.TotalSeconds:0}s.\n\n");
-        table.AppendLine("| WAIT replicas | error window s | failed | failed by kind | p99 in window ms | back to rate after s | healed after s | acknowledged | acknowledged but lost | NOSCRIPT recovered | WAIT shortfalls | slot moves seen |")
+        var table = new StringBuilder(string.Create(CultureInfo.InvariantCulture,
+            $"Fault: {action} on the primary serving the most popular event, at {FaultAt(o).TotalSeconds:0}s of {o.Duration.TotalSeconds:0}s. WAIT timeout {o.WaitTimeout.TotalMilliseconds:0} ms.\n\n"));
+        table.AppendLine("| WAIT | error window s | failed | failed by kind | p99 in window ms | back to rate after s | healed after s | acknowledged | acknowledged but lost | NOSCRIPT recovered | WAIT shortfalls (skipped) | slot moves seen |")
              .AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
-        foreach (int wait in waits)
+        foreach (WaitVariant v in variants)
         {
-            var (run, row) = await OneAsync(ctx, action, wait, ct);
+            var (run, row) = await OneAsync(ctx, action, v, ct);
             runs.Add(run);
             rows.Add(row);
             table.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {wait} | {row["errorWindowSeconds"]} | {run.FailCount} | {string.Join(", ", run.ErrorsByKind.Select(e => $"{e.Key}={e.Value}"))} | {row["p99InWindowMs"]} | {row["recoverySeconds"]} | {row["healSeconds"]} | {row["acknowledged"]} | {row["lost"]} | {row["noScriptRecovered"]} | {row["waitShortfalls"]} | {row["slotMoves"]} |"));
+                $"| {v.Label} | {row["errorWindowSeconds"]} | {run.FailCount} | {string.Join(", ", run.ErrorsByKind.Select(e => $"{e.Key}={e.Value}"))} | {row["p99InWindowMs"]} | {row["recoverySeconds"]} | {row["healSeconds"]} | {row["acknowledged"]} | {row["lost"]} | {row["noScriptRecovered"]} | {row["waitShortfalls"]} ({row["waitsSkipped"]}) | {row["slotMoves"]} |"));
             f.ChecksPassed &= (bool)row["classified"]! && (bool)row["healed"]!;
         }
         f.Markdown.Add(table.ToString());
         f.Markdown.Add("Acknowledged but lost: the join was answered Enqueued by a primary that died before its replica received the write. " +
                        "WAIT 1 narrows that gap at the cost of a replica round trip per join; it cannot close it (the primary may die between the write and WAIT). " +
                        "WAIT must run on the connection that wrote, and StackExchange.Redis multiplexes one connection per node, so each WAIT holds up every " +
-                       "command queued behind it: once the promoted primary has no replica left, every WAIT waits its full timeout and the shard's throughput collapses " +
-                       "(the 'WAIT shortfalls' column). Size the WAIT timeout, or skip WAIT when a shard has no replica, accordingly.");
+                       "command queued behind it. Once the promoted primary has no replica left, a WAIT can only run out its timeout: sent regardless " +
+                       "('always'), every join on that shard queues behind one, and its throughput collapses. The client therefore reads each primary's " +
+                       "online replicas (INFO replication, at most once a second) and skips a WAIT that cannot be met, counting it as a shortfall: " +
+                       "the join is acknowledged without a replica copy, which is the honest state of that shard until a replica returns.");
         f.Json["failover"] = rows;
         return new(runs, f);
     }
 
     private static TimeSpan FaultAt(LoadOptions o) => o.FaultAt ?? o.Duration / 3;
 
-    private static async Task<(RunSummary, JsonObject)> OneAsync(LoadContext ctx, FaultAction action, int wait, CancellationToken ct)
+    /// <summary>One way of using WAIT: how many replicas, and whether a WAIT that cannot be met is skipped.</summary>
+    private sealed record WaitVariant(int Replicas, bool SkipWithoutReplicas)
+    {
+        public string Label => Replicas == 0 ? "none" : $"{Replicas}{(SkipWithoutReplicas ? "" : ", always")}";
+        public string RunName => Replicas == 0 ? "failover-wait0" : $"failover-wait{Replicas}{(SkipWithoutReplicas ? "" : "-always")}";
+    }
+
+    private static async Task<(RunSummary, JsonObject)> OneAsync(LoadContext ctx, FaultAction action, WaitVariant v, CancellationToken ct)
     {
         LoadOptions o = ctx.Options;
         JoinWorkload w = ctx.Workload();
-        EnqueueClient client = ctx.Client(KeyStrategy.EventTag, new EnqueueOptions { WaitReplicas = wait, WaitTimeout = TimeSpan.FromMilliseconds(200) });
+        EnqueueClient client = ctx.Client(KeyStrategy.EventTag,
+            new EnqueueOptions { WaitReplicas = v.Replicas, WaitTimeout = o.WaitTimeout, SkipWaitWithoutReplicas = v.SkipWithoutReplicas });
         var faults = new ClusterFaults(ctx.Cluster);
         int slot = HashSlot.Of(w.Events[0]);
         var log = new ConcurrentQueue<JoinRecord>();
@@ -78,7 +94,7 @@ public static class FailoverScenario
         RunSummary run;
         try
         {
-            run = await ctx.RunAsync(JoinDriver.Build($"failover-wait{wait}", client,
+            run = await ctx.RunAsync(JoinDriver.Build(v.RunName, client,
                 rng => (w.NextEvent(rng), w.NextUser(rng), JoinWorkload.NewIdempotencyKey()), log, o), ct, []);
         }
         finally
@@ -99,19 +115,19 @@ public static class FailoverScenario
         double target = run.TargetRps;
         // Back to rate: the first second after the fault from which every later second serves ≥ 90% of the target as Ok.
         double recovery = double.NaN;
-        // The last tick is a partial second: leave it out.
-        var after = run.Timeline.SkipLast(1).Where(t => t.Second > faultAt + 1).ToList();
+        // Rates, not counts: a starved machine ticks late, so intervals vary in length; the partial last one is left out.
+        var after = run.Timeline.Where(t => !t.IsPartial && t.Second > faultAt + 1).ToList();
         for (int i = 0; i < after.Count; i++)
-            if (after.Skip(i).All(t => t.Ok >= 0.9 * target)) { recovery = after[i].Second - faultAt; break; }
+            if (after.Skip(i).All(t => t.Ok / t.Length >= 0.9 * target)) { recovery = after[i].Second - faultAt; break; }
         bool classified = !run.ErrorsByKind.Keys.Any(k => k is nameof(FailureKind.Other) or "unknown" || k.StartsWith("exception.", StringComparison.Ordinal));
 
         var row = new JsonObject
         {
-            ["waitReplicas"] = wait, ["faultAtSeconds"] = Math.Round(faultAt, 2), ["errorWindowSeconds"] = Math.Round(window, 2),
+            ["waitReplicas"] = v.Replicas, ["waitSkipsWithoutReplicas"] = v.SkipWithoutReplicas, ["faultAtSeconds"] = Math.Round(faultAt, 2), ["errorWindowSeconds"] = Math.Round(window, 2),
             ["failed"] = run.FailCount, ["p99InWindowMs"] = Math.Round(p99, 2), ["recoverySeconds"] = double.IsNaN(recovery) ? null : Math.Round(recovery, 1),
             ["healSeconds"] = double.IsNaN(healSeconds) ? null : Math.Round(healSeconds, 2), ["healed"] = healed,
             ["acknowledged"] = audit.Acknowledged, ["lost"] = audit.Lost, ["unacknowledgedEntries"] = audit.Unacknowledged,
-            ["noScriptRecovered"] = client.NoScriptRecoveries, ["waitShortfalls"] = client.WaitShortfalls, ["slotMoves"] = Interlocked.Read(ref moves),
+            ["noScriptRecovered"] = client.NoScriptRecoveries, ["waitShortfalls"] = client.WaitShortfalls, ["waitsSkipped"] = client.WaitsSkipped, ["slotMoves"] = Interlocked.Read(ref moves),
             ["classified"] = classified, ["audit"] = audit.ToJson(),
         };
         return (run, row);

@@ -31,6 +31,9 @@ public sealed record LoadOptions
     public string Fault { get; init; } = "kill";
     public TimeSpan? FaultAt { get; init; }
     public int WaitReplicas { get; init; }
+    public TimeSpan WaitTimeout { get; init; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>Send WAIT even when the primary has too few replicas online (it then runs out its timeout).</summary>
+    public bool WaitAlways { get; init; }
     public bool CompareWait { get; init; }
 
     public void Validate()
@@ -44,6 +47,8 @@ public sealed record LoadOptions
         if (DuplicateShare is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(DuplicateShare), DuplicateShare, "--duplicates must be in [0, 1).");
         if (CapacitySteps is < 1 or > 20) throw new ArgumentOutOfRangeException(nameof(CapacitySteps), CapacitySteps, "--steps must be 1..20.");
         if (!(SaturationP99Ms > 0)) throw new ArgumentOutOfRangeException(nameof(SaturationP99Ms), SaturationP99Ms, "--saturation-p99 must be a positive number of ms.");
+        if (WaitReplicas < 0) throw new ArgumentOutOfRangeException(nameof(WaitReplicas), WaitReplicas, "--wait-replicas cannot be negative.");
+        if (WaitTimeout <= TimeSpan.Zero || WaitTimeout > TimeSpan.FromSeconds(60)) throw new ArgumentOutOfRangeException(nameof(WaitTimeout), WaitTimeout, "--wait-timeout must be 1..60000 ms.");
         if (Buckets < 1) throw new ArgumentOutOfRangeException(nameof(Buckets), Buckets, "--buckets must be at least 1.");
         _ = ClusterSim.Popularity.Parse(Popularity);
     }

@@ -32,6 +32,13 @@ public sealed record EnqueueOptions
     public int WaitReplicas { get; init; }
 
     public TimeSpan WaitTimeout { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Skip WAIT (and count the shortfall) when the primary reports fewer replicas online than
+    /// <see cref="WaitReplicas"/>: such a WAIT can only time out, and while it waits it holds up every command queued
+    /// behind it on that node's connection. On by default; off to show that collapse.
+    /// </summary>
+    public bool SkipWaitWithoutReplicas { get; init; } = true;
 }
 
 /// <summary>Runs the production enqueue script for one tag strategy.</summary>
@@ -42,6 +49,9 @@ public sealed class EnqueueClient
     private readonly RedisValue _ttlSeconds;
     private long _noScriptRecoveries;
     private long _waitShortfalls;
+    private long _waitsSkipped;
+    // INFO replication at most once a second per primary: fresh enough to notice a failover, cheap at any rate.
+    private readonly ReplicaWatch _replicas;
 
     public EnqueueClient(IConnectionMultiplexer mux, KeyStrategy strategy, EnqueueOptions? options = null)
     {
@@ -52,7 +62,10 @@ public sealed class EnqueueClient
             throw new ArgumentOutOfRangeException(nameof(options), Options.DedupeTtl, "DedupeTtl must be at least 1 second (SETEX takes whole seconds).");
         if (Options.WaitReplicas < 0)
             throw new ArgumentOutOfRangeException(nameof(options), Options.WaitReplicas, "WaitReplicas cannot be negative.");
+        if (Options.WaitReplicas > 0 && Options.WaitTimeout <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(options), Options.WaitTimeout, "WaitTimeout must be positive (WAIT with 0 blocks until the replicas answer, however long).");
         _db = mux.GetDatabase();
+        _replicas = new ReplicaWatch(mux, TimeSpan.FromSeconds(1));
         _ttlSeconds = (long)Math.Ceiling(Options.DedupeTtl.TotalSeconds);
     }
 
@@ -62,8 +75,11 @@ public sealed class EnqueueClient
     /// <summary>How many NOSCRIPT replies (script cache empty, e.g. on a promoted replica) were recovered with EVAL.</summary>
     public long NoScriptRecoveries => Interlocked.Read(ref _noScriptRecoveries);
 
-    /// <summary>How many WAITs returned fewer replicas than asked for within the timeout.</summary>
+    /// <summary>How many enqueues were acknowledged by fewer replicas than asked for (WAIT short, or skipped).</summary>
     public long WaitShortfalls => Interlocked.Read(ref _waitShortfalls);
+
+    /// <summary>Of those, how many skipped WAIT because the primary had too few replicas online (<see cref="EnqueueOptions.SkipWaitWithoutReplicas"/>).</summary>
+    public long WaitsSkipped => Interlocked.Read(ref _waitsSkipped);
 
     /// <summary>
     /// Enqueues a join. Bad IDs throw <see cref="InvalidKeyInputException"/> before anything is sent; everything
@@ -123,9 +139,19 @@ public sealed class EnqueueClient
         // that ran the script: find it from the key's slot.
         EndPoint? ep = await _db.IdentifyEndpointAsync(routingKey).ConfigureAwait(false);
         if (ep is null) return;
+        if (Options.SkipWaitWithoutReplicas && await _replicas.OnlineAsync(ep).ConfigureAwait(false) < Options.WaitReplicas)
+        {
+            Interlocked.Increment(ref _waitsSkipped);
+            Interlocked.Increment(ref _waitShortfalls);
+            return;
+        }
         RedisResult acked = await _mux.GetServer(ep).ExecuteAsync("WAIT",
-            [Options.WaitReplicas, (long)Options.WaitTimeout.TotalMilliseconds]).ConfigureAwait(false);
-        if ((long)acked < Options.WaitReplicas) Interlocked.Increment(ref _waitShortfalls);
+            [Options.WaitReplicas, (long)Math.Ceiling(Options.WaitTimeout.TotalMilliseconds)]).ConfigureAwait(false);
+        if ((long)acked < Options.WaitReplicas)
+        {
+            Interlocked.Increment(ref _waitShortfalls);
+            _replicas.Invalidate(ep); // a replica may have gone: look again before the next WAIT
+        }
     }
 
     private static JoinResult Parse(RedisResult reply, string token)

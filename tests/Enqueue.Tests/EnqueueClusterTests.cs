@@ -104,6 +104,35 @@ public sealed class EnqueueClusterTests(ClusterFixture fx)
             Assert.IsType<JoinResult.Enqueued>(await client.JoinAsync(Unique("evt"), "u", Unique("idem")));
         // Every shard has a healthy replica here, so WAIT 1 is always satisfied.
         Assert.Equal(0, client.WaitShortfalls);
+        Assert.Equal(0, client.WaitsSkipped);
+    }
+
+    [Fact]
+    public async Task Wait_for_more_replicas_than_a_shard_has_is_skipped_not_waited_out()
+    {
+        // One replica per shard, two asked for: WAIT could only time out (5 s each here). The client reads the
+        // primary's replica count first, skips it and counts the shortfall; the joins still land.
+        var client = new EnqueueClient(fx.Mux, KeyStrategy.EventTag, new EnqueueOptions { WaitReplicas = 2, WaitTimeout = TimeSpan.FromSeconds(5) });
+        const int joins = 6;
+        for (int i = 0; i < joins; i++)
+            Assert.IsType<JoinResult.Enqueued>(await client.JoinAsync(Unique("evt"), "u", Unique("idem")));
+        Assert.Equal(joins, client.WaitsSkipped);
+        Assert.Equal(joins, client.WaitShortfalls);
+
+        // Turned off, the same WAIT is sent and comes back short (a short timeout keeps the test quick).
+        var waiting = new EnqueueClient(fx.Mux, KeyStrategy.EventTag,
+            new EnqueueOptions { WaitReplicas = 2, WaitTimeout = TimeSpan.FromMilliseconds(50), SkipWaitWithoutReplicas = false });
+        Assert.IsType<JoinResult.Enqueued>(await waiting.JoinAsync(Unique("evt"), "u", Unique("idem")));
+        Assert.Equal(0, waiting.WaitsSkipped);
+        Assert.Equal(1, waiting.WaitShortfalls);
+    }
+
+    [Fact]
+    public void A_wait_without_a_timeout_is_refused()
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new EnqueueClient(fx.Mux, KeyStrategy.EventTag, new EnqueueOptions { WaitReplicas = 1, WaitTimeout = TimeSpan.Zero }));
+        Assert.Contains("WaitTimeout", ex.Message);
     }
 
     [Fact]

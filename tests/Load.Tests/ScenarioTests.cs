@@ -92,7 +92,7 @@ public sealed class ScenarioTests(ClusterFixture fx)
         // Destructive: a cluster of its own, not the shared fixture.
         await using RunningCluster cluster = await ClusterProvisioner.StartAsync(ProviderKind.Local);
         await using var mux = await cluster.ConnectAsync();
-        LoadOptions o = Short("failover", x => x with { Duration = TimeSpan.FromSeconds(12), FaultAt = TimeSpan.FromSeconds(3), Fault = "kill" });
+        LoadOptions o = Short("failover", x => x with { Duration = TimeSpan.FromSeconds(12), FaultAt = TimeSpan.FromSeconds(3), Fault = "kill", WaitReplicas = 1 });
         ScenarioOutcome outcome = await Catalog.Scenarios["failover"](new LoadContext(cluster, mux, o), CancellationToken.None);
 
         JsonNode row = outcome.Findings.Json["failover"]![0]!;
@@ -101,6 +101,9 @@ public sealed class ScenarioTests(ClusterFixture fx)
         Assert.True((int)row["acknowledged"]! > 0);
         Assert.NotNull(row["lost"]); // the audit ran; its count is the finding, not a pass/fail
         Assert.DoesNotContain(outcome.Runs[0].ErrorsByKind.Keys, k => k is "Other" || k.StartsWith("exception.", StringComparison.Ordinal));
+        // The promoted primary has no replica until the run ends: its WAITs were skipped, not waited out.
+        Assert.True((long)row["waitsSkipped"]! > 0, $"no WAIT skipped; healed after {row["healSeconds"]} s");
+        Assert.True((long)row["waitShortfalls"]! >= (long)row["waitsSkipped"]!);
         Assert.All(cluster.LocalNodes, n => Assert.True(n.IsRunning)); // killed nodes were brought back
     }
 }
@@ -158,6 +161,7 @@ public sealed class LoadCliTests
     [InlineData("--provider", "carrier-pigeon", "Unknown cluster provider")]
     [InlineData("--duration", "-1", "--duration")]
     [InlineData("--strategies", "event,bucketed:0", "Bucket count")]
+    [InlineData("--wait-timeout", "0", "--wait-timeout")]
     public async Task Bad_options_give_one_clean_line(string option, string value, string expected)
     {
         var (code, error) = await InvokeAsync("multi-event", option, value);

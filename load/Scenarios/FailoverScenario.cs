@@ -32,18 +32,21 @@ public static class FailoverScenario
         var rows = new JsonArray();
         var table = new StringBuilder(string.Create(CultureInfo.InvariantCulture,
             $"Fault: {action} on the primary serving the most popular event, at {FaultAt(o).TotalSeconds:0}s of {o.Duration.TotalSeconds:0}s. WAIT timeout {o.WaitTimeout.TotalMilliseconds:0} ms.\n\n"));
-        table.AppendLine("| WAIT | error window s | failed | failed by kind | p99 in window ms | back to rate after s | healed after s | acknowledged | acknowledged but lost | NOSCRIPT recovered | WAIT shortfalls (skipped) | slot moves seen |")
-             .AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        table.AppendLine("| WAIT | error window s | failed | failed by kind | p99 in window ms | last failing join sent, s after fault | back to rate after s | healed after s | acknowledged | acknowledged but lost | NOSCRIPT recovered | WAIT shortfalls (skipped) | slot moves seen |")
+             .AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (WaitVariant v in variants)
         {
             var (run, row) = await OneAsync(ctx, action, v, ct);
             runs.Add(run);
             rows.Add(row);
             table.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {v.Label} | {row["errorWindowSeconds"]} | {run.FailCount} | {string.Join(", ", run.ErrorsByKind.Select(e => $"{e.Key}={e.Value}"))} | {row["p99InWindowMs"]} | {row["recoverySeconds"]} | {row["healSeconds"]} | {row["acknowledged"]} | {row["lost"]} | {row["noScriptRecovered"]} | {row["waitShortfalls"]} ({row["waitsSkipped"]}) | {row["slotMoves"]} |"));
+                $"| {v.Label} | {row["errorWindowSeconds"]} | {run.FailCount} | {string.Join(", ", run.ErrorsByKind.Select(e => $"{e.Key}={e.Value}"))} | {row["p99InWindowMs"]} | {row["lastFailingSentAfterFaultSeconds"]} | {row["recoverySeconds"]} | {row["healSeconds"]} | {row["acknowledged"]} | {row["lost"]} | {row["noScriptRecovered"]} | {row["waitShortfalls"]} ({row["waitsSkipped"]}) | {row["slotMoves"]} |"));
             f.ChecksPassed &= (bool)row["classified"]! && (bool)row["healed"]!;
         }
         f.Markdown.Add(table.ToString());
+        f.Markdown.Add("The error window runs from the first failure to the last one, by when each failure came back. Failures keep arriving " +
+                       "after the slot has healed: they are joins sent during the outage, queued on the dead primary's connection, that fail only when " +
+                       "StackExchange.Redis gives that connection up. 'Last failing join sent' says when the outage really ended for new joins.");
         f.Markdown.Add("Acknowledged but lost: the join was answered Enqueued by a primary that died before its replica received the write. " +
                        "WAIT 1 narrows that gap at the cost of a replica round trip per join; it cannot close it (the primary may die between the write and WAIT). " +
                        "WAIT must run on the connection that wrote, and StackExchange.Redis multiplexes one connection per node, so each WAIT holds up every " +
@@ -110,6 +113,10 @@ public static class FailoverScenario
         StreamAudit audit = await StreamAudit.RunAsync(ctx.Mux, KeyStrategy.EventTag, records);
         var failed = records.Where(r => r.Result is JoinResult.Failed).Select(r => r.AtSeconds - start).ToList();
         double window = failed.Count > 1 ? failed.Max() - failed.Min() : 0;
+        // When the failing joins were sent, as opposed to when they failed: a join queued on the dead node's
+        // connection fails only when the client gives that connection up, which can be after the slot has healed.
+        double? lastFailingSent = failed.Count == 0 ? null
+            : records.Where(r => r.Result is JoinResult.Failed).Max(r => r.SentAtSeconds) - start - faultAt;
         double p99 = failed.Count == 0 ? run.Ok.P99 : run.Timeline
             .Where(t => t.Second >= failed.Min() && t.Second - 1 <= failed.Max()).Select(t => t.OkLatency.P99).DefaultIfEmpty(run.Ok.P99).Max();
         double target = run.TargetRps;
@@ -124,6 +131,7 @@ public static class FailoverScenario
         var row = new JsonObject
         {
             ["waitReplicas"] = v.Replicas, ["waitSkipsWithoutReplicas"] = v.SkipWithoutReplicas, ["faultAtSeconds"] = Math.Round(faultAt, 2), ["errorWindowSeconds"] = Math.Round(window, 2),
+            ["lastFailingSentAfterFaultSeconds"] = lastFailingSent is double ls ? Math.Round(ls, 2) : null,
             ["failed"] = run.FailCount, ["p99InWindowMs"] = Math.Round(p99, 2), ["recoverySeconds"] = double.IsNaN(recovery) ? null : Math.Round(recovery, 1),
             ["healSeconds"] = double.IsNaN(healSeconds) ? null : Math.Round(healSeconds, 2), ["healed"] = healed,
             ["acknowledged"] = audit.Acknowledged, ["lost"] = audit.Lost, ["unacknowledgedEntries"] = audit.Unacknowledged,

@@ -7,8 +7,11 @@ namespace HashtagBench.Load.Scenarios;
 /// <summary>What a gateway sends for one join attempt.</summary>
 public sealed record JoinRequest(string Event, string User, string IdempotencyKey);
 
-/// <summary>One join attempt and what came back (kept for audits and for the shard prediction).</summary>
-public sealed record JoinRecord(string Event, string User, string IdempotencyKey, JoinResult Result, double AtSeconds = 0);
+/// <summary>
+/// One join attempt and what came back (kept for audits and for the shard prediction). <paramref name="SentAtSeconds"/>
+/// and <paramref name="AtSeconds"/> (when the answer came) are read on <see cref="JoinDriver.Clock"/>.
+/// </summary>
+public sealed record JoinRecord(string Event, string User, string IdempotencyKey, JoinResult Result, double AtSeconds = 0, double SentAtSeconds = 0);
 
 /// <summary>Turns EnqueueClient.JoinAsync into an engine scenario: Enqueued/Duplicate are Ok, Failed is Fail with its kind.</summary>
 public static class JoinDriver
@@ -21,8 +24,9 @@ public static class JoinDriver
         Scenario.Create(name, async ctx =>
             {
                 var (evt, user, idem) = next(ctx.Random);
+                double sent = Clock.Elapsed.TotalSeconds;
                 JoinResult r = await client.JoinAsync(evt, user, idem).ConfigureAwait(false);
-                log?.Enqueue(new JoinRecord(evt, user, idem, r, Clock.Elapsed.TotalSeconds));
+                log?.Enqueue(new JoinRecord(evt, user, idem, r, Clock.Elapsed.TotalSeconds, sent));
                 return ToResponse(r);
             })
             .WithWarmUpDuration(o.WarmUp)

@@ -35,13 +35,19 @@ public static class OverheadProbe
             Console.WriteLine("|---|---|---|---|---|---|---|");
             foreach (int rate in Rates)
             {
-                RunSummary s = await RunAsync(rate, during, ct);
-                if (rate == Rates[0]) limitMs = Math.Max(MaxLatenessMs, 2 * s.Ok.P99);
-                double launched = s.Total / during.TotalSeconds; // invocations per scheduled second
-                bool kept = launched >= 0.99 * rate && s.Ok.P99 <= limitMs;
-                if (kept) best = launched;
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {rate} | {launched:0} | {s.Ok.P50 * 1000:0} | {s.Ok.P99 * 1000:0} | {s.Ok.P999 * 1000:0} | {s.Ok.Max * 1000:0} | {(kept ? "yes" : "no")} |"));
+                // A rate is given up only after two misses in a row: one descheduled moment on a shared 2-core
+                // machine is enough to miss once.
+                bool kept = false;
+                for (int attempt = 1; attempt <= 2 && !kept; attempt++)
+                {
+                    RunSummary s = await RunAsync(rate, during, ct);
+                    if (rate == Rates[0] && attempt == 1) limitMs = Math.Max(MaxLatenessMs, 2 * s.Ok.P99);
+                    double launched = s.Total / during.TotalSeconds; // invocations per scheduled second
+                    kept = launched >= 0.99 * rate && s.Ok.P99 <= limitMs;
+                    if (kept) best = launched;
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"| {rate} | {launched:0} | {s.Ok.P50 * 1000:0} | {s.Ok.P99 * 1000:0} | {s.Ok.P999 * 1000:0} | {s.Ok.Max * 1000:0} | {(kept ? "yes" : attempt == 1 ? "no, retrying" : "no")} |"));
+                }
                 if (!kept) break;
             }
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

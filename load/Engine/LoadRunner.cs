@@ -36,6 +36,7 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
     public async Task<RunSummary> RunAsync(CancellationToken ct = default)
     {
         if (scenario.Simulations.Count == 0) throw new InvalidOperationException($"Scenario '{scenario.Name}' has no load simulations.");
+        EnsureWorkerThreads();
         using var stats = new Stats(histogramLog);
         _stats = stats;
         // Hard bound: the phases plus warm-up plus a grace period for in-flight calls, whatever the scenario does.
@@ -83,6 +84,18 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
             _clock.Stop();
             if (scenario.Clean is not null) await scenario.Clean(CancellationToken.None).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Raises the thread pool's floor. Below the floor a blocked pool grows by about one thread per 500 ms, so a burst
+    /// of continuations (replies arriving, the end of a phase) can wait that long for a thread, and that wait would be
+    /// charged to the system under test. StackExchange.Redis's own timeout guide gives the same advice.
+    /// </summary>
+    private static void EnsureWorkerThreads()
+    {
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        int floor = Math.Max(32, 8 * Environment.ProcessorCount);
+        if (workers < floor) ThreadPool.SetMinThreads(floor, Math.Max(io, floor));
     }
 
     private RunSummary Summarise(DateTime started, double seconds, string stop)

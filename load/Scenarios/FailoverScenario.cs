@@ -111,14 +111,16 @@ public static class FailoverScenario
 
         var records = log.ToList();
         StreamAudit audit = await StreamAudit.RunAsync(ctx.Mux, KeyStrategy.EventTag, records);
-        var failed = records.Where(r => r.Result is JoinResult.Failed).Select(r => r.AtSeconds - start).ToList();
-        double window = failed.Count > 1 ? failed.Max() - failed.Min() : 0;
+        var failed = records.Where(r => r.Result is JoinResult.Failed).ToList();
+        // By when each failure came back, in seconds of the measured run.
+        double firstFail = failed.Count == 0 ? 0 : failed.Min(r => r.AtSeconds) - start;
+        double lastFail = failed.Count == 0 ? 0 : failed.Max(r => r.AtSeconds) - start;
+        double window = failed.Count > 1 ? lastFail - firstFail : 0;
         // When the failing joins were sent, as opposed to when they failed: a join queued on the dead node's
         // connection fails only when the client gives that connection up, which can be after the slot has healed.
-        double? lastFailingSent = failed.Count == 0 ? null
-            : records.Where(r => r.Result is JoinResult.Failed).Max(r => r.SentAtSeconds) - start - faultAt;
+        double? lastFailingSent = failed.Count == 0 ? null : failed.Max(r => r.SentAtSeconds) - start - faultAt;
         double p99 = failed.Count == 0 ? run.Ok.P99 : run.Timeline
-            .Where(t => t.Second >= failed.Min() && t.Second - 1 <= failed.Max()).Select(t => t.OkLatency.P99).DefaultIfEmpty(run.Ok.P99).Max();
+            .Where(t => t.Second >= firstFail && t.Second - 1 <= lastFail).Select(t => t.OkLatency.P99).DefaultIfEmpty(run.Ok.P99).Max();
         double target = run.TargetRps;
         // Back to rate: the first second after the fault from which every later second serves ≥ 90% of the target as Ok.
         double recovery = double.NaN;

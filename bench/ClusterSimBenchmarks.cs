@@ -1,3 +1,4 @@
+using HashtagBench.Keys;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
 using HashtagBench.ClusterSim;

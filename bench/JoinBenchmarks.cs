@@ -1,3 +1,4 @@
+using HashtagBench.Keys;
 using BenchmarkDotNet.Attributes;
 using HashtagBench.Enqueue;
 

@@ -1,3 +1,5 @@
+using StackExchange.Redis;
+using HashtagBench.Keys;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using HashtagBench.Enqueue;
@@ -63,5 +65,12 @@ public class KeyFormatBenchmarks
     }
 
     [Benchmark, BenchmarkCategory("validated")]
-    public RedisJoinKeys ValidatedKeyWriter() => _eventWriter.Keys(_e, _u, _k);
+    public RedisJoinKeys ValidatedKeyWriter()
+    {
+        Utf8JoinKeys keys = _eventWriter.Keys(_e, _u, _k);
+        return new(keys.DedupeKey, keys.StreamKey);
+    }
 }
+
+/// <summary>What every row produces: a join's two keys as the client sends them.</summary>
+public readonly record struct RedisJoinKeys(RedisKey DedupeKey, RedisKey StreamKey);

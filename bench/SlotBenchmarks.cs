@@ -1,3 +1,4 @@
+using HashtagBench.Keys;
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text;

@@ -1,3 +1,4 @@
+using HashtagBench.Keys;
 using System.CommandLine;
 using HashtagBench.Enqueue;
 using HashtagBench.Provisioning;
@@ -29,7 +30,7 @@ public static class KeyslotCommand
                 {
                     await using RunningCluster c = await ClusterProvisioner.StartAsync(ProviderKind.External, external: ext, ct: ct);
                     await using ConnectionMultiplexer mux = await c.ConnectAsync();
-                    owners = SlotOwner.Read(mux);
+                    owners = LiveSlotMap.Read(mux);
                 }
                 catch (ClusterProvisioningException ex)
                 {

@@ -1,3 +1,4 @@
+using HashtagBench.Keys;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -118,7 +119,7 @@ public static class SimCommand
         {
             await using RunningCluster c = await ClusterProvisioner.StartAsync(ProviderKind.External, external: ext, ct: ct);
             await using ConnectionMultiplexer mux = await c.ConnectAsync();
-            return Topology.FromSlotOwners(SlotOwner.Read(mux));
+            return Topology.FromSlotOwners(LiveSlotMap.Read(mux));
         }
         if (map is not null)
             return Topology.Parse(File.Exists(map) ? await File.ReadAllTextAsync(map, ct) : map);

@@ -1,6 +1,6 @@
+using HashtagBench.Keys;
 using System.Globalization;
 using System.Text.Json;
-using HashtagBench.Enqueue;
 
 namespace HashtagBench.ClusterSim;
 

@@ -1,3 +1,4 @@
+using HashtagBench.Keys;
 using HashtagBench.Charts;
 
 namespace HashtagBench.ClusterSim;

@@ -1,3 +1,4 @@
+using HashtagBench.Keys;
 namespace HashtagBench.ClusterSim;
 
 /// <summary>A workload, topology or capacity input the simulator cannot use. Nothing was simulated.</summary>

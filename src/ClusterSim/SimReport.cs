@@ -1,3 +1,4 @@
+using HashtagBench.Keys;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;

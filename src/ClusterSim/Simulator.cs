@@ -1,6 +1,6 @@
+using HashtagBench.Keys;
 using System.Diagnostics;
 using System.Text.Json.Serialization;
-using HashtagBench.Enqueue;
 
 namespace HashtagBench.ClusterSim;
 

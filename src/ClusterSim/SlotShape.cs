@@ -1,5 +1,5 @@
+using HashtagBench.Keys;
 using System.Globalization;
-using HashtagBench.Enqueue;
 
 namespace HashtagBench.ClusterSim;
 

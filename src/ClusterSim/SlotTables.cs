@@ -1,5 +1,5 @@
+using HashtagBench.Keys;
 using System.Collections.Concurrent;
-using HashtagBench.Enqueue;
 
 namespace HashtagBench.ClusterSim;
 

@@ -1,3 +1,4 @@
+using HashtagBench.Keys;
 namespace HashtagBench.ClusterSim;
 
 /// <summary>Mean and the 5th-95th percentile band of a quantity over the Monte Carlo seeds.</summary>

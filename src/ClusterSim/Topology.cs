@@ -1,6 +1,5 @@
+using HashtagBench.Keys;
 using System.Globalization;
-using HashtagBench.Enqueue;
-using HashtagBench.Provisioning;
 
 namespace HashtagBench.ClusterSim;
 

@@ -1,3 +1,4 @@
+using HashtagBench.Keys;
 using System.Globalization;
 
 namespace HashtagBench.ClusterSim;

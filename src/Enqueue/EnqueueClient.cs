@@ -1,3 +1,4 @@
+using HashtagBench.Keys;
 using System.Net;
 using System.Security.Cryptography;
 using StackExchange.Redis;

@@ -1,3 +1,4 @@
+using HashtagBench.Keys;
 using System.Security.Cryptography;
 using System.Text;
 

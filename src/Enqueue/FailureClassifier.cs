@@ -1,3 +1,4 @@
+using HashtagBench.Keys;
 using StackExchange.Redis;
 
 namespace HashtagBench.Enqueue;

@@ -1,3 +1,4 @@
+using HashtagBench.Keys;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;

@@ -1,3 +1,4 @@
+using HashtagBench.Keys;
 using System.Diagnostics;
 
 namespace HashtagBench.Provisioning;

@@ -1,3 +1,4 @@
+using HashtagBench.Keys;
 namespace HashtagBench.Provisioning;
 
 /// <summary>One line of CLUSTER NODES.</summary>

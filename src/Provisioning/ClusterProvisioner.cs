@@ -1,3 +1,4 @@
+using HashtagBench.Keys;
 using DotNet.Testcontainers.Builders;
 
 namespace HashtagBench.Provisioning;

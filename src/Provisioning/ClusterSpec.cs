@@ -1,3 +1,4 @@
+using HashtagBench.Keys;
 namespace HashtagBench.Provisioning;
 
 /// <summary>Which cluster to get. Auto: Testcontainers when a Docker daemon answers, else local redis-server processes.</summary>

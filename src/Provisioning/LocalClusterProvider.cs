@@ -1,3 +1,4 @@
+using HashtagBench.Keys;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;

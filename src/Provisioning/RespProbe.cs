@@ -1,3 +1,4 @@
+using HashtagBench.Keys;
 using System.Net.Sockets;
 using System.Text;
 

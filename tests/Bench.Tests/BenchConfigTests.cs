@@ -41,6 +41,6 @@ public sealed class BenchConfigTests
         Assert.Equal(55, SampleKeys.Tagged55.Length);
         Assert.Equal(39, SampleKeys.Untagged39.Length);
         Assert.Equal(1024, SampleKeys.Untagged1KiB.Length);
-        Assert.Null(HashtagBench.Enqueue.HashSlot.TagOf(SampleKeys.Untagged1KiB));
+        Assert.Null(HashtagBench.Keys.HashSlot.TagOf(SampleKeys.Untagged1KiB));
     }
 }

@@ -1,4 +1,4 @@
-using HashtagBench.Enqueue;
+using HashtagBench.Keys;
 
 namespace HashtagBench.ClusterSim.Tests;
 

@@ -1,4 +1,4 @@
-using HashtagBench.Provisioning;
+using HashtagBench.Keys;
 
 namespace HashtagBench.ClusterSim.Tests;
 

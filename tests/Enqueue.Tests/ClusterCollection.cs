@@ -1,3 +1,4 @@
+using HashtagBench.Keys;
 using HashtagBench.TestSupport;
 
 namespace HashtagBench.Enqueue.Tests;

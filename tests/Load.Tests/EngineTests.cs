@@ -1,3 +1,4 @@
+using HashtagBench.Keys;
 using HashtagBench.Load;
 using HashtagBench.Load.Engine;
 

@@ -1,3 +1,4 @@
+using HashtagBench.Keys;
 using HashtagBench.Provisioning;
 using StackExchange.Redis;
 using Xunit;

@@ -13,7 +13,6 @@ public sealed class RepoPaths
     public string Configuration { get; }
 
     public string BenchDll => Built("bench", "Bench.dll");
-    public string LoadDll => Built("load", "HashtagBench.Load.dll");
     public string Baseline => Path.Combine(Root, "results", "baseline");
 
     public static RepoPaths Locate()

@@ -1,3 +1,4 @@
+using HashtagBench.Keys;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
@@ -54,7 +55,6 @@ public static class RunCommand
         {
             // Fail before starting anything when an entry point the plan needs is not built.
             if (plan.Suites.Count > 0) _ = paths.BenchDll;
-            if (plan.Scenarios.Count > 0) _ = paths.LoadDll;
         }
         catch (FileNotFoundException ex) { Console.Error.WriteLine($"error: {ex.Message}"); return 2; }
 

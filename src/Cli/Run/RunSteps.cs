@@ -1,3 +1,4 @@
+using HashtagBench.Keys;
 using HashtagBench.Provisioning;
 
 namespace HashtagBench.Cli.Run;
@@ -62,11 +63,12 @@ public sealed class RunSteps(RunPlan plan, RepoPaths paths, string runDir, Runni
         foreach (string scenario in plan.Scenarios)
         {
             string dir = Path.Combine(runDir, "load", scenario);
-            var args = new List<string> { paths.LoadDll, "run", scenario, "--out", dir };
+            var (exe, prefix) = Self();
+            var args = new List<string>(prefix) { "load", "run", scenario, "--out", dir };
             args.AddRange(ClusterArgs());
             if (plan.Quick) args.Add("--quick");
             if (!plan.Gate) args.Add("--no-thresholds");
-            yield return new PlannedStep($"load-{scenario}", $"Load: {scenario}", "dotnet", args, dir, TimeSpan.FromMinutes(plan.Quick ? 3 : 20), ClusterEnv(),
+            yield return new PlannedStep($"load-{scenario}", $"Load: {scenario}", exe, args, dir, TimeSpan.FromMinutes(plan.Quick ? 3 : 20), ClusterEnv(),
                 StepSummaries.Load);
         }
 

@@ -1,0 +1,198 @@
+using System.Buffers;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Text;
+
+namespace HashtagBench.Keys;
+
+/// <summary>A join's two keys as UTF-8 bytes (StackExchange.Redis takes a byte[] as a RedisKey without re-encoding).</summary>
+public readonly record struct Utf8JoinKeys(byte[] DedupeKey, byte[] StreamKey);
+
+/// <summary>
+/// Zero-allocation key formatting: writes the keys of a <see cref="KeyStrategy"/> as UTF-8 into a caller's or a
+/// stack buffer, byte for byte the same as the strategy's strings encoded as UTF-8. A key made
+/// here allocates only its final byte array (an interpolated key allocates a UTF-16 string, twice the bytes, that
+/// StackExchange.Redis then encodes again on every send).
+/// </summary>
+public sealed class KeyWriter
+{
+    /// <summary>
+    /// Longest key any layout produces from IDs that pass <see cref="KeyInput.Validate"/> (≤ 200 UTF-8 bytes
+    /// each, two IDs per key, plus literals and a bucket number), rounded up: keys of validated IDs always fit.
+    /// </summary>
+    public const int MaxValidatedKeyBytes = 512;
+
+    private enum Layout { Legacy, EventTag, UserTag, Bucketed }
+
+    private readonly Layout _layout;
+    private readonly int _buckets;
+
+    private KeyWriter(KeyStrategy strategy, Layout layout, int buckets)
+    {
+        Strategy = strategy;
+        _layout = layout;
+        _buckets = buckets;
+    }
+
+    public KeyStrategy Strategy { get; }
+
+    /// <summary>The writer for one of the built-in strategies. Resolve it once and reuse it: it holds no per-call state.</summary>
+    public static KeyWriter For(KeyStrategy strategy)
+    {
+        ArgumentNullException.ThrowIfNull(strategy);
+        if (strategy == KeyStrategy.Legacy) return new(strategy, Layout.Legacy, 0);
+        if (strategy == KeyStrategy.EventTag) return new(strategy, Layout.EventTag, 0);
+        if (strategy == KeyStrategy.UserTag) return new(strategy, Layout.UserTag, 0);
+        // Bucketed strategies are records equal by bucket count; the count is only visible through the name.
+        const string bucketed = "bucketed:";
+        if (strategy.Name.StartsWith(bucketed, StringComparison.Ordinal)
+            && int.TryParse(strategy.Name.AsSpan(bucketed.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int n)
+            && n is >= 1 and <= HashSlot.SlotCount && KeyStrategy.Bucketed(n) == strategy)
+            return new(strategy, Layout.Bucketed, n);
+        throw new NotSupportedException($"No UTF-8 key layout for strategy '{strategy.Name}' ({strategy.GetType().Name}).");
+    }
+
+    /// <summary>Validates the IDs exactly as <see cref="KeyStrategy.Keys"/> does, then builds both keys.</summary>
+    public Utf8JoinKeys Keys(string eventId, string userId, string idempotencyKey)
+    {
+        KeyInput.Validate(eventId, nameof(eventId));
+        KeyInput.Validate(userId, nameof(userId));
+        KeyInput.Validate(idempotencyKey, nameof(idempotencyKey));
+        int bucket = BucketOf(userId);
+        return new(ToKey(dedupe: true, eventId, userId, idempotencyKey, bucket), ToKey(dedupe: false, eventId, userId, idempotencyKey, bucket));
+    }
+
+    /// <summary>The dedupe key, without validating the IDs. Allocates only the key's bytes.</summary>
+    public byte[] DedupeKey(string eventId, string userId, string idempotencyKey) =>
+        ToKey(dedupe: true, eventId, userId, idempotencyKey, BucketOf(userId));
+
+    /// <summary>The stream key, without validating the IDs. Allocates only the key's bytes.</summary>
+    public byte[] StreamKey(string eventId, string userId, string idempotencyKey) =>
+        ToKey(dedupe: false, eventId, userId, idempotencyKey, BucketOf(userId));
+
+    /// <summary>Writes the dedupe key as UTF-8; false when <paramref name="destination"/> is too small.</summary>
+    public bool TryWriteDedupeKey(string eventId, string userId, string idempotencyKey, Span<byte> destination, out int written) =>
+        TryWrite(dedupe: true, eventId, userId, idempotencyKey, BucketOf(userId), destination, out written);
+
+    /// <summary>Writes the stream key as UTF-8; false when <paramref name="destination"/> is too small.</summary>
+    public bool TryWriteStreamKey(string eventId, string userId, string idempotencyKey, Span<byte> destination, out int written) =>
+        TryWrite(dedupe: false, eventId, userId, idempotencyKey, BucketOf(userId), destination, out written);
+
+    [SkipLocalsInit]
+    private byte[] ToKey(bool dedupe, string e, string u, string k, int bucket)
+    {
+        Span<byte> stack = stackalloc byte[MaxValidatedKeyBytes];
+        if (TryWrite(dedupe, e, u, k, bucket, stack, out int n)) return stack[..n].ToArray();
+
+        // Unvalidated, very long IDs: size a pooled buffer for the worst case (3 UTF-8 bytes per UTF-16 char).
+        byte[] rented = ArrayPool<byte>.Shared.Rent(64 + Encoding.UTF8.GetMaxByteCount(e.Length + u.Length + k.Length));
+        try
+        {
+            if (!TryWrite(dedupe, e, u, k, bucket, rented, out n)) throw new InvalidOperationException("A worst-case sized key buffer was too small.");
+            return rented.AsSpan(0, n).ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private int BucketOf(string userId)
+    {
+        ArgumentNullException.ThrowIfNull(userId);
+        return _layout == Layout.Bucketed ? KeyStrategy.BucketOf(userId, _buckets) : 0;
+    }
+
+    // The layouts mirror KeyStrategy's interpolated strings; KeyWriterTests proves them equal byte for byte.
+    // Each Put advances n and answers false when the part did not fit, which stops the chain.
+    private bool TryWrite(bool dedupe, string e, string u, string k, int bucket, Span<byte> d, out int n)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(u);
+        ArgumentNullException.ThrowIfNull(k);
+        n = 0;
+        return _layout switch
+        {
+            Layout.Legacy when dedupe => Put("dedupe:"u8, d, ref n) && Put(k, d, ref n),
+            Layout.Legacy or Layout.EventTag when !dedupe => Put("stream:event:{"u8, d, ref n) && Put(e, d, ref n) && Put("}:user:"u8, d, ref n) && Put(u, d, ref n),
+            Layout.EventTag => Put("dedupe:{"u8, d, ref n) && Put(e, d, ref n) && Put("}:"u8, d, ref n) && Put(k, d, ref n),
+            Layout.UserTag when dedupe => Put("dedupe:{"u8, d, ref n) && Put(u, d, ref n) && Put("}:"u8, d, ref n) && Put(k, d, ref n),
+            Layout.UserTag => Put("stream:event:"u8, d, ref n) && Put(e, d, ref n) && Put(":user:{"u8, d, ref n) && Put(u, d, ref n) && Put("}"u8, d, ref n),
+            Layout.Bucketed when dedupe =>
+                Put("dedupe:{"u8, d, ref n) && Put(e, d, ref n) && Put(":"u8, d, ref n) && Put(bucket, d, ref n) && Put("}:"u8, d, ref n) && Put(k, d, ref n),
+            _ => Put("stream:event:{"u8, d, ref n) && Put(e, d, ref n) && Put(":"u8, d, ref n) && Put(bucket, d, ref n) && Put("}:user:"u8, d, ref n) && Put(u, d, ref n),
+        };
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Put(ReadOnlySpan<byte> literal, Span<byte> d, ref int n)
+    {
+        if (!literal.TryCopyTo(d[n..])) return false;
+        n += literal.Length;
+        return true;
+    }
+
+    private static bool Put(string s, Span<byte> d, ref int n)
+    {
+        Span<byte> free = d[n..];
+        if (s.Length <= free.Length && TryNarrowAscii(s, free))
+        {
+            n += s.Length;
+            return true;
+        }
+        // Not all ASCII (or no room): the UTF-8 encoder decides, and reports a short buffer.
+        if (!Encoding.UTF8.TryGetBytes(s, free, out int written)) return false;
+        n += written;
+        return true;
+    }
+
+    private static bool Put(int value, Span<byte> d, ref int n)
+    {
+        if (!value.TryFormat(d[n..], out int written, default, CultureInfo.InvariantCulture)) return false;
+        n += written;
+        return true;
+    }
+
+    /// <summary>
+    /// Narrows an all-ASCII string into <paramref name="dst"/> (at least as long) with at most two overlapping
+    /// vector loads per 16 chars: IDs are short, and a general transcoder's set-up costs more than the copy.
+    /// False, with <paramref name="dst"/> partly written, when a char is not ASCII.
+    /// </summary>
+    private static bool TryNarrowAscii(ReadOnlySpan<char> src, Span<byte> dst)
+    {
+        ref ushort s = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(src));
+        ref byte d = ref MemoryMarshal.GetReference(dst);
+        int n = src.Length;
+        if (n >= 16 && Vector128.IsHardwareAccelerated)
+        {
+            Vector128<ushort> seen = Vector128<ushort>.Zero;
+            for (int i = 0; ; i += 16)
+            {
+                // The last block overlaps the one before instead of running a scalar tail.
+                if (i > n - 16) i = n - 16;
+                Vector128<ushort> a = Vector128.LoadUnsafe(ref s, (nuint)i), b = Vector128.LoadUnsafe(ref s, (nuint)i + 8);
+                seen |= a | b;
+                Vector128.Narrow(a, b).StoreUnsafe(ref d, (nuint)i);
+                if (i == n - 16) break;
+            }
+            return (seen & Vector128.Create((ushort)0xFF80)) == Vector128<ushort>.Zero;
+        }
+        if (n >= 8 && Vector128.IsHardwareAccelerated)
+        {
+            Vector128<ushort> a = Vector128.LoadUnsafe(ref s), b = Vector128.LoadUnsafe(ref s, (nuint)(n - 8));
+            Unsafe.WriteUnaligned(ref d, Vector128.Narrow(a, a).AsUInt64().ToScalar());
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref d, n - 8), Vector128.Narrow(b, b).AsUInt64().ToScalar());
+            return ((a | b) & Vector128.Create((ushort)0xFF80)) == Vector128<ushort>.Zero;
+        }
+        uint or = 0;
+        for (int i = 0; i < n; i++)
+        {
+            uint c = Unsafe.Add(ref s, i);
+            or |= c;
+            Unsafe.Add(ref d, i) = (byte)c;
+        }
+        return or < 0x80;
+    }
+}

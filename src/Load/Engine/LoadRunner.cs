@@ -1,0 +1,250 @@
+using HashtagBench.Keys;
+using System.Diagnostics;
+
+namespace HashtagBench.Load.Engine;
+
+/// <summary>The numbers of a finished run.</summary>
+public sealed record RunSummary(string Scenario, DateTime StartedUtc, double Seconds, double TargetRps, long OkCount, long FailCount,
+    double Rps, Percentiles Ok, Percentiles Fail, IReadOnlyDictionary<string, long> ErrorsByKind, IReadOnlyDictionary<string, string> ErrorSamples,
+    IReadOnlyList<IntervalStats> Timeline, IReadOnlyList<ThresholdResult> Thresholds, string StopReason)
+{
+    public long Total => OkCount + FailCount;
+    public double FailPercent => Total == 0 ? 0 : 100.0 * FailCount / Total;
+    public bool ThresholdsPassed => Thresholds.All(t => t.Pass);
+}
+
+/// <summary>Where a run reports progress: a live display on a terminal, plain lines otherwise.</summary>
+public interface IProgressSink
+{
+    void Interval(string scenario, IntervalStats s, double elapsed, double total);
+}
+
+/// <summary>
+/// Runs a scenario's phases. Open-model latency is measured from each invocation's intended start time (as wrk2
+/// does), so a stall delays the schedule's later arrivals and shows up in their latency instead of hiding.
+/// Every run ends by itself: at the end of its phases, at MaxInvocations, or at a hard deadline.
+/// </summary>
+public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thresholds = null, IProgressSink? progress = null, Stream? histogramLog = null)
+{
+    private long _invocations;
+    private long _inFlight;
+    private readonly Stopwatch _clock = new();
+    private Stats _stats = null!;
+    private volatile bool _recording;
+
+    private static long Micros(long ticks) => ticks * 1_000_000 / Stopwatch.Frequency;
+
+    public async Task<RunSummary> RunAsync(CancellationToken ct = default)
+    {
+        if (scenario.Simulations.Count == 0) throw new InvalidOperationException($"Scenario '{scenario.Name}' has no load simulations.");
+        EnsureWorkerThreads();
+        using var stats = new Stats(histogramLog);
+        _stats = stats;
+        // Hard bound: the phases plus warm-up plus a grace period for in-flight calls, whatever the scenario does.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(scenario.TotalDuration + scenario.WarmUp + TimeSpan.FromSeconds(30));
+        CancellationToken token = deadline.Token;
+
+        if (scenario.Init is not null) await scenario.Init(token).ConfigureAwait(false);
+        DateTime started = DateTime.UtcNow;
+        string stop = "completed";
+        _clock.Start();
+        try
+        {
+            if (scenario.WarmUp > TimeSpan.Zero)
+            {
+                LoadSimulation first = scenario.Simulations[0] with { During = scenario.WarmUp };
+                await RunPhaseAsync(first, 0, 0, null, token).ConfigureAwait(false);
+                await DrainAsync(token).ConfigureAwait(false);
+                stats.Discard();
+            }
+            _recording = true;
+            double measuredStart = _clock.Elapsed.TotalSeconds;
+            using var ticker = new CancellationTokenSource();
+            Task ticks = TickAsync(measuredStart, ticker.Token);
+            double prevRate = 0;
+            int prevCopies = 0;
+            foreach (LoadSimulation sim in scenario.Simulations)
+            {
+                if (token.IsCancellationRequested || Interlocked.Read(ref _invocations) >= scenario.MaxInvocations) break;
+                await RunPhaseAsync(sim, prevRate, prevCopies, measuredStart, token).ConfigureAwait(false);
+                if (sim is InjectSim i) prevRate = i.PerSecond;
+                if (sim is ConstantSim c) prevCopies = c.Copies;
+            }
+            await DrainAsync(token).ConfigureAwait(false);
+            ticker.Cancel();
+            await ticks.ConfigureAwait(false);
+            double seconds = _clock.Elapsed.TotalSeconds - measuredStart;
+            if (Interlocked.Read(ref _invocations) >= scenario.MaxInvocations) stop = $"reached {scenario.MaxInvocations} invocations";
+            if (deadline.IsCancellationRequested) stop = ct.IsCancellationRequested ? "cancelled" : "deadline";
+            stats.Tick(seconds, seconds - (stats.Timeline.Count > 0 ? stats.Timeline[^1].Second : 0));
+            return Summarise(started, seconds, stop);
+        }
+        finally
+        {
+            _clock.Stop();
+            if (scenario.Clean is not null) await scenario.Clean(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Raises the thread pool's floor. Below the floor a blocked pool grows by about one thread per 500 ms, so a burst
+    /// of continuations (replies arriving, the end of a phase) can wait that long for a thread, and that wait would be
+    /// charged to the system under test. StackExchange.Redis's own timeout guide gives the same advice.
+    /// </summary>
+    private static void EnsureWorkerThreads()
+    {
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        int floor = Math.Max(32, 8 * Environment.ProcessorCount);
+        if (workers < floor) ThreadPool.SetMinThreads(floor, Math.Max(io, floor));
+    }
+
+    private RunSummary Summarise(DateTime started, double seconds, string stop)
+    {
+        var raw = new RunSummary(scenario.Name, started, seconds, scenario.TargetRps, _stats.OkTotal.TotalCount, _stats.FailTotal.TotalCount,
+            (_stats.OkTotal.TotalCount + _stats.FailTotal.TotalCount) / Math.Max(seconds, 1e-9),
+            Percentiles.From(_stats.OkTotal), Percentiles.From(_stats.FailTotal), _stats.ErrorsByKind.ToDictionary(),
+            _stats.ErrorSamples.ToDictionary(), _stats.Timeline.ToList(), [], stop);
+        return raw with { Thresholds = (thresholds ?? []).Select(t => t.Evaluate(raw)).ToList() };
+    }
+
+    private async Task TickAsync(double measuredStart, CancellationToken stop)
+    {
+        double last = 0;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                double now = _clock.Elapsed.TotalSeconds - measuredStart;
+                IntervalStats s = _stats.Tick(now, now - last);
+                last = now;
+                progress?.Interval(scenario.Name, s, now, scenario.TotalDuration.TotalSeconds);
+            }
+        }
+        catch (OperationCanceledException) { /* the run ended */ }
+    }
+
+    private Task RunPhaseAsync(LoadSimulation sim, double prevRate, int prevCopies, double? measuredStart, CancellationToken ct) => sim switch
+    {
+        InjectSim i => InjectAsync(i, prevRate, ct),
+        ConstantSim c => ConstantAsync(c, prevCopies, ct),
+        PauseSim p => DelayQuietly(p.During, ct),
+        _ => throw new InvalidOperationException($"Unknown load simulation {sim}."),
+    };
+
+    /// <summary>
+    /// Open model: arrivals on a precomputed schedule, launched by a dedicated thread that sends everything due at
+    /// each wake-up. Not the thread pool: Thread.Sleep(1) wakes within about a millisecond, where Task.Delay waits
+    /// for the timer queue (several ms on a busy machine) and a sub-millisecond Task.Delay completes at once, which
+    /// turns the wait into a busy spin that takes a core from the system under test. The thread never spins; the
+    /// wake-up slack it leaves is charged to latency by the intended-start correction, as in wrk2.
+    /// </summary>
+    private Task InjectAsync(InjectSim sim, double fromRate, CancellationToken ct)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try { Schedule(sim, fromRate, ct); done.SetResult(); }
+            catch (Exception ex) { done.SetException(ex); }
+        }) { IsBackground = true, Name = $"inject {scenario.Name}" };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void Schedule(InjectSim sim, double fromRate, CancellationToken ct)
+    {
+        long phaseStart = _clock.ElapsedTicks;
+        double length = sim.During.TotalSeconds;
+        long k = 1;
+        double offset = sim.ArrivalTime(k, fromRate); // seconds into the phase of the next arrival
+        while (!ct.IsCancellationRequested)
+        {
+            double now = (double)(_clock.ElapsedTicks - phaseStart) / Stopwatch.Frequency;
+            for (; offset <= now && offset < length; offset = sim.ArrivalTime(++k, fromRate))
+            {
+                long n = Interlocked.Increment(ref _invocations);
+                if (n > scenario.MaxInvocations) return;
+                _ = InvokeAsync(phaseStart + (long)(offset * Stopwatch.Frequency), n, ct);
+            }
+            // A phase with no arrivals left (or none at all) still lasts its full length.
+            if (now >= length) return;
+            double wait = Math.Min(offset, length) - now;
+            Thread.Sleep(Math.Clamp((int)(wait * 1000), 1, 50)); // whole ms, never 0 (a spin), at most 50 (stays cancellable)
+        }
+    }
+
+    private async Task InvokeAsync(long intendedTicks, long invocation, CancellationToken ct)
+    {
+        if (Interlocked.Increment(ref _inFlight) > scenario.MaxInFlight)
+        {
+            Interlocked.Decrement(ref _inFlight);
+            Record(Response.Fail("client.overload", $"more than {scenario.MaxInFlight} invocations in flight"), 0);
+            return;
+        }
+        try
+        {
+            Response r = await InvokeSafelyAsync(invocation, ct).ConfigureAwait(false);
+            // Coordinated-omission correction: from when the call should have started, not when it did.
+            Record(r, Micros(_clock.ElapsedTicks - intendedTicks));
+        }
+        finally { Interlocked.Decrement(ref _inFlight); }
+    }
+
+    /// <summary>Closed model: copies loop back to back; a copy above the current target count idles.</summary>
+    private async Task ConstantAsync(ConstantSim sim, int fromCopies, CancellationToken ct)
+    {
+        double phaseStart = _clock.Elapsed.TotalSeconds;
+        double length = sim.During.TotalSeconds;
+        int workers = Math.Max(sim.Copies, fromCopies);
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(id => Task.Run(async () =>
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                double t = _clock.Elapsed.TotalSeconds - phaseStart;
+                if (t >= length) return;
+                if (id >= sim.CopiesAt(t, fromCopies)) { await DelayQuietly(TimeSpan.FromMilliseconds(5), ct).ConfigureAwait(false); continue; }
+                long n = Interlocked.Increment(ref _invocations);
+                if (n > scenario.MaxInvocations) return;
+                long start = _clock.ElapsedTicks;
+                Response r = await InvokeSafelyAsync(n, ct).ConfigureAwait(false);
+                Record(r, Micros(_clock.ElapsedTicks - start));
+            }
+        }, CancellationToken.None))).ConfigureAwait(false);
+    }
+
+    private async Task<Response> InvokeSafelyAsync(long invocation, CancellationToken ct)
+    {
+        try
+        {
+            return await scenario.Run(new ScenarioContext(invocation, ct)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return Response.Fail("client.cancelled");
+        }
+        catch (Exception ex)
+        {
+            // A scenario that throws is a failure with a kind, never a crashed run.
+            return Response.Fail($"exception.{ex.GetType().Name}", ex.Message);
+        }
+    }
+
+    private void Record(in Response r, long micros)
+    {
+        if (_recording) _stats.Record(r, micros);
+    }
+
+    /// <summary>Waits for in-flight invocations to finish (bounded by the run's deadline).</summary>
+    private async Task DrainAsync(CancellationToken ct)
+    {
+        while (Interlocked.Read(ref _inFlight) > 0 && !ct.IsCancellationRequested)
+            await DelayQuietly(TimeSpan.FromMilliseconds(5), ct).ConfigureAwait(false);
+    }
+
+    private static async Task DelayQuietly(TimeSpan t, CancellationToken ct)
+    {
+        try { await Task.Delay(t, ct).ConfigureAwait(false); }
+        catch (OperationCanceledException) { }
+    }
+}

@@ -1,0 +1,71 @@
+using HashtagBench.Keys;
+namespace HashtagBench.Load.Engine;
+
+/// <summary>A named workload: an invocation function, its load phases, and optional init, warm-up and clean.</summary>
+public sealed class Scenario
+{
+    private Scenario(string name, Func<ScenarioContext, Task<Response>> run)
+    {
+        Name = string.IsNullOrWhiteSpace(name) ? throw new ArgumentException("A scenario needs a name.", nameof(name)) : name;
+        Run = run ?? throw new ArgumentNullException(nameof(run));
+    }
+
+    public string Name { get; }
+    public Func<ScenarioContext, Task<Response>> Run { get; }
+    public IReadOnlyList<LoadSimulation> Simulations { get; private set; } = [];
+    public TimeSpan WarmUp { get; private set; }
+    public Func<CancellationToken, Task>? Init { get; private set; }
+    public Func<CancellationToken, Task>? Clean { get; private set; }
+
+    /// <summary>Most invocations in flight at once (open model). Beyond it an arrival fails as client.overload instead of queueing without bound.</summary>
+    public int MaxInFlight { get; private set; } = 5_000;
+
+    /// <summary>Most invocations in total; the run stops when it is reached.</summary>
+    public long MaxInvocations { get; private set; } = 10_000_000;
+
+    public static Scenario Create(string name, Func<ScenarioContext, Task<Response>> run) => new(name, run);
+
+    public Scenario WithLoadSimulations(params LoadSimulation[] simulations)
+    {
+        if (simulations.Length == 0) throw new ArgumentException("At least one load simulation is needed.", nameof(simulations));
+        Simulations = simulations;
+        return this;
+    }
+
+    public Scenario WithWarmUpDuration(TimeSpan warmUp)
+    {
+        WarmUp = warmUp >= TimeSpan.Zero ? warmUp : throw new ArgumentOutOfRangeException(nameof(warmUp), warmUp, "Warm-up cannot be negative.");
+        return this;
+    }
+
+    public Scenario WithInit(Func<CancellationToken, Task> init) { Init = init; return this; }
+    public Scenario WithClean(Func<CancellationToken, Task> clean) { Clean = clean; return this; }
+
+    public Scenario WithLimits(int maxInFlight, long maxInvocations)
+    {
+        MaxInFlight = maxInFlight > 0 ? maxInFlight : throw new ArgumentOutOfRangeException(nameof(maxInFlight));
+        MaxInvocations = maxInvocations > 0 ? maxInvocations : throw new ArgumentOutOfRangeException(nameof(maxInvocations));
+        return this;
+    }
+
+    public TimeSpan TotalDuration => Simulations.Aggregate(TimeSpan.Zero, (t, s) => t + s.During);
+
+    /// <summary>Average arrival rate the open-model phases ask for (what an "rps >= x*target" threshold compares to).</summary>
+    public double TargetRps
+    {
+        get
+        {
+            double invocations = 0, seconds = 0, prev = 0;
+            foreach (LoadSimulation s in Simulations)
+            {
+                seconds += s.During.TotalSeconds;
+                if (s is InjectSim i)
+                {
+                    invocations += (i.Ramp ? (prev + i.PerSecond) / 2 : i.PerSecond) * s.During.TotalSeconds;
+                    prev = i.PerSecond;
+                }
+            }
+            return seconds > 0 ? invocations / seconds : 0;
+        }
+    }
+}

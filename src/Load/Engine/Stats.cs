@@ -1,0 +1,110 @@
+using HashtagBench.Keys;
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using HdrHistogram;
+
+namespace HashtagBench.Load.Engine;
+
+/// <summary>Latency percentiles in milliseconds, read from an HdrHistogram recorded in microseconds.</summary>
+public sealed record Percentiles(long Count, double P50, double P75, double P95, double P99, double P999, double Max, double Mean)
+{
+    public static Percentiles From(HistogramBase h) => h.TotalCount == 0
+        ? new(0, 0, 0, 0, 0, 0, 0, 0)
+        : new(h.TotalCount, Ms(h.GetValueAtPercentile(50)), Ms(h.GetValueAtPercentile(75)), Ms(h.GetValueAtPercentile(95)),
+            Ms(h.GetValueAtPercentile(99)), Ms(h.GetValueAtPercentile(99.9)), Ms(h.GetMaxValue()), h.GetMean() / 1000.0);
+
+    private static double Ms(long micros) => micros / 1000.0;
+}
+
+/// <summary>
+/// One interval of the run (a second; the last one is whatever was left after the final full second).
+/// <paramref name="Second"/> is when it ended, <paramref name="Length"/> how long it was, both in seconds.
+/// </summary>
+public sealed record IntervalStats(double Second, double Length, long Ok, long Fail, double Rps, Percentiles OkLatency, IReadOnlyDictionary<string, long> ErrorsByKind)
+{
+    /// <summary>Shorter than half a second: too short for its rate to mean much, so charts leave it out.</summary>
+    public bool IsPartial => Length < 0.5;
+}
+
+/// <summary>
+/// Thread-safe recording: HdrHistogram recorders (µs, 3 significant digits) for Ok and Fail, error counts by
+/// kind, and a per-second timeline. Every interval histogram also goes to an HdrHistogram log, so the logs of
+/// several load agents merge exactly.
+/// </summary>
+public sealed class Stats : IDisposable
+{
+    public const long HighestMicros = 3_600_000_000; // an hour: anything slower is a hung run, not a latency
+    private static HistogramBase NewHistogram() => new LongHistogram(HighestMicros, 3);
+
+    private readonly Recorder _ok = NewRecorder();
+    private readonly Recorder _fail = NewRecorder();
+    // Running counts per error kind, only ever incremented; an interval's counts are the difference from the
+    // previous tick's snapshot, so no increment can fall between two intervals and the totals stay exact.
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _errors = new();
+    private Dictionary<string, long> _errorsAtTick = [];
+    private readonly ConcurrentDictionary<string, string> _errorSamples = new();
+    private readonly HistogramLogWriter? _log;
+    private readonly DateTime _start = DateTime.UtcNow;
+    private HistogramBase? _okInterval, _failInterval;
+
+    public Stats(Stream? histogramLog)
+    {
+        if (histogramLog is null) return;
+        _log = new HistogramLogWriter(histogramLog);
+        _log.Write(_start);
+    }
+
+    public HistogramBase OkTotal { get; } = NewHistogram();
+    public HistogramBase FailTotal { get; } = NewHistogram();
+    public List<IntervalStats> Timeline { get; } = [];
+    /// <summary>Failures by kind, as of the last tick.</summary>
+    public IReadOnlyDictionary<string, long> ErrorsByKind => _errorsAtTick;
+    /// <summary>One message per error kind, for the report.</summary>
+    public IReadOnlyDictionary<string, string> ErrorSamples => _errorSamples;
+
+    private static Recorder NewRecorder() => new(1, HighestMicros, 3, (id, low, high, digits) => new LongHistogram(id, low, high, digits));
+
+    public void Record(in Response r, long micros)
+    {
+        long v = Math.Clamp(micros, 1, HighestMicros);
+        if (r.IsOk) { _ok.RecordValue(v); return; }
+        _fail.RecordValue(v);
+        Interlocked.Increment(ref _errors.GetOrAdd(r.Status, static _ => new StrongBox<long>()).Value);
+        if (r.Message is not null) _errorSamples.TryAdd(r.Status, r.Message);
+    }
+
+    /// <summary>Closes the current interval: adds it to the totals, the timeline and the log.</summary>
+    public IntervalStats Tick(double second, double intervalSeconds)
+    {
+        _okInterval = _ok.GetIntervalHistogram(_okInterval);
+        _failInterval = _fail.GetIntervalHistogram(_failInterval);
+        Dictionary<string, long> totals = _errors.ToDictionary(e => e.Key, e => Interlocked.Read(ref e.Value.Value));
+        Dictionary<string, long> errors = totals.Select(e => (e.Key, N: e.Value - _errorsAtTick.GetValueOrDefault(e.Key)))
+            .Where(e => e.N > 0).ToDictionary(e => e.Key, e => e.N);
+        _errorsAtTick = totals;
+        OkTotal.Add(_okInterval);
+        FailTotal.Add(_failInterval);
+        if (_log is not null)
+        {
+            _okInterval.Tag = "ok";
+            _failInterval.Tag = "fail";
+            if (_okInterval.TotalCount > 0) _log.Append(_okInterval);
+            if (_failInterval.TotalCount > 0) _log.Append(_failInterval);
+        }
+        var s = new IntervalStats(second, intervalSeconds, _okInterval.TotalCount, _failInterval.TotalCount,
+            (_okInterval.TotalCount + _failInterval.TotalCount) / Math.Max(intervalSeconds, 1e-9), Percentiles.From(_okInterval), errors);
+        Timeline.Add(s);
+        return s;
+    }
+
+    /// <summary>Throws away what was recorded so far (the warm-up). Call it with nothing in flight.</summary>
+    public void Discard()
+    {
+        _okInterval = _ok.GetIntervalHistogram(_okInterval);
+        _failInterval = _fail.GetIntervalHistogram(_failInterval);
+        _errors.Clear();
+        _errorSamples.Clear();
+    }
+
+    public void Dispose() => _log?.Dispose();
+}

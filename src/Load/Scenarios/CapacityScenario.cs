@@ -1,0 +1,139 @@
+using HashtagBench.Keys;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using HashtagBench.Charts;
+using HashtagBench.Enqueue;
+using HashtagBench.Load.Engine;
+using HashtagBench.Provisioning;
+using StackExchange.Redis;
+
+namespace HashtagBench.Load.Scenarios;
+
+/// <summary>
+/// Steps the injection rate up against ONE shard (every join tagged with one event) until p99 or the error rate
+/// crosses the limit, and reports that shard's saturation rate for the Lua join. Writes capacity.json, whose
+/// perShardOpsPerSec is what `hashtag-bench sim --capacity-from` reads. Also runs redis-benchmark EVALSHA against
+/// the same shard so the harness's own overhead is visible as a ratio measured in the same run.
+/// </summary>
+public static partial class CapacityScenario
+{
+    /// <summary>Concurrent calls for the closed-model ceiling and for redis-benchmark (-c).</summary>
+    public const int BenchClients = 50;
+
+    public static async Task<ScenarioOutcome> RunAsync(LoadContext ctx, CancellationToken ct)
+    {
+        LoadOptions o = ctx.Options;
+        string evt = $"{ctx.RunPrefix}-capacity";
+        int slot = HashSlot.Of(evt);
+        string shard = SlotOwner.Find(LiveSlotMap.Read(ctx.Mux), slot);
+        EnqueueClient client = ctx.Client(KeyStrategy.EventTag);
+        Func<Random, (string, string, string)> next = rng => (evt, $"{ctx.RunPrefix}-u{rng.Next(o.Users)}", JoinWorkload.NewIdempotencyKey());
+        TimeSpan stepLength = TimeSpan.FromSeconds(Math.Max(3, o.Duration.TotalSeconds / 4));
+        var runs = new List<RunSummary>();
+        var steps = new JsonArray();
+        var table = new StringBuilder($"All joins tagged {{{evt}}} → slot {slot}, shard {shard}. Saturated when p99 > {o.SaturationP99Ms} ms, fail% > {o.SaturationFailPercent} or achieved < 90% of target.\n\n");
+        table.AppendLine("| step | target rps | achieved rps | p99 ms | fail% | shard CPU (s/s) | |").AppendLine("|---|---|---|---|---|---|---|");
+        RunSummary? best = null;
+        double bestCpu = 0;
+        bool firstStepSaturated = false; // then the first step is the only reference, and the report says so
+        double rate = o.Rate / 4;
+        for (int step = 1; step <= o.CapacitySteps && !ct.IsCancellationRequested; step++, rate *= 1.5)
+        {
+            IReadOnlyList<ShardCounters> before = await ShardStats.ReadAsync(ctx.Mux);
+            // Only the first step warms up (JIT, connections, the script cache); later steps start warm.
+            var opts = o with { Rate = rate, Duration = stepLength, WarmUp = step == 1 ? o.WarmUp : TimeSpan.Zero };
+            RunSummary r = await ctx.RunAsync(JoinDriver.Build($"capacity-{step}", client, next, null, opts), ct, []);
+            double cpu = HotShardCpu(before, await ShardStats.ReadAsync(ctx.Mux), r.Seconds + opts.WarmUp.TotalSeconds);
+            bool saturated = r.Ok.P99 > o.SaturationP99Ms || r.FailPercent > o.SaturationFailPercent || r.Rps < 0.9 * rate;
+            runs.Add(r);
+            table.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {step} | {rate:0} | {r.Rps:0} | {r.Ok.P99:0.00} | {r.FailPercent:0.##} | {cpu:0.00} | {(saturated ? "saturated" : "")} |"));
+            steps.Add(new JsonObject { ["targetRps"] = rate, ["achievedRps"] = r.Rps, ["p99Ms"] = r.Ok.P99, ["failPercent"] = r.FailPercent, ["shardCpu"] = cpu, ["saturated"] = saturated });
+            if (saturated && best is not null) break;
+            best = r;
+            bestCpu = cpu;
+            if (saturated) { firstStepSaturated = true; break; }
+        }
+
+        double sustained = best?.Rps ?? 0;
+        // Redis runs the script on one thread: CPU-seconds per second near 1.0 means the shard itself is the limit.
+        // Below that the load generator (same 2 cores) ran out first, and the shard's capacity is extrapolated.
+        bool clientBound = bestCpu < 0.8;
+        // The last step still kept up: nothing saturated, the ladder just ran out of steps.
+        bool ladderExhausted = runs.Count == o.CapacitySteps && ReferenceEquals(best, runs[^1]);
+        double perShard = clientBound && bestCpu > 0.05 ? sustained / bestCpu : sustained;
+
+        // The harness's ceiling, measured the way redis-benchmark measures (closed model, the same number of calls
+        // always in flight), so the two rates compare like for like.
+        List<RunSummary> ladder = [.. runs];
+        IReadOnlyList<ShardCounters> beforeClosed = await ShardStats.ReadAsync(ctx.Mux);
+        RunSummary closed = await ctx.RunAsync(JoinDriver.Build($"capacity-closed{BenchClients}", client, next, null, o with { WarmUp = TimeSpan.Zero },
+                LoadSimulation.KeepConstant(BenchClients, stepLength))
+            .WithLimits(maxInFlight: BenchClients, maxInvocations: (long)(200_000 * stepLength.TotalSeconds)), ct, []);
+        double closedCpu = HotShardCpu(beforeClosed, await ShardStats.ReadAsync(ctx.Mux), closed.Seconds);
+        runs.Add(closed);
+        table.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            $"| closed, {BenchClients} in flight | — | {closed.Rps:0} | {closed.Ok.P99:0.00} | {closed.FailPercent:0.##} | {closedCpu:0.00} | harness ceiling |"));
+        double? redisBench = await RedisBenchmarkAsync(ctx, evt, shard, ct);
+
+        var f = new ScenarioFindings();
+        f.Markdown.Add(table.ToString());
+        if (firstStepSaturated)
+            f.Markdown.Add($"**Even the first step ({o.Rate / 4:0}/s) crossed a limit; the figure below extrapolates from it. Lower --rate or raise --saturation-p99 for a proper ladder.**");
+        f.Markdown.Add(string.Create(CultureInfo.InvariantCulture,
+            $"**Per-shard capacity for the Lua join: {perShard:0} joins/s** ({(clientBound ? $"extrapolated: the load generator sustained {sustained:0}/s with the shard at {bestCpu:0.00} CPU s/s{(ladderExhausted ? $"; all {o.CapacitySteps} steps kept up, so raise --rate to push further" : ", so the client limited the run")}" : $"measured: sustained {sustained:0}/s with the shard's thread at {bestCpu:0.00} CPU s/s")})."));
+        f.Markdown.Add(redisBench is double rb
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"redis-benchmark EVALSHA (production script, {BenchClients} clients) against the same shard, same run: {rb:0} req/s. " +
+                $"Harness with {BenchClients} joins in flight: {closed.Rps:0}/s, so harness / redis-benchmark = **{closed.Rps / rb:0.00}** " +
+                $"(open-model sustained rate within the limits / redis-benchmark = {sustained / rb:0.00}). ") +
+              "Same script, same shard, same concurrency, not the same wire pattern: StackExchange.Redis pipelines every call in flight " +
+              "over one connection per node, while redis-benchmark (no -P) waits for each reply on each of its connections."
+            : "redis-benchmark was not run (quick mode, or the tool is not on PATH / REDIS_BENCHMARK).");
+
+        // capacity.json is what `sim --capacity-from` reads (perShardOpsPerSec); summary.json gets the same fields.
+        var result = new JsonObject
+        {
+            ["perShardOpsPerSec"] = perShard, ["sustainedRps"] = sustained, ["shardCpuAtSustained"] = bestCpu, ["clientBound"] = clientBound,
+            ["firstStepSaturated"] = firstStepSaturated, ["ladderExhausted"] = ladderExhausted,
+            ["closedRps"] = closed.Rps, ["closedShardCpu"] = closedCpu, ["redisBenchmarkRps"] = redisBench,
+            ["harnessToRedisBenchmark"] = redisBench is double r2 ? closed.Rps / r2 : null, ["slot"] = slot, ["shard"] = shard, ["steps"] = steps,
+        };
+        File.WriteAllText(Path.Combine(o.OutputDir, "capacity.json"), result.ToJsonString(RunOutput.Json));
+        foreach (var (k, v) in result) f.Json[k] = v?.DeepClone();
+        string chart = ChartWriter.Lines(Path.Combine(o.OutputDir, "capacity-steps"), "p99 against achieved join rate, one shard", "achieved joins/s", "p99 (ms)",
+            [new Series("open model, one step per point", ladder.Select(r => r.Ok.P99).ToList(), ladder.Select(r => r.Rps).ToList())]);
+        f.Markdown.Add($"![capacity]({Path.GetFileName(chart)})");
+        return new(runs, f);
+    }
+
+    /// <summary>CPU seconds per second of the busiest shard (by script calls) between two readings.</summary>
+    private static double HotShardCpu(IReadOnlyList<ShardCounters> before, IReadOnlyList<ShardCounters> after, double seconds) =>
+        ShardStats.Delta(before, after).MaxBy(d => d.ScriptCalls)!.CpuSeconds / Math.Max(seconds, 1e-9);
+
+    /// <summary>redis-benchmark EVALSHA with the production script on the shard's primary; null when the tool is missing.</summary>
+    private static async Task<double?> RedisBenchmarkAsync(LoadContext ctx, string evt, string shard, CancellationToken ct)
+    {
+        string? tool = LocalProcesses.FindTool("redis-benchmark", "REDIS_BENCHMARK");
+        string endpoint = shard.Split(' ')[^1].Trim('(', ')');
+        if (tool is null || ctx.Options.Quick) return null;
+        IServer server = ctx.Mux.GetServer(endpoint);
+        await server.ScriptLoadAsync(EnqueueScript.Source);
+        string[] hostPort = endpoint.Split(':');
+        var psi = new ProcessStartInfo(tool) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in new[] { "-h", hostPort[0], "-p", hostPort[1], "-n", "20000", "-c", BenchClients.ToString(CultureInfo.InvariantCulture), "-r", "100000000", "-q",
+                     "EVALSHA", EnqueueScript.Sha1Hex, "2", $"dedupe:{{{evt}}}:rb:__rand_int__", $"stream:event:{{{evt}}}:user:rb__rand_int__", "tok", evt, "rb", "3600" })
+            psi.ArgumentList.Add(a);
+        if (ctx.Options.Password is { } pw) psi.Environment["REDISCLI_AUTH"] = pw;
+        using Process p = Process.Start(psi)!;
+        string output = await p.StandardOutput.ReadToEndAsync(ct);
+        await p.WaitForExitAsync(ct);
+        Match m = Rps().Match(output);
+        return m.Success ? double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : null;
+    }
+
+    [GeneratedRegex(@"([0-9]+(?:\.[0-9]+)?) requests per second")]
+    private static partial Regex Rps();
+}

@@ -1,0 +1,201 @@
+using HashtagBench.Keys;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using HashtagBench.Charts;
+using HashtagBench.ClusterSim;
+using HashtagBench.Enqueue;
+using HashtagBench.Load.Engine;
+using HashtagBench.Provisioning;
+using StackExchange.Redis;
+
+namespace HashtagBench.Load.Scenarios;
+
+/// <summary>A scenario's runs and findings.</summary>
+public sealed record ScenarioOutcome(IReadOnlyList<RunSummary> Runs, ScenarioFindings Findings);
+
+/// <summary>The join scenarios against the real cluster. Each is bounded by --duration and the engine's limits.</summary>
+public static class Catalog
+{
+    public static readonly IReadOnlyDictionary<string, Func<LoadContext, CancellationToken, Task<ScenarioOutcome>>> Scenarios =
+        new Dictionary<string, Func<LoadContext, CancellationToken, Task<ScenarioOutcome>>>
+        {
+            ["multi-event"] = MultiEventAsync,
+            ["strategies"] = StrategiesAsync,
+            ["duplicates"] = DuplicatesAsync,
+            ["hot-event"] = HotEventAsync,
+            ["capacity"] = CapacityScenario.RunAsync,
+            ["failover"] = FailoverScenario.RunAsync,
+        };
+
+    /// <summary>Concurrent joins over E events with Zipf popularity, EventTag keys.</summary>
+    public static async Task<ScenarioOutcome> MultiEventAsync(LoadContext ctx, CancellationToken ct)
+    {
+        JoinWorkload w = ctx.Workload();
+        EnqueueClient client = ctx.Client(KeyStrategy.EventTag);
+        RunSummary r = await ctx.RunAsync(JoinDriver.Build("multi-event", client,
+            rng => (w.NextEvent(rng), w.NextUser(rng), JoinWorkload.NewIdempotencyKey()), null, ctx.Options), ct);
+        var f = new ScenarioFindings();
+        f.Markdown.Add($"{ctx.Options.Events} events, popularity {ctx.Options.Popularity}, {ctx.Options.Users:N0} users, EventTag keys.");
+        return new([r], f);
+    }
+
+    /// <summary>
+    /// The same workload under each strategy on one cluster, with measured per-shard script calls next to
+    /// ClusterSim's prediction for the very joins that were sent. Legacy must fail 100%, all CROSSSLOT.
+    /// </summary>
+    public static async Task<ScenarioOutcome> StrategiesAsync(LoadContext ctx, CancellationToken ct)
+    {
+        var runs = new List<RunSummary>();
+        var f = new ScenarioFindings();
+        IReadOnlyList<SlotOwner> owners = LiveSlotMap.Read(ctx.Mux);
+        Topology topology = Topology.FromSlotOwners(owners);
+        var table = new StringBuilder("Per-shard share of script calls, predicted by ClusterSim for the joins sent vs measured from INFO commandstats:\n\n");
+        table.AppendLine("| strategy | shard | predicted % | measured % | error (pp) | calls | rejected |").AppendLine("|---|---|---|---|---|---|---|");
+        var measuredSeries = new List<Series>();
+        var shardsJson = new JsonObject();
+        foreach (KeyStrategy strategy in ctx.Options.Strategies)
+        {
+            JoinWorkload w = ctx.Workload();
+            var log = new ConcurrentQueue<JoinRecord>();
+            IReadOnlyList<ShardCounters> before = await ShardStats.ReadAsync(ctx.Mux);
+            RunSummary r = await ctx.RunAsync(JoinDriver.Build(strategy.Name, ctx.Client(strategy),
+                rng => (w.NextEvent(rng), w.NextUser(rng), JoinWorkload.NewIdempotencyKey()), log, ctx.Options), ct,
+                strategy.CoLocated ? null : []); // legacy fails by design: no thresholds
+            IReadOnlyList<ShardCounters> delta = ShardStats.Delta(before, await ShardStats.ReadAsync(ctx.Mux));
+            runs.Add(r);
+
+            // Warm-up joins are in the counters too, so predict over every join that was sent.
+            double[] predicted = ShardPrediction.PredictShares(strategy, log.Select(j => (j.Event, j.User)).ToList(), topology);
+            double total = delta.Sum(d => (double)(d.ScriptCalls + d.Rejected));
+            var shardJson = new JsonArray();
+            var measured = new List<double>();
+            for (int i = 0; i < delta.Count; i++)
+            {
+                double m = total > 0 ? (delta[i].ScriptCalls + delta[i].Rejected) / total : 0;
+                measured.Add(delta[i].ScriptCalls + delta[i].Rejected);
+                double p = i < predicted.Length ? predicted[i] : 0;
+                // Rejected CROSSSLOT calls land on whichever node the client picked, not the keys' shard: no prediction applies.
+                string predictedText = strategy.CoLocated ? (100 * p).ToString("0.0", CultureInfo.InvariantCulture) : "n/a";
+                string error = strategy.CoLocated ? (100 * (m - p)).ToString("+0.0;-0.0", CultureInfo.InvariantCulture) : "n/a";
+                table.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {strategy.Name} | {i} ({delta[i].Endpoint}) | {predictedText} | {100 * m:0.0} | {error} | {delta[i].ScriptCalls} | {delta[i].Rejected} |"));
+                shardJson.Add(new JsonObject { ["shard"] = i, ["endpoint"] = delta[i].Endpoint, ["predicted"] = p, ["measured"] = m, ["calls"] = delta[i].ScriptCalls, ["rejected"] = delta[i].Rejected });
+            }
+            shardsJson[strategy.Name] = shardJson;
+            // Legacy's calls are all rejected, on whichever node the client sent them to: labelled so, not mistaken for load.
+            measuredSeries.Add(new Series(strategy.CoLocated ? strategy.Name : $"{strategy.Name} (rejected)", measured));
+
+            if (!strategy.CoLocated) f.ChecksPassed &= ReportIncident(strategy, r, log, f);
+        }
+        f.Markdown.Add(table.ToString());
+        f.Json["perShard"] = shardsJson;
+        string chart = ChartWriter.GroupedBars(Path.Combine(ctx.Options.OutputDir, "per-shard-ops"), "Script calls per shard (INFO commandstats, warm-up included)", "calls",
+            Enumerable.Range(0, owners.Count).Select(i => $"shard {i}").ToList(), measuredSeries);
+        f.Markdown.Add($"![per-shard ops]({Path.GetFileName(chart)})");
+        return new(runs, f);
+    }
+
+    /// <summary>
+    /// Legacy must reproduce the incident: every join whose two keys span slots fails with the server's CROSSSLOT.
+    /// The rare join whose keys share a slot by chance (1 in 16,384) succeeds, exactly as it did in production.
+    /// </summary>
+    private static bool ReportIncident(KeyStrategy strategy, RunSummary r, IEnumerable<JoinRecord> log, ScenarioFindings f)
+    {
+        int spanning = 0, spanningCrossSlot = 0, shared = 0, sharedOk = 0;
+        foreach (JoinRecord j in log)
+        {
+            JoinKeys k = strategy.Keys(j.Event, j.User, j.IdempotencyKey);
+            if (SlotGuard.CoLocated([k.DedupeKey, k.StreamKey], out _))
+            {
+                shared++;
+                if (j.Result is not JoinResult.Failed) sharedOk++;
+            }
+            else
+            {
+                spanning++;
+                if (j.Result is JoinResult.Failed { Kind: FailureKind.CrossSlotServer }) spanningCrossSlot++;
+            }
+        }
+        bool incident = spanning > 0 && spanningCrossSlot == spanning && sharedOk == shared;
+        string chance = shared == 0 ? "" : $" {shared} join(s) whose keys happened to share a slot (1 in 16,384) succeeded, as they would have in production.";
+        f.Markdown.Add(incident
+            ? $"**{strategy.Name}: {spanningCrossSlot:N0} of {spanning:N0} joins sent (warm-up included) with keys on different slots failed with the server's CROSSSLOT (100%).**{chance} " +
+              $"That is the incident, reproduced. It was sent as raw EVAL with the slot guard off on purpose: with the guard on (the default), " +
+              $"EnqueueClient refuses these keys client-side (CrossSlotGuard) before anything reaches Redis. Measured part: {r.FailPercent:0.###}% of {r.Total:N0} joins failed."
+            : $"**{strategy.Name}: expected every slot-spanning join to fail with CROSSSLOT; {spanningCrossSlot:N0} of {spanning:N0} did ({string.Join(", ", r.ErrorsByKind.Select(e => $"{e.Key}={e.Value}"))}).**");
+        f.Json[$"incident_{strategy.Name}"] = new JsonObject { ["spanning"] = spanning, ["spanningCrossSlot"] = spanningCrossSlot, ["sharedSlot"] = shared, ["sharedSlotOk"] = sharedOk, ["reproduced"] = incident };
+        return incident;
+    }
+
+    /// <summary>
+    /// A share of attempts are retries reusing an earlier idempotency key. Afterwards the streams are audited:
+    /// exactly one entry per acknowledged idempotency key, none lost and none doubled.
+    /// </summary>
+    public static async Task<ScenarioOutcome> DuplicatesAsync(LoadContext ctx, CancellationToken ct)
+    {
+        JoinWorkload w = ctx.Workload();
+        // The (up to 1,024) most recent first attempts. A class, not a tuple: a reader on another thread must never
+        // see half of one attempt and half of another (a retry with a foreign key would look like a doubled join).
+        var recent = new JoinRequest?[1024];
+        long firsts = 0, retries = 0;
+        var log = new ConcurrentQueue<JoinRecord>();
+        double share = ctx.Options.DuplicateShare;
+        (string, string, string) Next(Random rng)
+        {
+            long seen = Interlocked.Read(ref firsts);
+            if (seen > 0 && rng.NextDouble() < share
+                && Volatile.Read(ref recent[rng.Next((int)Math.Min(seen, recent.Length))]) is { } retry)
+            {
+                // A gateway's client retry: same event, user and idempotency key as an earlier attempt.
+                Interlocked.Increment(ref retries);
+                return (retry.Event, retry.User, retry.IdempotencyKey);
+            }
+            var fresh = new JoinRequest(w.NextEvent(rng), w.NextUser(rng), JoinWorkload.NewIdempotencyKey());
+            Volatile.Write(ref recent[(Interlocked.Increment(ref firsts) - 1) % recent.Length], fresh);
+            return (fresh.Event, fresh.User, fresh.IdempotencyKey);
+        }
+        RunSummary r = await ctx.RunAsync(JoinDriver.Build("duplicates", ctx.Client(KeyStrategy.EventTag), Next, log, ctx.Options), ct);
+        StreamAudit audit = await StreamAudit.RunAsync(ctx.Mux, KeyStrategy.EventTag, log.ToList());
+        var f = new ScenarioFindings { ChecksPassed = audit.Passed };
+        double retried = firsts + retries == 0 ? 0 : (double)retries / (firsts + retries);
+        f.Markdown.Add(audit.ToMarkdown(string.Create(CultureInfo.InvariantCulture,
+            $"{retried:P1} of attempts (asked: {share:P0}) retried one of the 1,024 most recent idempotency keys")));
+        f.Json["retriedShare"] = retried;
+        f.Json["audit"] = audit.ToJson();
+        return new([r], f);
+    }
+
+    /// <summary>One event takes --hot-share of the traffic: its shard's CPU and the latency, with and without buckets.</summary>
+    public static async Task<ScenarioOutcome> HotEventAsync(LoadContext ctx, CancellationToken ct)
+    {
+        var runs = new List<RunSummary>();
+        var f = new ScenarioFindings();
+        var util = new List<Series>();
+        var sb = new StringBuilder($"One event takes {ctx.Options.HotShare:P0} of {ctx.Options.Rate:0} joins/s. Utilisation is each primary's CPU seconds per second (1.0 = its one thread saturated).\n\n");
+        sb.AppendLine("| strategy | shard | utilisation | script calls | p99 ms |").AppendLine("|---|---|---|---|---|");
+        int shards = 0;
+        foreach (KeyStrategy s in new[] { KeyStrategy.EventTag, KeyStrategy.Bucketed(ctx.Options.Buckets) })
+        {
+            JoinWorkload w = ctx.Workload($"hot:{ctx.Options.HotShare.ToString(CultureInfo.InvariantCulture)}");
+            IReadOnlyList<ShardCounters> before = await ShardStats.ReadAsync(ctx.Mux);
+            RunSummary r = await ctx.RunAsync(JoinDriver.Build($"hot-{s.Name}", ctx.Client(s),
+                rng => (w.NextEvent(rng), w.NextUser(rng), JoinWorkload.NewIdempotencyKey()), null, ctx.Options), ct);
+            IReadOnlyList<ShardCounters> d = ShardStats.Delta(before, await ShardStats.ReadAsync(ctx.Mux));
+            double seconds = r.Seconds + ctx.Options.WarmUp.TotalSeconds;
+            var u = d.Select(x => x.CpuSeconds / seconds).ToList();
+            for (int i = 0; i < d.Count; i++)
+                sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {s.Name} | {i} | {u[i]:0.00} | {d[i].ScriptCalls} | {r.Ok.P99:0.00} |"));
+            util.Add(new Series(s.Name, u));
+            f.Json[$"utilisation_{s.Name}"] = new JsonArray(u.Select(x => (JsonNode)x).ToArray());
+            shards = d.Count;
+            runs.Add(r);
+        }
+        f.Markdown.Add(sb.ToString());
+        string chart = ChartWriter.GroupedBars(Path.Combine(ctx.Options.OutputDir, "hot-shard-utilisation"), "Per-shard CPU utilisation with one hot event",
+            "CPU s/s", Enumerable.Range(0, shards).Select(i => $"shard {i}").ToList(), util);
+        f.Markdown.Add($"![hot shard]({Path.GetFileName(chart)})");
+        return new(runs, f);
+    }
+}

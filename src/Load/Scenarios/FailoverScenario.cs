@@ -1,0 +1,146 @@
+using HashtagBench.Keys;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using HashtagBench.Enqueue;
+using HashtagBench.Load.Engine;
+using HashtagBench.Provisioning;
+
+namespace HashtagBench.Load.Scenarios;
+
+/// <summary>
+/// Steady multi-event joins while a fault hits the primary that serves the most popular event. Measures the error
+/// window, failures by kind, p99 inside the window and the time until the rate is back; then reads every
+/// acknowledged join back from its stream. Replication is asynchronous, so acknowledged joins can be lost: that
+/// count is the finding. --wait-replicas 1 (or --compare-wait) shows what WAIT buys and costs.
+/// </summary>
+public static class FailoverScenario
+{
+    public static async Task<ScenarioOutcome> RunAsync(LoadContext ctx, CancellationToken ct)
+    {
+        if (ctx.Cluster.LocalNodes.Count == 0)
+            throw new ArgumentException($"The failover scenario kills and restarts nodes, so it needs a cluster this harness started; the {ctx.Cluster.ProviderName} cluster has no local processes.");
+        FaultAction action = ClusterFaults.ParseAction(ctx.Options.Fault);
+        LoadOptions o = ctx.Options;
+        // Compare: no WAIT; WAIT 1 as the client sends it (skipped while the primary has no replica online);
+        // and WAIT 1 sent regardless, which is what a naive gateway does.
+        WaitVariant[] variants = o.CompareWait
+            ? [new(0, true), new(1, true), new(1, false)]
+            : [new(o.WaitReplicas, !o.WaitAlways)];
+        var runs = new List<RunSummary>();
+        var f = new ScenarioFindings();
+        var rows = new JsonArray();
+        var table = new StringBuilder(string.Create(CultureInfo.InvariantCulture,
+            $"Fault: {action} on the primary serving the most popular event, at {FaultAt(o).TotalSeconds:0}s of {o.Duration.TotalSeconds:0}s. WAIT timeout {o.WaitTimeout.TotalMilliseconds:0} ms.\n\n"));
+        table.AppendLine("| WAIT | error window s | failed | failed by kind | p99 in window ms | last failing join sent, s after fault | back to rate after s | healed after s | acknowledged | acknowledged but lost | NOSCRIPT recovered | WAIT shortfalls (skipped) | slot moves seen |")
+             .AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (WaitVariant v in variants)
+        {
+            var (run, row) = await OneAsync(ctx, action, v, ct);
+            runs.Add(run);
+            rows.Add(row);
+            table.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {v.Label} | {row["errorWindowSeconds"]} | {run.FailCount} | {string.Join(", ", run.ErrorsByKind.Select(e => $"{e.Key}={e.Value}"))} | {row["p99InWindowMs"]} | {row["lastFailingSentAfterFaultSeconds"]} | {row["recoverySeconds"]} | {row["healSeconds"]} | {row["acknowledged"]} | {row["lost"]} | {row["noScriptRecovered"]} | {row["waitShortfalls"]} ({row["waitsSkipped"]}) | {row["slotMoves"]} |"));
+            f.ChecksPassed &= (bool)row["classified"]! && (bool)row["healed"]!;
+        }
+        f.Markdown.Add(table.ToString());
+        f.Markdown.Add("The error window runs from the first failure to the last one, by when each failure came back. Failures keep arriving " +
+                       "after the slot has healed: they are joins sent during the outage, queued on the dead primary's connection, that fail only when " +
+                       "StackExchange.Redis gives that connection up. 'Last failing join sent' says when the outage really ended for new joins.");
+        f.Markdown.Add("Acknowledged but lost: the join was answered Enqueued by a primary that died before its replica received the write. " +
+                       "WAIT 1 narrows that gap at the cost of a replica round trip per join; it cannot close it (the primary may die between the write and WAIT). " +
+                       "WAIT must run on the connection that wrote, and StackExchange.Redis multiplexes one connection per node, so each WAIT holds up every " +
+                       "command queued behind it. Once the promoted primary has no replica left, a WAIT can only run out its timeout: sent regardless " +
+                       "('always'), every join on that shard queues behind one, and its throughput collapses. The client therefore reads each primary's " +
+                       "online replicas (INFO replication, at most once a second) and skips a WAIT that cannot be met, counting it as a shortfall: " +
+                       "the join is acknowledged without a replica copy, which is the honest state of that shard until a replica returns.");
+        f.Json["failover"] = rows;
+        return new(runs, f);
+    }
+
+    private static TimeSpan FaultAt(LoadOptions o) => o.FaultAt ?? o.Duration / 3;
+
+    /// <summary>One way of using WAIT: how many replicas, and whether a WAIT that cannot be met is skipped.</summary>
+    private sealed record WaitVariant(int Replicas, bool SkipWithoutReplicas)
+    {
+        public string Label => Replicas == 0 ? "none" : $"{Replicas}{(SkipWithoutReplicas ? "" : ", always")}";
+        public string RunName => Replicas == 0 ? "failover-wait0" : $"failover-wait{Replicas}{(SkipWithoutReplicas ? "" : "-always")}";
+    }
+
+    private static async Task<(RunSummary, JsonObject)> OneAsync(LoadContext ctx, FaultAction action, WaitVariant v, CancellationToken ct)
+    {
+        LoadOptions o = ctx.Options;
+        JoinWorkload w = ctx.Workload();
+        EnqueueClient client = ctx.Client(KeyStrategy.EventTag,
+            new EnqueueOptions { WaitReplicas = v.Replicas, WaitTimeout = o.WaitTimeout, SkipWaitWithoutReplicas = v.SkipWithoutReplicas });
+        var faults = new ClusterFaults(ctx.Cluster);
+        int slot = HashSlot.Of(w.Events[0]);
+        var log = new ConcurrentQueue<JoinRecord>();
+        long moves = 0;
+        void OnMoved(object? _, StackExchange.Redis.HashSlotMovedEventArgs e) => Interlocked.Increment(ref moves);
+        ctx.Mux.HashSlotMoved += OnMoved;
+
+        double start = JoinDriver.Clock.Elapsed.TotalSeconds + o.WarmUp.TotalSeconds;
+        double faultAt = 0, healSeconds = double.NaN;
+        bool healed = false;
+        using var faultCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        Task fault = Task.Run(async () =>
+        {
+            await Task.Delay(o.WarmUp + FaultAt(o), faultCts.Token);
+            faultAt = JoinDriver.Clock.Elapsed.TotalSeconds - start;
+            LocalNode hit = await faults.ApplyAsync(action, slot, pauseFor: TimeSpan.FromSeconds(8), faultCts.Token);
+            TimeSpan t = await faults.WaitForHealedAsync(slot, action == FaultAction.ManualFailover ? null : hit, TimeSpan.FromSeconds(60), faultCts.Token);
+            healSeconds = JoinDriver.Clock.Elapsed.TotalSeconds - start - faultAt;
+            healed = t >= TimeSpan.Zero;
+        }, CancellationToken.None);
+
+        RunSummary run;
+        try
+        {
+            run = await ctx.RunAsync(JoinDriver.Build(v.RunName, client,
+                rng => (w.NextEvent(rng), w.NextUser(rng), JoinWorkload.NewIdempotencyKey()), log, o), ct, []);
+        }
+        finally
+        {
+            ctx.Mux.HashSlotMoved -= OnMoved;
+        }
+        try { await fault; }
+        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException) { healed = false; }
+        // Bring killed nodes back so the cluster is whole for whatever runs next.
+        await faults.RestartDeadNodesAsync();
+
+        var records = log.ToList();
+        StreamAudit audit = await StreamAudit.RunAsync(ctx.Mux, KeyStrategy.EventTag, records);
+        var failed = records.Where(r => r.Result is JoinResult.Failed).ToList();
+        // By when each failure came back, in seconds of the measured run.
+        double firstFail = failed.Count == 0 ? 0 : failed.Min(r => r.AtSeconds) - start;
+        double lastFail = failed.Count == 0 ? 0 : failed.Max(r => r.AtSeconds) - start;
+        double window = failed.Count > 1 ? lastFail - firstFail : 0;
+        // When the failing joins were sent, as opposed to when they failed: a join queued on the dead node's
+        // connection fails only when the client gives that connection up, which can be after the slot has healed.
+        double? lastFailingSent = failed.Count == 0 ? null : failed.Max(r => r.SentAtSeconds) - start - faultAt;
+        double p99 = failed.Count == 0 ? run.Ok.P99 : run.Timeline
+            .Where(t => t.Second >= firstFail && t.Second - 1 <= lastFail).Select(t => t.OkLatency.P99).DefaultIfEmpty(run.Ok.P99).Max();
+        double target = run.TargetRps;
+        // Back to rate: the first second after the fault from which every later second serves ≥ 90% of the target as Ok.
+        double recovery = double.NaN;
+        // Rates, not counts: a starved machine ticks late, so intervals vary in length; the partial last one is left out.
+        var after = run.Timeline.Where(t => !t.IsPartial && t.Second > faultAt + 1).ToList();
+        for (int i = 0; i < after.Count; i++)
+            if (after.Skip(i).All(t => t.Ok / t.Length >= 0.9 * target)) { recovery = after[i].Second - faultAt; break; }
+        bool classified = !run.ErrorsByKind.Keys.Any(k => k is nameof(FailureKind.Other) or "unknown" || k.StartsWith("exception.", StringComparison.Ordinal));
+
+        var row = new JsonObject
+        {
+            ["waitReplicas"] = v.Replicas, ["waitSkipsWithoutReplicas"] = v.SkipWithoutReplicas, ["faultAtSeconds"] = Math.Round(faultAt, 2), ["errorWindowSeconds"] = Math.Round(window, 2),
+            ["lastFailingSentAfterFaultSeconds"] = lastFailingSent is double ls ? Math.Round(ls, 2) : null,
+            ["failed"] = run.FailCount, ["p99InWindowMs"] = Math.Round(p99, 2), ["recoverySeconds"] = double.IsNaN(recovery) ? null : Math.Round(recovery, 1),
+            ["healSeconds"] = double.IsNaN(healSeconds) ? null : Math.Round(healSeconds, 2), ["healed"] = healed,
+            ["acknowledged"] = audit.Acknowledged, ["lost"] = audit.Lost, ["unacknowledgedEntries"] = audit.Unacknowledged,
+            ["noScriptRecovered"] = client.NoScriptRecoveries, ["waitShortfalls"] = client.WaitShortfalls, ["waitsSkipped"] = client.WaitsSkipped, ["slotMoves"] = Interlocked.Read(ref moves),
+            ["classified"] = classified, ["audit"] = audit.ToJson(),
+        };
+        return (run, row);
+    }
+}

@@ -1,0 +1,40 @@
+using HashtagBench.Keys;
+using HashtagBench.ClusterSim;
+
+namespace HashtagBench.Load.Scenarios;
+
+/// <summary>
+/// Who joins which event: events drawn by popularity (cumulative weights + binary search), users uniformly.
+/// Event IDs carry a run prefix so repeated runs on one cluster never see each other's dedupe keys.
+/// </summary>
+public sealed class JoinWorkload
+{
+    private readonly double[] _cumulative;
+    private readonly string[] _events;
+    private readonly int _users;
+    private readonly string _run;
+
+    public JoinWorkload(int events, Popularity popularity, int users, string runPrefix)
+    {
+        double[] w = popularity.Weights(events);
+        _cumulative = new double[w.Length];
+        double sum = 0;
+        for (int i = 0; i < w.Length; i++) _cumulative[i] = sum += w[i];
+        _events = Enumerable.Range(0, events).Select(i => $"{runPrefix}-evt{i}").ToArray();
+        _users = users;
+        _run = runPrefix;
+    }
+
+    public IReadOnlyList<string> Events => _events;
+
+    public string NextEvent(Random rng)
+    {
+        int i = Array.BinarySearch(_cumulative, rng.NextDouble() * _cumulative[^1]);
+        return _events[Math.Min(i < 0 ? ~i : i, _events.Length - 1)];
+    }
+
+    public string NextUser(Random rng) => $"{_run}-u{rng.Next(_users)}";
+
+    /// <summary>A fresh idempotency key, as a gateway makes for a first attempt.</summary>
+    public static string NewIdempotencyKey() => Guid.NewGuid().ToString("N");
+}

@@ -1,0 +1,36 @@
+using HashtagBench.Keys;
+using HashtagBench.Enqueue;
+using HashtagBench.Load.Engine;
+using HashtagBench.Provisioning;
+using StackExchange.Redis;
+
+namespace HashtagBench.Load.Scenarios;
+
+/// <summary>What every scenario gets: the cluster, a connection, the options, and a way to run the engine with progress.</summary>
+public sealed class LoadContext(RunningCluster cluster, ConnectionMultiplexer mux, LoadOptions options)
+{
+    public RunningCluster Cluster { get; } = cluster;
+    public ConnectionMultiplexer Mux { get; } = mux;
+    public LoadOptions Options { get; } = options;
+
+    /// <summary>Prefix for this run's event and user IDs: runs on one cluster never collide.</summary>
+    public string RunPrefix { get; } = $"r{DateTime.UtcNow:HHmmss}{Random.Shared.Next(1000):000}";
+
+    public JoinWorkload Workload(string? popularity = null, int? events = null) =>
+        new(events ?? Options.Events, ClusterSim.Popularity.Parse(popularity ?? Options.Popularity), Options.Users, RunPrefix);
+
+    public EnqueueClient Client(KeyStrategy strategy, EnqueueOptions? options = null) =>
+        // Legacy is sent raw with the guard off, so the report shows the server's own CROSSSLOT: the incident as production saw it.
+        new(Mux, strategy, options ?? (strategy.CoLocated ? new EnqueueOptions() : new EnqueueOptions { SlotGuard = false, Mode = SendMode.RawEval }));
+
+    /// <summary>Runs one engine scenario with live or plain progress, logging its histograms to &lt;out&gt;/&lt;name&gt;.hlog.</summary>
+    public async Task<RunSummary> RunAsync(Scenario scenario, CancellationToken ct, IReadOnlyList<Threshold>? thresholds = null)
+    {
+        Directory.CreateDirectory(Options.OutputDir);
+        await using FileStream log = File.Create(Path.Combine(Options.OutputDir, Safe(scenario.Name) + ".hlog"));
+        return await ConsoleProgress.RunAsync(scenario.Name, sink =>
+            new LoadRunner(scenario, thresholds ?? Options.Thresholds, sink, log).RunAsync(ct)).ConfigureAwait(false);
+    }
+
+    private static string Safe(string name) => string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c == '-' ? c : '_'));
+}

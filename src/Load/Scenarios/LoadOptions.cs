@@ -1,0 +1,56 @@
+using HashtagBench.Keys;
+using HashtagBench.Enqueue;
+using HashtagBench.Load.Engine;
+
+namespace HashtagBench.Load.Scenarios;
+
+/// <summary>Everything a scenario can be told from the command line, validated once.</summary>
+public sealed record LoadOptions
+{
+    public double Rate { get; init; } = 2000;
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(15);
+    public TimeSpan WarmUp { get; init; } = TimeSpan.FromSeconds(2);
+    public int Events { get; init; } = 20;
+    public string Popularity { get; init; } = "zipf:1.0";
+    public int Users { get; init; } = 100_000;
+    public IReadOnlyList<KeyStrategy> Strategies { get; init; } = [KeyStrategy.EventTag, KeyStrategy.UserTag, KeyStrategy.Bucketed(8), KeyStrategy.Legacy];
+    public double HotShare { get; init; } = 0.5;
+    public int Buckets { get; init; } = 8;
+    public double DuplicateShare { get; init; } = 0.3;
+    public IReadOnlyList<Threshold> Thresholds { get; init; } = [];
+    /// <summary>capacity: the p99 (ms) and fail% above which a step counts as saturated.</summary>
+    public double SaturationP99Ms { get; init; } = 50;
+    public double SaturationFailPercent { get; init; } = 1;
+    /// <summary>capacity: most rate steps (each ×1.5 the last) before the ladder gives up.</summary>
+    public int CapacitySteps { get; init; } = 12;
+    public string OutputDir { get; init; } = "";
+    /// <summary>Short steps and no external tools: for the quick run and the tests.</summary>
+    public bool Quick { get; init; }
+    /// <summary>Password of an external cluster, passed to redis-benchmark through its environment.</summary>
+    public string? Password { get; init; }
+    /// <summary>failover: what to do, when, and whether to WAIT for a replica after each join.</summary>
+    public string Fault { get; init; } = "kill";
+    public TimeSpan? FaultAt { get; init; }
+    public int WaitReplicas { get; init; }
+    public TimeSpan WaitTimeout { get; init; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>Send WAIT even when the primary has too few replicas online (it then runs out its timeout).</summary>
+    public bool WaitAlways { get; init; }
+    public bool CompareWait { get; init; }
+
+    public void Validate()
+    {
+        if (!(Rate > 0)) throw new ArgumentOutOfRangeException(nameof(Rate), Rate, "--rate must be a positive number of joins per second.");
+        if (Duration <= TimeSpan.Zero || Duration > TimeSpan.FromHours(1)) throw new ArgumentOutOfRangeException(nameof(Duration), Duration, "--duration must be between 0 and 3600 seconds.");
+        if (WarmUp < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(WarmUp), WarmUp, "--warmup cannot be negative.");
+        if (Events < 1) throw new ArgumentOutOfRangeException(nameof(Events), Events, "--events must be at least 1.");
+        if (Users < 1) throw new ArgumentOutOfRangeException(nameof(Users), Users, "--users must be at least 1.");
+        if (HotShare is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(HotShare), HotShare, "--hot-share must be in (0, 1].");
+        if (DuplicateShare is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(DuplicateShare), DuplicateShare, "--duplicates must be in [0, 1).");
+        if (CapacitySteps is < 1 or > 20) throw new ArgumentOutOfRangeException(nameof(CapacitySteps), CapacitySteps, "--steps must be 1..20.");
+        if (!(SaturationP99Ms > 0)) throw new ArgumentOutOfRangeException(nameof(SaturationP99Ms), SaturationP99Ms, "--saturation-p99 must be a positive number of ms.");
+        if (WaitReplicas < 0) throw new ArgumentOutOfRangeException(nameof(WaitReplicas), WaitReplicas, "--wait-replicas cannot be negative.");
+        if (WaitTimeout <= TimeSpan.Zero || WaitTimeout > TimeSpan.FromSeconds(60)) throw new ArgumentOutOfRangeException(nameof(WaitTimeout), WaitTimeout, "--wait-timeout must be 1..60000 ms.");
+        if (Buckets < 1) throw new ArgumentOutOfRangeException(nameof(Buckets), Buckets, "--buckets must be at least 1.");
+        _ = ClusterSim.Popularity.Parse(Popularity);
+    }
+}

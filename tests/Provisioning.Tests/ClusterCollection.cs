@@ -1,0 +1,10 @@
+using HashtagBench.Keys;
+using HashtagBench.TestSupport;
+
+namespace HashtagBench.Provisioning.Tests;
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}

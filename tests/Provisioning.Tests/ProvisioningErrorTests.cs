@@ -1,0 +1,113 @@
+using HashtagBench.Keys;
+using System.Diagnostics;
+using DotNet.Testcontainers.Builders;
+using HashtagBench.Provisioning;
+using HashtagBench.TestSupport;
+
+namespace HashtagBench.Provisioning.Tests;
+
+[Collection(ClusterCollection.Name)] // serial with the fixture: these tests change process-wide environment variables
+public sealed class ProvisioningErrorTests(ClusterFixture fx)
+{
+    [Fact]
+    public async Task Docker_absence_is_detected_up_front_and_auto_falls_back_to_local()
+    {
+        if (TestcontainersClusterProvider.IsDockerAvailable(out string? reason))
+        {
+            Assert.Null(reason);
+            Assert.Equal("testcontainers", fx.Cluster.ProviderName);
+            return;
+        }
+        Assert.False(string.IsNullOrWhiteSpace(reason));
+        var sw = Stopwatch.StartNew();
+        await Assert.ThrowsAsync<DockerUnavailableException>(() => ClusterProvisioner.StartAsync(ProviderKind.Testcontainers));
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(30), "detection must not wait on a daemon that is not there");
+        Assert.Equal("local", fx.Cluster.ProviderName);
+    }
+
+    [Fact]
+    public async Task Missing_redis_server_names_the_install_command()
+    {
+        string? old = Environment.GetEnvironmentVariable("REDIS_SERVER");
+        Environment.SetEnvironmentVariable("REDIS_SERVER", "/nonexistent/redis-server");
+        try
+        {
+            var ex = await Assert.ThrowsAsync<ClusterProvisioningException>(() => ClusterProvisioner.StartAsync(ProviderKind.Local));
+            Assert.Contains("apt-get install redis-server", ex.Message);
+        }
+        finally { Environment.SetEnvironmentVariable("REDIS_SERVER", old); }
+    }
+
+    [Fact]
+    public async Task A_cluster_that_is_down_gives_a_clear_error()
+    {
+        var ex = await Assert.ThrowsAsync<ClusterProvisioningException>(() =>
+            ClusterProvisioner.StartAsync(ProviderKind.External, external: new ExternalEndpoint("127.0.0.1:1")));
+        Assert.Contains("127.0.0.1:1", ex.Message);
+        Assert.Contains("Cannot connect", ex.Message);
+    }
+
+    [Fact]
+    public async Task External_provider_attaches_to_a_running_cluster_without_owning_it()
+    {
+        string seed = $"127.0.0.1:{fx.Cluster.LocalNodes.Count switch { 0 => 0, _ => fx.Cluster.LocalNodes[0].Port }}";
+        if (fx.Cluster.LocalNodes.Count == 0) seed = ClusterConnector.Format(fx.Cluster.Seeds[0]);
+        await using (RunningCluster ext = await ClusterProvisioner.StartAsync(ProviderKind.External, external: new ExternalEndpoint(seed)))
+        {
+            Assert.Equal("external", ext.ProviderName);
+            await using var mux = await ext.ConnectAsync();
+            Assert.Equal(3, LiveSlotMap.Read(mux).Count);
+        }
+        // Disposing the attachment must not touch the cluster.
+        Assert.True(fx.Mux.GetDatabase().Ping() < TimeSpan.FromSeconds(5));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    public async Task An_empty_endpoint_is_refused(string ep)
+    {
+        var ex = await Assert.ThrowsAsync<ClusterProvisioningException>(() => ClusterProvisioner.StartAsync(ProviderKind.External, external: new ExternalEndpoint(ep)));
+        Assert.Contains("empty", ex.Message);
+    }
+
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(3, -1)]
+    public void Impossible_cluster_shapes_are_refused(int shards, int replicas) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ClusterSpec { Shards = shards, ReplicasPerShard = replicas }.Validate());
+
+    [Fact]
+    public async Task Dispose_kills_every_process_and_removes_the_run_folder()
+    {
+        if (!LocalClusterProvider.IsAvailable(out _, out _)) return;
+        RunningCluster c = await LocalClusterProvider.StartAsync(new ClusterSpec());
+        int[] pids = c.LocalNodes.Select(n => n.Pid).ToArray();
+        Assert.Equal(6, pids.Length);
+        Assert.All(pids, pid => Assert.True(Directory.Exists($"/proc/{pid}")));
+        await c.DisposeAsync();
+        Assert.All(pids, pid => Assert.False(Directory.Exists($"/proc/{pid}"), $"redis-server {pid} outlived dispose"));
+        Assert.DoesNotContain(pids, LocalProcesses.TrackedPids().Contains);
+    }
+
+    [Fact]
+    public async Task Orphans_of_a_crashed_run_are_reaped()
+    {
+        if (!LocalClusterProvider.IsAvailable(out string? server, out _)) return;
+        // A run folder whose owner is dead, with one live redis-server in it: what kill -9 of the harness leaves.
+        string dir = Path.Combine(LocalProcesses.RunRoot, $"crashed-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        using Process dead = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
+        dead.WaitForExit();
+        File.WriteAllText(Path.Combine(dir, "owner"), dead.Id.ToString());
+        using Process orphan = Process.Start(new ProcessStartInfo(server!, $"--port 0 --unixsocket {dir}/orphan.sock --save \"\"") { UseShellExecute = false, RedirectStandardOutput = true })!;
+        File.WriteAllText(Path.Combine(dir, "pids"), orphan.Id + "\n");
+        while (!File.Exists($"{dir}/orphan.sock") && !orphan.HasExited) await Task.Delay(20);
+
+        string cmdline = File.ReadAllText($"/proc/{orphan.Id}/cmdline");
+        int reaped = LocalProcesses.ReapOrphans();
+        Assert.True(orphan.WaitForExit(5000), $"orphan redis-server was not killed (reaped {reaped}, cmdline '{cmdline}')");
+        Assert.True(reaped >= 1);
+        Assert.False(Directory.Exists(dir));
+    }
+}

@@ -1,0 +1,47 @@
+using HashtagBench.Keys;
+using HashtagBench.Provisioning;
+using HashtagBench.TestSupport;
+using StackExchange.Redis;
+
+namespace HashtagBench.Provisioning.Tests;
+
+[Collection(ClusterCollection.Name)]
+public sealed class ProvisioningTests(ClusterFixture fx)
+{
+    [Fact]
+    public async Task Cluster_has_three_primaries_each_with_one_replica_and_all_slots()
+    {
+        var nodes = fx.Mux.GetServer(fx.Mux.GetEndPoints()[0]).ClusterNodes()!;
+        var primaries = nodes.Nodes.Where(n => !n.IsReplica).ToList();
+        Assert.True(primaries.Count == 3, "primaries: " + string.Join(" | ", nodes.Nodes.Select(n => n.Raw)));
+        Assert.Equal(3, nodes.Nodes.Count(n => n.IsReplica));
+        Assert.All(primaries, p => Assert.Single(p.Children));
+        Assert.Equal(HashSlot.SlotCount, primaries.Sum(p => p.Slots.Sum(r => r.To - r.From + 1)));
+        string info = (string)(await fx.Mux.GetServer(fx.Mux.GetEndPoints()[0]).ExecuteAsync("CLUSTER", "INFO"))!;
+        Assert.Contains("cluster_state:ok", info);
+    }
+}
+
+public sealed class ClusterNodesSnapshotTests
+{
+    private const string Sample = """
+        07c37dfe 127.0.0.1:30004@31004 slave e7d1eecc 0 1426238317239 4 connected
+        67ed2db8 127.0.0.1:30002@31002 master - 0 1426238316232 2 connected 5461-10922
+        292f8b36 127.0.0.1:30003@31003 master - 0 1426238318243 3 connected 10923-16383
+        6ec23923 127.0.0.1:30005@31005 slave,fail 67ed2db8 0 1426238316232 5 disconnected
+        e7d1eecc 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-5460 [5461->-67ed2db8]
+        """;
+
+    [Fact]
+    public void Parses_primaries_replicas_ranges_and_failure_flags()
+    {
+        var snap = Provisioning.ClusterNodesSnapshot.Parse(Sample);
+        Assert.Equal(5, snap.Nodes.Count);
+        Assert.Equal("127.0.0.1:30001", snap.PrimaryOf(0)!.Endpoint);
+        Assert.Equal("127.0.0.1:30002", snap.PrimaryOf(5461)!.Endpoint);
+        Assert.Equal("127.0.0.1:30003", snap.PrimaryOf(16383)!.Endpoint);
+        var replicas = snap.ReplicasOf(snap.PrimaryOf(6000)!).ToList();
+        Assert.True(Assert.Single(replicas).IsFailed);
+        Assert.Equal([(0, 5460)], snap.PrimaryOf(1)!.Slots);
+    }
+}

@@ -18,11 +18,10 @@ public sealed class BenchCluster : IAsyncDisposable
 
     public static async Task<BenchCluster> StartAsync()
     {
-        // "// " marks the line as a comment in BenchmarkDotNet's log. HASHTAG_BENCH_CLUSTER (set by `hashtag-bench run`)
-        // attaches to the run's one cluster instead of starting another per suite.
-        string? endpoint = Environment.GetEnvironmentVariable("HASHTAG_BENCH_CLUSTER");
-        ExternalEndpoint? external = endpoint is null ? null
-            : new ExternalEndpoint(endpoint, Password: Environment.GetEnvironmentVariable("REDIS_PASSWORD"));
+        // "// " marks the line as a comment in BenchmarkDotNet's log. `hashtag-bench bench` and `run` hand their
+        // cluster down through the environment (TLS, user and password included), so every suite attaches to that
+        // one cluster instead of starting another.
+        ExternalEndpoint? external = ExternalEndpoint.FromEnvironment();
         RunningCluster cluster = await ClusterProvisioner.StartAsync(external is null ? ProviderKind.Auto : ProviderKind.External,
             new ClusterSpec(), external, log: m => Console.WriteLine($"// {m}"));
         try

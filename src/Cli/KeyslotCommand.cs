@@ -1,6 +1,6 @@
 using HashtagBench.Keys;
 using System.CommandLine;
-using HashtagBench.Enqueue;
+using HashtagBench.Cli.Common;
 using HashtagBench.Provisioning;
 using StackExchange.Redis;
 
@@ -18,28 +18,20 @@ public static class KeyslotCommand
         var cluster = new ClusterOptions();
         var cmd = new Command("keyslot", "Print each key's hash slot and whether the set co-locates (exit 1 when it does not).");
         cmd.Arguments.Add(keys);
-        cluster.AddTo(cmd);
-        cmd.SetAction(async (r, ct) =>
+        cluster.AddTo(cmd, endpointOnly: true);
+        cmd.SetAction((r, ct) => CliErrors.GuardAsync(Console.Error, async () =>
         {
             string[] ks = r.GetValue(keys) ?? [];
             ExternalEndpoint? ext = cluster.External(r);
             IReadOnlyList<SlotOwner>? owners = null;
             if (ext is not null)
             {
-                try
-                {
-                    await using RunningCluster c = await ClusterProvisioner.StartAsync(ProviderKind.External, external: ext, ct: ct);
-                    await using ConnectionMultiplexer mux = await c.ConnectAsync();
-                    owners = LiveSlotMap.Read(mux);
-                }
-                catch (ClusterProvisioningException ex)
-                {
-                    Console.Error.WriteLine($"error: {ex.Message}");
-                    return 2;
-                }
+                await using RunningCluster c = await ClusterProvisioner.StartAsync(ProviderKind.External, external: ext, ct: ct);
+                await using ConnectionMultiplexer mux = await c.ConnectAsync();
+                owners = LiveSlotMap.Read(mux);
             }
             return Run(ks, owners, Console.Out);
-        });
+        }));
         return cmd;
     }
 

@@ -2,6 +2,7 @@ using HashtagBench.Keys;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using HashtagBench.Cli.Common;
 using HashtagBench.ClusterSim;
 using HashtagBench.Enqueue;
 using HashtagBench.Provisioning;
@@ -41,9 +42,9 @@ public static class SimCommand
 
         var cmd = new Command("sim", "Simulate per-shard load of each hash-tag strategy for a workload, with capacity planning and charts (no Redis needed).");
         foreach (Option o in new Option[] { events, popularity, users, rate, duration, profile, duplicates, strategies, shards, slotMap,
-                     capacity, capacityFrom, target, seeds, joins, seed, streamBytes, dedupeBytes, outDir,
-                     cluster.Endpoint, cluster.Tls, cluster.User, cluster.Password })
+                     capacity, capacityFrom, target, seeds, joins, seed, streamBytes, dedupeBytes, outDir })
             cmd.Options.Add(o);
+        cluster.AddTo(cmd, endpointOnly: true);
 
         cmd.SetAction(async (r, ct) =>
         {
@@ -71,10 +72,9 @@ public static class SimCommand
                 string dir = r.GetValue(outDir) ?? Path.Combine("results", "sim", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
                 return Run(workload, StrategyList.Parse(r.GetValue(strategies)!), topology, options, cap, dir, output);
             }
-            catch (Exception ex) when (ex is SimInputException or ClusterProvisioningException or RedisException)
+            catch (Exception ex) when (CliErrors.IsInputError(ex) || ex is RedisException)
             {
-                error.WriteLine($"error: {ex.Message}");
-                return 2;
+                return CliErrors.Report(error, ex);
             }
         });
         return cmd;

@@ -1,5 +1,4 @@
 using HashtagBench.Keys;
-using System.CommandLine;
 using System.Globalization;
 using HashtagBench.Load.Engine;
 
@@ -18,44 +17,34 @@ public static class OverheadProbe
     public static readonly int[] Rates = [1_000, 10_000, 50_000, 100_000, 200_000, 500_000, 1_000_000, 2_000_000, 4_000_000, 8_000_000];
     public const double MaxLatenessMs = 1;
 
-    public static Command Create()
+    /// <summary>Steps through <see cref="Rates"/> for <paramref name="during"/> each, printing a Markdown row per attempt.</summary>
+    public static async Task<double> MeasureAsync(TimeSpan during, TextWriter output, CancellationToken ct)
     {
-        var seconds = new Option<double>("--seconds") { DefaultValueFactory = _ => 3, Description = "Seconds per rate." };
-        var cmd = new Command("overhead", "Measure how many injections per second the engine sustains on its intended schedule (no-op scenario).");
-        cmd.Options.Add(seconds);
-        cmd.SetAction(async (r, ct) =>
+        if (during <= TimeSpan.Zero || during > TimeSpan.FromMinutes(1))
+            throw new ArgumentOutOfRangeException(nameof(during), during, "--seconds must be between 0 and 60.");
+        double best = 0, limitMs = MaxLatenessMs;
+        output.WriteLine("| target/s | achieved/s | p50 µs | p99 µs | p99.9 µs | max µs | on schedule |");
+        output.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (int rate in Rates)
         {
-            TimeSpan during = TimeSpan.FromSeconds(r.GetValue(seconds));
-            if (during <= TimeSpan.Zero || during > TimeSpan.FromMinutes(1))
+            // A rate is given up only after two misses in a row: one descheduled moment on a shared 2-core
+            // machine is enough to miss once.
+            bool kept = false;
+            for (int attempt = 1; attempt <= 2 && !kept; attempt++)
             {
-                Console.Error.WriteLine("error: --seconds must be between 0 and 60.");
-                return LoadCli.BadInput;
+                RunSummary s = await RunAsync(rate, during, ct);
+                if (rate == Rates[0] && attempt == 1) limitMs = Math.Max(MaxLatenessMs, 2 * s.Ok.P99);
+                double launched = s.Total / during.TotalSeconds; // invocations per scheduled second
+                kept = launched >= 0.99 * rate && s.Ok.P99 <= limitMs;
+                if (kept) best = launched;
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {rate} | {launched:0} | {s.Ok.P50 * 1000:0} | {s.Ok.P99 * 1000:0} | {s.Ok.P999 * 1000:0} | {s.Ok.Max * 1000:0} | {(kept ? "yes" : attempt == 1 ? "no, retrying" : "no")} |"));
             }
-            double best = 0, limitMs = MaxLatenessMs;
-            Console.WriteLine("| target/s | achieved/s | p50 µs | p99 µs | p99.9 µs | max µs | on schedule |");
-            Console.WriteLine("|---|---|---|---|---|---|---|");
-            foreach (int rate in Rates)
-            {
-                // A rate is given up only after two misses in a row: one descheduled moment on a shared 2-core
-                // machine is enough to miss once.
-                bool kept = false;
-                for (int attempt = 1; attempt <= 2 && !kept; attempt++)
-                {
-                    RunSummary s = await RunAsync(rate, during, ct);
-                    if (rate == Rates[0] && attempt == 1) limitMs = Math.Max(MaxLatenessMs, 2 * s.Ok.P99);
-                    double launched = s.Total / during.TotalSeconds; // invocations per scheduled second
-                    kept = launched >= 0.99 * rate && s.Ok.P99 <= limitMs;
-                    if (kept) best = launched;
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"| {rate} | {launched:0} | {s.Ok.P50 * 1000:0} | {s.Ok.P99 * 1000:0} | {s.Ok.P999 * 1000:0} | {s.Ok.Max * 1000:0} | {(kept ? "yes" : attempt == 1 ? "no, retrying" : "no")} |"));
-                }
-                if (!kept) break;
-            }
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"engine sustains {best:0} injections/s on schedule (p99 lateness ≤ {limitMs:0.##} ms: {MaxLatenessMs:0.##} ms or twice the 1,000/s floor)"));
-            return 0;
-        });
-        return cmd;
+            if (!kept) break;
+        }
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"engine sustains {best:0} injections/s on schedule (p99 lateness ≤ {limitMs:0.##} ms: {MaxLatenessMs:0.##} ms or twice the 1,000/s floor)"));
+        return best;
     }
 
     public static Task<RunSummary> RunAsync(int rate, TimeSpan during, CancellationToken ct)

@@ -29,10 +29,35 @@ public sealed record ClusterSpec
 }
 
 /// <summary>An existing cluster to attach to, e.g. an ElastiCache configuration endpoint.</summary>
-/// <param name="Endpoints">host:port[,host:port...], or any StackExchange.Redis configuration string.</param>
-public sealed record ExternalEndpoint(string Endpoints, bool Tls = false, string? User = null, string? Password = null)
+/// <param name="Endpoints">host:port[,host:port...] only: credentials travel in the other members, never in this string.</param>
+/// <param name="CaFile">PEM file of a private CA the server certificate chains to (self-hosted Redis, Redis Enterprise).</param>
+public sealed record ExternalEndpoint(string Endpoints, bool Tls = false, string? User = null, string? Password = null, string? CaFile = null)
 {
+    /// <summary>Safe to print: endpoints, TLS and user, never the password.</summary>
     public override string ToString() => $"{Endpoints}{(Tls ? " (TLS)" : "")}{(User is null ? "" : $" as {User}")}";
+
+    // How a child process (a benchmark host) is pointed at the parent's cluster: through its environment, so the
+    // password never appears on a command line. Written and read only here.
+    public const string EndpointVariable = "HASHTAG_BENCH_CLUSTER", TlsVariable = "HASHTAG_BENCH_TLS", UserVariable = "HASHTAG_BENCH_USER",
+        CaVariable = "HASHTAG_BENCH_TLS_CA", PasswordVariable = "REDIS_PASSWORD";
+
+    /// <summary>The variables that hand this endpoint to a child process.</summary>
+    public IReadOnlyDictionary<string, string> ToEnvironment()
+    {
+        var env = new Dictionary<string, string> { [EndpointVariable] = Endpoints };
+        if (Tls) env[TlsVariable] = "1";
+        if (User is not null) env[UserVariable] = User;
+        if (CaFile is not null) env[CaVariable] = CaFile;
+        if (Password is not null) env[PasswordVariable] = Password;
+        return env;
+    }
+
+    /// <summary>The endpoint a parent handed down with <see cref="ToEnvironment"/>; null when there is none.</summary>
+    public static ExternalEndpoint? FromEnvironment() =>
+        Environment.GetEnvironmentVariable(EndpointVariable) is { Length: > 0 } endpoints
+            ? new ExternalEndpoint(endpoints, Environment.GetEnvironmentVariable(TlsVariable) == "1", Environment.GetEnvironmentVariable(UserVariable),
+                Environment.GetEnvironmentVariable(PasswordVariable), Environment.GetEnvironmentVariable(CaVariable))
+            : null;
 }
 
 /// <summary>No way to get a cluster here: neither a Docker daemon nor redis-server/redis-cli.</summary>

@@ -57,6 +57,7 @@ public sealed class RunningCluster : IAsyncDisposable
             o.Ssl = Auth.Tls;
             o.User = Auth.User;
             o.Password = Auth.Password;
+            if (Auth.CaFile is not null) o.TrustIssuer(Auth.CaFile);
         }
         return o;
     }

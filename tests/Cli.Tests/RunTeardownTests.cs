@@ -29,25 +29,57 @@ public sealed partial class RunTeardownTests
     }
 
     [Fact]
-    public async Task A_crashed_step_fails_the_run_clearly_and_still_tears_down()
+    public async Task A_crashed_child_step_fails_the_run_clearly_and_still_tears_down()
     {
-        await using var run = RunnerProcess.Start(LoadStepArgs);
-        int[] ports = await run.WaitUntilLoadStepRunsAsync();
-        // Kill the load step's process, as an OOM kill or a crash would.
-        foreach (int pid in ChildrenRunning("HashtagBench.Load.dll", run.OutputDir)) Process.GetProcessById(pid).Kill();
+        // The benchmarks run as a child process (BenchmarkDotNet's host); kill it, as an OOM kill or a crash would.
+        await using var run = RunnerProcess.Start("--quick", "--suites", "guard", "--scenarios", "none", "--no-sim", "--provider", "local");
+        int[] ports = await run.WaitForClusterAsync();
+        await run.WaitForLineAsync(l => l.StartsWith("== Benchmarks", StringComparison.Ordinal));
+        int[] victims = [];
+        for (int i = 0; i < 200 && victims.Length == 0; i++)
+        {
+            victims = ChildrenRunning("Bench.dll", run.OutputDir).ToArray();
+            if (victims.Length == 0) await Task.Delay(50);
+        }
+        Assert.NotEmpty(victims);
+        foreach (int pid in victims) { try { Process.GetProcessById(pid).Kill(entireProcessTree: true); } catch (ArgumentException) { } }
 
         Assert.Equal(1, await run.WaitForExitAsync());
-        Assert.Contains(run.Errors, l => l.Contains("step 'Load: multi-event' failed", StringComparison.Ordinal));
+        Assert.Contains(run.Errors, l => l.Contains("step 'Benchmarks' failed", StringComparison.Ordinal));
         AssertNoRedisOn(ports);
         string report = File.ReadAllText(Path.Combine(run.OutputDir, "report.md"));
         Assert.Contains("**failed**", report);
     }
 
     [Fact]
+    public async Task Run_quick_drives_the_failover_scenario_on_its_own_local_cluster()
+    {
+        // The failover scenario kills a local primary, so `run` must hand its own cluster's processes to the step.
+        await using var run = RunnerProcess.Start("--quick", "--suites", "none", "--scenarios", "failover", "--no-sim", "--provider", "local");
+        int[] ports = await run.WaitForClusterAsync();
+        Assert.Equal(0, await run.WaitForExitAsync());
+        AssertNoRedisOn(ports);
+        string report = File.ReadAllText(Path.Combine(run.OutputDir, "report.md"));
+        Assert.Contains("| Load: failover | ok |", report);
+        Assert.Contains("acknowledged but lost", report);
+    }
+
+    [Fact]
+    public async Task SIGTERM_interrupts_a_load_run_with_130_and_tears_down()
+    {
+        await using var run = RunnerProcess.StartVerb(["load", "run", "multi-event", "--quick", "--duration", "60", "--provider", "local"]);
+        int[] ports = await run.WaitForClusterAsync();
+        await run.WaitForLineAsync(l => l.StartsWith("[multi-event]", StringComparison.Ordinal));
+        run.Signal("TERM");
+        Assert.Equal(RunCommand.Cancelled, await run.WaitForExitAsync());
+        AssertNoRedisOn(ports);
+    }
+
+    [Fact]
     public async Task An_unreachable_cluster_fails_fast_with_a_clear_error()
     {
         await using var run = RunnerProcess.Start("--quick", "--suites", "none", "--scenarios", "none", "--no-sim", "--cluster", "127.0.0.1:1");
-        Assert.Equal(1, await run.WaitForExitAsync());
+        Assert.Equal(2, await run.WaitForExitAsync());
         Assert.Contains(run.Errors, l => l.Contains("Cannot connect", StringComparison.Ordinal) && l.Contains("127.0.0.1:1", StringComparison.Ordinal));
         Assert.True(File.Exists(Path.Combine(run.OutputDir, "report.md")));
     }
@@ -98,10 +130,18 @@ public sealed partial class RunTeardownTests
 
         public static RunnerProcess Start(params string[] args)
         {
-            string dll = typeof(RunCommand).Assembly.Location;
             string output = Path.Combine(Path.GetTempPath(), "hashtag-bench-tests", Guid.NewGuid().ToString("N"));
+            return StartVerb(["run", "--out", output, .. args], output);
+        }
+
+        /// <summary>Any verb of hashtag-bench as its own process; <paramref name="output"/> is the folder to clean up.</summary>
+        public static RunnerProcess StartVerb(string[] args, string? output = null)
+        {
+            string dll = typeof(RunCommand).Assembly.Location;
+            output ??= Path.Combine(Path.GetTempPath(), "hashtag-bench-tests", Guid.NewGuid().ToString("N"));
+            if (args[0] == "load") args = [.. args, "--out", output];
             var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (string a in new[] { dll, "run", "--out", output }.Concat(args)) psi.ArgumentList.Add(a);
+            foreach (string a in new[] { dll }.Concat(args)) psi.ArgumentList.Add(a);
             psi.Environment["CI"] = "true";
             var p = Process.Start(psi)!;
             var r = new RunnerProcess(p, output);

@@ -211,7 +211,7 @@ public sealed class EngineTests
                 .WithLoadSimulations(LoadSimulation.Inject(10, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1.5)));
             runs.Add(await RunAsync(s, log: log));
         }
-        var (ok, fail) = LoadCli.MergeLogs(Directory.GetFiles(dir, "*.hlog"));
+        var (ok, fail) = HistogramLogs.Merge(Directory.GetFiles(dir, "*.hlog"));
         Assert.Equal(runs.Sum(r => r.OkCount), ok.TotalCount);
         Assert.Equal(runs.Sum(r => r.FailCount), fail.TotalCount);
         Assert.Equal(runs.Max(r => r.Ok.Max), Percentiles.From(ok).Max, 0.01);

@@ -27,7 +27,7 @@ public sealed class RepoPaths
                 return new RepoPaths(dir.FullName, config is "Debug" or "Release" ? config : "Release");
             }
         }
-        throw new InvalidOperationException($"Cannot find Bench.sln above {baseDir}; run from a checkout of hashtag-bench.");
+        throw new DirectoryNotFoundException($"Cannot find Bench.sln above {baseDir}; run from a checkout of hashtag-bench.");
     }
 
     private string Built(string project, string dll)

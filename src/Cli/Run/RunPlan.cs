@@ -13,7 +13,7 @@ public sealed record RunPlan(bool Quick, IReadOnlyList<string> Suites, IReadOnly
         ["sim"] = "*.ClusterSimBenchmarks.*",
     };
 
-    public static readonly IReadOnlyList<string> KnownScenarios = ["multi-event", "strategies", "duplicates", "hot-event", "capacity"];
+    public static readonly IReadOnlyList<string> KnownScenarios = [.. HashtagBench.Load.ScenarioRunner.Names];
 
     private static readonly string[] QuickSuites = ["slot", "keyformat", "guard"];
     private static readonly string[] QuickScenarios = ["strategies", "hot-event", "duplicates"];

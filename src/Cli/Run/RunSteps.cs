@@ -1,35 +1,27 @@
-using HashtagBench.Keys;
+using HashtagBench.Load;
 using HashtagBench.Provisioning;
+using StackExchange.Redis;
 
 namespace HashtagBench.Cli.Run;
 
-/// <summary>One child process of a run, where it writes, and how its results feed the summary.</summary>
-public sealed record PlannedStep(string Name, string Title, string FileName, IReadOnlyList<string> Args, string OutputFolder, TimeSpan Timeout,
-    IReadOnlyDictionary<string, string>? Env = null, Func<string, IEnumerable<string>>? Summarise = null);
+/// <summary>
+/// One step of a run: a child process (<see cref="FileName"/> and <see cref="Args"/>: the benchmarks, the
+/// simulation) or work done in this process on the run's own cluster (<see cref="InProcess"/>: the load scenarios,
+/// which need the cluster's local processes for faults). Where it writes, and how its results feed the summary.
+/// </summary>
+public sealed record PlannedStep(string Name, string Title, string OutputFolder, TimeSpan Timeout,
+    string FileName = "", IReadOnlyList<string>? Args = null, IReadOnlyDictionary<string, string>? Env = null,
+    Func<CancellationToken, Task<int>>? InProcess = null, Func<string, IEnumerable<string>>? Summarise = null);
 
-/// <summary>Turns a <see cref="RunPlan"/> into the child-process steps, all pointed at the one running cluster.</summary>
-public sealed class RunSteps(RunPlan plan, RepoPaths paths, string runDir, RunningCluster cluster, ExternalEndpoint? external)
+/// <summary>Turns a <see cref="RunPlan"/> into its steps, all pointed at the one running cluster.</summary>
+public sealed class RunSteps(RunPlan plan, RepoPaths paths, string runDir, RunningCluster cluster)
 {
-    /// <summary>Environment variable through which child processes attach to the run's cluster instead of starting one.</summary>
-    public const string ClusterVariable = "HASHTAG_BENCH_CLUSTER";
-
-    private string Seed => external?.Endpoints ?? ClusterConnector.Format(cluster.Seeds[0]);
-
-    /// <summary>--cluster and credentials for a child that talks to the cluster (the password travels in the environment).</summary>
-    private List<string> ClusterArgs()
-    {
-        var args = new List<string> { "--cluster", Seed };
-        if (external?.Tls == true) args.Add("--tls");
-        if (external?.User is { } user) args.AddRange(["--user", user]);
-        return args;
-    }
-
-    private Dictionary<string, string> ClusterEnv()
-    {
-        var env = new Dictionary<string, string> { [ClusterVariable] = Seed };
-        if (external?.Password is { } pw) env["REDIS_PASSWORD"] = pw;
-        return env;
-    }
+    /// <summary>
+    /// The cluster as a child sees it: the external endpoint with its credentials, or the local cluster's nodes.
+    /// Handed down through the environment, so no secret reaches a child's command line.
+    /// </summary>
+    private IReadOnlyDictionary<string, string> ClusterEnv() =>
+        (cluster.Auth ?? new ExternalEndpoint(string.Join(",", cluster.Seeds.Select(ClusterConnector.Format)))).ToEnvironment();
 
     /// <summary>
     /// The steps in order. Lazy on purpose: each step is planned after the previous one ran, so the simulation
@@ -47,29 +39,30 @@ public sealed class RunSteps(RunPlan plan, RepoPaths paths, string runDir, Runni
                 ? ["--job", "short", "--warmupCount", "3", "--iterationCount", "3", "--iterationTime", "100"]
                 : ["--job", "short"]);
             args.AddRange(["--artifacts", benchDir]);
-            yield return new PlannedStep("bench", "Benchmarks", "dotnet", args, benchDir, TimeSpan.FromMinutes(plan.Quick ? 4 : 40), ClusterEnv());
+            yield return new PlannedStep("bench", "Benchmarks", benchDir, TimeSpan.FromMinutes(plan.Quick ? 4 : 40), "dotnet", args, ClusterEnv());
 
             // The gate needs the gate job's samples (bench/run-gate.sh): quick numbers are partly measured before the
             // JIT's tiering settles and would flag false regressions, so a quick run reports numbers only.
             if (!plan.Quick && Directory.Exists(paths.Baseline))
             {
                 string gateDir = Path.Combine(runDir, "gate");
-                yield return new PlannedStep("bench-gate", "Regression gate (against results/baseline)", "dotnet",
-                    [paths.BenchDll, "compare", "--base", paths.Baseline, "--diff", benchDir, "--threshold", "5%"],
-                    gateDir, TimeSpan.FromMinutes(2));
+                yield return new PlannedStep("bench-gate", "Regression gate (against results/baseline)", gateDir, TimeSpan.FromMinutes(2), "dotnet",
+                    [paths.BenchDll, "compare", "--base", paths.Baseline, "--diff", benchDir, "--threshold", "5%"]);
             }
         }
 
         foreach (string scenario in plan.Scenarios)
         {
             string dir = Path.Combine(runDir, "load", scenario);
-            var (exe, prefix) = Self();
-            var args = new List<string>(prefix) { "load", "run", scenario, "--out", dir };
-            args.AddRange(ClusterArgs());
-            if (plan.Quick) args.Add("--quick");
-            if (!plan.Gate) args.Add("--no-thresholds");
-            yield return new PlannedStep($"load-{scenario}", $"Load: {scenario}", exe, args, dir, TimeSpan.FromMinutes(plan.Quick ? 3 : 20), ClusterEnv(),
-                StepSummaries.Load);
+            var options = LoadCommand.DefaultOptions(plan.Quick, gate: plan.Gate) with { OutputDir = dir, Password = cluster.Auth?.Password };
+            yield return new PlannedStep($"load-{scenario}", $"Load: {scenario}", dir, TimeSpan.FromMinutes(plan.Quick ? 3 : 20),
+                InProcess: async ct =>
+                {
+                    await using ConnectionMultiplexer mux = await cluster.ConnectAsync();
+                    ScenarioResult result = await ScenarioRunner.RunAsync(scenario, options, cluster, mux, Console.Out, ct);
+                    return result.Passed ? 0 : 1;
+                },
+                Summarise: StepSummaries.Load);
         }
 
         if (plan.Sim)
@@ -80,7 +73,7 @@ public sealed class RunSteps(RunPlan plan, RepoPaths paths, string runDir, Runni
             if (plan.Quick) args.AddRange(["--joins", "1000000", "--seeds", "10"]);
             string? capacity = FindCapacityResult();
             if (capacity is not null) args.AddRange(["--capacity-from", capacity]);
-            yield return new PlannedStep("sim", "Simulation (ClusterSim)", exe, args, dir, TimeSpan.FromMinutes(plan.Quick ? 2 : 10), Summarise: StepSummaries.Sim);
+            yield return new PlannedStep("sim", "Simulation (ClusterSim)", dir, TimeSpan.FromMinutes(plan.Quick ? 2 : 10), exe, args, Summarise: StepSummaries.Sim);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 
 namespace HashtagBench.Cli.Run;
 
@@ -14,6 +15,82 @@ public sealed record StepResult(string Name, string Status, int ExitCode, TimeSp
 /// </summary>
 public static class StepRunner
 {
+    /// <summary>Runs a planned step the way it is planned: in this process, or as a child.</summary>
+    public static Task<StepResult> RunAsync(PlannedStep step, string logPath, CancellationToken ct) =>
+        step.InProcess is { } work
+            ? RunInProcessAsync(step.Name, work, logPath, step.Timeout, ct)
+            : RunAsync(step.Name, step.FileName, step.Args ?? [], logPath, step.Env, step.Timeout, ct);
+
+    /// <summary>
+    /// Runs work in this process with its console output teed to the console and the step's log, as a child's is.
+    /// An exception fails the step (its stack trace goes to the log), never the run: the cluster is still torn down.
+    /// </summary>
+    public static async Task<StepResult> RunInProcessAsync(string name, Func<CancellationToken, Task<int>> work, string logPath, TimeSpan timeout, CancellationToken ct)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
+        var sw = Stopwatch.StartNew();
+        TextWriter console = Console.Out, consoleError = Console.Error;
+        await using var log = new StreamWriter(logPath) { AutoFlush = true };
+        var teeWriter = new TeeWriter(console, log, $"  [{name}] ");
+        TextWriter tee = TextWriter.Synchronized(teeWriter);
+        Console.SetOut(tee);
+        Console.SetError(tee);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(timeout);
+        try
+        {
+            int code = await work(limit.Token).ConfigureAwait(false);
+            if (ct.IsCancellationRequested) return new StepResult(name, "cancelled", -1, sw.Elapsed, logPath, "cancelled");
+            return code == 0
+                ? new StepResult(name, "ok", 0, sw.Elapsed, logPath)
+                : new StepResult(name, "failed", code, sw.Elapsed, logPath, $"exit code {code}; see {logPath}");
+        }
+        catch (Exception ex)
+        {
+            bool cancelled = ct.IsCancellationRequested;
+            string why = cancelled ? "cancelled"
+                : limit.IsCancellationRequested ? $"timed out after {timeout.TotalMinutes:0.#} min"
+                : $"{ex.GetType().Name}: {ex.Message.Split('\n')[0]}";
+            tee.WriteLine(ex.ToString());
+            return new StepResult(name, cancelled ? "cancelled" : "failed", -1, sw.Elapsed, logPath, why);
+        }
+        finally
+        {
+            Console.SetOut(console);
+            Console.SetError(consoleError);
+            lock (tee) teeWriter.Finish();
+        }
+    }
+
+    /// <summary>Writes each line to the console with the step's prefix and to the log as it is.</summary>
+    private sealed class TeeWriter(TextWriter console, TextWriter log, string prefix) : TextWriter
+    {
+        private readonly StringBuilder _line = new();
+        public override Encoding Encoding => Encoding.UTF8;
+
+        public override void Write(char value)
+        {
+            if (value == '\n') Emit();
+            else if (value != '\r') _line.Append(value);
+        }
+
+        // A partial line is written when the step ends, not on every flush: lines stay whole in the log.
+        public override void Flush() { }
+
+        public void Finish()
+        {
+            if (_line.Length > 0) Emit();
+        }
+
+        private void Emit()
+        {
+            string line = _line.ToString();
+            _line.Clear();
+            log.WriteLine(line);
+            console.WriteLine(prefix + line);
+        }
+    }
+
     public static async Task<StepResult> RunAsync(string name, string fileName, IReadOnlyList<string> args, string logPath,
         IReadOnlyDictionary<string, string>? env, TimeSpan timeout, CancellationToken ct)
     {

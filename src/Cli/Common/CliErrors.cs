@@ -1,0 +1,52 @@
+using HashtagBench.ClusterSim;
+using HashtagBench.Keys;
+using HashtagBench.Provisioning;
+using StackExchange.Redis;
+
+namespace HashtagBench.Cli.Common;
+
+/// <summary>
+/// The one place that decides what counts as a user's mistake (one line, exit 2) and how it is printed. Anything
+/// else is a bug and keeps its stack trace.
+/// </summary>
+public static class CliErrors
+{
+    /// <summary>Errors that mean the user asked for something impossible or pointed at an unusable cluster.</summary>
+    public static bool IsInputError(Exception ex) => ex is ArgumentException or FormatException or SimInputException or InvalidKeyInputException
+        or ClusterProvisioningException or RedisConnectionException or FileNotFoundException or DirectoryNotFoundException
+        or UnauthorizedAccessException;
+
+    /// <summary>
+    /// The message alone, on one line. ArgumentException appends " (Parameter 'x')" and the actual value on a new
+    /// line, which is for developers; our messages already name the option.
+    /// </summary>
+    public static string Describe(Exception ex)
+    {
+        string first = ex.Message.Split('\n')[0].Trim();
+        return ex is ArgumentException { ParamName: { } p } && first.EndsWith($" (Parameter '{p}')", StringComparison.Ordinal)
+            ? first[..^$" (Parameter '{p}')".Length]
+            : first;
+    }
+
+    /// <summary>Prints "error: …" and returns <see cref="ExitCodes.BadInput"/>.</summary>
+    public static int Report(TextWriter error, Exception ex) => Report(error, Describe(ex));
+
+    public static int Report(TextWriter error, string message)
+    {
+        error.WriteLine($"error: {message}");
+        return ExitCodes.BadInput;
+    }
+
+    /// <summary>Runs a verb's body: input errors become one line and exit 2.</summary>
+    public static async Task<int> GuardAsync(TextWriter error, Func<Task<int>> body)
+    {
+        try { return await body().ConfigureAwait(false); }
+        catch (Exception ex) when (IsInputError(ex)) { return Report(error, ex); }
+    }
+
+    public static int Guard(TextWriter error, Func<int> body)
+    {
+        try { return body(); }
+        catch (Exception ex) when (IsInputError(ex)) { return Report(error, ex); }
+    }
+}

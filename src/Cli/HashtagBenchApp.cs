@@ -1,0 +1,59 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using HashtagBench.Cli.Common;
+using HashtagBench.Load;
+
+namespace HashtagBench.Cli;
+
+/// <summary>
+/// The one executable: every verb, one parse-error rule (exit 2) and one interruption rule (Ctrl-C or SIGTERM
+/// cancel the verb's token, and the process exits 130 whatever the verb returned).
+/// </summary>
+public static class HashtagBenchApp
+{
+    public static RootCommand CreateRoot()
+    {
+        var root = new RootCommand("hashtag-bench: Redis Cluster hash-tag design tools for waiting-queue keys. Exit codes: 0 ok, 1 a threshold/gate/audit failed, 2 bad input or unreachable cluster, 130 interrupted.");
+        root.Subcommands.Add(KeyslotCommand.Create());
+        root.Subcommands.Add(SimCommand.Create());
+        root.Subcommands.Add(LoadCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(Run.RunCommand.Create());
+        return root;
+    }
+
+    public static async Task<int> MainAsync(string[] args)
+    {
+        RootCommand root = CreateRoot();
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            // System.CommandLine would exit 1, which this tool reserves for "a threshold failed".
+            foreach (var e in parsed.Errors) Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"See '{string.Join(' ', ["hashtag-bench", .. CommandPath(parsed.CommandResult.Command)])} --help'.");
+            return ExitCodes.BadInput;
+        }
+
+        using var cts = new CancellationTokenSource();
+        void Interrupt(PosixSignalContext ctx)
+        {
+            ctx.Cancel = true; // let the verb stop its work and tear down what it started
+            if (!cts.IsCancellationRequested) Console.Error.WriteLine($"interrupted ({ctx.Signal}): stopping and cleaning up...");
+            cts.Cancel();
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
+        var config = new InvocationConfiguration { ProcessTerminationTimeout = null };
+        int code;
+        try { code = await parsed.InvokeAsync(config, cts.Token).ConfigureAwait(false); }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested) { code = ExitCodes.Interrupted; }
+        return cts.IsCancellationRequested ? ExitCodes.Interrupted : code;
+    }
+
+    private static IEnumerable<string> CommandPath(Command c)
+    {
+        var names = new List<string>();
+        for (Symbol? s = c; s is Command cmd and not RootCommand; s = cmd.Parents.FirstOrDefault()) names.Insert(0, cmd.Name);
+        return names;
+    }
+}

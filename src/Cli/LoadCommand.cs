@@ -1,0 +1,160 @@
+using System.CommandLine;
+using System.Globalization;
+using HashtagBench.Cli.Common;
+using HashtagBench.Keys;
+using HashtagBench.Load;
+using HashtagBench.Load.Engine;
+using HashtagBench.Load.Scenarios;
+using HashtagBench.Provisioning;
+using HdrHistogram;
+using StackExchange.Redis;
+
+namespace HashtagBench.Cli;
+
+/// <summary>load run | merge | list | overhead: the load engine's verbs.</summary>
+public static class LoadCommand
+{
+    /// <summary>Thresholds used when none are given (the CI load gate); generous for 2 shared cores.</summary>
+    public static readonly string[] DefaultThresholds = ["p99 < 100ms", "fail% < 0.5", "rps >= 0.9*target"];
+
+    /// <summary>
+    /// A scenario's options when nothing is given: the load verb's defaults, and what `run` uses for its steps.
+    /// With <paramref name="gate"/> off the thresholds only report.
+    /// </summary>
+    public static LoadOptions DefaultOptions(bool quick, bool gate) => new()
+    {
+        Rate = quick ? 800 : 2000,
+        Duration = TimeSpan.FromSeconds(quick ? 5 : 15),
+        WarmUp = TimeSpan.FromSeconds(quick ? 1 : 2),
+        Quick = quick,
+        Thresholds = gate ? DefaultThresholds.Select(Threshold.Parse).ToList() : [],
+    };
+
+    public static Command Create()
+    {
+        var load = new Command("load", "Load scenarios against a real Redis Cluster (NBomber's model), exact merging of agents' logs, the engine's own overhead.");
+        load.Subcommands.Add(RunCommand());
+        load.Subcommands.Add(MergeCommand());
+        load.Subcommands.Add(ListCommand());
+        load.Subcommands.Add(OverheadCommand());
+        return load;
+    }
+
+    public static Command RunCommand()
+    {
+        var scenario = new Argument<string>("scenario") { Description = $"One of: {string.Join(", ", ScenarioRunner.Names)}" };
+        var rate = new Option<double?>("--rate") { Description = "Joins per second to inject (default 2000; quick 800)." };
+        var duration = new Option<double?>("--duration") { Description = "Seconds of measured load per run (default 15; quick 5)." };
+        var warmup = new Option<double?>("--warmup") { Description = "Warm-up seconds before measuring (default 2; quick 1)." };
+        var events = new Option<int>("--events") { DefaultValueFactory = _ => 20, Description = "Events on sale." };
+        var popularity = new Option<string>("--popularity") { DefaultValueFactory = _ => "zipf:1.0", Description = "uniform | zipf:S | hot:SHARE" };
+        var users = new Option<int>("--users") { DefaultValueFactory = _ => 100_000, Description = "Distinct users." };
+        var strategies = new Option<string>("--strategies") { DefaultValueFactory = _ => "event,user,bucketed:8,legacy", Description = "strategies scenario: comma-separated." };
+        var hotShare = new Option<double>("--hot-share") { DefaultValueFactory = _ => 0.5, Description = "hot-event: share of traffic on the hot event." };
+        var buckets = new Option<int>("--buckets") { DefaultValueFactory = _ => 8, Description = "hot-event: bucket count for the bucketed run." };
+        var duplicates = new Option<double>("--duplicates") { DefaultValueFactory = _ => 0.3, Description = "duplicates: share of attempts that retry an earlier key." };
+        var thresholds = new Option<string[]>("--threshold") { Description = "Pass/fail rule, repeatable: 'p99 < 20ms', 'fail% < 0.1', 'rps >= 0.95*target'.", AllowMultipleArgumentsPerToken = false };
+        var noThresholds = new Option<bool>("--no-thresholds") { Description = "Report only; do not fail on thresholds." };
+        var quick = new Option<bool>("--quick") { Description = "Short runs (for run --quick and tests)." };
+        var output = new Option<string?>("--out") { Description = "Output folder (default results/load/<time>-<scenario>)." };
+        var fault = new Option<string>("--fault") { DefaultValueFactory = _ => "kill", Description = "failover: kill | pause | restart | failover" };
+        var faultAt = new Option<double?>("--fault-at") { Description = "failover: seconds into the run (default a third of it)." };
+        var wait = new Option<int>("--wait-replicas") { Description = "Run WAIT <n> <timeout> after each enqueue (fewer lost acks, more latency)." };
+        var waitTimeout = new Option<double>("--wait-timeout") { DefaultValueFactory = _ => 200, Description = "WAIT timeout in ms." };
+        var waitAlways = new Option<bool>("--wait-always") { Description = "Send WAIT even when the primary has too few replicas online (shows the head-of-line stall)." };
+        var compareWait = new Option<bool>("--compare-wait") { Description = "failover: no WAIT, WAIT 1, and WAIT 1 always, side by side." };
+        var saturationP99 = new Option<double>("--saturation-p99") { DefaultValueFactory = _ => 50, Description = "capacity: p99 (ms) above which a step counts as saturated." };
+        var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 12, Description = "capacity: most rate steps (each ×1.5 the last, from --rate/4)." };
+        var cluster = new ClusterOptions();
+
+        var cmd = new Command("run", "Run a scenario; writes summary.json, timeline.csv, report.md, HdrHistogram logs and charts.");
+        cmd.Arguments.Add(scenario);
+        foreach (Option opt in new Option[] { rate, duration, warmup, events, popularity, users, strategies, hotShare, buckets, duplicates, thresholds, noThresholds, quick, output, fault, faultAt, wait, waitTimeout, waitAlways, compareWait, saturationP99, steps })
+            cmd.Options.Add(opt);
+        cluster.AddTo(cmd);
+        cmd.SetAction((r, ct) => CliErrors.GuardAsync(Console.Error, async () =>
+        {
+            string name = r.GetValue(scenario)!.Trim().ToLowerInvariant();
+            if (!ScenarioRunner.Names.Contains(name))
+                throw new ArgumentException($"Unknown scenario '{name}'. Known: {string.Join(", ", ScenarioRunner.Names)}.");
+            bool q = r.GetValue(quick);
+            string[] rules = r.GetValue(thresholds) is { Length: > 0 } given ? given : DefaultThresholds;
+            ExternalEndpoint? external = cluster.External(r);
+            LoadOptions defaults = DefaultOptions(q, gate: true);
+            var options = defaults with
+            {
+                Rate = r.GetValue(rate) ?? defaults.Rate,
+                Duration = r.GetValue(duration) is double d ? TimeSpan.FromSeconds(d) : defaults.Duration,
+                WarmUp = r.GetValue(warmup) is double w ? TimeSpan.FromSeconds(w) : defaults.WarmUp,
+                Events = r.GetValue(events), Popularity = r.GetValue(popularity)!, Users = r.GetValue(users),
+                Strategies = r.GetValue(strategies)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(KeyStrategy.Parse).ToList(),
+                HotShare = r.GetValue(hotShare), Buckets = r.GetValue(buckets), DuplicateShare = r.GetValue(duplicates),
+                Thresholds = r.GetValue(noThresholds) ? [] : rules.Select(Threshold.Parse).ToList(),
+                Quick = q, Fault = r.GetValue(fault)!, FaultAt = r.GetValue(faultAt) is double fa ? TimeSpan.FromSeconds(fa) : null,
+                WaitReplicas = r.GetValue(wait), WaitTimeout = TimeSpan.FromMilliseconds(r.GetValue(waitTimeout)), WaitAlways = r.GetValue(waitAlways),
+                CompareWait = r.GetValue(compareWait), SaturationP99Ms = r.GetValue(saturationP99), CapacitySteps = r.GetValue(steps),
+                Password = external?.Password,
+                OutputDir = Path.GetFullPath(r.GetValue(output) ?? Path.Combine("results", "load", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{name}")),
+            };
+            options.Validate();
+            if (name == "failover") ClusterFaults.ParseAction(options.Fault);
+            ProviderKind kind = cluster.Kind(r, external);
+            await using RunningCluster running = await ClusterProvisioner.StartAsync(kind, new ClusterSpec(), external, m => Console.Error.WriteLine(m), ct);
+            await using ConnectionMultiplexer mux = await running.ConnectAsync();
+            ScenarioResult result = await ScenarioRunner.RunAsync(name, options, running, mux, Console.Out, ct);
+            return result.Passed ? ExitCodes.Ok : ExitCodes.Failed;
+        }));
+        return cmd;
+    }
+
+    public static Command MergeCommand()
+    {
+        var files = new Argument<string[]>("logs") { Arity = ArgumentArity.OneOrMore, Description = "HdrHistogram .hlog files from one or more load agents." };
+        var output = new Option<string?>("--out") { Description = "Write the merged histograms as a new .hlog file." };
+        var cmd = new Command("merge", "Merge HdrHistogram logs from several load agents exactly and print the combined percentiles.");
+        cmd.Arguments.Add(files);
+        cmd.Options.Add(output);
+        cmd.SetAction(r => CliErrors.Guard(Console.Error, () =>
+        {
+            var (ok, fail) = HistogramLogs.Merge(r.GetValue(files)!);
+            foreach (var (tag, h) in new[] { ("ok", ok), ("fail", fail) })
+            {
+                var p = Percentiles.From(h);
+                Console.WriteLine(p.Count == 0
+                    ? $"{tag}: count 0, no latency (n/a)"
+                    : string.Create(CultureInfo.InvariantCulture,
+                        $"{tag}: count {p.Count}, p50 {p.P50:0.000} ms, p75 {p.P75:0.000}, p95 {p.P95:0.000}, p99 {p.P99:0.000}, p99.9 {p.P999:0.000}, max {p.Max:0.000} ms"));
+            }
+            if (r.GetValue(output) is { } path)
+            {
+                using FileStream fs = File.Create(path);
+                using var writer = new HistogramLogWriter(fs);
+                ok.Tag = "ok"; fail.Tag = "fail";
+                writer.Write(DateTime.UtcNow, ok, fail);
+                Console.WriteLine($"merged log: {path}");
+            }
+            return ExitCodes.Ok;
+        }));
+        return cmd;
+    }
+
+    public static Command ListCommand()
+    {
+        var cmd = new Command("list", "List the scenarios.");
+        cmd.SetAction(_ => { foreach (string s in ScenarioRunner.Names) Console.WriteLine(s); return ExitCodes.Ok; });
+        return cmd;
+    }
+
+    public static Command OverheadCommand()
+    {
+        var seconds = new Option<double>("--seconds") { DefaultValueFactory = _ => 3, Description = "Seconds per rate." };
+        var cmd = new Command("overhead", "Measure how many injections per second the engine sustains on its intended schedule (no-op scenario).");
+        cmd.Options.Add(seconds);
+        cmd.SetAction((r, ct) => CliErrors.GuardAsync(Console.Error, async () =>
+        {
+            await OverheadProbe.MeasureAsync(TimeSpan.FromSeconds(r.GetValue(seconds)), Console.Out, ct);
+            return ExitCodes.Ok;
+        }));
+        return cmd;
+    }
+}

@@ -1,31 +1,69 @@
 #!/usr/bin/env pwsh
-# hashtag-bench runner (PowerShell twin of run-bench.sh): a thin wrapper over the .NET entry points.
-#   ./run-bench.ps1 test              build and run every test project; last line "N passed, N failed"
+# hashtag-bench runner (PowerShell twin of run-bench.sh): a thin wrapper over the hashtag-bench executable.
+#   ./run-bench.ps1 test              install what the tests need, build, run every test project;
+#                                     last line "N passed, N failed, N skipped"
 #   ./run-bench.ps1 [run options]     the one-command benchmark + load + simulation run (see README)
+# Where redis-server is missing it installs it with apt-get (Linux, sudo when not root), as run-bench.sh does;
+# elsewhere it says what to install and exits 2.
 $ErrorActionPreference = 'Stop'
 Set-Location $PSScriptRoot
 $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'; $env:DOTNET_NOLOGO = '1'
 
+function Test-Redis { (Get-Command redis-server -ErrorAction SilentlyContinue) -and (Get-Command redis-cli -ErrorAction SilentlyContinue) }
+function Test-DockerRedisImage {
+    if (-not (Get-Command docker -ErrorAction SilentlyContinue)) { return $false }
+    docker image inspect redis:7.2 *> $null; return $LASTEXITCODE -eq 0
+}
+
+function Confirm-Redis([bool]$containersOk) {
+    if (Test-Redis) { return }
+    if ($containersOk -and (Test-DockerRedisImage)) { Write-Output 'redis-server is not installed; a Docker daemon with the redis:7.2 image answers, so the cluster runs in containers'; return }
+    $install = 'apt-get install -y redis-server redis-tools'
+    if (-not (Get-Command apt-get -ErrorAction SilentlyContinue)) {
+        [Console]::Error.WriteLine('error: redis-server/redis-cli 7+ are needed. Install them (Windows: Docker Desktop, or Redis in WSL; macOS: brew install redis), then run this again.')
+        exit 2
+    }
+    $asRoot = (& id -u) -eq '0'
+    if (-not $asRoot -and -not (Get-Command sudo -ErrorAction SilentlyContinue)) {
+        [Console]::Error.WriteLine("error: redis-server/redis-cli are needed; as root, run: $install"); exit 2
+    }
+    Write-Output "redis-server/redis-cli not found and no Docker daemon with a Redis image answers: installing Debian's redis-server package ($(if ($asRoot) { '' } else { 'sudo ' })$install)"
+    if ($asRoot) {
+        env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools
+    } else {
+        sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools
+    }
+    if (-not (Test-Redis)) { [Console]::Error.WriteLine("error: could not install redis-server; run: $install"); exit 2 }
+}
+
 if ($args.Count -gt 0 -and $args[0] -eq 'test') {
     $out = Join-Path $PSScriptRoot 'results/test-results'
     if (Test-Path $out) { Remove-Item -Recurse -Force $out }
+    Confirm-Redis $false
+    if (Test-Path tests/docker/prepare.sh) {
+        & bash tests/docker/prepare.sh
+        if ($LASTEXITCODE -ne 0) { Write-Output 'Docker is not usable here: the Testcontainers tests will be reported as skipped' }
+    }
     dotnet build Bench.sln -c Release -nologo -v:q
     if ($LASTEXITCODE -ne 0) { Write-Output 'build failed'; Write-Output '0 passed, 1 failed'; exit 1 }
     $rest = @($args | Select-Object -Skip 1)
     dotnet test Bench.sln -c Release --no-build -m:1 --logger 'trx;LogFilePrefix=tests' --logger 'console;verbosity=normal' --results-directory $out @rest
     $rc = $LASTEXITCODE
-    $passed = 0; $failed = 0; $total = 0
+    $passed = 0; $failed = 0; $skipped = 0; $total = 0
     foreach ($f in Get-ChildItem $out -Filter *.trx) {
         $c = ([xml](Get-Content $f.FullName)).TestRun.ResultSummary.Counters
-        $total += [int]$c.total; $passed += [int]$c.passed; $failed += [int]$c.failed + [int]$c.error
+        $total += [int]$c.total; $passed += [int]$c.passed; $failed += [int]$c.failed + [int]$c.error; $skipped += [int]$c.notExecuted
     }
     if ($rc -ne 0 -and $failed -eq 0) { $failed = 1 }
     if ($total -eq 0) { Write-Output 'no tests ran'; if ($failed -eq 0) { $failed = 1 } }
-    Write-Output "$passed passed, $failed failed"
+    Write-Output "$passed passed, $failed failed, $skipped skipped"
     exit ([int]($failed -ne 0))
 }
 
+Confirm-Redis $true
 dotnet build Bench.sln -c Release -nologo -v:q
-if ($LASTEXITCODE -ne 0) { Write-Error 'build failed'; exit 1 }
-dotnet run -c Release --no-build --project src/Cli -- run @args
+if ($LASTEXITCODE -ne 0) { [Console]::Error.WriteLine('error: build failed'); exit 1 }
+dotnet src/Cli/bin/Release/net10.0/hashtag-bench.dll run @args
 exit $LASTEXITCODE

@@ -1,43 +1,78 @@
 #!/usr/bin/env bash
-# hashtag-bench runner (Linux/macOS twin of run-bench.ps1): a thin wrapper over the .NET entry points.
-#   ./run-bench.sh test              build and run every test project; last line "N passed, N failed"
+# hashtag-bench runner (Linux/macOS twin of run-bench.ps1): a thin wrapper over the hashtag-bench executable.
+#   ./run-bench.sh test              install what the tests need, build, run every test project;
+#                                    last line "N passed, N failed[, N skipped]"
 #   ./run-bench.sh [run options]     the one-command benchmark + load + simulation run (see README)
+# Needs only the .NET SDK: when neither redis-server nor a Docker daemon with a Redis image is there, it installs
+# Debian's redis-server (apt-get, with sudo when not root) and says so first. Exit codes as hashtag-bench's.
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")" && pwd)"
 cd "$ROOT"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+have_redis() { command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; }
+docker_has_redis_image() { command -v docker >/dev/null 2>&1 && timeout 5 docker image inspect redis:7.2 >/dev/null 2>&1; }
+
+# Makes sure a cluster can be started: local redis-server processes, or containers when $1 is "containers-ok".
+ensure_redis() {
+  have_redis && return 0
+  if [ "${1:-}" = containers-ok ] && docker_has_redis_image; then
+    echo "redis-server is not installed; a Docker daemon with the redis:7.2 image answers, so the cluster runs in containers"
+    return 0
+  fi
+  local install="apt-get install -y redis-server redis-tools" sudo=""
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "error: redis-server/redis-cli 7+ are needed and this system has no apt-get. Install them (macOS: brew install redis) or start a Docker daemon, then run this again." >&2
+    exit 2
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo="sudo"
+    else echo "error: redis-server/redis-cli are needed; as root, run: $install" >&2; exit 2; fi
+  fi
+  echo "redis-server/redis-cli not found and no Docker daemon with a Redis image answers: installing Debian's redis-server package (${sudo:+sudo }$install)"
+  if ! { $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+         && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null; } || ! have_redis; then
+    echo "error: could not install redis-server; run: ${sudo:+sudo }$install" >&2
+    exit 2
+  fi
+  echo "installed $(redis-server --version | cut -d' ' -f1-3)"
+}
+
 run_tests() {
   local out="$ROOT/results/test-results"
   rm -rf "$out"; mkdir -p "$out"
+  # The tests start clusters both ways: local processes always, containers where Docker can run.
+  ensure_redis
+  if [ -x tests/docker/prepare.sh ]; then
+    tests/docker/prepare.sh || echo "Docker is not usable here: the Testcontainers tests will be reported as skipped"
+  fi
   dotnet build Bench.sln -c Release -nologo -v:q || { echo "build failed"; echo "0 passed, 1 failed"; return 1; }
   # One test assembly at a time: several start a real cluster and the load tests need the CPU to themselves.
   dotnet test Bench.sln -c Release --no-build -m:1 --logger "trx;LogFilePrefix=tests" --logger "console;verbosity=normal" --results-directory "$out" "$@"
   local rc=$?
-  local passed=0 failed=0 total=0
+  local passed=0 failed=0 skipped=0 total=0
   for f in "$out"/*.trx; do
     [ -e "$f" ] || continue
     local counters; counters=$(grep -o '<Counters [^>]*>' "$f" | head -1)
-    local t p fl e
-    t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters")
-    p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
-    fl=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
-    e=$(sed -n 's/.* error="\([0-9]*\)".*/\1/p' <<<"$counters")
-    total=$((total + ${t:-0})); passed=$((passed + ${p:-0})); failed=$((failed + ${fl:-0} + ${e:-0}))
+    n() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
+    local t p fl e s
+    t=$(n total); p=$(n passed); fl=$(n failed); e=$(n error); s=$(n notExecuted)
+    total=$((total + ${t:-0})); passed=$((passed + ${p:-0})); failed=$((failed + ${fl:-0} + ${e:-0})); skipped=$((skipped + ${s:-0}))
   done
   # A crashed test host leaves fewer results than tests: count the shortfall as failures.
   if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
   if [ "$total" -eq 0 ]; then echo "no tests ran"; failed=$((failed == 0 ? 1 : failed)); fi
   leftover=$(pgrep -c redis-server || true)
   [ "${leftover:-0}" -gt 0 ] && echo "warning: $leftover redis-server process(es) still running after the tests"
-  echo "$passed passed, $failed failed"
+  echo "$passed passed, $failed failed, $skipped skipped"
   [ "$failed" -eq 0 ]
 }
 
 case "${1:-}" in
   test) shift; run_tests "$@"; exit $? ;;
-  -h|--help|help) sed -n '2,5p' "$0"; exec dotnet run -c Release --project src/Cli -- run --help ;;
+  -h|--help|help) sed -n '2,7p' "$0"; exec dotnet run -c Release --project src/Cli -- run --help ;;
 esac
 
+ensure_redis containers-ok
 dotnet build Bench.sln -c Release -nologo -v:q || { echo "error: build failed"; exit 1; }
-exec dotnet run -c Release --no-build --project src/Cli -- run "$@"
+exec dotnet src/Cli/bin/Release/net10.0/hashtag-bench.dll run "$@"

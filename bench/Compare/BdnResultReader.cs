@@ -9,7 +9,8 @@ public sealed class CompareInputException(string message, Exception? inner = nul
 /// <param name="Id">BenchmarkDotNet's FullName: type, method and parameters.</param>
 /// <param name="SamplesNs">Statistics.OriginalValues: nanoseconds per operation, one per workload iteration. Empty when the benchmark failed.</param>
 /// <param name="AllocatedBytes">Memory.BytesAllocatedPerOperation, or null when the run had no memory diagnoser.</param>
-public sealed record BenchmarkResult(string Id, string SourceFile, IReadOnlyList<double> SamplesNs, double? MedianNs, long? AllocatedBytes)
+/// <param name="Job">The job part of BenchmarkDotNet's DisplayInfo ("ShortRun", "Job-ABC(IterationCount=15)"), or "".</param>
+public sealed record BenchmarkResult(string Id, string SourceFile, IReadOnlyList<double> SamplesNs, double? MedianNs, long? AllocatedBytes, string Job = "")
 {
     public bool HasMeasurements => SamplesNs.Count > 0;
 }
@@ -33,11 +34,17 @@ public static class BdnResultReader
         }
         else throw new CompareInputException($"'{path}' does not exist.");
 
+        var read = files.SelectMany(ReadFile).ToList();
+        // A benchmark run under two jobs (a class's own [SimpleJob] plus --job) has one FullName twice: its job
+        // tells the two apart, and base and diff then match job for job.
+        var sharedNames = read.GroupBy(r => r.Id).Where(g => g.Select(r => r.Job).Distinct().Count() > 1).Select(g => g.Key).ToHashSet();
         var results = new Dictionary<string, BenchmarkResult>(StringComparer.Ordinal);
-        foreach (string file in files)
-            foreach (BenchmarkResult r in ReadFile(file))
-                if (!results.TryAdd(r.Id, r))
-                    throw new CompareInputException($"Benchmark '{r.Id}' appears twice: in '{results[r.Id].SourceFile}' and in '{file}'. Point --base/--diff at one run.");
+        foreach (BenchmarkResult found in read)
+        {
+            BenchmarkResult r = sharedNames.Contains(found.Id) ? found with { Id = $"{found.Id} [{found.Job}]" } : found;
+            if (!results.TryAdd(r.Id, r))
+                throw new CompareInputException($"Benchmark '{r.Id}' appears twice: in '{results[r.Id].SourceFile}' and in '{r.SourceFile}'. Point --base/--diff at one run.");
+        }
         return results;
     }
 
@@ -88,7 +95,19 @@ public static class BdnResultReader
             && memory.TryGetProperty("BytesAllocatedPerOperation", out JsonElement bytes) && bytes.ValueKind != JsonValueKind.Null)
             allocated = (long)Number(bytes, id, file, "Memory.BytesAllocatedPerOperation");
 
-        return new BenchmarkResult(id, file, samples, median, allocated);
+        // DisplayInfo is "<Type>.<Method>: <job> [<params>]".
+        string job = b.TryGetProperty("DisplayInfo", out JsonElement info) && info.ValueKind == JsonValueKind.String
+            ? JobOf(info.GetString()!) : "";
+        return new BenchmarkResult(id, file, samples, median, allocated, job);
+    }
+
+    private static string JobOf(string displayInfo)
+    {
+        int colon = displayInfo.IndexOf(": ", StringComparison.Ordinal);
+        if (colon < 0) return "";
+        string rest = displayInfo[(colon + 2)..];
+        int bracket = rest.LastIndexOf(" [", StringComparison.Ordinal);
+        return (bracket >= 0 && rest.EndsWith(']') ? rest[..bracket] : rest).Trim();
     }
 
     private static double Number(JsonElement e, string id, string file, string field) =>

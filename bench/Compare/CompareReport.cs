@@ -12,19 +12,27 @@ public static class CompareReport
         output.WriteLine("| benchmark | base median | diff median | diff/base | verdict | allocated/op (base → diff) |");
         output.WriteLine("|---|---:|---:|---:|---|---|");
         // Regressions first, then improvements, then the rest in name order.
-        foreach (BenchmarkComparison c in comparisons.OrderByDescending(c => c.IsRegression).ThenByDescending(c => c.Verdict == TimeVerdict.Faster))
+        foreach (BenchmarkComparison c in comparisons.OrderByDescending(c => c.FailsGate(settings)).ThenByDescending(c => c.Verdict == TimeVerdict.Faster))
             output.WriteLine($"| {c.Id} | {Time(c.Base?.MedianNs)} | {Time(c.Diff?.MedianNs)} | {Ratio(c.Ratio)} | {Verdict(c)} | {Allocation(c)} |");
         output.WriteLine();
 
         int compared = comparisons.Count(c => c.Base is not null && c.Diff is not null);
-        List<BenchmarkComparison> regressions = comparisons.Where(c => c.IsRegression).ToList();
+        List<BenchmarkComparison> failing = comparisons.Where(c => c.FailsGate(settings)).ToList();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{compared} compared: {comparisons.Count(c => c.Verdict == TimeVerdict.Slower)} slower, {comparisons.Count(c => c.Verdict == TimeVerdict.Faster)} faster, " +
-            $"{comparisons.Count(c => c.Verdict == TimeVerdict.Same)} same, {comparisons.Count(c => c.NewAllocation)} new allocation(s); " +
+            $"{comparisons.Count(c => c.Verdict == TimeVerdict.Same)} same, {comparisons.Count(c => c.Undecided)} undecided, {comparisons.Count(c => c.NewAllocation)} new allocation(s); " +
             $"{comparisons.Count(c => c.MissingInDiff)} missing from diff, {comparisons.Count(c => c.NewInDiff)} new in diff."));
-        output.WriteLine(regressions.Count == 0
-            ? "compare: PASS"
-            : $"compare: FAIL, {regressions.Count} regression(s): {string.Join("; ", regressions.Select(r => $"{r.Id} ({Verdict(r)})"))}");
+        if (failing.Count == 0)
+        {
+            int allowed = comparisons.Count(c => c.Undecided);
+            output.WriteLine(allowed == 0 ? "compare: PASS" : $"compare: PASS, with {allowed} undecided benchmark(s) allowed by --allow-unknown");
+        }
+        else
+        {
+            string what = failing.All(c => c.IsRegression) ? "regression(s)" : "regression(s) or undecided";
+            output.WriteLine($"compare: FAIL, {failing.Count} {what}: {string.Join("; ", failing.Select(r => $"{r.Id} ({Verdict(r)})"))}" +
+                             (failing.Any(c => !c.IsRegression) ? ". Undecided means too few samples for the test; run more iterations, or pass --allow-unknown." : ""));
+        }
     }
 
     private static string Verdict(BenchmarkComparison c)
@@ -37,7 +45,7 @@ public static class CompareReport
             TimeVerdict.Slower => "**slower**",
             TimeVerdict.Faster => "faster",
             TimeVerdict.Same => "same",
-            _ => "unknown (too few samples)",
+            _ => "**undecided** (too few samples to test)",
         };
         return c.NewAllocation ? $"{time}, **new allocation**" : time;
     }

@@ -16,7 +16,10 @@ public enum TimeVerdict
     Same,
     Faster,
     Slower,
-    /// <summary>Not enough samples on one side to test (e.g. a failed benchmark).</summary>
+    /// <summary>
+    /// Not enough samples to test: a failed benchmark, or too few iterations for the rank test to ever reach
+    /// significance at alpha. The gate fails on it unless <see cref="CompareSettings.AllowUnknown"/>.
+    /// </summary>
     Unknown,
 }
 
@@ -25,6 +28,9 @@ public sealed record CompareSettings(Threshold Threshold, Threshold Noise, IRead
 {
     /// <summary>Significance level of each one-sided Mann-Whitney test.</summary>
     public SignificanceLevel Alpha { get; init; } = SignificanceLevel.P05;
+
+    /// <summary>Pass a benchmark the test cannot judge (too few samples) instead of failing the gate on it.</summary>
+    public bool AllowUnknown { get; init; }
 
     public static CompareSettings Default { get; } = new(ParseThreshold("5%", "--threshold"), ParseThreshold("2ns", "--noise"), []);
 
@@ -54,7 +60,13 @@ public sealed record BenchmarkComparison(string Id, BenchmarkResult? Base, Bench
     /// <summary>A benchmark that allocated nothing now allocates.</summary>
     public bool NewAllocation => Base?.AllocatedBytes == 0 && Diff?.AllocatedBytes > 0;
 
+    /// <summary>Measured in both runs, but the test cannot say whether it changed.</summary>
+    public bool Undecided => Base is not null && Diff is not null && !FailedInDiff && Verdict == TimeVerdict.Unknown;
+
     public bool IsRegression => Verdict == TimeVerdict.Slower || NewAllocation || FailedInDiff;
+
+    /// <summary>What fails the gate: a regression, or (unless allowed) a benchmark the gate could not judge.</summary>
+    public bool FailsGate(CompareSettings settings) => IsRegression || (Undecided && !settings.AllowUnknown);
 }
 
 /// <summary>
@@ -89,8 +101,10 @@ public static class ResultComparer
     /// <summary>Faster or Slower only when the shift is significant at both the threshold and the noise floor.</summary>
     public static TimeVerdict Judge(IReadOnlyList<double> baseNs, IReadOnlyList<double> diffNs, CompareSettings settings)
     {
-        // A rank test needs at least two values a side; a failed benchmark has none.
-        if (baseNs.Count < 2 || diffNs.Count < 2) return TimeVerdict.Unknown;
+        // With n and m samples the smallest one-sided p-value a rank test can produce is 1 / C(n+m, n) (every
+        // diff sample above every base sample). Unless that is below alpha the test can never call a change, and
+        // 2 samples a side (p >= 1/6) would only ever say "same": so the verdict is Unknown, never Same.
+        if (!CanReachSignificance(baseNs.Count, diffNs.Count, settings.Alpha.Value)) return TimeVerdict.Unknown;
         var x = new Sample(baseNs, TimeUnit.Nanosecond);
         var y = new Sample(diffNs, TimeUnit.Nanosecond);
 
@@ -100,6 +114,16 @@ public static class ResultComparer
         if (MannWhitney.Perform(x, y, settings.Noise, settings.Alpha) == ComparisonResult.Indistinguishable) return TimeVerdict.Same;
         // Perform(base, diff): Lesser means base < diff, i.e. the diff is slower.
         return byThreshold == ComparisonResult.Lesser ? TimeVerdict.Slower : TimeVerdict.Faster;
+    }
+
+    /// <summary>True when 1 / C(n+m, n), the smallest one-sided Mann-Whitney p-value for these sample sizes, is below alpha.</summary>
+    public static bool CanReachSignificance(int n, int m, double alpha)
+    {
+        if (n < 1 || m < 1) return false;
+        double arrangements = 1; // C(n+m, n), computed incrementally; it only has to pass 1/alpha
+        for (int i = 1; i <= Math.Min(n, m) && arrangements * alpha <= 1; i++)
+            arrangements = arrangements * (Math.Max(n, m) + i) / i;
+        return 1 / arrangements < alpha;
     }
 
     /// <summary>BenchmarkDotNet-style glob ('*' any run, '?' one char), case-insensitive, over the whole name.</summary>

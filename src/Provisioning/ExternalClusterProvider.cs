@@ -24,7 +24,14 @@ public static class ExternalClusterProvider
         // Connect once to prove the endpoint is a healthy cluster, so a bad endpoint fails here with a clear message.
         await using ConnectionMultiplexer mux = await cluster.ConnectAsync().ConfigureAwait(false);
         IServer any = mux.GetServer(mux.GetEndPoints()[0]);
-        string info = (string?)await any.ExecuteAsync("CLUSTER", "INFO").ConfigureAwait(false) ?? "";
+        string info;
+        try { info = (string?)await any.ExecuteAsync("CLUSTER", "INFO").ConfigureAwait(false) ?? ""; }
+        catch (RedisServerException ex)
+        {
+            // A standalone server answers "ERR This instance has cluster support disabled": a client pointed at it
+            // would silently run in standalone mode, which is how the reference gateway's second incident shipped.
+            throw new ClusterProvisioningException($"{cluster} is not a Redis Cluster ({ex.Message.Split('\n')[0].Trim()}). Point --cluster at a cluster node or configuration endpoint.", ex);
+        }
         if (!info.Contains("cluster_state:ok"))
             throw new ClusterProvisioningException($"{cluster} is reachable but not a healthy cluster: {info.Split('\n')[0].Trim()}");
         log?.Invoke($"attached to {cluster} ({mux.GetEndPoints().Length} nodes) in {sw.Elapsed.TotalSeconds:0.0}s");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
 using HashtagBench.Bench;
 using HashtagBench.Bench.Compare;
 
@@ -201,5 +202,76 @@ public sealed class CompareTests
     {
         Assert.Equal(TimeVerdict.Unknown, ResultComparer.Judge([10.0], [20.0, 21.0], CompareSettings.Default));
         Assert.Equal(TimeVerdict.Unknown, ResultComparer.Judge([], [], CompareSettings.Default));
+    }
+
+    [Theory]
+    [InlineData(2, 2, false)] // smallest p = 1/6
+    [InlineData(3, 3, false)] // 1/20 = alpha: never below it
+    [InlineData(3, 4, true)]  // 1/35
+    [InlineData(15, 1, false)] // 1/16
+    [InlineData(15, 2, true)] // 1/136
+    [InlineData(0, 15, false)]
+    public void Significance_is_reachable_only_with_enough_samples(int n, int m, bool reachable) =>
+        Assert.Equal(reachable, ResultComparer.CanReachSignificance(n, m, 0.05));
+
+    [Fact]
+    public void Two_samples_a_side_never_claim_slower_even_when_far_apart()
+    {
+        Assert.Equal(TimeVerdict.Unknown, ResultComparer.Judge([10.0, 10.1], [500.0, 501.0], CompareSettings.Default));
+        Assert.Equal(TimeVerdict.Slower, ResultComparer.Judge([10.0, 10.1, 10.2], [500.0, 501.0, 502.0, 503.0], CompareSettings.Default));
+    }
+
+    [Fact]
+    public void A_one_sample_diff_50x_slower_fails_the_gate_unless_unknown_is_allowed()
+    {
+        string dir = WriteVariant(b => b["FullName"]!.GetValue<string>() == Long,
+            b => b["Statistics"]!["OriginalValues"] = new JsonArray(50 * b["Statistics"]!["Median"]!.GetValue<double>()));
+        try
+        {
+            var (exit, output, _) = Run(dir);
+            Assert.Equal(CompareCommand.Regression, exit);
+            Assert.Contains("undecided", output);
+            Assert.Contains("compare: FAIL", output);
+
+            var io = new StringWriter();
+            exit = CompareCommand.Run(Base, dir, "5%", "2ns", [], io, new StringWriter(), allowUnknown: true);
+            Assert.Equal(CompareCommand.Pass, exit);
+            Assert.Contains("allowed by --allow-unknown", io.ToString());
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void One_benchmark_under_two_jobs_is_told_apart_by_its_job()
+    {
+        // The same FullName twice with different jobs, in base and in diff: matched job for job, no "appears twice".
+        string twoJobs = WriteVariant(_ => true, _ => { }, duplicateAs: "Crc.Slot: Job-XYZ(IterationCount=5) [Key: long]");
+        try
+        {
+            var results = BdnResultReader.Load(twoJobs);
+            Assert.Contains($"{Long} [ShortRun]", results.Keys);
+            Assert.Contains($"{Long} [Job-XYZ(IterationCount=5)]", results.Keys);
+            var list = ResultComparer.Compare(results, BdnResultReader.Load(twoJobs), CompareSettings.Default);
+            Assert.All(list, c => Assert.Equal(TimeVerdict.Same, c.Verdict));
+        }
+        finally { Directory.Delete(twoJobs, recursive: true); }
+    }
+
+    /// <summary>A copy of the base report with some benchmarks changed (and optionally the long one added again under another job).</summary>
+    private static string WriteVariant(Func<JsonNode, bool> which, Action<JsonNode> change, string? duplicateAs = null)
+    {
+        JsonNode doc = JsonNode.Parse(File.ReadAllText(Path.Combine(Base, "Demo-report-full.json")))!;
+        JsonArray list = doc["Benchmarks"]!.AsArray();
+        foreach (JsonNode? b in list.ToList())
+            if (which(b!)) change(b!);
+        if (duplicateAs is not null)
+        {
+            JsonNode copy = list.Single(b => b!["FullName"]!.GetValue<string>() == Long)!.DeepClone();
+            copy["DisplayInfo"] = duplicateAs;
+            list.Add(copy);
+        }
+        string dir = Directory.CreateTempSubdirectory("compare-variant").FullName;
+        File.WriteAllText(Path.Combine(dir, "Variant-report-full.json"), doc.ToJsonString());
+        return dir;
     }
 }

@@ -97,6 +97,7 @@ public static class LoadCommand
                 OutputDir = Path.GetFullPath(r.GetValue(output) ?? Path.Combine("results", "load", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{name}")),
             };
             options.Validate();
+            if (options.Strategies.Count == 0) throw new ArgumentException("--strategies names no strategy: give e.g. event,user,bucketed:8,legacy.");
             if (name == "failover") ClusterFaults.ParseAction(options.Fault);
             ProviderKind kind = cluster.Kind(r, external);
             await using RunningCluster running = await ClusterProvisioner.StartAsync(kind, new ClusterSpec(), external, m => Console.Error.WriteLine(m), ct);

@@ -49,6 +49,7 @@ public sealed class LoadCommandTests
     [InlineData("--duration", "-1", "--duration")]
     [InlineData("--strategies", "event,bucketed:0", "Bucket count")]
     [InlineData("--wait-timeout", "0", "--wait-timeout")]
+    [InlineData("--strategies", ",", "--strategies names no strategy")]
     public async Task Bad_options_give_one_clean_line(string option, string value, string expected)
     {
         var (code, error) = await InvokeAsync("multi-event", option, value);

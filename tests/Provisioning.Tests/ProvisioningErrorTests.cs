@@ -82,7 +82,7 @@ public sealed class ProvisioningErrorTests(ClusterFixture fx)
     {
         if (!LocalClusterProvider.IsAvailable(out _, out _)) return;
         RunningCluster c = await LocalClusterProvider.StartAsync(new ClusterSpec());
-        int[] pids = c.LocalNodes.Select(n => n.Pid).ToArray();
+        int[] pids = c.LocalNodes.Cast<ProcessNode>().Select(n => n.Pid).ToArray();
         Assert.Equal(6, pids.Length);
         Assert.All(pids, pid => Assert.True(Directory.Exists($"/proc/{pid}")));
         await c.DisposeAsync();

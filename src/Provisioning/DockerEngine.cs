@@ -157,6 +157,15 @@ public sealed class DockerEngine : IDisposable
             (o["Labels"] as JsonObject)?.ToDictionary(kv => kv.Key, kv => (string?)kv.Value ?? "") ?? [])).ToList();
     }
 
+    /// <summary>docker inspect of a container, or null when it does not exist.</summary>
+    public async Task<JsonObject?> InspectAsync(string id, CancellationToken ct = default)
+    {
+        using HttpResponseMessage r = await _http.GetAsync($"{_prefix}/containers/{id}/json", ct).ConfigureAwait(false);
+        if (r.StatusCode == HttpStatusCode.NotFound) return null;
+        await EnsureAsync(r, $"inspect container {Short(id)}").ConfigureAwait(false);
+        return await r.Content.ReadFromJsonAsync<JsonObject>(ct).ConfigureAwait(false);
+    }
+
     /// <summary>The container's state: running, paused, exited, … or null when it does not exist.</summary>
     public async Task<string?> StateAsync(string id, CancellationToken ct = default)
     {

@@ -79,7 +79,9 @@ public static class TestcontainersClusterProvider
         }
     }
 
-    public static async Task<RunningCluster> StartAsync(ClusterSpec spec, Action<string>? log = null, string image = DefaultImage, CancellationToken ct = default)
+    /// <param name="labels">Extra labels for every container (e.g. a test's own, to find them afterwards).</param>
+    public static async Task<RunningCluster> StartAsync(ClusterSpec spec, Action<string>? log = null, string image = DefaultImage, CancellationToken ct = default,
+        IReadOnlyDictionary<string, string>? labels = null)
     {
         spec.Validate();
         var sw = Stopwatch.StartNew();
@@ -137,7 +139,7 @@ public static class TestcontainersClusterProvider
             ports = LocalClusterProvider.FreePortBlock(spec.NodeCount);
             var endpointConfig = new NegotiatedDockerEndpoint(probe);
             foreach (int port in ports)
-                containers.Add(Build(image, port, spec, runId, endpointConfig, engine));
+                containers.Add(Build(image, port, spec, runId, endpointConfig, engine, labels));
             // Started together: each start is mostly waiting on the daemon.
             await Task.WhenAll(containers.Select(c => c.StartAsync(timeout.Token))).ConfigureAwait(false);
             for (int i = 0; i < ports.Length; i++) nodes.Add(new ContainerNode(engine, containers[i].Id, containers[i].Name.TrimStart('/'), ports[i]));
@@ -171,10 +173,12 @@ public static class TestcontainersClusterProvider
         }
     }
 
-    private static IContainer Build(string image, int port, ClusterSpec spec, string runId, NegotiatedDockerEndpoint endpoint, DockerEngine engine)
+    private static IContainer Build(string image, int port, ClusterSpec spec, string runId, NegotiatedDockerEndpoint endpoint, DockerEngine engine,
+        IReadOnlyDictionary<string, string>? labels)
     {
         string p = port.ToString(CultureInfo.InvariantCulture);
         return new ContainerBuilder(image)
+            .WithLabel(labels ?? new Dictionary<string, string>())
             .WithDockerEndpoint(endpoint)
             // The provider logs one line of its own; Testcontainers' per-container chatter would drown a run's output.
             .WithLogger(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance)

@@ -90,7 +90,7 @@ public sealed class DockerEngine : IDisposable
             {
                 if (requested > max || requested < min)
                     return new DockerProbe(endpoint,
-                        $"API version mismatch: DOCKER_API_VERSION={requested} but Docker Engine {engine} speaks API {min}..{max}; unset DOCKER_API_VERSION to negotiate",
+                        $"API version mismatch: DOCKER_API_VERSION={requested} but Docker Engine {engine} at {endpoint} speaks API {min}..{max}; unset DOCKER_API_VERSION to negotiate",
                         requested, engine, max);
                 return new DockerProbe(endpoint, null, requested, engine, max);
             }
@@ -100,11 +100,11 @@ public sealed class DockerEngine : IDisposable
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return new DockerProbe(endpoint, $"no Docker daemon answered within {timeout.TotalSeconds:0.#}s");
+            return new DockerProbe(endpoint, $"no Docker daemon answered at {endpoint} within {timeout.TotalSeconds:0.#}s");
         }
         catch (HttpRequestException ex)
         {
-            return new DockerProbe(endpoint, $"no Docker daemon answers ({FirstLine(ex.InnerException?.Message ?? ex.Message)})");
+            return new DockerProbe(endpoint, $"no Docker daemon answers at {endpoint} ({FirstLine(ex.InnerException?.Message ?? ex.Message)})");
         }
         catch (Exception ex) when (ex is SocketException or IOException or JsonException or NotSupportedException)
         {

@@ -87,7 +87,9 @@ public static class TestcontainersClusterProvider
         var sw = Stopwatch.StartNew();
         DockerProbe probe = await DockerEngine.ProbeAsync(TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
         if (!probe.Ok)
-            throw new ClusterProvisioningException($"Testcontainers: {probe.Problem}. Start a daemon (tests/docker/prepare.sh does) or use --provider local.");
+            throw new ClusterProvisioningException(probe.Problem!.StartsWith("API version mismatch", StringComparison.Ordinal)
+                ? $"Testcontainers: {probe.Problem}."
+                : $"Testcontainers: {probe.Problem}. Start a daemon (tests/docker/prepare.sh does) or use --provider local.");
 
         DockerEngine engine = DockerEngine.Connect(probe);
         string runId = $"{Environment.ProcessId}-{Guid.NewGuid():N}"[..20];

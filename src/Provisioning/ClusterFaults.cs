@@ -175,7 +175,7 @@ public sealed class ClusterFaults(RunningCluster cluster)
     private async Task<ClusterNodesSnapshot> SnapshotAsync()
     {
         if (cluster.LocalNodes.Count == 0)
-            throw new InvalidOperationException($"Fault actions need processes this harness started; the {cluster.ProviderName} cluster has none.");
+            throw new InvalidOperationException($"Fault actions need nodes (processes or containers) this harness started; the {cluster.ProviderName} cluster has none.");
         Exception? lastError = null;
         foreach (LocalNode n in cluster.LocalNodes.Where(n => n.IsRunning))
         {

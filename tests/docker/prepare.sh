@@ -52,15 +52,23 @@ else
     say "install: dockerd present at $DOCKERD"
   fi
   [ -n "$DOCKER" ] || fail "no docker CLI found"
-  # No bridge and no iptables: containers use host networking only, and the machine's network is left alone.
-  if [ -S /var/run/docker.sock ] && ! daemon_answers && pgrep -x dockerd >/dev/null 2>&1; then
-    fail "a dockerd process exists but does not answer; not touching it (see its log)"
+  case "${DOCKER_HOST:-unix:///var/run/docker.sock}" in
+    unix:///var/run/docker.sock) ;;
+    *) fail "DOCKER_HOST=$DOCKER_HOST does not answer; not starting a daemon for another endpoint" ;;
+  esac
+  if pgrep -x dockerd >/dev/null 2>&1; then
+    # A daemon of someone else's that is still starting: give it a moment, never restart it.
+    for _ in $(seq 1 20); do daemon_answers && break; sleep 0.5; done
+    daemon_answers || fail "a dockerd process exists but does not answer within 10s; not touching it"
+    say "daemon: an existing dockerd answered after a wait; left as it is"
+  else
+    # No bridge and no iptables: containers use host networking only, and the machine's network is left alone.
+    as_root sh -c "nohup '$DOCKERD' --bridge=none --iptables=false >>'$LOG' 2>&1 </dev/null &" \
+      || fail "cannot start dockerd (needs root or passwordless sudo)"
+    for _ in $(seq 1 60); do daemon_answers && break; sleep 0.5; done
+    daemon_answers || fail "dockerd did not answer within 30s; last log lines: $(tail -n 3 "$LOG" 2>/dev/null | tr '\n' ' ')"
+    say "daemon: started dockerd --bridge=none --iptables=false (log: $LOG; $("$DOCKER" version --format 'Engine {{.Server.Version}}, API {{.Server.APIVersion}}' 2>/dev/null))"
   fi
-  as_root sh -c "nohup '$DOCKERD' --bridge=none --iptables=false >>'$LOG' 2>&1 </dev/null &" \
-    || fail "cannot start dockerd (needs root or passwordless sudo)"
-  for _ in $(seq 1 60); do daemon_answers && break; sleep 0.5; done
-  daemon_answers || fail "dockerd did not answer within 30s; last log lines: $(tail -n 3 "$LOG" 2>/dev/null | tr '\n' ' ')"
-  say "daemon: started dockerd --bridge=none --iptables=false (log: $LOG; $("$DOCKER" version --format 'Engine {{.Server.Version}}, API {{.Server.APIVersion}}' 2>/dev/null))"
 fi
 
 # --- 2. the Redis image ------------------------------------------------------------------------------------

@@ -6,9 +6,9 @@ namespace HashtagBench.Provisioning;
 /// <summary>What a fault scenario can do to a node.</summary>
 public enum FaultAction
 {
-    /// <summary>kill -9 the primary; its replica is promoted after cluster-node-timeout.</summary>
+    /// <summary>kill -9 the primary (SIGKILL to its container, for Testcontainers); its replica is promoted after cluster-node-timeout.</summary>
     KillPrimary,
-    /// <summary>SIGSTOP the primary for a while, then SIGCONT: alive but silent, long enough to be failed over.</summary>
+    /// <summary>SIGSTOP (docker pause) the primary for a while, then resume it: alive but silent, long enough to be failed over.</summary>
     PausePrimary,
     /// <summary>Kill the primary and start it again at once (it comes back, possibly as a replica).</summary>
     RestartPrimary,
@@ -17,7 +17,8 @@ public enum FaultAction
 }
 
 /// <summary>
-/// Fault actions against a cluster started by the local provider, and the wait that tells when it has healed.
+/// Fault actions against a cluster this harness started (redis-server processes or host-network containers), and
+/// the wait that tells when it has healed.
 /// Nodes are found from a fresh CLUSTER NODES, so a fault always hits the current primary of a slot.
 /// </summary>
 public sealed class ClusterFaults(RunningCluster cluster)
@@ -33,7 +34,7 @@ public sealed class ClusterFaults(RunningCluster cluster)
         _ => throw new FormatException($"Unknown fault '{text}'. Use kill, pause, restart or failover."),
     };
 
-    /// <summary>The local process that serves a slot as primary right now.</summary>
+    /// <summary>The node (process or container) that serves a slot as primary right now.</summary>
     public async Task<LocalNode> PrimaryOfAsync(int slot)
     {
         ClusterNodesSnapshot snap = await SnapshotAsync().ConfigureAwait(false);
@@ -77,12 +78,12 @@ public sealed class ClusterFaults(RunningCluster cluster)
         switch (action)
         {
             case FaultAction.KillPrimary:
-                n.Kill();
+                await n.KillAsync().ConfigureAwait(false);
                 break;
             case FaultAction.PausePrimary:
-                n.Pause();
+                await n.PauseAsync().ConfigureAwait(false);
                 try { await Task.Delay(pauseFor, ct).ConfigureAwait(false); }
-                finally { n.Resume(); }
+                finally { await n.ResumeAsync().ConfigureAwait(false); }
                 break;
             case FaultAction.RestartPrimary:
                 await n.RestartAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(false);
@@ -127,7 +128,7 @@ public sealed class ClusterFaults(RunningCluster cluster)
         return false;
     }
 
-    /// <summary>Restarts every local node that is not running (after a kill), so the cluster is whole again.</summary>
+    /// <summary>Restarts every node of this harness that is not running (after a kill), so the cluster is whole again.</summary>
     public async Task RestartDeadNodesAsync()
     {
         foreach (LocalNode n in cluster.LocalNodes.Where(n => !n.IsRunning))
@@ -174,7 +175,7 @@ public sealed class ClusterFaults(RunningCluster cluster)
     private async Task<ClusterNodesSnapshot> SnapshotAsync()
     {
         if (cluster.LocalNodes.Count == 0)
-            throw new InvalidOperationException($"Fault actions need processes this harness started; the {cluster.ProviderName} cluster has none.");
+            throw new InvalidOperationException($"Fault actions need nodes (processes or containers) this harness started; the {cluster.ProviderName} cluster has none.");
         Exception? lastError = null;
         foreach (LocalNode n in cluster.LocalNodes.Where(n => n.IsRunning))
         {

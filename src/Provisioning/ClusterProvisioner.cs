@@ -1,5 +1,4 @@
 using HashtagBench.Keys;
-using DotNet.Testcontainers.Builders;
 
 namespace HashtagBench.Provisioning;
 
@@ -7,8 +6,9 @@ namespace HashtagBench.Provisioning;
 public static class ClusterProvisioner
 {
     /// <summary>
-    /// Starts (or attaches to) a cluster. Auto tries Testcontainers when Docker answers and falls back to local
-    /// processes with a one-line message; when neither is possible the error names the install command.
+    /// Starts (or attaches to) a cluster. Auto uses Testcontainers when a Docker daemon answers and the Redis image is
+    /// there, and falls back to local processes with a one-line message; when neither is possible the error names the
+    /// install command. Whatever the provider, <see cref="RunningCluster.Description"/> says what was used.
     /// </summary>
     public static async Task<RunningCluster> StartAsync(ProviderKind kind, ClusterSpec? spec = null, ExternalEndpoint? external = null,
         Action<string>? log = null, CancellationToken ct = default)
@@ -25,25 +25,28 @@ public static class ClusterProvisioner
         }
 
         bool hasLocal = LocalClusterProvider.IsAvailable(out _, out _);
-        if (TestcontainersClusterProvider.IsDockerAvailable(out string? dockerReason))
+        // Testcontainers wherever a daemon answers and the image is there (or, with no local Redis, can be pulled).
+        (bool dockerUsable, string? dockerReason) = await TestcontainersClusterProvider.CheckUsableAsync().ConfigureAwait(false);
+        if (dockerUsable || !hasLocal)
         {
             try
             {
                 return await TestcontainersClusterProvider.StartAsync(spec, log, ct: ct).ConfigureAwait(false);
             }
-            catch (Exception ex) when (hasLocal && ex is not OperationCanceledException)
+            catch (ClusterProvisioningException ex) when (hasLocal)
             {
-                log?.Invoke($"Docker answered but the Testcontainers cluster failed ({ex.GetType().Name}: {ex.Message.Split('\n')[0]}); using local redis-server processes.");
+                log?.Invoke($"Docker answered but the Testcontainers cluster failed ({ex.Message.Split('\n')[0]}); using local redis-server processes.");
+            }
+            catch (ClusterProvisioningException ex)
+            {
+                throw new ClusterProvisioningException(
+                    $"No way to start a Redis Cluster here: {ex.Message.Split('\n')[0]} And redis-server/redis-cli are not on PATH. {LocalClusterProvider.InstallHint}", ex);
             }
         }
-        else if (hasLocal)
+        else
         {
-            log?.Invoke($"Docker is not available ({dockerReason}); using local redis-server processes.");
+            log?.Invoke($"Docker is not usable ({dockerReason}); using local redis-server processes.");
         }
-
-        if (!hasLocal)
-            throw new ClusterProvisioningException(
-                $"No way to start a Redis Cluster here: no Docker daemon answered ({dockerReason ?? "Testcontainers failed"}) and redis-server/redis-cli are not on PATH. {LocalClusterProvider.InstallHint}");
         return await LocalClusterProvider.StartAsync(spec, log, ct).ConfigureAwait(false);
     }
 

@@ -35,10 +35,10 @@ public static class LocalClusterProvider
         Directory.CreateDirectory(runDir);
         File.WriteAllText(Path.Combine(runDir, "owner"), Environment.ProcessId.ToString());
 
-        var nodes = new List<LocalNode>();
+        var nodes = new List<ProcessNode>();
         async ValueTask Teardown()
         {
-            foreach (LocalNode n in nodes) n.Kill();
+            foreach (ProcessNode n in nodes) n.Kill();
             await Task.Yield();
             // HASHTAG_BENCH_KEEP_LOGS=1 keeps the node logs and configs for a post-mortem.
             if (Environment.GetEnvironmentVariable("HASHTAG_BENCH_KEEP_LOGS") == "1") { File.Delete(Path.Combine(runDir, "owner")); return; }
@@ -53,9 +53,9 @@ public static class LocalClusterProvider
             foreach (int port in ports)
             {
                 string conf = WriteConfig(runDir, port, spec);
-                nodes.Add(new LocalNode(server!, port, conf, LocalProcesses.StartRedis(server!, conf)));
+                nodes.Add(new ProcessNode(server!, port, conf, LocalProcesses.StartRedis(server!, conf)));
             }
-            foreach (LocalNode n in nodes) await WaitForPingAsync(n, timeout.Token).ConfigureAwait(false);
+            foreach (ProcessNode n in nodes) await WaitForPingAsync(n, timeout.Token).ConfigureAwait(false);
 
             string endpoints = string.Join(' ', ports.Select(p => $"127.0.0.1:{p}"));
             await RunCliAsync(cli!, $"--cluster create {endpoints} --cluster-replicas {spec.ReplicasPerShard} --cluster-yes", timeout.Token).ConfigureAwait(false);
@@ -63,7 +63,8 @@ public static class LocalClusterProvider
 
             log?.Invoke($"local cluster: {spec.Shards} shards × {1 + spec.ReplicasPerShard} nodes on 127.0.0.1:{ports[0]}-{ports[^1]}, ready in {sw.Elapsed.TotalSeconds:0.0}s");
             return new RunningCluster("local", ports.Select(p => (EndPoint)new IPEndPoint(IPAddress.Loopback, p)).ToList(),
-                null, sw.Elapsed, Teardown, nodes);
+                null, sw.Elapsed, Teardown, nodes,
+                description: $"local: {nodes.Count} redis-server processes ({server}) on 127.0.0.1:{ports[0]}-{ports[^1]}");
         }
         catch (Exception ex)
         {
@@ -100,7 +101,7 @@ public static class LocalClusterProvider
         return path;
     }
 
-    private static async Task WaitForPingAsync(LocalNode node, CancellationToken ct)
+    private static async Task WaitForPingAsync(ProcessNode node, CancellationToken ct)
     {
         while (!await RespProbe.PingAsync(node.Host, node.Port, TimeSpan.FromMilliseconds(500)).ConfigureAwait(false))
         {

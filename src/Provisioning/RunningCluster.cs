@@ -12,8 +12,11 @@ public sealed class RunningCluster : IAsyncDisposable
     private int _disposed;
 
     internal RunningCluster(string providerName, IReadOnlyList<EndPoint> seeds, ExternalEndpoint? auth,
-        TimeSpan startupTime, Func<ValueTask> teardown, IReadOnlyList<LocalNode>? localNodes = null)
+        TimeSpan startupTime, Func<ValueTask> teardown, IReadOnlyList<LocalNode>? localNodes = null,
+        string? image = null, string? description = null)
     {
+        Image = image;
+        Description = description ?? $"{providerName}: {string.Join(",", seeds.Select(ClusterConnector.Format))}";
         ProviderName = providerName;
         Seeds = seeds;
         Auth = auth;
@@ -34,8 +37,17 @@ public sealed class RunningCluster : IAsyncDisposable
     /// <summary>From the first process start to cluster_state:ok on every node.</summary>
     public TimeSpan StartupTime { get; }
 
-    /// <summary>The redis-server processes this harness owns (local provider only): the handles fault scenarios use.</summary>
+    /// <summary>
+    /// The nodes this harness started and owns (redis-server processes or host-network containers), empty for an
+    /// external cluster: the handles fault scenarios use.
+    /// </summary>
     public IReadOnlyList<LocalNode> LocalNodes { get; }
+
+    /// <summary>The container image the nodes run (Testcontainers provider), else null.</summary>
+    public string? Image { get; }
+
+    /// <summary>One line for a report: which provider, which image or binary, which Docker Engine, which ports.</summary>
+    public string Description { get; }
 
     /// <summary>StackExchange.Redis options for this cluster. Each call returns a fresh copy the caller may change.</summary>
     public ConfigurationOptions CreateOptions()

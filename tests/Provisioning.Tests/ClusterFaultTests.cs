@@ -41,7 +41,7 @@ public sealed class ClusterFaultTests(ClusterFixture fx)
         await using RunningCluster ext = await ClusterProvisioner.StartAsync(ProviderKind.External,
             external: new ExternalEndpoint(ClusterConnector.Format(fx.Cluster.Seeds[0])));
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => new ClusterFaults(ext).PrimaryOfAsync(0));
-        Assert.Contains("processes this harness started", ex.Message);
+        Assert.Contains("nodes (processes or containers) this harness started", ex.Message);
     }
 
     [Theory]

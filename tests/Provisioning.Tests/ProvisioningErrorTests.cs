@@ -1,6 +1,5 @@
 using HashtagBench.Keys;
 using System.Diagnostics;
-using DotNet.Testcontainers.Builders;
 using HashtagBench.Provisioning;
 using HashtagBench.TestSupport;
 
@@ -10,19 +9,28 @@ namespace HashtagBench.Provisioning.Tests;
 public sealed class ProvisioningErrorTests(ClusterFixture fx)
 {
     [Fact]
-    public async Task Docker_absence_is_detected_up_front_and_auto_falls_back_to_local()
+    public async Task Auto_uses_Testcontainers_where_Docker_is_usable_and_falls_back_to_local_otherwise()
     {
-        if (TestcontainersClusterProvider.IsDockerAvailable(out string? reason))
+        (bool usable, string? reason) = await TestcontainersClusterProvider.CheckUsableAsync();
+        if (usable)
         {
             Assert.Null(reason);
             Assert.Equal("testcontainers", fx.Cluster.ProviderName);
+            Assert.Equal(TestcontainersClusterProvider.DefaultImage, fx.Cluster.Image);
+            Assert.All(fx.Cluster.LocalNodes, n => Assert.IsType<ContainerNode>(n));
             return;
         }
         Assert.False(string.IsNullOrWhiteSpace(reason));
-        var sw = Stopwatch.StartNew();
-        await Assert.ThrowsAsync<DockerUnavailableException>(() => ClusterProvisioner.StartAsync(ProviderKind.Testcontainers));
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(30), "detection must not wait on a daemon that is not there");
         Assert.Equal("local", fx.Cluster.ProviderName);
+        Assert.Null(fx.Cluster.Image);
+        Assert.StartsWith("local:", fx.Cluster.Description);
+        if (!TestcontainersClusterProvider.IsDockerAvailable(out _))
+        {
+            var sw = Stopwatch.StartNew();
+            var ex = await Assert.ThrowsAsync<ClusterProvisioningException>(() => ClusterProvisioner.StartAsync(ProviderKind.Testcontainers));
+            Assert.DoesNotContain("\n", ex.Message);
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(30), "detection must not wait on a daemon that is not there");
+        }
     }
 
     [Fact]
@@ -82,7 +90,7 @@ public sealed class ProvisioningErrorTests(ClusterFixture fx)
     {
         if (!LocalClusterProvider.IsAvailable(out _, out _)) return;
         RunningCluster c = await LocalClusterProvider.StartAsync(new ClusterSpec());
-        int[] pids = c.LocalNodes.Select(n => n.Pid).ToArray();
+        int[] pids = c.LocalNodes.Cast<ProcessNode>().Select(n => n.Pid).ToArray();
         Assert.Equal(6, pids.Length);
         Assert.All(pids, pid => Assert.True(Directory.Exists($"/proc/{pid}")));
         await c.DisposeAsync();

@@ -66,7 +66,7 @@ public static class RunCommand
             {
                 cluster = await startCluster(ct);
                 await using ConnectionMultiplexer mux = await cluster.ConnectAsync();
-                env = EnvironmentInfo.Collect(mux, $"{cluster} ({cluster.LocalNodes.Count} local processes, ready in {cluster.StartupTime.TotalSeconds:0.0}s)");
+                env = EnvironmentInfo.Collect(mux, $"{cluster.Description}, ready in {cluster.StartupTime.TotalSeconds:0.0}s");
             }
             catch (Exception ex) when (CliErrors.IsInputError(ex) && !ct.IsCancellationRequested)
             {

@@ -39,7 +39,8 @@ public static class MarkdownFolding
                 else
                 {
                     // "Title\n=====" has no deeper form: rewrite it as an ATX heading with the same text.
-                    string text = string.Join(' ', h.Lines.Lines.Take(h.Lines.Count).Select(l => l.Slice.ToString().Trim()));
+                    string[] lines = markdown.Substring(h.Span.Start, h.Span.Length).Split('\n');
+                    string text = string.Join(' ', lines[..^1].Select(l => l.Trim()));
                     edits.Add((h.Span.Start, h.Span.Length, $"{new string('#', level)} {text}"));
                 }
             }

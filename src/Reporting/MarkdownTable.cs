@@ -18,6 +18,7 @@ public static class MarkdownTable
     public const string NotAvailable = "n/a";
 
     /// <summary>The table, header and separator included, ending with a line break. No rows: the header alone.</summary>
+    /// <remarks>A one-column table needs <c>new Column&lt;T&gt;(...)</c>: a lone <c>new(...)</c> would bind to the list itself.</remarks>
     public static string Render<T>(IEnumerable<T> rows, params IReadOnlyList<Column<T>> columns)
     {
         if (columns.Count == 0) throw new ArgumentException("A table needs at least one column.", nameof(columns));

@@ -133,4 +133,25 @@ public sealed class StepSummariesTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [Fact]
+    public void Sim_json_written_by_the_sim_report_is_read_back_typed()
+    {
+        string dir = Directory.CreateTempSubdirectory("sim-summary").FullName;
+        try
+        {
+            var w = new HashtagBench.ClusterSim.Workload(20, HashtagBench.ClusterSim.Popularity.Uniform, 5000, HashtagBench.ClusterSim.RateProfile.Constant(10_000, 60));
+            var sim = new HashtagBench.ClusterSim.Simulator(w, HashtagBench.ClusterSim.Topology.EvenSplit(3), new HashtagBench.ClusterSim.SimOptions { Seeds = 3, Joins = 20_000 });
+            HashtagBench.ClusterSim.SimResult r = sim.Run([HashtagBench.Keys.KeyStrategy.EventTag, HashtagBench.Keys.KeyStrategy.Legacy]);
+            HashtagBench.Reporting.SimReport.WriteAll(dir, r, null, []);
+
+            string table = Assert.Single(StepSummaries.Sim(dir));
+            Assert.Contains("| event |", table);
+            Assert.Contains("| legacy |", table);
+            SimSummary back = ResultFiles.Read(Path.Combine(dir, ResultFiles.Sim), ResultFiles.SimType);
+            Assert.Equal(r.Strategies[0].Skew.HottestShardShare.Mean, back.Strategies[0].Skew.HottestShardShare.Mean);
+            Assert.Null(back.Capacity);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }

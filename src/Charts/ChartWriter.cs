@@ -5,6 +5,9 @@ namespace HashtagBench.Charts;
 /// <summary>A named series of y values for grouped bars, or of (x, y) points for lines.</summary>
 public sealed record Series(string Name, IReadOnlyList<double> Y, IReadOnlyList<double>? X = null);
 
+/// <summary>Where a chart's legend sits. The charts' own type, so no caller depends on the plotting library.</summary>
+public enum LegendPosition { UpperRight, UpperLeft, LowerRight, LowerLeft }
+
 /// <summary>
 /// Headless ScottPlot charts written as PNG and SVG side by side (PNG for the Markdown report, SVG for
 /// design-review slides). Returns the PNG path.
@@ -36,7 +39,7 @@ public static class ChartWriter
     /// <summary>Lines (with markers) of y against x; X defaults to 0..n-1.</summary>
     /// <param name="yFromZero">Start the y axis at 0 (rates), so small wobbles are not blown up to fill the chart.</param>
     public static string Lines(string path, string title, string xLabel, string yLabel, IReadOnlyList<Series> series, bool logX = false, bool logY = false,
-        IReadOnlyList<(double Position, string Label)>? xTicks = null, Alignment legendAt = Alignment.UpperRight, bool yFromZero = false)
+        IReadOnlyList<(double Position, string Label)>? xTicks = null, LegendPosition legendAt = LegendPosition.UpperRight, bool yFromZero = false)
     {
         var plot = new Plot();
         for (int s = 0; s < series.Count; s++)
@@ -56,18 +59,26 @@ public static class ChartWriter
             plot.Axes.AutoScale();
             plot.Axes.SetLimitsY(0, Math.Max(plot.Axes.GetLimits().Top, 1) * 1.1); // headroom for the legend
         }
-        return Save(plot, path, title, xLabel, yLabel, legend: series.Count > 1, legendAt);
+        return Save(plot, path, title, xLabel, yLabel, legend: series.Count > 1, ToAlignment(legendAt));
     }
 
     /// <summary>Adds a dashed horizontal reference line (a target, a capacity) to a chart built by the caller.</summary>
-    public static void AddReferenceLine(Plot plot, double y, string label)
+    internal static void AddReferenceLine(Plot plot, double y, string label)
     {
         var line = plot.Add.HorizontalLine(y);
         line.LinePattern = LinePattern.Dashed;
         line.LegendText = label;
     }
 
-    public static Color Palette(int i) => new ScottPlot.Palettes.Category10().GetColor(i);
+    internal static Color Palette(int i) => new ScottPlot.Palettes.Category10().GetColor(i);
+
+    private static Alignment ToAlignment(LegendPosition p) => p switch
+    {
+        LegendPosition.UpperLeft => Alignment.UpperLeft,
+        LegendPosition.LowerRight => Alignment.LowerRight,
+        LegendPosition.LowerLeft => Alignment.LowerLeft,
+        _ => Alignment.UpperRight,
+    };
 
     private static string Save(Plot plot, string path, string title, string xLabel, string yLabel, bool legend, Alignment legendAt = Alignment.UpperRight)
     {

@@ -1,6 +1,7 @@
 using HashtagBench.Keys;
 using System.Globalization;
 using System.Text.Json;
+using HashtagBench.Contracts;
 
 namespace HashtagBench.ClusterSim;
 
@@ -18,27 +19,25 @@ public sealed record CapacityInput(double PerShardOpsPerSec, double TargetUtilis
             $"Target utilisation is a fraction in (0, 1], e.g. 0.7 (got {TargetUtilisation.ToString(CultureInfo.InvariantCulture)}).");
     }
 
-    /// <summary>Reads the top-level number <c>perShardOpsPerSec</c> from the load tool's capacity JSON.</summary>
+    /// <summary>
+    /// Reads the capacity scenario's result (capacity.json, a <see cref="CapacityResult"/>) through the shared
+    /// results context and takes its <c>perShardOpsPerSec</c>.
+    /// </summary>
     public static CapacityInput FromJsonFile(string path, double targetUtilisation = 0.7)
     {
-        string text;
-        try { text = File.ReadAllText(path); }
+        CapacityResult result;
+        try { result = ResultFiles.Read(path, ResultFiles.CapacityType); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new SimInputException("capacity-from", $"Cannot read capacity file '{path}': {ex.Message}");
         }
-        try
-        {
-            using var doc = JsonDocument.Parse(text);
-            if (doc.RootElement.ValueKind == JsonValueKind.Object
-                && doc.RootElement.TryGetProperty("perShardOpsPerSec", out JsonElement v) && v.ValueKind == JsonValueKind.Number)
-                return new CapacityInput(v.GetDouble(), targetUtilisation, path);
-        }
         catch (JsonException ex)
         {
-            throw new SimInputException("capacity-from", $"Capacity file '{path}' is not valid JSON: {ex.Message}");
+            throw new SimInputException("capacity-from", $"Capacity file '{path}' is not the capacity scenario's result (capacity.json with perShardOpsPerSec): {ex.Message}");
         }
-        throw new SimInputException("capacity-from", $"Capacity file '{path}' has no top-level number 'perShardOpsPerSec'.");
+        return result.PerShardOpsPerSec is double perShard
+            ? new CapacityInput(perShard, targetUtilisation, path)
+            : throw new SimInputException("capacity-from", $"Capacity file '{path}' has no measured perShardOpsPerSec: the capacity scenario ran no step.");
     }
 }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using HashtagBench.Contracts;
 using HashtagBench.Load.Engine;
 using HashtagBench.Load.Scenarios;
 using HashtagBench.Provisioning;
@@ -11,6 +12,8 @@ public sealed record ScenarioResult(string Scenario, IReadOnlyList<RunSummary> R
 {
     public bool ThresholdsPassed => Runs.All(r => r.ThresholdsPassed);
     public bool Passed => ChecksPassed && ThresholdsPassed;
+    /// <summary>What summary.json holds: the runs and the scenario's findings, typed.</summary>
+    public required LoadSummary Summary { get; init; }
 }
 
 /// <summary>
@@ -19,7 +22,7 @@ public sealed record ScenarioResult(string Scenario, IReadOnlyList<RunSummary> R
 /// </summary>
 public static class ScenarioRunner
 {
-    public static IReadOnlyCollection<string> Names => (IReadOnlyCollection<string>)Catalog.Scenarios.Keys;
+    public static IReadOnlyCollection<string> Names => ScenarioNames.All;
 
     /// <summary>
     /// Runs <paramref name="name"/> and writes its outputs; prints one line per run and every failed check to
@@ -32,7 +35,8 @@ public static class ScenarioRunner
             throw new ArgumentException($"Unknown scenario '{name}'. Known: {string.Join(", ", Names)}.");
         var ctx = new LoadContext(cluster, mux, options);
         ScenarioOutcome outcome = await scenario(ctx, ct).ConfigureAwait(false);
-        string report = RunOutput.Write(options.OutputDir, name, outcome.Runs, outcome.Findings);
+        LoadSummary summary = RunOutput.Summarise(name, outcome.Runs, outcome.Findings);
+        string report = RunOutput.Write(options.OutputDir, summary, outcome.Runs, outcome.Findings);
         foreach (RunSummary s in outcome.Runs)
         {
             // Latency of the Ok responses; of the failures when there are none (legacy), labelled so.
@@ -45,6 +49,6 @@ public static class ScenarioRunner
                 console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"threshold failed: {s.Scenario}: {t.Threshold} (actual {t.Actual:0.###}, limit {t.Limit:0.###})"));
         if (!outcome.Findings.ChecksPassed) console.WriteLine($"scenario check failed: see {report}");
         console.WriteLine($"report: {report}");
-        return new ScenarioResult(name, outcome.Runs, outcome.Findings.ChecksPassed, report);
+        return new ScenarioResult(name, outcome.Runs, outcome.Findings.ChecksPassed, report) { Summary = summary };
     }
 }

@@ -1,3 +1,4 @@
+using HashtagBench.Contracts;
 using HashtagBench.Keys;
 namespace HashtagBench.ClusterSim.Tests;
 
@@ -86,6 +87,10 @@ public sealed class BadInputTests
         {
             File.WriteAllText(path, """{"perShardOps": 5}""");
             Assert.Contains("perShardOpsPerSec", Assert.Throws<SimInputException>(() => CapacityInput.FromJsonFile(path)).Message);
+            // A capacity run that measured nothing (null) is refused, not read as 0 ops/s.
+            var step = new CapacityStep("closed", null, 0, null, 0, 0, false);
+            ResultFiles.Write(path, new CapacityResult(null, null, null, false, false, false, 1, "s", [], step, null), ResultFiles.CapacityType);
+            Assert.Contains("no measured perShardOpsPerSec", Assert.Throws<SimInputException>(() => CapacityInput.FromJsonFile(path)).Message);
             File.WriteAllText(path, "{not json");
             Assert.Equal("capacity-from", Assert.Throws<SimInputException>(() => CapacityInput.FromJsonFile(path)).Field);
         }

@@ -1,4 +1,5 @@
 using HashtagBench.Keys;
+using HashtagBench.Contracts;
 
 namespace HashtagBench.ClusterSim.Tests;
 
@@ -10,10 +11,14 @@ public sealed class CapacityTests
         string path = Path.Combine(Path.GetTempPath(), $"cap-{Guid.NewGuid():N}.json");
         try
         {
-            File.WriteAllText(path, """{"scenario": "capacity", "perShardOpsPerSec": 41250.5, "shards": [1, 2]}""");
+            // Written the way the capacity scenario writes it: the same record through the same context.
+            var step = new CapacityStep("1", 500, 499, 1.2, 0, 0.4, false);
+            ResultFiles.Write(path, new CapacityResult(41250.5, 20_000, 0.48, true, false, false, 42, "0 (127.0.0.1:7000)", [step], step with { Name = "closed", TargetRps = null }, null),
+                ResultFiles.CapacityType);
             CapacityInput c = CapacityInput.FromJsonFile(path, 0.8);
             Assert.Equal(41250.5, c.PerShardOpsPerSec);
             Assert.Equal(0.8, c.TargetUtilisation);
+            Assert.Equal(path, c.Source);
         }
         finally { File.Delete(path); }
     }

@@ -1,6 +1,6 @@
 using HashtagBench.Keys;
 using System.CommandLine;
-using System.Text.Json.Nodes;
+using HashtagBench.Contracts;
 using HashtagBench.Enqueue;
 using HashtagBench.Load.Engine;
 using HashtagBench.Load.Scenarios;
@@ -36,27 +36,42 @@ public sealed class ScenarioTests(ClusterFixture fx)
         RunSummary legacy = outcome.Runs.Single(r => r.Scenario == "legacy");
         Assert.True(legacy.FailCount > 0);
         Assert.Equal(legacy.FailCount, legacy.ErrorsByKind[nameof(FailureKind.CrossSlotServer)]);
-        Assert.True((bool)outcome.Findings.Json["incident_legacy"]!["reproduced"]!);
+        Assert.True(Assert.Single(outcome.Findings.Data.Incidents!).Reproduced);
         foreach (RunSummary r in outcome.Runs.Where(r => r.Scenario != "legacy"))
             Assert.Equal(0, r.FailCount);
+        IReadOnlyList<ShardComparison> perShard = outcome.Findings.Data.PerShard!;
         foreach (string strategy in new[] { "event", "bucketed:4" })
-            foreach (JsonNode? shard in outcome.Findings.Json["perShard"]![strategy]!.AsArray())
-                Assert.InRange((double)shard!["measured"]! - (double)shard["predicted"]!, -0.03, 0.03);
+        {
+            var shards = perShard.Where(s => s.Strategy == strategy).ToList();
+            Assert.Equal(3, shards.Count);
+            foreach (ShardComparison shard in shards)
+                Assert.InRange(shard.Error!.Value, -0.03, 0.03);
+        }
+        // Legacy's calls are refused wherever the client sent them: no prediction, and never shown as 0.
+        Assert.All(perShard.Where(s => s.Strategy == "legacy"), s => Assert.Null(s.Predicted));
+
+        // What RunOutput writes is what the run report reads back.
+        LoadSummary summary = RunOutput.Summarise("strategies", outcome.Runs, outcome.Findings);
+        RunOutput.Write(o.OutputDir, summary, outcome.Runs, outcome.Findings);
+        LoadSummary read = ResultFiles.Read(Path.Combine(o.OutputDir, ResultFiles.Summary), ResultFiles.LoadSummaryType);
+        Assert.Equal(summary.Findings.PerShard!, read.Findings.PerShard!);
+        Assert.Null(read.Runs.Single(r => r.Name == "legacy").Ok); // no Ok response: no latency, not 0 ms
     }
 
     [Fact]
     public async Task Duplicates_audit_finds_exactly_one_entry_per_acknowledged_key()
     {
         ScenarioOutcome outcome = await RunAsync("duplicates", Short("duplicates", x => x with { DuplicateShare = 0.4 }));
-        JsonNode audit = outcome.Findings.Json["audit"]!;
+        DuplicatesFinding duplicates = outcome.Findings.Data.Duplicates!;
+        StreamAuditResult audit = duplicates.Audit;
         Assert.True(outcome.Findings.ChecksPassed);
-        Assert.Equal(0, (int)audit["lost"]!);
-        Assert.Equal(0, (int)audit["doubledKeys"]!);
-        Assert.True((int)audit["acknowledged"]! > 100);
+        Assert.Equal(0, audit.Lost);
+        Assert.Equal(0, audit.DoubledKeys);
+        Assert.True(audit.Acknowledged > 100);
         // Retries really happened: fewer keys than attempts, and every key was acknowledged once.
-        Assert.True((int)audit["idempotencyKeys"]! < (int)audit["attempts"]!);
-        Assert.Equal((int)audit["idempotencyKeys"]!, (int)audit["acknowledged"]!);
-        Assert.InRange((double)outcome.Findings.Json["retriedShare"]!, 0.3, 0.5);
+        Assert.True(audit.IdempotencyKeys < audit.Attempts);
+        Assert.Equal(audit.IdempotencyKeys, audit.Acknowledged);
+        Assert.InRange(duplicates.RetriedShare!.Value, 0.3, 0.5);
     }
 
     [Fact]
@@ -69,7 +84,7 @@ public sealed class ScenarioTests(ClusterFixture fx)
         ScenarioOutcome hot = await RunAsync("hot-event", Short("hot", x => x with { HotShare = 0.8 }));
         Assert.Equal(2, hot.Runs.Count);
         Assert.All(hot.Runs, r => Assert.Equal(0, r.FailCount));
-        Assert.Equal(3, hot.Findings.Json["utilisation_event"]!.AsArray().Count);
+        Assert.Equal(3, hot.Findings.Data.HotEvent!.Count(u => u.Strategy == "event"));
     }
 
     [Fact]
@@ -77,14 +92,17 @@ public sealed class ScenarioTests(ClusterFixture fx)
     {
         LoadOptions o = Short("capacity", x => x with { Rate = 400, Duration = TimeSpan.FromSeconds(4), CapacitySteps = 3 });
         ScenarioOutcome outcome = await RunAsync("capacity", o);
-        JsonNode json = JsonNode.Parse(File.ReadAllText(Path.Combine(o.OutputDir, "capacity.json")))!;
-        Assert.True((double)json["perShardOpsPerSec"]! > 0);
+        CapacityResult result = ResultFiles.Read(Path.Combine(o.OutputDir, ResultFiles.Capacity), ResultFiles.CapacityType);
+        Assert.True(result.PerShardOpsPerSec > 0);
         // The ladder (at most 3 steps) plus the closed-model ceiling run.
-        int steps = json["steps"]!.AsArray().Count;
-        Assert.InRange(steps, 1, 3);
-        Assert.Equal(steps + 1, outcome.Runs.Count);
-        Assert.True((double)json["closedRps"]! > 0);
-        Assert.Null(json["redisBenchmarkRps"]); // quick: no external tool
+        Assert.InRange(result.Steps.Count, 1, 3);
+        Assert.Equal(result.Steps.Count + 1, outcome.Runs.Count);
+        Assert.True(result.Closed.AchievedRps > 0);
+        Assert.Null(result.Closed.TargetRps);
+        Assert.Null(result.RedisBenchmarkRps); // quick: no external tool
+        Assert.Null(result.HarnessToRedisBenchmark);
+        // The simulator reads the very file the scenario wrote.
+        Assert.Equal(result.PerShardOpsPerSec, ClusterSim.CapacityInput.FromJsonFile(Path.Combine(o.OutputDir, ResultFiles.Capacity)).PerShardOpsPerSec);
     }
 
     [Fact]
@@ -96,18 +114,19 @@ public sealed class ScenarioTests(ClusterFixture fx)
         LoadOptions o = Short("failover", x => x with { Duration = TimeSpan.FromSeconds(12), FaultAt = TimeSpan.FromSeconds(3), Fault = "kill", WaitReplicas = 1 });
         ScenarioOutcome outcome = await Catalog.Scenarios["failover"](new LoadContext(cluster, mux, o), CancellationToken.None);
 
-        JsonNode row = outcome.Findings.Json["failover"]![0]!;
-        Assert.True((bool)row["healed"]!, "the cluster did not heal");
-        Assert.True((bool)row["classified"]!, string.Join(", ", outcome.Runs[0].ErrorsByKind.Keys));
-        Assert.True((int)row["acknowledged"]! > 0);
+        FailoverRow row = outcome.Findings.Data.Failover![0];
+        Assert.True(row.Healed, "the cluster did not heal");
+        Assert.True(row.Classified, string.Join(", ", outcome.Runs[0].ErrorsByKind.Keys));
+        Assert.True(row.Audit.Acknowledged > 0);
         // The hot event's primary died under load: some joins failed, and the report says when the last of them was sent.
         Assert.True(outcome.Runs[0].FailCount > 0);
-        Assert.NotNull(row["lastFailingSentAfterFaultSeconds"]);
-        Assert.NotNull(row["lost"]); // the audit ran; its count is the finding, not a pass/fail
+        Assert.NotNull(row.LastFailingSentAfterFaultSeconds);
+        Assert.NotNull(row.ErrorWindowSeconds);
+        Assert.True(row.Audit.StreamsRead > 0); // the audit ran; its lost count is the finding, not a pass/fail
         Assert.DoesNotContain(outcome.Runs[0].ErrorsByKind.Keys, k => k is "Other" || k.StartsWith("exception.", StringComparison.Ordinal));
         // The promoted primary has no replica until the run ends: its WAITs were skipped, not waited out.
-        Assert.True((long)row["waitsSkipped"]! > 0, $"no WAIT skipped; healed after {row["healSeconds"]} s");
-        Assert.True((long)row["waitShortfalls"]! >= (long)row["waitsSkipped"]!);
+        Assert.True(row.WaitsSkipped > 0, $"no WAIT skipped; healed after {row.HealSeconds} s");
+        Assert.True(row.WaitShortfalls >= row.WaitsSkipped);
         Assert.All(cluster.LocalNodes, n => Assert.True(n.IsRunning)); // killed nodes were brought back
     }
 }

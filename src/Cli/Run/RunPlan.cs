@@ -1,3 +1,5 @@
+using HashtagBench.Contracts;
+
 namespace HashtagBench.Cli.Run;
 
 /// <summary>What a run does: which suites and scenarios, how long each may take.</summary>
@@ -13,10 +15,11 @@ public sealed record RunPlan(bool Quick, IReadOnlyList<string> Suites, IReadOnly
         ["sim"] = "*.ClusterSimBenchmarks.*",
     };
 
-    public static readonly IReadOnlyList<string> KnownScenarios = [.. HashtagBench.Load.ScenarioRunner.Names];
+    /// <summary>Every load scenario; a full run takes them all (failover included, on the run's own cluster).</summary>
+    public static readonly IReadOnlyList<string> KnownScenarios = ScenarioNames.All;
 
     private static readonly string[] QuickSuites = ["slot", "keyformat", "guard"];
-    private static readonly string[] QuickScenarios = ["strategies", "hot-event", "duplicates"];
+    private static readonly string[] QuickScenarios = [ScenarioNames.Strategies, ScenarioNames.HotEvent, ScenarioNames.Duplicates];
 
     public static RunPlan Create(bool quick, string? suites, string? scenarios, bool sim, bool gate, string? output) => new(
         quick,

@@ -1,6 +1,5 @@
 using System.Text;
-using System.Text.RegularExpressions;
-using Markdig;
+using HashtagBench.Reporting;
 
 namespace HashtagBench.Cli.Run;
 
@@ -10,8 +9,9 @@ public sealed record ReportSection(string Title, StepResult Step, string Folder)
 /// <summary>
 /// Writes results/&lt;run-id&gt;/report.md and report.html. Each step's own Markdown is folded in with its chart links
 /// rewritten to the run folder; the HTML embeds every chart so it can be mailed or attached to a design review.
+/// Headings and images are found through Markdig's syntax tree (<see cref="MarkdownFolding"/>), not by pattern.
 /// </summary>
-public static partial class RunReport
+public static class RunReport
 {
     public static (string Markdown, string Html) Write(string runDir, string runId, EnvironmentInfo env, IReadOnlyList<ReportSection> sections,
         IReadOnlyList<string> summaryMarkdown)
@@ -19,14 +19,16 @@ public static partial class RunReport
         var md = new StringBuilder();
         md.AppendLine($"# hashtag-bench run {runId}").AppendLine();
         md.AppendLine("## Summary").AppendLine();
-        md.AppendLine("| step | status | time | notes |").AppendLine("|---|---|---|---|");
-        foreach (ReportSection s in sections)
-            md.AppendLine($"| {s.Title} | {(s.Step.Ok ? "ok" : $"**{s.Step.Status}**")} | {s.Step.Duration.TotalSeconds:0}s | {s.Step.Error ?? ""} |");
+        md.Append(MarkdownTable.Render(sections,
+            new("step", s => s.Title),
+            new("status", s => s.Step.Ok ? "ok" : $"**{s.Step.Status}**"),
+            new("time", s => $"{s.Step.Duration.TotalSeconds:0}s"),
+            new("notes", s => s.Step.Error ?? "")));
         md.AppendLine();
         foreach (string block in summaryMarkdown) md.AppendLine(block).AppendLine();
 
-        md.AppendLine("## Environment").AppendLine().AppendLine("| | |").AppendLine("|---|---|");
-        foreach (var (k, v) in env.Rows()) md.AppendLine($"| {k} | {v} |");
+        md.AppendLine("## Environment").AppendLine();
+        md.Append(MarkdownTable.Render(env.Rows(), new("", r => r.Item1), new("", r => r.Item2)));
         md.AppendLine();
 
         foreach (ReportSection s in sections)
@@ -43,17 +45,14 @@ public static partial class RunReport
             var linked = new HashSet<string>(StringComparer.Ordinal);
             foreach (string file in Directory.EnumerateFiles(s.Folder, "*.md", SearchOption.AllDirectories).Order())
             {
-                string text = File.ReadAllText(file);
                 string fileDir = Path.GetDirectoryName(file)!;
-                // Demote the step's own headings two levels so they sit under this section's "##".
-                text = HeadingRegex().Replace(text, m => "##" + m.Value);
-                text = ImageRegex().Replace(text, m =>
+                // Demote the step's own headings two levels so they sit under this section's "##", and point its
+                // images (relative to the step's folder) at the same files from the run folder.
+                string text = MarkdownFolding.Rebase(File.ReadAllText(file), 2, target =>
                 {
-                    string target = m.Groups["path"].Value;
-                    if (target.StartsWith("http", StringComparison.Ordinal)) return m.Value;
-                    string full = Path.GetFullPath(Path.Combine(fileDir, target));
+                    string full = Path.GetFullPath(Path.Combine(fileDir, Uri.UnescapeDataString(target)));
                     linked.Add(full);
-                    return $"![{m.Groups["alt"].Value}]({Relative(runDir, full)})";
+                    return Relative(runDir, full);
                 });
                 md.AppendLine(text.Trim()).AppendLine();
             }
@@ -72,16 +71,7 @@ public static partial class RunReport
     /// <summary>Markdown → a standalone HTML page with every local image inlined as a data URI.</summary>
     public static string ToHtml(string markdown, string baseDir, string title)
     {
-        var pipeline = new MarkdownPipelineBuilder().UseAdvancedExtensions().Build();
-        string body = Markdown.ToHtml(markdown, pipeline);
-        body = ImgSrcRegex().Replace(body, m =>
-        {
-            string src = m.Groups["src"].Value;
-            string path = Path.Combine(baseDir, Uri.UnescapeDataString(src));
-            if (src.StartsWith("http", StringComparison.Ordinal) || !File.Exists(path)) return m.Value;
-            string mime = path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase) ? "image/svg+xml" : "image/png";
-            return $"src=\"data:{mime};base64,{Convert.ToBase64String(File.ReadAllBytes(path))}\"";
-        });
+        string body = MarkdownFolding.ToHtml(markdown, baseDir);
         return $$"""
             <!doctype html>
             <html><head><meta charset="utf-8"><title>hashtag-bench {{title}}</title>
@@ -98,12 +88,4 @@ public static partial class RunReport
 
     private static string Relative(string runDir, string path) => Path.GetRelativePath(runDir, path).Replace('\\', '/');
 
-    [GeneratedRegex(@"^#{1,4}(?= )", RegexOptions.Multiline)]
-    private static partial Regex HeadingRegex();
-
-    [GeneratedRegex(@"!\[(?<alt>[^\]]*)\]\((?<path>[^)\s]+)\)")]
-    private static partial Regex ImageRegex();
-
-    [GeneratedRegex("src=\"(?<src>[^\"]+)\"")]
-    private static partial Regex ImgSrcRegex();
 }

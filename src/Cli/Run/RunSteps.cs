@@ -1,3 +1,4 @@
+using HashtagBench.Contracts;
 using HashtagBench.Load;
 using HashtagBench.Provisioning;
 using StackExchange.Redis;
@@ -77,11 +78,14 @@ public sealed class RunSteps(RunPlan plan, RepoPaths paths, string runDir, Runni
         }
     }
 
-    /// <summary>The capacity scenario's result from this run, which sizes the simulation's capacity plan.</summary>
+    /// <summary>
+    /// The capacity scenario's result from this run (its step writes <see cref="ResultFiles.Capacity"/> into
+    /// &lt;run&gt;/load/capacity), which sizes the simulation's capacity plan; null when that step did not run.
+    /// </summary>
     private string? FindCapacityResult()
     {
-        string dir = Path.Combine(runDir, "load", "capacity");
-        return Directory.Exists(dir) ? Directory.EnumerateFiles(dir, "capacity*.json", SearchOption.AllDirectories).FirstOrDefault() : null;
+        string path = Path.Combine(runDir, "load", ScenarioNames.Capacity, ResultFiles.Capacity);
+        return File.Exists(path) ? path : null;
     }
 
     /// <summary>How to start this same CLI again: the apphost, or dotnet plus this assembly.</summary>

@@ -1,64 +1,90 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json.Nodes;
+using HashtagBench.Contracts;
+using HashtagBench.Reporting;
 
 namespace HashtagBench.Cli.Run;
 
-/// <summary>Headline numbers for the report's summary, read from what each step wrote (summary.json, sim.json).</summary>
+/// <summary>
+/// Headline numbers for the report's summary, read back typed from what each step wrote (summary.json,
+/// sim.json) through the same context that wrote them.
+/// </summary>
 public static class StepSummaries
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <summary>A load step: one row per run, and for the strategies scenario predicted vs measured per shard.</summary>
+    /// <summary>A load step: one row per run, and the scenario's own findings (per shard, incident, audit, capacity, failover).</summary>
     public static IEnumerable<string> Load(string folder)
     {
-        string path = Path.Combine(folder, "summary.json");
-        if (!File.Exists(path)) yield break;
-        JsonNode root = JsonNode.Parse(File.ReadAllText(path))!;
-        string scenario = (string?)root["scenario"] ?? Path.GetFileName(folder);
-        var rows = new StringBuilder($"**Load `{scenario}`**\n\n| run | rps | p50 ms | p99 ms | fail% |\n|---|---|---|---|---|\n");
-        foreach (JsonNode? run in root["runs"]!.AsArray())
-        {
-            double ok = (double)run!["okCount"]!, fail = (double)run["failCount"]!;
-            rows.AppendLine(string.Create(Inv, $"| {run["scenario"]} | {(double)run["rps"]!:0} | {(double)run["ok"]!["p50"]!:0.00} | {(double)run["ok"]!["p99"]!:0.00} | {(ok + fail == 0 ? 0 : 100 * fail / (ok + fail)):0.##} |"));
-        }
-        yield return rows.ToString();
+        string path = Path.Combine(folder, ResultFiles.Summary);
+        return File.Exists(path) ? Read(path, ResultFiles.LoadSummaryType, Load) : [];
+    }
 
-        if (root["perShard"] is JsonObject perShard)
-        {
-            var t = new StringBuilder("**Simulation vs measurement, per shard** (ClusterSim's prediction for the joins sent; measured from each primary's INFO commandstats)\n\n| strategy | shard | predicted % | measured % | error (pp) |\n|---|---|---|---|---|\n");
-            foreach (var (strategy, shards) in perShard)
-            {
-                if (strategy == "legacy") continue; // rejected before routing: no prediction applies
-                foreach (JsonNode? s in shards!.AsArray())
-                {
-                    double p = 100 * (double)s!["predicted"]!, m = 100 * (double)s["measured"]!;
-                    t.AppendLine(string.Create(Inv, $"| {strategy} | {s["shard"]} | {p:0.0} | {m:0.0} | {m - p:+0.0;-0.0;0.0} |"));
-                }
-            }
-            yield return t.ToString();
-        }
-        foreach (var (key, node) in root.AsObject().Where(kv => kv.Key.StartsWith("incident_", StringComparison.Ordinal)))
-            yield return string.Create(Inv, $"**Incident ({key[9..]})**: {node!["spanningCrossSlot"]} of {node["spanning"]} slot-spanning joins failed with CROSSSLOT; reproduced: {node["reproduced"]}.");
-        if (root["audit"] is JsonObject audit)
-            yield return $"**Duplicates audit**: {audit["acknowledged"]} acknowledged, {audit["lost"]} lost, {audit["doubledKeys"]} doubled → {((bool)audit["passed"]! ? "pass" : "FAIL")}.";
-        if (root["perShardOpsPerSec"] is JsonNode cap)
-            yield return string.Create(Inv, $"**Per-shard capacity (Lua join)**: {(double)cap:0} joins/s{((bool?)root["clientBound"] == true ? " (extrapolated; the load generator was the limit)" : "")}.");
+    public static IEnumerable<string> Load(LoadSummary summary)
+    {
+        yield return $"**Load `{summary.Scenario}`**\n\n" + MarkdownTable.Render(summary.Runs,
+            new("run", r => r.Name),
+            new("rps", r => r.Rps, "0"),
+            new("p50 ms", r => r.Ok?.P50, "0.00"),
+            new("p99 ms", r => r.Ok?.P99, "0.00"),
+            new("fail%", r => r.OkCount + r.FailCount == 0 ? null : r.FailPercent, "0.##"));
+
+        LoadFindings f = summary.Findings;
+        // Rows without a prediction (keys spanning slots are refused before routing) have nothing to compare.
+        var compared = f.PerShard?.Where(s => s.Predicted is not null).ToList() ?? [];
+        if (compared.Count > 0)
+            yield return "**Simulation vs measurement, per shard** (ClusterSim's prediction for the joins sent; measured from each primary's INFO commandstats)\n\n" +
+                MarkdownTable.Render(compared,
+                    new("strategy", s => s.Strategy),
+                    new("shard", s => s.Shard),
+                    new("predicted %", s => 100 * s.Predicted, "0.0"),
+                    new("measured %", s => 100 * s.Measured, "0.0"),
+                    new("error (pp)", s => 100 * s.Error, "+0.0;-0.0;0.0"));
+        foreach (Incident i in f.Incidents ?? [])
+            yield return string.Create(Inv, $"**Incident ({i.Strategy})**: {i.SpanningCrossSlot} of {i.Spanning} slot-spanning joins failed with CROSSSLOT; reproduced: {(i.Reproduced ? "yes" : "**no**")}.");
+        if (f.Duplicates is { Audit: var a } d)
+            yield return string.Create(Inv,
+                $"**Duplicates audit**: {a.Acknowledged} acknowledged, {a.Lost} lost, {a.DoubledKeys} doubled ({MarkdownTable.Cell(d.RetriedShare, "P1")} of attempts were retries) → {(a.Passed ? "pass" : "FAIL")}.");
+        if (f.HotEvent is { Count: > 0 } hot)
+            yield return "**Hot event**: hottest shard's CPU utilisation per strategy: " +
+                string.Join(", ", hot.GroupBy(h => h.Strategy).Select(g => string.Create(Inv, $"{g.Key} {g.Max(h => h.Utilisation):0.00}"))) + " CPU s/s.";
+        if (f.Capacity is { } cap)
+            yield return cap.PerShardOpsPerSec is double perShard
+                ? string.Create(Inv, $"**Per-shard capacity (Lua join)**: {perShard:0} joins/s{(cap.ClientBound ? " (extrapolated; the load generator was the limit)" : "")}.")
+                : "**Per-shard capacity (Lua join)**: n/a (no step of the ladder completed).";
+        if (f.Failover is { Count: > 0 } failover)
+            yield return "**Failover**\n\n" + MarkdownTable.Render(failover,
+                new("WAIT", r => r.Wait),
+                new("failed", r => r.Failed),
+                new("error window s", r => r.ErrorWindowSeconds, "0.##", IfNull: "none"),
+                new("back to rate after s", r => r.RecoverySeconds, "0.#", IfNull: "never"),
+                new("acknowledged", r => r.Audit.Acknowledged),
+                new("acknowledged but lost", r => r.Audit.Lost),
+                new("healed", r => r.Healed));
     }
 
     /// <summary>The simulation: hottest-shard share per strategy (mean and p95 over event-ID draws).</summary>
     public static IEnumerable<string> Sim(string folder)
     {
-        string path = Path.Combine(folder, "sim.json");
-        if (!File.Exists(path)) yield break;
-        JsonNode root = JsonNode.Parse(File.ReadAllText(path))!;
-        var t = new StringBuilder("**ClusterSim, launch workload** (hottest shard's share of joins over event-ID draws)\n\n| strategy | hottest shard mean % | p95 % | max/mean | CROSSSLOT rate |\n|---|---|---|---|---|\n");
-        foreach (JsonNode? s in root["strategies"]!.AsArray())
-        {
-            JsonNode skew = s!["skew"]!;
-            t.AppendLine(string.Create(Inv,
-                $"| {s["strategy"]} | {100 * (double)skew["hottestShardShare"]!["mean"]!:0.0} | {100 * (double)skew["hottestShardShare"]!["p95"]!:0.0} | {(double)skew["maxOverMean"]!["mean"]!:0.00} | {100 * (double)s["crossSlotFailureRate"]!:0.##}% |"));
-        }
-        yield return t.ToString();
+        string path = Path.Combine(folder, ResultFiles.Sim);
+        return File.Exists(path) ? Read(path, ResultFiles.SimType, Sim) : [];
+    }
+
+    public static IEnumerable<string> Sim(SimSummary sim)
+    {
+        yield return "**ClusterSim, launch workload** (hottest shard's share of joins over event-ID draws)\n\n" + MarkdownTable.Render(sim.Strategies,
+            new("strategy", s => s.Strategy),
+            new("hottest shard mean %", s => 100 * s.Skew.HottestShardShare.Mean, "0.0"),
+            new("p95 %", s => 100 * s.Skew.HottestShardShare.P95, "0.0"),
+            new("max/mean", s => s.Skew.MaxOverMean.Mean, "0.00"),
+            new("CROSSSLOT rate", s => s.CrossSlotFailureRate, "0.##%"));
+    }
+
+    /// <summary>A file that is not what its step should have written is reported as such, not silently skipped.</summary>
+    private static IEnumerable<string> Read<T>(string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, Func<T, IEnumerable<string>> summarise)
+    {
+        T value;
+        try { value = ResultFiles.Read(path, type); }
+        catch (System.Text.Json.JsonException ex) { return [$"**`{Path.GetFileName(path)}` in `{Path.GetFileName(Path.GetDirectoryName(path))}` could not be read**: {ex.Message}"]; }
+        return summarise(value);
     }
 }

@@ -1,17 +1,17 @@
-using HashtagBench.Keys;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using HashtagBench.Charts;
+using HashtagBench.Contracts;
+using HashtagBench.Reporting;
 
 namespace HashtagBench.Load.Engine;
 
-/// <summary>What a scenario adds to the generic report: Markdown sections, JSON fields and chart files.</summary>
+/// <summary>What a scenario adds to the generic report: Markdown sections, typed findings for summary.json, and whether its checks passed.</summary>
 public sealed class ScenarioFindings
 {
     public List<string> Markdown { get; } = [];
-    public JsonObject Json { get; } = [];
+    /// <summary>The scenario's own findings (per-shard comparison, audit, capacity, ...), written into summary.json.</summary>
+    public LoadFindings Data { get; set; } = new();
     /// <summary>True when the scenario's own checks (an audit, an expected failure pattern) passed.</summary>
     public bool ChecksPassed { get; set; } = true;
 }
@@ -19,46 +19,60 @@ public sealed class ScenarioFindings
 /// <summary>Writes a run's summary.json, timeline.csv, report.md and charts into its output folder.</summary>
 public static class RunOutput
 {
-    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    /// <summary>The typed summary of a scenario's runs and findings: what summary.json holds.</summary>
+    public static LoadSummary Summarise(string scenario, IReadOnlyList<RunSummary> runs, ScenarioFindings findings) =>
+        new(scenario, runs.Select(ToContract).ToList(), findings.ChecksPassed, runs.All(r => r.ThresholdsPassed), findings.Data);
+
+    /// <summary>An engine run as the contract record: no latency (null) where nothing came back, no target (null) for a closed model.</summary>
+    public static LoadRun ToContract(RunSummary r) => new(
+        r.Scenario, r.StartedUtc, r.Seconds, r.TargetRps > 0 ? r.TargetRps : null, r.OkCount, r.FailCount, r.Rps, r.FailPercent,
+        ToLatency(r.Ok), ToLatency(r.Fail), r.ErrorsByKind, r.ErrorSamples,
+        r.Thresholds.Select(t => new ThresholdCheck(t.Threshold, t.Actual, t.Limit, t.Pass)).ToList(), r.StopReason,
+        r.Timeline.Select(t => new LoadInterval(t.Second, t.Length, t.Ok, t.Fail, t.Rps, ToLatency(t.OkLatency), t.ErrorsByKind)).ToList());
+
+    public static Latency? ToLatency(Percentiles p) => p.Count == 0 ? null : new(p.Count, p.P50, p.P75, p.P95, p.P99, p.P999, p.Max, p.Mean);
 
     /// <summary>Writes one or more runs (e.g. one per strategy) of a scenario. Returns the report path.</summary>
-    public static string Write(string dir, string title, IReadOnlyList<RunSummary> runs, ScenarioFindings findings)
+    public static string Write(string dir, LoadSummary summary, IReadOnlyList<RunSummary> runs, ScenarioFindings findings)
     {
         Directory.CreateDirectory(dir);
-        var json = new JsonObject
-        {
-            ["scenario"] = title,
-            ["runs"] = JsonSerializer.SerializeToNode(runs, Json),
-            ["checksPassed"] = findings.ChecksPassed,
-            ["thresholdsPassed"] = runs.All(r => r.ThresholdsPassed),
-        };
-        foreach (var (k, v) in findings.Json) json[k] = v?.DeepClone();
-        File.WriteAllText(Path.Combine(dir, "summary.json"), json.ToJsonString(Json));
+        ResultFiles.Write(Path.Combine(dir, ResultFiles.Summary), summary, ResultFiles.LoadSummaryType);
         WriteTimelineCsv(Path.Combine(dir, "timeline.csv"), runs);
         List<string> charts = WriteCharts(dir, runs);
 
-        var md = new StringBuilder($"# Load: {title}\n\n");
-        md.AppendLine("| run | target rps | rps | ok | fail | fail% | p50 ms | p75 ms | p95 ms | p99 ms | p99.9 ms | max ms |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
-        foreach (RunSummary r in runs)
-            md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Scenario} | {(r.TargetRps > 0 ? r.TargetRps.ToString("0", CultureInfo.InvariantCulture) : "— (closed model)")} | {r.Rps:0} | {r.OkCount} | {r.FailCount} | {r.FailPercent:0.##} | {r.Ok.P50:0.00} | {r.Ok.P75:0.00} | {r.Ok.P95:0.00} | {r.Ok.P99:0.00} | {r.Ok.P999:0.00} | {r.Ok.Max:0.00} |"));
+        var md = new StringBuilder($"# Load: {summary.Scenario}\n\n");
+        md.Append(MarkdownTable.Render(summary.Runs,
+            new("run", r => r.Name),
+            new("target rps", r => r.TargetRps, "0", IfNull: "— (closed model)"),
+            new("rps", r => r.Rps, "0"),
+            new("ok", r => r.OkCount),
+            new("fail", r => r.FailCount),
+            new("fail%", r => r.FailPercent, "0.##"),
+            new("p50 ms", r => r.Ok?.P50, "0.00"),
+            new("p75 ms", r => r.Ok?.P75, "0.00"),
+            new("p95 ms", r => r.Ok?.P95, "0.00"),
+            new("p99 ms", r => r.Ok?.P99, "0.00"),
+            new("p99.9 ms", r => r.Ok?.P999, "0.00"),
+            new("max ms", r => r.Ok?.Max, "0.00")));
         md.AppendLine();
-        var errors = runs.Where(r => r.ErrorsByKind.Count > 0).ToList();
+        var errors = summary.Runs.Where(r => r.ErrorsByKind.Count > 0).ToList();
         if (errors.Count > 0)
         {
             md.AppendLine("Failures by kind:\n");
-            foreach (RunSummary r in errors)
+            foreach (LoadRun r in errors)
                 foreach (var (kind, n) in r.ErrorsByKind.OrderByDescending(e => e.Value))
-                    md.AppendLine($"- {r.Scenario}: `{kind}` × {n}{(r.ErrorSamples.TryGetValue(kind, out string? msg) ? $" — {msg.Split('\n')[0]}" : "")}");
+                    md.AppendLine($"- {r.Name}: `{kind}` × {n}{(r.ErrorSamples.TryGetValue(kind, out string? msg) ? $" — {msg.Split('\n')[0]}" : "")}");
             md.AppendLine();
         }
-        var thresholds = runs.SelectMany(r => r.Thresholds.Select(t => (r.Scenario, t))).ToList();
+        var thresholds = summary.Runs.SelectMany(r => r.Thresholds.Select(t => (Run: r.Name, Check: t))).ToList();
         if (thresholds.Count > 0)
         {
-            md.AppendLine("| run | threshold | actual | limit | |\n|---|---|---|---|---|");
-            foreach (var (name, t) in thresholds)
-                md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | `{t.Threshold}` | {t.Actual:0.###} | {t.Limit:0.###} | {(t.Pass ? "pass" : "**FAIL**")} |"));
+            md.Append(MarkdownTable.Render(thresholds,
+                new("run", t => t.Run),
+                new("threshold", t => $"`{t.Check.Threshold}`"),
+                new("actual", t => t.Check.Actual, "0.###"),
+                new("limit", t => t.Check.Limit, "0.###"),
+                new("", t => t.Check.Pass ? "pass" : "**FAIL**")));
             md.AppendLine();
         }
         foreach (string section in findings.Markdown) md.AppendLine(section).AppendLine();
@@ -90,14 +104,14 @@ public static class RunOutput
             charts.Add(ChartWriter.Lines(Path.Combine(dir, "latency-percentiles"), "Latency by percentile (Ok responses, corrected to intended start)",
                 "percentile", "latency (ms)",
                 withOk.Select(r => new Series(r.Scenario, [r.Ok.P50, r.Ok.P75, r.Ok.P95, r.Ok.P99, r.Ok.P999], xs)).ToList(),
-                xTicks: xs.Zip(["p50", "p75", "p95", "p99", "p99.9"]).ToList(), legendAt: ScottPlot.Alignment.UpperLeft));
+                xTicks: xs.Zip(["p50", "p75", "p95", "p99", "p99.9"]).ToList(), legendAt: LegendPosition.UpperLeft));
         }
         // The last interval is the tail after the final full second (often a few ms of draining): left out, it would read as a dip.
         var timed = runs.Select(r => (r.Scenario, Seconds: r.Timeline.Where(t => !t.IsPartial).ToList())).Where(r => r.Seconds.Count > 1).ToList();
         if (timed.Count > 0)
             charts.Add(ChartWriter.Lines(Path.Combine(dir, "throughput"), "Throughput over time (Ok + Fail per second)", "seconds", "requests/s",
                 timed.Select(r => new Series(r.Scenario, r.Seconds.Select(t => t.Rps).ToList(), r.Seconds.Select(t => t.Second).ToList())).ToList(),
-                legendAt: ScottPlot.Alignment.LowerRight, yFromZero: true));
+                legendAt: LegendPosition.LowerRight, yFromZero: true));
         // p99 of Ok responses: a run or second without any (legacy) has no latency to draw, not a latency of 0.
         var withP99 = timed.Select(r => (r.Scenario, Seconds: r.Seconds.Where(t => t.Ok > 0).ToList())).Where(r => r.Seconds.Count > 1).ToList();
         if (withP99.Count > 0)

@@ -1,13 +1,13 @@
 using HashtagBench.Keys;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using HashtagBench.Charts;
+using HashtagBench.Contracts;
 using HashtagBench.Enqueue;
 using HashtagBench.Load.Engine;
 using HashtagBench.Provisioning;
+using HashtagBench.Reporting;
 using StackExchange.Redis;
 
 namespace HashtagBench.Load.Scenarios;
@@ -33,9 +33,7 @@ public static partial class CapacityScenario
         Func<Random, (string, string, string)> next = rng => (evt, $"{ctx.RunPrefix}-u{rng.Next(o.Users)}", JoinWorkload.NewIdempotencyKey());
         TimeSpan stepLength = TimeSpan.FromSeconds(Math.Max(3, o.Duration.TotalSeconds / 4));
         var runs = new List<RunSummary>();
-        var steps = new JsonArray();
-        var table = new StringBuilder($"All joins tagged {{{evt}}} → slot {slot}, shard {shard}. Saturated when p99 > {o.SaturationP99Ms} ms, fail% > {o.SaturationFailPercent} or achieved < 90% of target.\n\n");
-        table.AppendLine("| step | target rps | achieved rps | p99 ms | fail% | shard CPU (s/s) | |").AppendLine("|---|---|---|---|---|---|---|");
+        var steps = new List<CapacityStep>();
         RunSummary? best = null;
         double bestCpu = 0;
         bool firstStepSaturated = false; // then the first step is the only reference, and the report says so
@@ -49,21 +47,20 @@ public static partial class CapacityScenario
             double cpu = HotShardCpu(before, await ShardStats.ReadAsync(ctx.Mux), r.Seconds + opts.WarmUp.TotalSeconds);
             bool saturated = r.Ok.P99 > o.SaturationP99Ms || r.FailPercent > o.SaturationFailPercent || r.Rps < 0.9 * rate;
             runs.Add(r);
-            table.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {step} | {rate:0} | {r.Rps:0} | {r.Ok.P99:0.00} | {r.FailPercent:0.##} | {cpu:0.00} | {(saturated ? "saturated" : "")} |"));
-            steps.Add(new JsonObject { ["targetRps"] = rate, ["achievedRps"] = r.Rps, ["p99Ms"] = r.Ok.P99, ["failPercent"] = r.FailPercent, ["shardCpu"] = cpu, ["saturated"] = saturated });
+            steps.Add(new CapacityStep(step.ToString(CultureInfo.InvariantCulture), rate, r.Rps, RunOutput.ToLatency(r.Ok)?.P99, r.FailPercent, cpu, saturated));
             if (saturated && best is not null) break;
             best = r;
             bestCpu = cpu;
             if (saturated) { firstStepSaturated = true; break; }
         }
 
-        double sustained = best?.Rps ?? 0;
+        double? sustained = best?.Rps;
         // Redis runs the script on one thread: CPU-seconds per second near 1.0 means the shard itself is the limit.
         // Below that the load generator (same 2 cores) ran out first, and the shard's capacity is extrapolated.
         bool clientBound = bestCpu < 0.8;
         // The last step still kept up: nothing saturated, the ladder just ran out of steps.
         bool ladderExhausted = runs.Count == o.CapacitySteps && ReferenceEquals(best, runs[^1]);
-        double perShard = clientBound && bestCpu > 0.05 ? sustained / bestCpu : sustained;
+        double? perShard = clientBound && bestCpu > 0.05 ? sustained / bestCpu : sustained;
 
         // The harness's ceiling, measured the way redis-benchmark measures (closed model, the same number of calls
         // always in flight), so the two rates compare like for like.
@@ -74,35 +71,38 @@ public static partial class CapacityScenario
             .WithLimits(maxInFlight: BenchClients, maxInvocations: (long)(200_000 * stepLength.TotalSeconds)), ct, []);
         double closedCpu = HotShardCpu(beforeClosed, await ShardStats.ReadAsync(ctx.Mux), closed.Seconds);
         runs.Add(closed);
-        table.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"| closed, {BenchClients} in flight | — | {closed.Rps:0} | {closed.Ok.P99:0.00} | {closed.FailPercent:0.##} | {closedCpu:0.00} | harness ceiling |"));
+        var closedRow = new CapacityStep($"closed, {BenchClients} in flight", null, closed.Rps, RunOutput.ToLatency(closed.Ok)?.P99, closed.FailPercent, closedCpu, false);
         double? redisBench = await RedisBenchmarkAsync(ctx, evt, shard, ct);
 
-        var f = new ScenarioFindings();
-        f.Markdown.Add(table.ToString());
+        var result = new CapacityResult(perShard, sustained, best is null ? null : bestCpu, clientBound, firstStepSaturated, ladderExhausted,
+            slot, shard, steps, closedRow, redisBench);
+        var f = new ScenarioFindings { Data = new LoadFindings { Capacity = result } };
+        f.Markdown.Add(string.Create(CultureInfo.InvariantCulture,
+            $"All joins tagged {{{evt}}} → slot {slot}, shard {shard}. Saturated when p99 > {o.SaturationP99Ms} ms, fail% > {o.SaturationFailPercent} or achieved < 90% of target.\n\n") +
+            MarkdownTable.Render([.. steps, closedRow],
+                new("step", x => x.Name),
+                new("target rps", x => x.TargetRps, "0", IfNull: "—"),
+                new("achieved rps", x => x.AchievedRps, "0"),
+                new("p99 ms", x => x.P99Ms, "0.00"),
+                new("fail%", x => x.FailPercent, "0.##"),
+                new("shard CPU (s/s)", x => x.ShardCpu, "0.00"),
+                new("", x => x.TargetRps is null ? "harness ceiling" : x.Saturated ? "saturated" : "")));
         if (firstStepSaturated)
             f.Markdown.Add($"**Even the first step ({o.Rate / 4:0}/s) crossed a limit; the figure below extrapolates from it. Lower --rate or raise --saturation-p99 for a proper ladder.**");
-        f.Markdown.Add(string.Create(CultureInfo.InvariantCulture,
+        f.Markdown.Add(perShard is null ? "**No step of the ladder completed: no per-shard capacity was measured.**" : string.Create(CultureInfo.InvariantCulture,
             $"**Per-shard capacity for the Lua join: {perShard:0} joins/s** ({(clientBound ? $"extrapolated: the load generator sustained {sustained:0}/s with the shard at {bestCpu:0.00} CPU s/s{(ladderExhausted ? $"; all {o.CapacitySteps} steps kept up, so raise --rate to push further" : ", so the client limited the run")}" : $"measured: sustained {sustained:0}/s with the shard's thread at {bestCpu:0.00} CPU s/s")})."));
         f.Markdown.Add(redisBench is double rb
             ? string.Create(CultureInfo.InvariantCulture,
                 $"redis-benchmark EVALSHA (production script, {BenchClients} clients) against the same shard, same run: {rb:0} req/s. " +
                 $"Harness with {BenchClients} joins in flight: {closed.Rps:0}/s, so harness / redis-benchmark = **{closed.Rps / rb:0.00}** " +
-                $"(open-model sustained rate within the limits / redis-benchmark = {sustained / rb:0.00}). ") +
+                $"(open-model sustained rate within the limits / redis-benchmark = {MarkdownTable.Cell(sustained / rb, "0.00")}). ") +
               "Same script, same shard, same concurrency, not the same wire pattern: StackExchange.Redis pipelines every call in flight " +
               "over one connection per node, while redis-benchmark (no -P) waits for each reply on each of its connections."
             : "redis-benchmark was not run (quick mode, or the tool is not on PATH / REDIS_BENCHMARK).");
 
-        // capacity.json is what `sim --capacity-from` reads (perShardOpsPerSec); summary.json gets the same fields.
-        var result = new JsonObject
-        {
-            ["perShardOpsPerSec"] = perShard, ["sustainedRps"] = sustained, ["shardCpuAtSustained"] = bestCpu, ["clientBound"] = clientBound,
-            ["firstStepSaturated"] = firstStepSaturated, ["ladderExhausted"] = ladderExhausted,
-            ["closedRps"] = closed.Rps, ["closedShardCpu"] = closedCpu, ["redisBenchmarkRps"] = redisBench,
-            ["harnessToRedisBenchmark"] = redisBench is double r2 ? closed.Rps / r2 : null, ["slot"] = slot, ["shard"] = shard, ["steps"] = steps,
-        };
-        File.WriteAllText(Path.Combine(o.OutputDir, "capacity.json"), result.ToJsonString(RunOutput.Json));
-        foreach (var (k, v) in result) f.Json[k] = v?.DeepClone();
+        // capacity.json is what `sim --capacity-from` reads (perShardOpsPerSec); summary.json holds the same record.
+        Directory.CreateDirectory(o.OutputDir);
+        ResultFiles.Write(Path.Combine(o.OutputDir, ResultFiles.Capacity), result, ResultFiles.CapacityType);
         string chart = ChartWriter.Lines(Path.Combine(o.OutputDir, "capacity-steps"), "p99 against achieved join rate, one shard", "achieved joins/s", "p99 (ms)",
             [new Series("open model, one step per point", ladder.Select(r => r.Ok.P99).ToList(), ladder.Select(r => r.Rps).ToList())]);
         f.Markdown.Add($"![capacity]({Path.GetFileName(chart)})");

@@ -1,13 +1,13 @@
 using HashtagBench.Keys;
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text;
-using System.Text.Json.Nodes;
 using HashtagBench.Charts;
 using HashtagBench.ClusterSim;
+using HashtagBench.Contracts;
 using HashtagBench.Enqueue;
 using HashtagBench.Load.Engine;
 using HashtagBench.Provisioning;
+using HashtagBench.Reporting;
 using StackExchange.Redis;
 
 namespace HashtagBench.Load.Scenarios;
@@ -21,12 +21,12 @@ public static class Catalog
     public static readonly IReadOnlyDictionary<string, Func<LoadContext, CancellationToken, Task<ScenarioOutcome>>> Scenarios =
         new Dictionary<string, Func<LoadContext, CancellationToken, Task<ScenarioOutcome>>>
         {
-            ["multi-event"] = MultiEventAsync,
-            ["strategies"] = StrategiesAsync,
-            ["duplicates"] = DuplicatesAsync,
-            ["hot-event"] = HotEventAsync,
-            ["capacity"] = CapacityScenario.RunAsync,
-            ["failover"] = FailoverScenario.RunAsync,
+            [ScenarioNames.MultiEvent] = MultiEventAsync,
+            [ScenarioNames.Strategies] = StrategiesAsync,
+            [ScenarioNames.Duplicates] = DuplicatesAsync,
+            [ScenarioNames.HotEvent] = HotEventAsync,
+            [ScenarioNames.Capacity] = CapacityScenario.RunAsync,
+            [ScenarioNames.Failover] = FailoverScenario.RunAsync,
         };
 
     /// <summary>Concurrent joins over E events with Zipf popularity, EventTag keys.</summary>
@@ -34,7 +34,7 @@ public static class Catalog
     {
         JoinWorkload w = ctx.Workload();
         EnqueueClient client = ctx.Client(KeyStrategy.EventTag);
-        RunSummary r = await ctx.RunAsync(JoinDriver.Build("multi-event", client,
+        RunSummary r = await ctx.RunAsync(JoinDriver.Build(ScenarioNames.MultiEvent, client,
             rng => (w.NextEvent(rng), w.NextUser(rng), JoinWorkload.NewIdempotencyKey()), null, ctx.Options), ct);
         var f = new ScenarioFindings();
         f.Markdown.Add($"{ctx.Options.Events} events, popularity {ctx.Options.Popularity}, {ctx.Options.Users:N0} users, EventTag keys.");
@@ -51,10 +51,9 @@ public static class Catalog
         var f = new ScenarioFindings();
         IReadOnlyList<SlotOwner> owners = LiveSlotMap.Read(ctx.Mux);
         Topology topology = Topology.FromSlotOwners(owners);
-        var table = new StringBuilder("Per-shard share of script calls, predicted by ClusterSim for the joins sent vs measured from INFO commandstats:\n\n");
-        table.AppendLine("| strategy | shard | predicted % | measured % | error (pp) | calls | rejected |").AppendLine("|---|---|---|---|---|---|---|");
         var measuredSeries = new List<Series>();
-        var shardsJson = new JsonObject();
+        var shards = new List<ShardComparison>();
+        var incidents = new List<Incident>();
         foreach (KeyStrategy strategy in ctx.Options.Strategies)
         {
             JoinWorkload w = ctx.Workload();
@@ -69,28 +68,33 @@ public static class Catalog
             // Warm-up joins are in the counters too, so predict over every join that was sent.
             double[] predicted = ShardPrediction.PredictShares(strategy, log.Select(j => (j.Event, j.User)).ToList(), topology);
             double total = delta.Sum(d => (double)(d.ScriptCalls + d.Rejected));
-            var shardJson = new JsonArray();
-            var measured = new List<double>();
             for (int i = 0; i < delta.Count; i++)
             {
-                double m = total > 0 ? (delta[i].ScriptCalls + delta[i].Rejected) / total : 0;
-                measured.Add(delta[i].ScriptCalls + delta[i].Rejected);
-                double p = i < predicted.Length ? predicted[i] : 0;
+                long calls = delta[i].ScriptCalls + delta[i].Rejected;
                 // Rejected CROSSSLOT calls land on whichever node the client picked, not the keys' shard: no prediction applies.
-                string predictedText = strategy.CoLocated ? (100 * p).ToString("0.0", CultureInfo.InvariantCulture) : "n/a";
-                string error = strategy.CoLocated ? (100 * (m - p)).ToString("+0.0;-0.0", CultureInfo.InvariantCulture) : "n/a";
-                table.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {strategy.Name} | {i} ({delta[i].Endpoint}) | {predictedText} | {100 * m:0.0} | {error} | {delta[i].ScriptCalls} | {delta[i].Rejected} |"));
-                shardJson.Add(new JsonObject { ["shard"] = i, ["endpoint"] = delta[i].Endpoint, ["predicted"] = p, ["measured"] = m, ["calls"] = delta[i].ScriptCalls, ["rejected"] = delta[i].Rejected });
+                double? p = strategy.CoLocated ? (i < predicted.Length ? predicted[i] : 0) : null;
+                shards.Add(new ShardComparison(strategy.Name, i, delta[i].Endpoint, p, total > 0 ? calls / total : null, delta[i].ScriptCalls, delta[i].Rejected));
             }
-            shardsJson[strategy.Name] = shardJson;
             // Legacy's calls are all rejected, on whichever node the client sent them to: labelled so, not mistaken for load.
-            measuredSeries.Add(new Series(strategy.CoLocated ? strategy.Name : $"{strategy.Name} (rejected)", measured));
+            measuredSeries.Add(new Series(strategy.CoLocated ? strategy.Name : $"{strategy.Name} (rejected)", delta.Select(d => (double)(d.ScriptCalls + d.Rejected)).ToList()));
 
-            if (!strategy.CoLocated) f.ChecksPassed &= ReportIncident(strategy, r, log, f);
+            if (!strategy.CoLocated)
+            {
+                Incident incident = CheckIncident(strategy, r, log, f);
+                incidents.Add(incident);
+                f.ChecksPassed &= incident.Reproduced;
+            }
         }
-        f.Markdown.Add(table.ToString());
-        f.Json["perShard"] = shardsJson;
+        f.Markdown.Add("Per-shard share of script calls, predicted by ClusterSim for the joins sent vs measured from INFO commandstats:\n\n" +
+            MarkdownTable.Render(shards,
+                new("strategy", s => s.Strategy),
+                new("shard", s => $"{s.Shard} ({s.Endpoint})"),
+                new("predicted %", s => 100 * s.Predicted, "0.0"),
+                new("measured %", s => 100 * s.Measured, "0.0"),
+                new("error (pp)", s => 100 * s.Error, "+0.0;-0.0;0.0"),
+                new("calls", s => s.Calls),
+                new("rejected", s => s.Rejected)));
+        f.Data = new LoadFindings { PerShard = shards, Incidents = incidents };
         string chart = ChartWriter.GroupedBars(Path.Combine(ctx.Options.OutputDir, "per-shard-ops"), "Script calls per shard (INFO commandstats, warm-up included)", "calls",
             Enumerable.Range(0, owners.Count).Select(i => $"shard {i}").ToList(), measuredSeries);
         f.Markdown.Add($"![per-shard ops]({Path.GetFileName(chart)})");
@@ -101,7 +105,7 @@ public static class Catalog
     /// Legacy must reproduce the incident: every join whose two keys span slots fails with the server's CROSSSLOT.
     /// The rare join whose keys share a slot by chance (1 in 16,384) succeeds, exactly as it did in production.
     /// </summary>
-    private static bool ReportIncident(KeyStrategy strategy, RunSummary r, IEnumerable<JoinRecord> log, ScenarioFindings f)
+    private static Incident CheckIncident(KeyStrategy strategy, RunSummary r, IEnumerable<JoinRecord> log, ScenarioFindings f)
     {
         int spanning = 0, spanningCrossSlot = 0, shared = 0, sharedOk = 0;
         foreach (JoinRecord j in log)
@@ -125,8 +129,7 @@ public static class Catalog
               $"That is the incident, reproduced. It was sent as raw EVAL with the slot guard off on purpose: with the guard on (the default), " +
               $"EnqueueClient refuses these keys client-side (CrossSlotGuard) before anything reaches Redis. Measured part: {r.FailPercent:0.###}% of {r.Total:N0} joins failed."
             : $"**{strategy.Name}: expected every slot-spanning join to fail with CROSSSLOT; {spanningCrossSlot:N0} of {spanning:N0} did ({string.Join(", ", r.ErrorsByKind.Select(e => $"{e.Key}={e.Value}"))}).**");
-        f.Json[$"incident_{strategy.Name}"] = new JsonObject { ["spanning"] = spanning, ["spanningCrossSlot"] = spanningCrossSlot, ["sharedSlot"] = shared, ["sharedSlotOk"] = sharedOk, ["reproduced"] = incident };
-        return incident;
+        return new Incident(strategy.Name, spanning, spanningCrossSlot, shared, sharedOk, incident);
     }
 
     /// <summary>
@@ -156,14 +159,13 @@ public static class Catalog
             Volatile.Write(ref recent[(Interlocked.Increment(ref firsts) - 1) % recent.Length], fresh);
             return (fresh.Event, fresh.User, fresh.IdempotencyKey);
         }
-        RunSummary r = await ctx.RunAsync(JoinDriver.Build("duplicates", ctx.Client(KeyStrategy.EventTag), Next, log, ctx.Options), ct);
-        StreamAudit audit = await StreamAudit.RunAsync(ctx.Mux, KeyStrategy.EventTag, log.ToList());
-        var f = new ScenarioFindings { ChecksPassed = audit.Passed };
-        double retried = firsts + retries == 0 ? 0 : (double)retries / (firsts + retries);
-        f.Markdown.Add(audit.ToMarkdown(string.Create(CultureInfo.InvariantCulture,
-            $"{retried:P1} of attempts (asked: {share:P0}) retried one of the 1,024 most recent idempotency keys")));
-        f.Json["retriedShare"] = retried;
-        f.Json["audit"] = audit.ToJson();
+        RunSummary r = await ctx.RunAsync(JoinDriver.Build(ScenarioNames.Duplicates, ctx.Client(KeyStrategy.EventTag), Next, log, ctx.Options), ct);
+        StreamAuditResult audit = await StreamAudit.RunAsync(ctx.Mux, KeyStrategy.EventTag, log.ToList());
+        double? retried = firsts + retries == 0 ? null : (double)retries / (firsts + retries);
+        var f = new ScenarioFindings { ChecksPassed = audit.Passed, Data = new LoadFindings { Duplicates = new DuplicatesFinding(retried, share, audit) } };
+        string retriedText = retried is double rs ? rs.ToString("P1", CultureInfo.InvariantCulture) : MarkdownTable.NotAvailable;
+        f.Markdown.Add(StreamAudit.ToMarkdown(audit, string.Create(CultureInfo.InvariantCulture,
+            $"{retriedText} of attempts (asked: {share:P0}) retried one of the 1,024 most recent idempotency keys")));
         return new([r], f);
     }
 
@@ -173,8 +175,7 @@ public static class Catalog
         var runs = new List<RunSummary>();
         var f = new ScenarioFindings();
         var util = new List<Series>();
-        var sb = new StringBuilder($"One event takes {ctx.Options.HotShare:P0} of {ctx.Options.Rate:0} joins/s. Utilisation is each primary's CPU seconds per second (1.0 = its one thread saturated).\n\n");
-        sb.AppendLine("| strategy | shard | utilisation | script calls | p99 ms |").AppendLine("|---|---|---|---|---|");
+        var rows = new List<(ShardUtilisation Shard, double? P99)>();
         int shards = 0;
         foreach (KeyStrategy s in new[] { KeyStrategy.EventTag, KeyStrategy.Bucketed(ctx.Options.Buckets) })
         {
@@ -186,13 +187,20 @@ public static class Catalog
             double seconds = r.Seconds + ctx.Options.WarmUp.TotalSeconds;
             var u = d.Select(x => x.CpuSeconds / seconds).ToList();
             for (int i = 0; i < d.Count; i++)
-                sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {s.Name} | {i} | {u[i]:0.00} | {d[i].ScriptCalls} | {r.Ok.P99:0.00} |"));
+                rows.Add((new ShardUtilisation(s.Name, i, u[i], d[i].ScriptCalls), RunOutput.ToLatency(r.Ok)?.P99));
             util.Add(new Series(s.Name, u));
-            f.Json[$"utilisation_{s.Name}"] = new JsonArray(u.Select(x => (JsonNode)x).ToArray());
             shards = d.Count;
             runs.Add(r);
         }
-        f.Markdown.Add(sb.ToString());
+        f.Data = new LoadFindings { HotEvent = rows.Select(x => x.Shard).ToList() };
+        f.Markdown.Add(string.Create(CultureInfo.InvariantCulture,
+            $"One event takes {ctx.Options.HotShare:P0} of {ctx.Options.Rate:0} joins/s. Utilisation is each primary's CPU seconds per second (1.0 = its one thread saturated).\n\n") +
+            MarkdownTable.Render(rows,
+                new("strategy", x => x.Shard.Strategy),
+                new("shard", x => x.Shard.Shard),
+                new("utilisation", x => x.Shard.Utilisation, "0.00"),
+                new("script calls", x => x.Shard.ScriptCalls),
+                new("p99 ms", x => x.P99, "0.00")));
         string chart = ChartWriter.GroupedBars(Path.Combine(ctx.Options.OutputDir, "hot-shard-utilisation"), "Per-shard CPU utilisation with one hot event",
             "CPU s/s", Enumerable.Range(0, shards).Select(i => $"shard {i}").ToList(), util);
         f.Markdown.Add($"![hot shard]({Path.GetFileName(chart)})");

@@ -1,11 +1,11 @@
 using HashtagBench.Keys;
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text;
-using System.Text.Json.Nodes;
+using HashtagBench.Contracts;
 using HashtagBench.Enqueue;
 using HashtagBench.Load.Engine;
 using HashtagBench.Provisioning;
+using HashtagBench.Reporting;
 
 namespace HashtagBench.Load.Scenarios;
 
@@ -30,21 +30,31 @@ public static class FailoverScenario
             : [new(o.WaitReplicas, !o.WaitAlways)];
         var runs = new List<RunSummary>();
         var f = new ScenarioFindings();
-        var rows = new JsonArray();
-        var table = new StringBuilder(string.Create(CultureInfo.InvariantCulture,
-            $"Fault: {action} on the primary serving the most popular event, at {FaultAt(o).TotalSeconds:0}s of {o.Duration.TotalSeconds:0}s. WAIT timeout {o.WaitTimeout.TotalMilliseconds:0} ms.\n\n"));
-        table.AppendLine("| WAIT | error window s | failed | failed by kind | p99 in window ms | last failing join sent, s after fault | back to rate after s | healed after s | acknowledged | acknowledged but lost | NOSCRIPT recovered | WAIT shortfalls (skipped) | slot moves seen |")
-             .AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        var rows = new List<FailoverRow>();
         foreach (WaitVariant v in variants)
         {
             var (run, row) = await OneAsync(ctx, action, v, ct);
             runs.Add(run);
             rows.Add(row);
-            table.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {v.Label} | {row["errorWindowSeconds"]} | {run.FailCount} | {string.Join(", ", run.ErrorsByKind.Select(e => $"{e.Key}={e.Value}"))} | {row["p99InWindowMs"]} | {row["lastFailingSentAfterFaultSeconds"]} | {row["recoverySeconds"]} | {row["healSeconds"]} | {row["acknowledged"]} | {row["lost"]} | {row["noScriptRecovered"]} | {row["waitShortfalls"]} ({row["waitsSkipped"]}) | {row["slotMoves"]} |"));
-            f.ChecksPassed &= (bool)row["classified"]! && (bool)row["healed"]!;
+            f.ChecksPassed &= row.Classified && row.Healed;
         }
-        f.Markdown.Add(table.ToString());
+        f.Data = new LoadFindings { Failover = rows };
+        f.Markdown.Add(string.Create(CultureInfo.InvariantCulture,
+            $"Fault: {action} on the primary serving the most popular event, at {FaultAt(o).TotalSeconds:0}s of {o.Duration.TotalSeconds:0}s. WAIT timeout {o.WaitTimeout.TotalMilliseconds:0} ms.\n\n") +
+            MarkdownTable.Render(rows,
+                new("WAIT", r => r.Wait),
+                new("error window s", r => r.ErrorWindowSeconds, "0.##", IfNull: "none"),
+                new("failed", r => r.Failed),
+                new("failed by kind", r => string.Join(", ", r.FailedByKind.Select(e => $"{e.Key}={e.Value}"))),
+                new("p99 in window ms", r => r.P99InWindowMs, "0.##"),
+                new("last failing join sent, s after fault", r => r.LastFailingSentAfterFaultSeconds, "0.##", IfNull: "none"),
+                new("back to rate after s", r => r.RecoverySeconds, "0.#", IfNull: "never"),
+                new("healed after s", r => r.HealSeconds, "0.##"),
+                new("acknowledged", r => r.Audit.Acknowledged),
+                new("acknowledged but lost", r => r.Audit.Lost),
+                new("NOSCRIPT recovered", r => r.NoScriptRecovered),
+                new("WAIT shortfalls (skipped)", r => $"{r.WaitShortfalls} ({r.WaitsSkipped})"),
+                new("slot moves seen", r => r.SlotMoves)));
         f.Markdown.Add("The error window runs from the first failure to the last one, by when each failure came back. Failures keep arriving " +
                        "after the slot has healed: they are joins sent during the outage, queued on the dead primary's connection, that fail only when " +
                        "StackExchange.Redis gives that connection up. 'Last failing join sent' says when the outage really ended for new joins.");
@@ -55,7 +65,6 @@ public static class FailoverScenario
                        "('always'), every join on that shard queues behind one, and its throughput collapses. The client therefore reads each primary's " +
                        "online replicas (INFO replication, at most once a second) and skips a WAIT that cannot be met, counting it as a shortfall: " +
                        "the join is acknowledged without a replica copy, which is the honest state of that shard until a replica returns.");
-        f.Json["failover"] = rows;
         return new(runs, f);
     }
 
@@ -68,7 +77,7 @@ public static class FailoverScenario
         public string RunName => Replicas == 0 ? "failover-wait0" : $"failover-wait{Replicas}{(SkipWithoutReplicas ? "" : "-always")}";
     }
 
-    private static async Task<(RunSummary, JsonObject)> OneAsync(LoadContext ctx, FaultAction action, WaitVariant v, CancellationToken ct)
+    private static async Task<(RunSummary, FailoverRow)> OneAsync(LoadContext ctx, FaultAction action, WaitVariant v, CancellationToken ct)
     {
         LoadOptions o = ctx.Options;
         JoinWorkload w = ctx.Workload();
@@ -111,12 +120,12 @@ public static class FailoverScenario
         await faults.RestartDeadNodesAsync();
 
         var records = log.ToList();
-        StreamAudit audit = await StreamAudit.RunAsync(ctx.Mux, KeyStrategy.EventTag, records);
+        StreamAuditResult audit = await StreamAudit.RunAsync(ctx.Mux, KeyStrategy.EventTag, records);
         var failed = records.Where(r => r.Result is JoinResult.Failed).ToList();
         // By when each failure came back, in seconds of the measured run.
         double firstFail = failed.Count == 0 ? 0 : failed.Min(r => r.AtSeconds) - start;
         double lastFail = failed.Count == 0 ? 0 : failed.Max(r => r.AtSeconds) - start;
-        double window = failed.Count > 1 ? lastFail - firstFail : 0;
+        double? window = failed.Count == 0 ? null : lastFail - firstFail;
         // When the failing joins were sent, as opposed to when they failed: a join queued on the dead node's
         // connection fails only when the client gives that connection up, which can be after the slot has healed.
         double? lastFailingSent = failed.Count == 0 ? null : failed.Max(r => r.SentAtSeconds) - start - faultAt;
@@ -131,16 +140,11 @@ public static class FailoverScenario
             if (after.Skip(i).All(t => t.Ok / t.Length >= 0.9 * target)) { recovery = after[i].Second - faultAt; break; }
         bool classified = !run.ErrorsByKind.Keys.Any(k => k is nameof(FailureKind.Other) or "unknown" || k.StartsWith("exception.", StringComparison.Ordinal));
 
-        var row = new JsonObject
-        {
-            ["waitReplicas"] = v.Replicas, ["waitSkipsWithoutReplicas"] = v.SkipWithoutReplicas, ["faultAtSeconds"] = Math.Round(faultAt, 2), ["errorWindowSeconds"] = Math.Round(window, 2),
-            ["lastFailingSentAfterFaultSeconds"] = lastFailingSent is double ls ? Math.Round(ls, 2) : null,
-            ["failed"] = run.FailCount, ["p99InWindowMs"] = Math.Round(p99, 2), ["recoverySeconds"] = double.IsNaN(recovery) ? null : Math.Round(recovery, 1),
-            ["healSeconds"] = double.IsNaN(healSeconds) ? null : Math.Round(healSeconds, 2), ["healed"] = healed,
-            ["acknowledged"] = audit.Acknowledged, ["lost"] = audit.Lost, ["unacknowledgedEntries"] = audit.Unacknowledged,
-            ["noScriptRecovered"] = client.NoScriptRecoveries, ["waitShortfalls"] = client.WaitShortfalls, ["waitsSkipped"] = client.WaitsSkipped, ["slotMoves"] = Interlocked.Read(ref moves),
-            ["classified"] = classified, ["audit"] = audit.ToJson(),
-        };
+        var row = new FailoverRow(v.Label, v.Replicas, v.SkipWithoutReplicas, action.ToString(), Math.Round(faultAt, 2),
+            window is double wnd ? Math.Round(wnd, 2) : null, lastFailingSent is double ls ? Math.Round(ls, 2) : null,
+            run.FailCount, run.ErrorsByKind, run.OkCount == 0 ? null : Math.Round(p99, 2),
+            double.IsNaN(recovery) ? null : Math.Round(recovery, 1), double.IsNaN(healSeconds) ? null : Math.Round(healSeconds, 2), healed,
+            client.NoScriptRecoveries, client.WaitShortfalls, client.WaitsSkipped, Interlocked.Read(ref moves), classified, audit);
         return (run, row);
     }
 }

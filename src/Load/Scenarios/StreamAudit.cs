@@ -1,6 +1,7 @@
 using HashtagBench.Keys;
-using System.Text.Json.Nodes;
+using HashtagBench.Contracts;
 using HashtagBench.Enqueue;
+using HashtagBench.Reporting;
 using StackExchange.Redis;
 
 namespace HashtagBench.Load.Scenarios;
@@ -10,11 +11,9 @@ namespace HashtagBench.Load.Scenarios;
 /// each acknowledged join's token present exactly once (else lost), one acknowledgement per idempotency key
 /// (else doubled), and entries nobody was told about (a timed-out call that did apply) counted apart.
 /// </summary>
-public sealed record StreamAudit(int Attempts, int IdempotencyKeys, int Acknowledged, int Lost, int DoubledKeys, int Unacknowledged, int Uncertain, int StreamsRead)
+public static class StreamAudit
 {
-    public bool Passed => Lost == 0 && DoubledKeys == 0;
-
-    public static async Task<StreamAudit> RunAsync(IConnectionMultiplexer mux, KeyStrategy strategy, IReadOnlyList<JoinRecord> records)
+    public static async Task<StreamAuditResult> RunAsync(IConnectionMultiplexer mux, KeyStrategy strategy, IReadOnlyList<JoinRecord> records)
     {
         var acks = records.Where(r => r.Result is JoinResult.Enqueued).ToList();
         var byKey = records.GroupBy(r => r.IdempotencyKey).ToList();
@@ -36,21 +35,15 @@ public sealed record StreamAudit(int Attempts, int IdempotencyKeys, int Acknowle
         int lost = ackTokens.Count(t => !seen.ContainsKey(t));
         doubled += seen.Count(kv => kv.Value > 1);
         int unacked = seen.Keys.Count(t => !ackTokens.Contains(t));
-        return new StreamAudit(records.Count, byKey.Count, acks.Count, lost, doubled, unacked, uncertain, streams.Count);
+        return new StreamAuditResult(records.Count, byKey.Count, acks.Count, lost, doubled, unacked, uncertain, streams.Count);
     }
 
-    public string ToMarkdown(string context) =>
-        $"""
-        Stream audit ({context}): {Attempts:N0} attempts over {IdempotencyKeys:N0} idempotency keys, {Acknowledged:N0} acknowledged as Enqueued, {StreamsRead:N0} streams read back.
-
-        | acknowledged but lost | doubled keys | entries never acknowledged | outcome unknown (timeout) | verdict |
-        |---|---|---|---|---|
-        | {Lost} | {DoubledKeys} | {Unacknowledged} | {Uncertain} | {(Passed ? "pass: exactly one entry per acknowledged key" : "**FAIL**")} |
-        """;
-
-    public JsonObject ToJson() => new()
-    {
-        ["attempts"] = Attempts, ["idempotencyKeys"] = IdempotencyKeys, ["acknowledged"] = Acknowledged, ["lost"] = Lost,
-        ["doubledKeys"] = DoubledKeys, ["unacknowledged"] = Unacknowledged, ["uncertain"] = Uncertain, ["streamsRead"] = StreamsRead, ["passed"] = Passed,
-    };
+    public static string ToMarkdown(StreamAuditResult a, string context) =>
+        $"Stream audit ({context}): {a.Attempts:N0} attempts over {a.IdempotencyKeys:N0} idempotency keys, {a.Acknowledged:N0} acknowledged as Enqueued, {a.StreamsRead:N0} streams read back.\n\n" +
+        MarkdownTable.Render([a],
+            new("acknowledged but lost", x => x.Lost),
+            new("doubled keys", x => x.DoubledKeys),
+            new("entries never acknowledged", x => x.Unacknowledged),
+            new("outcome unknown (timeout)", x => x.Uncertain),
+            new("verdict", x => x.Passed ? "pass: exactly one entry per acknowledged key" : "**FAIL**"));
 }

@@ -1,7 +1,7 @@
-using HashtagBench.Keys;
 using HashtagBench.Charts;
+using HashtagBench.ClusterSim;
 
-namespace HashtagBench.ClusterSim;
+namespace HashtagBench.Reporting;
 
 /// <summary>The three sim charts, drawn with the shared <see cref="ChartWriter"/>.</summary>
 public static class SimCharts
@@ -17,7 +17,7 @@ public static class SimCharts
 
     private static string ShardLoadBars(string dir, SimResult r)
     {
-        var groups = r.Strategies.Select(s => s.CrossSlotFailureRate > 0 ? $"{s.Strategy} (fails)" : s.Strategy).ToList();
+        var groups = r.Strategies.Select(s => s.CrossSlotFailureRate > 0 ? $"{s.Strategy} (fails)" : $"{s.Strategy}").ToList();
         var series = Enumerable.Range(0, r.Topology.ShardCount)
             .Select(j => new Series($"shard {r.Topology.Names[j]}", r.Strategies.Select(s => s.Shards[j].OpsPerSecAtPeak).ToList()))
             .ToList();
@@ -28,7 +28,7 @@ public static class SimCharts
 
     private static string HottestVsEvents(string dir, SimResult r, IReadOnlyList<SweepSeries> sweep)
     {
-        var series = sweep.Select(s => new Series(s.Strategy,
+        var series = sweep.Select(s => new Series($"{s.Strategy}",
             s.Points.Select(p => p.HottestShardShare.Mean * 100).ToList(),
             s.Points.Select(p => (double)p.Events).ToList())).ToList();
         return ChartWriter.Lines(Path.Combine(dir, "hottest-vs-events.png"),

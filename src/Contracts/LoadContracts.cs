@@ -1,0 +1,100 @@
+namespace HashtagBench.Contracts;
+
+/// <summary>
+/// A load scenario's summary.json: its runs, whether its checks and thresholds passed, and what the scenario
+/// itself found. Written by the load step, read back by the run report.
+/// </summary>
+public sealed record LoadSummary(string Scenario, IReadOnlyList<LoadRun> Runs, bool ChecksPassed, bool ThresholdsPassed, LoadFindings Findings);
+
+/// <summary>Latency percentiles in milliseconds.</summary>
+public sealed record Latency(long Count, double P50, double P75, double P95, double P99, double P999, double Max, double Mean);
+
+/// <summary>One engine run. Latencies are null when there was no response of that kind (not a latency of 0).</summary>
+/// <param name="TargetRps">The open model's injection rate; null for a closed model (a fixed number of calls in flight).</param>
+public sealed record LoadRun(
+    string Name, DateTime StartedUtc, double Seconds, double? TargetRps, long OkCount, long FailCount, double Rps, double FailPercent,
+    Latency? Ok, Latency? Fail, IReadOnlyDictionary<string, long> ErrorsByKind, IReadOnlyDictionary<string, string> ErrorSamples,
+    IReadOnlyList<ThresholdCheck> Thresholds, string StopReason, IReadOnlyList<LoadInterval> Timeline);
+
+/// <summary>One interval (about a second) of a run; <paramref name="Second"/> is when it ended.</summary>
+public sealed record LoadInterval(double Second, double Length, long Ok, long Fail, double Rps, Latency? OkLatency, IReadOnlyDictionary<string, long> ErrorsByKind);
+
+public sealed record ThresholdCheck(string Threshold, double Actual, double Limit, bool Pass);
+
+/// <summary>What a scenario found beyond its runs; each scenario fills its own part, the rest stay null.</summary>
+public sealed record LoadFindings
+{
+    /// <summary>strategies: each shard's predicted and measured share of script calls.</summary>
+    public IReadOnlyList<ShardComparison>? PerShard { get; init; }
+    /// <summary>strategies: the CROSSSLOT incident check of each strategy whose keys span slots.</summary>
+    public IReadOnlyList<Incident>? Incidents { get; init; }
+    /// <summary>duplicates: how many attempts were retries, and the stream audit.</summary>
+    public DuplicatesFinding? Duplicates { get; init; }
+    /// <summary>hot-event: each shard's CPU utilisation per strategy.</summary>
+    public IReadOnlyList<ShardUtilisation>? HotEvent { get; init; }
+    /// <summary>capacity: the ladder and the per-shard rate (also written alone as capacity.json).</summary>
+    public CapacityResult? Capacity { get; init; }
+    /// <summary>failover: one row per way of using WAIT.</summary>
+    public IReadOnlyList<FailoverRow>? Failover { get; init; }
+}
+
+/// <summary>A shard's share of script calls: ClusterSim's prediction for the joins sent next to INFO commandstats.</summary>
+/// <param name="Predicted">Null where no prediction applies (keys spanning slots are refused wherever the client sent them).</param>
+/// <param name="Measured">Null when no shard saw a call.</param>
+public sealed record ShardComparison(string Strategy, int Shard, string Endpoint, double? Predicted, double? Measured, long Calls, long Rejected)
+{
+    /// <summary>Measured minus predicted, as a fraction; null when either is missing.</summary>
+    public double? Error => Measured - Predicted;
+}
+
+/// <summary>The incident check: every join whose keys span slots must fail with the server's CROSSSLOT.</summary>
+public sealed record Incident(string Strategy, int Spanning, int SpanningCrossSlot, int SharedSlot, int SharedSlotOk, bool Reproduced);
+
+/// <summary>
+/// Streams read back against what the client was told: each acknowledged join present once (else lost), one
+/// acknowledgement per idempotency key (else doubled), and entries nobody was told about counted apart.
+/// </summary>
+public sealed record StreamAuditResult(int Attempts, int IdempotencyKeys, int Acknowledged, int Lost, int DoubledKeys, int Unacknowledged, int Uncertain, int StreamsRead)
+{
+    public bool Passed => Lost == 0 && DoubledKeys == 0;
+}
+
+/// <param name="RetriedShare">Fraction of attempts that retried an earlier idempotency key; null when nothing was sent.</param>
+public sealed record DuplicatesFinding(double? RetriedShare, double AskedShare, StreamAuditResult Audit);
+
+/// <param name="Utilisation">CPU seconds per second of the shard's primary (1.0 = its one thread saturated).</param>
+public sealed record ShardUtilisation(string Strategy, int Shard, double Utilisation, long ScriptCalls);
+
+/// <summary>One step of the capacity ladder, or the closed-model ceiling run (no target).</summary>
+/// <param name="TargetRps">Null for the closed model.</param>
+/// <param name="P99Ms">p99 of Ok responses; null when none came back.</param>
+public sealed record CapacityStep(string Name, double? TargetRps, double AchievedRps, double? P99Ms, double FailPercent, double ShardCpu, bool Saturated);
+
+/// <summary>
+/// The capacity scenario's result, written as capacity.json; <see cref="PerShardOpsPerSec"/> is what
+/// <c>sim --capacity-from</c> reads.
+/// </summary>
+/// <param name="PerShardOpsPerSec">Join EVALSHAs per second one primary sustains; null when no step ran.</param>
+/// <param name="ClientBound">The shard's thread was not saturated: the load generator was the limit and the rate is extrapolated.</param>
+/// <param name="RedisBenchmarkRps">redis-benchmark EVALSHA on the same shard; null when it was not run.</param>
+public sealed record CapacityResult(
+    double? PerShardOpsPerSec, double? SustainedRps, double? ShardCpuAtSustained, bool ClientBound, bool FirstStepSaturated, bool LadderExhausted,
+    int Slot, string Shard, IReadOnlyList<CapacityStep> Steps, CapacityStep Closed, double? RedisBenchmarkRps)
+{
+    /// <summary>The harness's closed-model rate over redis-benchmark's; null without redis-benchmark.</summary>
+    public double? HarnessToRedisBenchmark => RedisBenchmarkRps is > 0 and var rb ? Closed.AchievedRps / rb : null;
+}
+
+/// <summary>One failover run: one way of using WAIT, under one fault.</summary>
+/// <param name="Wait">How WAIT was used: "none", "1", "1, always".</param>
+/// <param name="ErrorWindowSeconds">First failure to last, by when each came back; null when nothing failed.</param>
+/// <param name="LastFailingSentAfterFaultSeconds">When the last failing join was sent, after the fault; null when nothing failed.</param>
+/// <param name="P99InWindowMs">Worst per-second p99 of Ok responses inside the error window (the run's p99 without one); null without Ok responses.</param>
+/// <param name="RecoverySeconds">From the fault to the first second after which every second serves ≥ 90% of the target; null if never.</param>
+/// <param name="HealSeconds">From the fault until the slot was served again; null when the fault task did not finish.</param>
+/// <param name="Classified">Every failure had a known kind (no Other, unknown or bare exception).</param>
+public sealed record FailoverRow(
+    string Wait, int WaitReplicas, bool WaitSkipsWithoutReplicas, string Fault, double FaultAtSeconds,
+    double? ErrorWindowSeconds, double? LastFailingSentAfterFaultSeconds, long Failed, IReadOnlyDictionary<string, long> FailedByKind,
+    double? P99InWindowMs, double? RecoverySeconds, double? HealSeconds, bool Healed,
+    long NoScriptRecovered, long WaitShortfalls, long WaitsSkipped, long SlotMoves, bool Classified, StreamAuditResult Audit);

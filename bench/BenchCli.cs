@@ -26,7 +26,7 @@ public static class BenchCli
         {
             // BenchmarkSwitcher would prompt on stdin, which hangs a script; say how to pick suites instead.
             Console.WriteLine(Usage);
-            return 2;
+            return CompareCommand.BadInput;
         }
 
         string artifacts = BenchConfig.DefaultArtifactsPath(BenchConfig.NewRunName(DateTimeOffset.UtcNow));

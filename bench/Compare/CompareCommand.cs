@@ -1,4 +1,5 @@
 using System.CommandLine;
+using HashtagBench.Contracts;
 
 namespace HashtagBench.Bench.Compare;
 
@@ -9,7 +10,8 @@ namespace HashtagBench.Bench.Compare;
 /// </summary>
 public static class CompareCommand
 {
-    public const int Pass = 0, Regression = 1, BadInput = 2;
+    // The exit-code convention every hashtag-bench verb shares.
+    public const int Pass = ExitCodes.Ok, Regression = ExitCodes.Failed, BadInput = ExitCodes.BadInput;
 
     public static Command Create()
     {

@@ -1,3 +1,4 @@
+using HashtagBench.Contracts;
 using System.CommandLine;
 using System.Diagnostics;
 using HashtagBench.Cli.Common;

@@ -1,3 +1,4 @@
+using HashtagBench.Contracts;
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using HashtagBench.Cli.Common;

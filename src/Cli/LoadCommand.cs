@@ -1,3 +1,4 @@
+using HashtagBench.Contracts;
 using System.CommandLine;
 using System.Globalization;
 using HashtagBench.Cli.Common;

@@ -1,3 +1,4 @@
+using HashtagBench.Contracts;
 using HashtagBench.ClusterSim;
 using HashtagBench.Keys;
 using HashtagBench.Provisioning;

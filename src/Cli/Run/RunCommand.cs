@@ -1,3 +1,4 @@
+using HashtagBench.Contracts;
 using HashtagBench.Keys;
 using System.CommandLine;
 using System.Diagnostics;

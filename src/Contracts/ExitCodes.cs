@@ -1,4 +1,4 @@
-namespace HashtagBench.Cli.Common;
+namespace HashtagBench.Contracts;
 
 /// <summary>The one exit-code convention of every verb (documented in the README).</summary>
 public static class ExitCodes

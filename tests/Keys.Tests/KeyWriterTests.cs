@@ -109,17 +109,13 @@ public sealed class KeyWriterTests
         }
     }
 
-    private sealed record CustomStrategy : KeyStrategy
-    {
-        public override string Name => "custom";
-        public override string Tag(string eventId, string userId) => eventId;
-        protected override JoinKeys Build(string e, string u, string k) => new($"d:{{{e}}}:{k}", $"s:{{{e}}}:{u}");
-    }
-
     [Fact]
-    public void A_strategy_without_a_known_layout_is_refused()
+    public void Every_strategy_has_a_writer_whatever_way_it_was_built()
     {
-        var ex = Assert.Throws<NotSupportedException>(() => KeyWriter.For(new CustomStrategy()));
-        Assert.Contains("custom", ex.Message);
+        // No name parsing behind For: a bucketed strategy made with new, the factory, Parse or a copy all write.
+        KeyStrategy[] built = [new BucketedStrategy(7), KeyStrategy.Bucketed(7), KeyStrategy.Parse("Bucketed(7)"), KeyStrategy.Bucketed(7) with { }];
+        byte[] expected = Encoding.UTF8.GetBytes(KeyStrategy.Bucketed(7).Keys("e1", "u1", "k1").StreamKey);
+        foreach (KeyStrategy s in built)
+            Assert.Equal(expected, KeyWriter.For(s).StreamKey("e1", "u1", "k1"));
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 
 namespace HashtagBench.Keys;
@@ -59,15 +60,12 @@ public readonly record struct KeyPart
 public sealed class KeyLayout : IEquatable<KeyLayout>
 {
     private readonly KeyPart[] _parts;
-    private readonly int _literalLength, _holes;
 
     internal KeyLayout(params KeyPart[] parts)
     {
-        if (parts.Length == 0) throw new ArgumentException("A key layout needs at least one part.", nameof(parts));
+        if (parts.Length is 0 or > MaxParts) throw new ArgumentException($"A key layout has 1..{MaxParts} parts.", nameof(parts));
         _parts = parts;
-        Utf8Parts = parts.Select(p => new Utf8Part(p.Kind, p.Kind == KeyPartKind.Literal ? Encoding.UTF8.GetBytes(p.Text) : [])).ToArray();
-        _literalLength = parts.Sum(p => p.Text.Length);
-        _holes = parts.Count(p => p.Kind != KeyPartKind.Literal);
+        Utf8Parts = parts.Select(p => Utf8Part.Of(p)).ToArray();
         var buckets = parts.Where(p => p.Kind == KeyPartKind.Bucket).Select(p => p.Buckets).Distinct().ToList();
         if (buckets.Count > 1) throw new ArgumentException("One layout uses one bucket count.", nameof(parts));
         Buckets = buckets.Count == 1 ? buckets[0] : 0;
@@ -91,7 +89,23 @@ public sealed class KeyLayout : IEquatable<KeyLayout>
     /// <summary>The parts as the UTF-8 writer walks them: kind, and a literal's bytes encoded once.</summary>
     internal Utf8Part[] Utf8Parts { get; }
 
-    internal readonly record struct Utf8Part(KeyPartKind Kind, byte[] Literal);
+    internal readonly struct Utf8Part
+    {
+        public KeyPartKind Kind { get; private init; }
+        public byte[] Literal { get; private init; }
+        /// <summary>A literal of up to 16 bytes, zero-padded: the writer stores it with one vector store.</summary>
+        public Vector128<byte> Short { get; private init; }
+        public bool IsShort => Literal.Length <= Vector128<byte>.Count;
+
+        public static Utf8Part Of(KeyPart p)
+        {
+            byte[] bytes = p.Kind == KeyPartKind.Literal ? Encoding.UTF8.GetBytes(p.Text) : [];
+            Span<byte> padded = stackalloc byte[Vector128<byte>.Count];
+            padded.Clear();
+            if (bytes.Length <= padded.Length) bytes.CopyTo(padded);
+            return new() { Kind = p.Kind, Literal = bytes, Short = Vector128.Create<byte>(padded) };
+        }
+    }
 
     /// <summary>The user's bucket under this layout (0 when it has no bucket part). Throws on a null user.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -104,20 +118,45 @@ public sealed class KeyLayout : IEquatable<KeyLayout>
     /// <summary>The key as a string; <paramref name="bucket"/> is the user's bucket (<see cref="BucketOf"/>).</summary>
     internal string Format(string eventId, string userId, string idempotencyKey, int bucket)
     {
-        // What $"" compiles to, so the string path costs what an interpolated key did.
-        var s = new DefaultInterpolatedStringHandler(_literalLength, _holes, CultureInfo.InvariantCulture);
-        foreach (KeyPart p in _parts)
+        KeyPart[] parts = _parts;
+        string Piece(int i) => parts[i].Kind switch
         {
-            switch (p.Kind)
-            {
-                case KeyPartKind.Literal: s.AppendLiteral(p.Text); break;
-                case KeyPartKind.EventId: s.AppendFormatted(eventId); break;
-                case KeyPartKind.UserId: s.AppendFormatted(userId); break;
-                case KeyPartKind.IdempotencyKey: s.AppendFormatted(idempotencyKey); break;
-                default: s.AppendFormatted(bucket); break;
-            }
+            KeyPartKind.Literal => parts[i].Text,
+            KeyPartKind.EventId => eventId,
+            KeyPartKind.UserId => userId,
+            KeyPartKind.IdempotencyKey => idempotencyKey,
+            _ => BucketText(bucket),
+        };
+        // string.Concat's fixed-arity overloads are what $"" compiles to; longer layouts gather their parts on the stack.
+        switch (parts.Length)
+        {
+            case 2: return string.Concat(Piece(0), Piece(1));
+            case 3: return string.Concat(Piece(0), Piece(1), Piece(2));
+            case 4: return string.Concat(Piece(0), Piece(1), Piece(2), Piece(3));
         }
-        return s.ToStringAndClear();
+        var pieces = new Pieces();
+        Span<string?> span = pieces;
+        for (int i = 0; i < parts.Length; i++) span[i] = Piece(i);
+        return string.Concat((ReadOnlySpan<string?>)span[..parts.Length]);
+    }
+
+    /// <summary>Most parts a layout may have (the string builder keeps them on the stack).</summary>
+    private const int MaxParts = 8;
+
+    [InlineArray(MaxParts)]
+    private struct Pieces
+    {
+        private string? _first;
+    }
+
+    // Bucket numbers as strings, made once each: a bucketed key then allocates nothing but itself.
+    private string?[]? _bucketTexts;
+
+    private string BucketText(int bucket)
+    {
+        string?[] texts = _bucketTexts ??= new string?[Buckets];
+        // Racing threads may both format it; either string is the same text.
+        return texts[bucket] ??= bucket.ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>This layout's text for an event and user, without an idempotency key (a hash tag never holds one).</summary>

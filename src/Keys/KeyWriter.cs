@@ -62,25 +62,25 @@ public sealed class KeyWriter
 
     /// <summary>Writes the dedupe key as UTF-8; false when <paramref name="destination"/> is too small.</summary>
     public bool TryWriteDedupeKey(string eventId, string userId, string idempotencyKey, Span<byte> destination, out int written) =>
-        TryWrite(_dedupe.Utf8Parts, eventId, userId, idempotencyKey, _dedupe.BucketOf(userId), destination, out written);
+        TryWrite(_dedupe.Utf8Parts, eventId, userId, idempotencyKey, _dedupe.BucketOf(userId), destination, scratch: false, out written);
 
     /// <summary>Writes the stream key as UTF-8; false when <paramref name="destination"/> is too small.</summary>
     public bool TryWriteStreamKey(string eventId, string userId, string idempotencyKey, Span<byte> destination, out int written) =>
-        TryWrite(_stream.Utf8Parts, eventId, userId, idempotencyKey, _stream.BucketOf(userId), destination, out written);
+        TryWrite(_stream.Utf8Parts, eventId, userId, idempotencyKey, _stream.BucketOf(userId), destination, scratch: false, out written);
 
     [SkipLocalsInit]
     private static byte[] ToKey(KeyLayout layout, string e, string u, string k, int bucket)
     {
         KeyLayout.Utf8Part[] parts = layout.Utf8Parts;
         Span<byte> stack = stackalloc byte[MaxValidatedKeyBytes];
-        if (TryWrite(parts, e, u, k, bucket, stack, out int n)) return stack[..n].ToArray();
+        if (TryWrite(parts, e, u, k, bucket, stack, scratch: true, out int n)) return stack[..n].ToArray();
 
         // Unvalidated, very long IDs: size a pooled buffer for the worst case (3 UTF-8 bytes per UTF-16 char).
         byte[] rented = ArrayPool<byte>.Shared.Rent(64 + Encoding.UTF8.GetMaxByteCount(e.Length + u.Length + k.Length)
             + parts.Sum(p => p.Literal.Length));
         try
         {
-            if (!TryWrite(parts, e, u, k, bucket, rented, out n)) throw new InvalidOperationException("A worst-case sized key buffer was too small.");
+            if (!TryWrite(parts, e, u, k, bucket, rented, scratch: true, out n)) throw new InvalidOperationException("A worst-case sized key buffer was too small.");
             return rented.AsSpan(0, n).ToArray();
         }
         finally
@@ -90,18 +90,18 @@ public sealed class KeyWriter
     }
 
     // Walks the same parts KeyStrategy.Keys formats into a string. Each Put advances n and answers false when the
-    // part did not fit, which stops the walk.
-    private static bool TryWrite(KeyLayout.Utf8Part[] parts, string e, string u, string k, int bucket, Span<byte> d, out int n)
+    // part did not fit, which stops the walk. With scratch, d is our own buffer and bytes past the key may be written.
+    private static bool TryWrite(KeyLayout.Utf8Part[] parts, string e, string u, string k, int bucket, Span<byte> d, bool scratch, out int n)
     {
         ArgumentNullException.ThrowIfNull(e);
         ArgumentNullException.ThrowIfNull(u);
         ArgumentNullException.ThrowIfNull(k);
         n = 0;
-        foreach (KeyLayout.Utf8Part p in parts)
+        foreach (ref readonly KeyLayout.Utf8Part p in parts.AsSpan())
         {
             bool fitted = p.Kind switch
             {
-                KeyPartKind.Literal => Put(p.Literal, d, ref n),
+                KeyPartKind.Literal => scratch ? PutPadded(in p, d, ref n) : Put(p.Literal, d, ref n),
                 KeyPartKind.EventId => Put(e, d, ref n),
                 KeyPartKind.UserId => Put(u, d, ref n),
                 KeyPartKind.IdempotencyKey => Put(k, d, ref n),
@@ -110,6 +110,20 @@ public sealed class KeyWriter
             if (!fitted) return false;
         }
         return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool PutPadded(in KeyLayout.Utf8Part literal, Span<byte> d, ref int n)
+    {
+        // Short literals (all of ours) with 16 bytes of room: one unaligned vector store; the padding past the
+        // literal is overwritten by the next part or lies beyond the key, in a buffer that is ours.
+        if (literal.IsShort && d.Length - n >= Vector128<byte>.Count)
+        {
+            literal.Short.StoreUnsafe(ref MemoryMarshal.GetReference(d), (nuint)n);
+            n += literal.Literal.Length;
+            return true;
+        }
+        return Put(literal.Literal, d, ref n);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

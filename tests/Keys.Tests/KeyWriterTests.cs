@@ -47,6 +47,17 @@ public sealed class KeyWriterTests
     }
 
     [Fact]
+    public void TryWrite_leaves_the_callers_bytes_past_the_key_alone()
+    {
+        // Inside its own buffer the writer stores short literals 16 bytes at a time; a caller's buffer must not see that.
+        KeyWriter writer = KeyWriter.For(KeyStrategy.Bucketed(16));
+        byte[] buffer = Enumerable.Repeat((byte)0xEE, 256).ToArray();
+        Assert.True(writer.TryWriteStreamKey("e", "u", "k", buffer, out int written));
+        Assert.Equal(writer.StreamKey("e", "u", "k"), buffer[..written]);
+        Assert.All(buffer[written..], b => Assert.Equal(0xEE, b));
+    }
+
+    [Fact]
     public void Unvalidated_ids_longer_than_the_stack_buffer_still_format()
     {
         KeyWriter writer = KeyWriter.For(KeyStrategy.UserTag);

@@ -16,16 +16,18 @@ public class JoinBenchmarks
     private readonly string[] _users = Enumerable.Range(0, 1024).Select(i => $"user{i}").ToArray();
     private long _calls;
 
-    [Params("event", "bucketed:16")]
-    public string Strategy { get; set; } = "event";
+    // Shown by name (KeyStrategy.ToString), as the string parameters were.
+    public static IEnumerable<KeyStrategy> Strategies => [KeyStrategy.EventTag, KeyStrategy.Bucketed(16)];
+
+    [ParamsSource(nameof(Strategies))]
+    public KeyStrategy Strategy { get; set; } = KeyStrategy.EventTag;
 
     [GlobalSetup]
     public async Task Setup()
     {
         _cluster = await BenchCluster.StartAsync();
-        KeyStrategy strategy = KeyStrategy.Parse(Strategy);
-        _evalSha = new EnqueueClient(_cluster.Mux, strategy, new EnqueueOptions { Mode = SendMode.EvalSha });
-        _eval = new EnqueueClient(_cluster.Mux, strategy, new EnqueueOptions { Mode = SendMode.Eval });
+        _evalSha = new EnqueueClient(_cluster.Mux, Strategy, new EnqueueOptions { Mode = SendMode.EvalSha });
+        _eval = new EnqueueClient(_cluster.Mux, Strategy, new EnqueueOptions { Mode = SendMode.Eval });
         // The first EVALSHA on each primary answers NOSCRIPT and loads the script; get that out of the way.
         for (int i = 0; i < _users.Length; i++) await JoinAsync(_evalSha);
     }

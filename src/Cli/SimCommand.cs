@@ -104,7 +104,7 @@ public static class SimCommand
             log.WriteLine(FormattableString.Invariant($"  {s.Strategy,-12} hottest shard {h.Mean:P1} (p95 {h.P95:P1}), hottest slot {s.Skew.HottestSlotShare.Mean:P2}{sizing}{fails}"));
         }
         if (plan is not null)
-            log.WriteLine($"  smallest bucket count for target: {(plan.Buckets.SmallestBuckets is { } b ? $"bucketed:{b}" : "none")} ({plan.Buckets.Note})");
+            log.WriteLine($"  smallest bucket count for target: {(plan.Buckets.SmallestBuckets is { } b ? $"{KeyStrategy.Bucketed(b)}" : "none")} ({plan.Buckets.Note})");
         log.WriteLine(FormattableString.Invariant($"Report: {md} (+ sim.json and charts) in {total.Elapsed.TotalSeconds:0.0} s total."));
         return 0;
     }

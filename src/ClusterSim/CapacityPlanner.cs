@@ -47,7 +47,7 @@ public sealed record CapacityInput(double PerShardOpsPerSec, double TargetUtilis
 /// <param name="SaturationRateMeanDraw">The same for a mean draw (capacity / mean hottest share).</param>
 /// <param name="SmallestShardCount">Fewest even-split shards keeping the p95 hottest shard at or under target at peak; null when none up to <see cref="CapacityPlanner.MaxShards"/> does.</param>
 public sealed record StrategyCapacity(
-    string Strategy, bool Fails, IReadOnlyList<double> ShardUtilisation, Band HottestUtilisation,
+    KeyStrategy Strategy, bool Fails, IReadOnlyList<double> ShardUtilisation, Band HottestUtilisation,
     double SaturationRate, double SaturationRateMeanDraw, int? SmallestShardCount, string ShardCountNote);
 
 public sealed record BucketTrial(int Buckets, double HottestShareP95, double HottestUtilisationP95);
@@ -135,6 +135,6 @@ public static class CapacityPlanner
             int mid = (fail + pass) / 2;
             if (Fits(mid)) pass = mid; else fail = mid;
         }
-        return new BucketPlan(pass, $"bucketed:{pass} keeps the p95 hottest shard within target on {shards} shard(s)", trials.OrderBy(t => t.Buckets).ToList());
+        return new BucketPlan(pass, $"{KeyStrategy.Bucketed(pass)} keeps the p95 hottest shard within target on {shards} shard(s)", trials.OrderBy(t => t.Buckets).ToList());
     }
 }

@@ -45,7 +45,7 @@ public sealed record SkewBands(Band MaxOverMean, Band Cv, Band Gini, Band Hottes
 public sealed record AnalyticExpectation(string Balls, long BallCount, double HottestShardShare, double HottestSlotShare, double RmsCv, IReadOnlyList<double> ShardShares);
 
 public sealed record StrategyResult(
-    string Strategy,
+    KeyStrategy Strategy,
     bool CoLocated,
     double CrossSlotFailureRate,
     IReadOnlyList<ShardLoad> Shards,
@@ -193,7 +193,7 @@ public sealed class Simulator
                 share.Mean * unique * Options.Memory.BytesPerJoin);
         }).ToList();
 
-        return new StrategyResult(strategy.Name, strategy.CoLocated, ShardPrediction.CrossSlotFailureRate(strategy), shards, skew, Analytic(shape))
+        return new StrategyResult(strategy, strategy.CoLocated, ShardPrediction.CrossSlotFailureRate(strategy), shards, skew, Analytic(shape))
         {
             SlotSharesPerSeed = slotShares,
         };

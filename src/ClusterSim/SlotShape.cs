@@ -1,5 +1,4 @@
 using HashtagBench.Keys;
-using System.Globalization;
 
 namespace HashtagBench.ClusterSim;
 
@@ -19,14 +18,12 @@ internal abstract record SlotShape
     /// <summary>Bucketed(n): the tag is event ID and the user's bucket.</summary>
     public sealed record ByEventBucket(int Buckets) : SlotShape;
 
-    public static SlotShape Of(KeyStrategy strategy)
+    /// <summary>Read off the strategy's stream-key layout (<see cref="KeyStrategy.TagSource"/>), never its name.</summary>
+    public static SlotShape Of(KeyStrategy strategy) => strategy switch
     {
-        string name = strategy.Name;
-        if (name is "legacy" or "event") return new ByEvent();
-        if (name == "user") return new ByUser();
-        if (name.StartsWith("bucketed:", StringComparison.Ordinal)
-            && int.TryParse(name.AsSpan(9), NumberStyles.None, CultureInfo.InvariantCulture, out int n))
-            return new ByEventBucket(n);
-        throw new SimInputException("strategies", $"Strategy '{name}' is not modelled by the simulator (legacy, event, user, bucketed:N are).");
-    }
+        BucketedStrategy b => new ByEventBucket(b.Buckets),
+        { TagSource: TagSource.Event } => new ByEvent(),
+        { TagSource: TagSource.User } => new ByUser(),
+        _ => throw new SimInputException("strategies", $"Strategy '{strategy}' is not modelled by the simulator."),
+    };
 }

@@ -48,6 +48,7 @@ public sealed class EnqueueClient
     private readonly IConnectionMultiplexer _mux;
     private readonly IDatabase _db;
     private readonly RedisValue _ttlSeconds;
+    private readonly KeyWriter _keys;
     private long _noScriptRecoveries;
     private long _waitShortfalls;
     private long _waitsSkipped;
@@ -58,6 +59,7 @@ public sealed class EnqueueClient
     {
         _mux = mux ?? throw new ArgumentNullException(nameof(mux));
         Strategy = strategy ?? throw new ArgumentNullException(nameof(strategy));
+        _keys = KeyWriter.For(strategy);
         Options = options ?? new EnqueueOptions();
         if (Options.DedupeTtl < TimeSpan.FromSeconds(1))
             throw new ArgumentOutOfRangeException(nameof(options), Options.DedupeTtl, "DedupeTtl must be at least 1 second (SETEX takes whole seconds).");
@@ -88,7 +90,9 @@ public sealed class EnqueueClient
     /// </summary>
     public async Task<JoinResult> JoinAsync(string eventId, string userId, string idempotencyKey)
     {
-        JoinKeys keys = Strategy.Keys(eventId, userId, idempotencyKey);
+        // UTF-8 keys straight from the strategy's layouts: a byte[] is a RedisKey as is, where a string key is
+        // encoded again on every send.
+        Utf8JoinKeys keys = _keys.Keys(eventId, userId, idempotencyKey);
         if (Options.SlotGuard)
         {
             try { SlotGuard.Validate(keys); }
@@ -134,7 +138,7 @@ public sealed class EnqueueClient
         }
     }
 
-    private async Task WaitForReplicasAsync(string routingKey)
+    private async Task WaitForReplicasAsync(RedisKey routingKey)
     {
         // WAIT counts the replicas that acknowledged this connection's writes, so it must go to the primary
         // that ran the script: find it from the key's slot.

@@ -11,7 +11,7 @@ namespace HashtagBench.Keys;
 /// vector loads of the widest fitting size, with no loop and no second search; shorter or longer keys use two
 /// span IndexOf calls (themselves vectorised by the runtime).
 /// </summary>
-public static class HashTagSearch
+internal static class HashTagSearch
 {
     /// <summary>Start and length of the part Redis hashes: the tag when there is a non-empty one, else the whole key.</summary>
     public static (int Start, int Length) HashedRange(ReadOnlySpan<char> key) =>

@@ -1,3 +1,7 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using static HashtagBench.Keys.P;
+
 namespace HashtagBench.Keys;
 
 /// <summary>The two keys one join touches. The Lua script takes them as KEYS[1] and KEYS[2].</summary>
@@ -6,10 +10,24 @@ public readonly record struct JoinKeys(string DedupeKey, string StreamKey)
     public string[] ToArray() => [DedupeKey, StreamKey];
 }
 
+/// <summary>What the slot of a strategy's stream key depends on (the inputs inside its hash tag).</summary>
+public enum TagSource
+{
+    /// <summary>The event ID alone: one event lives on one slot.</summary>
+    Event,
+    /// <summary>The user ID alone, whatever the event.</summary>
+    User,
+    /// <summary>The event ID and the user's bucket: one event spread over n slots.</summary>
+    EventBucket,
+}
+
 /// <summary>
 /// A hash-tag strategy: how a join's IDs become its dedupe and stream keys. Each strategy trades co-location
-/// (what one atomic script may touch) against spread (how evenly load lands on shards).
+/// (what one atomic script may touch) against spread (how evenly load lands on shards). The variants are the
+/// sealed records below; each declares its two <see cref="KeyLayout"/>s once, and everything else (string keys,
+/// UTF-8 keys, hash tag, co-location, <see cref="TagSource"/>) is read off those layouts.
 /// </summary>
+[JsonConverter(typeof(KeyStrategyJsonConverter))]
 public abstract record KeyStrategy
 {
     /// <summary>The incident's keys: untagged dedupe key, event-tagged stream key. Spans slots: CROSSSLOT on a cluster.</summary>
@@ -19,13 +37,37 @@ public abstract record KeyStrategy
     /// <summary>Both keys tagged by user: spreads load, but an event's keys are spread too.</summary>
     public static KeyStrategy UserTag { get; } = new UserTagStrategy();
     /// <summary>Tag by event and a user-derived bucket: one event spread over n slots.</summary>
-    public static KeyStrategy Bucketed(int buckets) => new BucketedStrategy(buckets);
+    public static BucketedStrategy Bucketed(int buckets) => new(buckets);
+
+    // Only this assembly's variants derive from here: every strategy has layouts the writers and the simulator know.
+    private protected KeyStrategy(KeyLayout dedupeLayout, KeyLayout streamLayout)
+    {
+        DedupeLayout = dedupeLayout;
+        StreamLayout = streamLayout;
+        KeyLayout tag = streamLayout.HashTag ?? throw new ArgumentException("The stream key needs a hash tag.", nameof(streamLayout));
+        if (tag.Uses(KeyPartKind.IdempotencyKey)) throw new ArgumentException("A stream key's tag cannot hold the idempotency key.", nameof(streamLayout));
+        TagSource = tag.Uses(KeyPartKind.Bucket) ? TagSource.EventBucket
+            : tag.Uses(KeyPartKind.EventId) ? TagSource.Event
+            : tag.Uses(KeyPartKind.UserId) ? TagSource.User
+            : throw new ArgumentException($"The stream key's tag '{tag}' holds no ID.", nameof(streamLayout));
+        // Same tag parts, same tag text, same slot; a dedupe key without a tag is hashed whole (the incident).
+        CoLocated = dedupeLayout.HashTag is { } dedupeTag && dedupeTag.Equals(tag);
+    }
 
     /// <summary>Short stable name used on the command line and in reports (legacy, event, user, bucketed:N).</summary>
     public abstract string Name { get; }
 
-    /// <summary>True when the two keys of one join share a slot on every input.</summary>
-    public virtual bool CoLocated => true;
+    /// <summary>KEYS[1]: the dedupe key's parts.</summary>
+    public KeyLayout DedupeLayout { get; }
+
+    /// <summary>KEYS[2]: the stream key's parts.</summary>
+    public KeyLayout StreamLayout { get; }
+
+    /// <summary>True when the two keys of one join share a slot on every input (their hash tags are the same parts).</summary>
+    public bool CoLocated { get; }
+
+    /// <summary>What the stream key's slot depends on.</summary>
+    public TagSource TagSource { get; }
 
     /// <summary>Builds the keys after validating every ID; throws <see cref="InvalidKeyInputException"/>.</summary>
     public JoinKeys Keys(string eventId, string userId, string idempotencyKey)
@@ -33,17 +75,16 @@ public abstract record KeyStrategy
         KeyInput.Validate(eventId, nameof(eventId));
         KeyInput.Validate(userId, nameof(userId));
         KeyInput.Validate(idempotencyKey, nameof(idempotencyKey));
-        return Build(eventId, userId, idempotencyKey);
+        int bucket = StreamLayout.BucketOf(userId);
+        return new(DedupeLayout.Format(eventId, userId, idempotencyKey, bucket), StreamLayout.Format(eventId, userId, idempotencyKey, bucket));
     }
 
     /// <summary>The hash tag (without braces) the stream key of this event/user lands on. Used by the simulator.</summary>
-    public abstract string Tag(string eventId, string userId);
+    public string Tag(string eventId, string userId) => StreamLayout.HashTag!.Format(eventId, userId);
 
-    protected abstract JoinKeys Build(string eventId, string userId, string idempotencyKey);
+    public sealed override string ToString() => Name;
 
-    public override string ToString() => Name;
-
-    /// <summary>Parses legacy | event | user | bucketed:N (case-insensitive).</summary>
+    /// <summary>Parses legacy | event | user | bucketed:N (case-insensitive). The only place a name becomes a strategy.</summary>
     public static KeyStrategy Parse(string text)
     {
         string s = text.Trim().ToLowerInvariant();
@@ -61,49 +102,8 @@ public abstract record KeyStrategy
         throw new FormatException($"Unknown strategy '{text}'. Use legacy, event, user or bucketed:N.");
     }
 
-    private sealed record LegacyStrategy : KeyStrategy
-    {
-        public override string Name => "legacy";
-        public override bool CoLocated => false;
-        public override string Tag(string eventId, string userId) => eventId;
-        protected override JoinKeys Build(string e, string u, string k) => new($"dedupe:{k}", $"stream:event:{{{e}}}:user:{u}");
-    }
-
-    private sealed record EventTagStrategy : KeyStrategy
-    {
-        public override string Name => "event";
-        public override string Tag(string eventId, string userId) => eventId;
-        protected override JoinKeys Build(string e, string u, string k) => new($"dedupe:{{{e}}}:{k}", $"stream:event:{{{e}}}:user:{u}");
-    }
-
-    private sealed record UserTagStrategy : KeyStrategy
-    {
-        public override string Name => "user";
-        public override string Tag(string eventId, string userId) => userId;
-        protected override JoinKeys Build(string e, string u, string k) => new($"dedupe:{{{u}}}:{k}", $"stream:event:{e}:user:{{{u}}}");
-    }
-
-    private sealed record BucketedStrategy : KeyStrategy
-    {
-        public BucketedStrategy(int buckets)
-        {
-            if (buckets is < 1 or > HashSlot.SlotCount)
-                throw new ArgumentOutOfRangeException(nameof(buckets), buckets, $"Bucket count must be 1..{HashSlot.SlotCount}.");
-            Buckets = buckets;
-        }
-
-        public int Buckets { get; }
-        public override string Name => $"bucketed:{Buckets}";
-        public override string Tag(string eventId, string userId) => $"{eventId}:{BucketOf(userId, Buckets)}";
-        protected override JoinKeys Build(string e, string u, string k)
-        {
-            int b = BucketOf(u, Buckets);
-            return new($"dedupe:{{{e}:{b}}}:{k}", $"stream:event:{{{e}:{b}}}:user:{u}");
-        }
-    }
-
     /// <summary>
-    /// Stable bucket of a user: CRC16 of the user ID mod n. The same user always lands in the same bucket, so a
+    /// Stable bucket of a user: a hash of the user ID mod n. The same user always lands in the same bucket, so a
     /// retry finds its dedupe key. (Not string.GetHashCode: that is randomised per process.)
     /// </summary>
     public static int BucketOf(string userId, int buckets) => (int)((uint)HashOfId(userId) % (uint)buckets);
@@ -116,4 +116,72 @@ public abstract record KeyStrategy
         foreach (char c in id) { h ^= c; h *= 16777619; }
         return (int)(h & 0x7FFFFFFF);
     }
+}
+
+/// <summary>Shorthand for the layouts below (its own type: KeyStrategy's statics are mid-initialisation when these run).</summary>
+file static class P
+{
+    public static readonly KeyPart E = KeyPart.EventId, U = KeyPart.UserId, K = KeyPart.IdempotencyKey;
+    public static KeyPart L(string text) => KeyPart.Literal(text);
+    public static KeyPart B(int buckets) => KeyPart.Bucket(buckets);
+}
+
+/// <summary>legacy: <c>dedupe:&lt;key&gt;</c> and <c>stream:event:{&lt;event&gt;}:user:&lt;user&gt;</c>.</summary>
+public sealed record LegacyStrategy : KeyStrategy
+{
+    private static readonly KeyLayout Dedupe = new(L("dedupe:"), K);
+    private static readonly KeyLayout Stream = new(L("stream:event:{"), E, L("}:user:"), U);
+
+    public LegacyStrategy() : base(Dedupe, Stream) { }
+    public override string Name => "legacy";
+}
+
+/// <summary>event: <c>dedupe:{&lt;event&gt;}:&lt;key&gt;</c> and <c>stream:event:{&lt;event&gt;}:user:&lt;user&gt;</c>.</summary>
+public sealed record EventTagStrategy : KeyStrategy
+{
+    private static readonly KeyLayout Dedupe = new(L("dedupe:{"), E, L("}:"), K);
+    private static readonly KeyLayout Stream = new(L("stream:event:{"), E, L("}:user:"), U);
+
+    public EventTagStrategy() : base(Dedupe, Stream) { }
+    public override string Name => "event";
+}
+
+/// <summary>user: <c>dedupe:{&lt;user&gt;}:&lt;key&gt;</c> and <c>stream:event:&lt;event&gt;:user:{&lt;user&gt;}</c>.</summary>
+public sealed record UserTagStrategy : KeyStrategy
+{
+    private static readonly KeyLayout Dedupe = new(L("dedupe:{"), U, L("}:"), K);
+    private static readonly KeyLayout Stream = new(L("stream:event:"), E, L(":user:{"), U, L("}"));
+
+    public UserTagStrategy() : base(Dedupe, Stream) { }
+    public override string Name => "user";
+}
+
+/// <summary>bucketed:N: <c>dedupe:{&lt;event&gt;:&lt;bucket&gt;}:&lt;key&gt;</c> and <c>stream:event:{&lt;event&gt;:&lt;bucket&gt;}:user:&lt;user&gt;</c>.</summary>
+public sealed record BucketedStrategy : KeyStrategy
+{
+    /// <param name="buckets">1..16384 (<see cref="HashSlot.SlotCount"/>): more buckets than slots cannot spread further.</param>
+    public BucketedStrategy(int buckets) : base(Dedupe(buckets), Stream(buckets))
+    {
+        Buckets = buckets;
+        Name = $"bucketed:{buckets}";
+    }
+
+    public int Buckets { get; }
+    public override string Name { get; }
+
+    private static KeyLayout Dedupe(int n) => new(L("dedupe:{"), E, L(":"), B(n), L("}:"), K);
+    private static KeyLayout Stream(int n) => new(L("stream:event:{"), E, L(":"), B(n), L("}:user:"), U);
+}
+
+/// <summary>A strategy in JSON is its name (what reports have always shown); reading parses it.</summary>
+internal sealed class KeyStrategyJsonConverter : JsonConverter<KeyStrategy>
+{
+    public override KeyStrategy Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        string? name = reader.GetString();
+        try { return KeyStrategy.Parse(name ?? ""); }
+        catch (Exception ex) when (ex is FormatException or ArgumentOutOfRangeException) { throw new JsonException(ex.Message, ex); }
+    }
+
+    public override void Write(Utf8JsonWriter writer, KeyStrategy value, JsonSerializerOptions options) => writer.WriteStringValue(value.Name);
 }

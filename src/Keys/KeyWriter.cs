@@ -24,34 +24,22 @@ public sealed class KeyWriter
     /// </summary>
     public const int MaxValidatedKeyBytes = 512;
 
-    private enum Layout { Legacy, EventTag, UserTag, Bucketed }
+    private readonly KeyLayout _dedupe, _stream;
 
-    private readonly Layout _layout;
-    private readonly int _buckets;
-
-    private KeyWriter(KeyStrategy strategy, Layout layout, int buckets)
+    private KeyWriter(KeyStrategy strategy)
     {
         Strategy = strategy;
-        _layout = layout;
-        _buckets = buckets;
+        _dedupe = strategy.DedupeLayout;
+        _stream = strategy.StreamLayout;
     }
 
     public KeyStrategy Strategy { get; }
 
-    /// <summary>The writer for one of the built-in strategies. Resolve it once and reuse it: it holds no per-call state.</summary>
+    /// <summary>The writer for a strategy's layouts. Resolve it once and reuse it: it holds no per-call state.</summary>
     public static KeyWriter For(KeyStrategy strategy)
     {
         ArgumentNullException.ThrowIfNull(strategy);
-        if (strategy == KeyStrategy.Legacy) return new(strategy, Layout.Legacy, 0);
-        if (strategy == KeyStrategy.EventTag) return new(strategy, Layout.EventTag, 0);
-        if (strategy == KeyStrategy.UserTag) return new(strategy, Layout.UserTag, 0);
-        // Bucketed strategies are records equal by bucket count; the count is only visible through the name.
-        const string bucketed = "bucketed:";
-        if (strategy.Name.StartsWith(bucketed, StringComparison.Ordinal)
-            && int.TryParse(strategy.Name.AsSpan(bucketed.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int n)
-            && n is >= 1 and <= HashSlot.SlotCount && KeyStrategy.Bucketed(n) == strategy)
-            return new(strategy, Layout.Bucketed, n);
-        throw new NotSupportedException($"No UTF-8 key layout for strategy '{strategy.Name}' ({strategy.GetType().Name}).");
+        return new(strategy);
     }
 
     /// <summary>Validates the IDs exactly as <see cref="KeyStrategy.Keys"/> does, then builds both keys.</summary>
@@ -60,37 +48,39 @@ public sealed class KeyWriter
         KeyInput.Validate(eventId, nameof(eventId));
         KeyInput.Validate(userId, nameof(userId));
         KeyInput.Validate(idempotencyKey, nameof(idempotencyKey));
-        int bucket = BucketOf(userId);
-        return new(ToKey(dedupe: true, eventId, userId, idempotencyKey, bucket), ToKey(dedupe: false, eventId, userId, idempotencyKey, bucket));
+        int bucket = _stream.BucketOf(userId);
+        return new(ToKey(_dedupe, eventId, userId, idempotencyKey, bucket), ToKey(_stream, eventId, userId, idempotencyKey, bucket));
     }
 
     /// <summary>The dedupe key, without validating the IDs. Allocates only the key's bytes.</summary>
     public byte[] DedupeKey(string eventId, string userId, string idempotencyKey) =>
-        ToKey(dedupe: true, eventId, userId, idempotencyKey, BucketOf(userId));
+        ToKey(_dedupe, eventId, userId, idempotencyKey, _dedupe.BucketOf(userId));
 
     /// <summary>The stream key, without validating the IDs. Allocates only the key's bytes.</summary>
     public byte[] StreamKey(string eventId, string userId, string idempotencyKey) =>
-        ToKey(dedupe: false, eventId, userId, idempotencyKey, BucketOf(userId));
+        ToKey(_stream, eventId, userId, idempotencyKey, _stream.BucketOf(userId));
 
     /// <summary>Writes the dedupe key as UTF-8; false when <paramref name="destination"/> is too small.</summary>
     public bool TryWriteDedupeKey(string eventId, string userId, string idempotencyKey, Span<byte> destination, out int written) =>
-        TryWrite(dedupe: true, eventId, userId, idempotencyKey, BucketOf(userId), destination, out written);
+        TryWrite(_dedupe.Utf8Parts, eventId, userId, idempotencyKey, _dedupe.BucketOf(userId), destination, scratch: false, out written);
 
     /// <summary>Writes the stream key as UTF-8; false when <paramref name="destination"/> is too small.</summary>
     public bool TryWriteStreamKey(string eventId, string userId, string idempotencyKey, Span<byte> destination, out int written) =>
-        TryWrite(dedupe: false, eventId, userId, idempotencyKey, BucketOf(userId), destination, out written);
+        TryWrite(_stream.Utf8Parts, eventId, userId, idempotencyKey, _stream.BucketOf(userId), destination, scratch: false, out written);
 
     [SkipLocalsInit]
-    private byte[] ToKey(bool dedupe, string e, string u, string k, int bucket)
+    private static byte[] ToKey(KeyLayout layout, string e, string u, string k, int bucket)
     {
+        KeyLayout.Utf8Part[] parts = layout.Utf8Parts;
         Span<byte> stack = stackalloc byte[MaxValidatedKeyBytes];
-        if (TryWrite(dedupe, e, u, k, bucket, stack, out int n)) return stack[..n].ToArray();
+        if (TryWrite(parts, e, u, k, bucket, stack, scratch: true, out int n)) return stack[..n].ToArray();
 
         // Unvalidated, very long IDs: size a pooled buffer for the worst case (3 UTF-8 bytes per UTF-16 char).
-        byte[] rented = ArrayPool<byte>.Shared.Rent(64 + Encoding.UTF8.GetMaxByteCount(e.Length + u.Length + k.Length));
+        byte[] rented = ArrayPool<byte>.Shared.Rent(64 + Encoding.UTF8.GetMaxByteCount(e.Length + u.Length + k.Length)
+            + parts.Sum(p => p.Literal.Length));
         try
         {
-            if (!TryWrite(dedupe, e, u, k, bucket, rented, out n)) throw new InvalidOperationException("A worst-case sized key buffer was too small.");
+            if (!TryWrite(parts, e, u, k, bucket, rented, scratch: true, out n)) throw new InvalidOperationException("A worst-case sized key buffer was too small.");
             return rented.AsSpan(0, n).ToArray();
         }
         finally
@@ -99,31 +89,41 @@ public sealed class KeyWriter
         }
     }
 
-    private int BucketOf(string userId)
-    {
-        ArgumentNullException.ThrowIfNull(userId);
-        return _layout == Layout.Bucketed ? KeyStrategy.BucketOf(userId, _buckets) : 0;
-    }
-
-    // The layouts mirror KeyStrategy's interpolated strings; KeyWriterTests proves them equal byte for byte.
-    // Each Put advances n and answers false when the part did not fit, which stops the chain.
-    private bool TryWrite(bool dedupe, string e, string u, string k, int bucket, Span<byte> d, out int n)
+    // Walks the same parts KeyStrategy.Keys formats into a string. Each Put advances n and answers false when the
+    // part did not fit, which stops the walk. With scratch, d is our own buffer and bytes past the key may be written.
+    private static bool TryWrite(KeyLayout.Utf8Part[] parts, string e, string u, string k, int bucket, Span<byte> d, bool scratch, out int n)
     {
         ArgumentNullException.ThrowIfNull(e);
         ArgumentNullException.ThrowIfNull(u);
         ArgumentNullException.ThrowIfNull(k);
         n = 0;
-        return _layout switch
+        foreach (ref readonly KeyLayout.Utf8Part p in parts.AsSpan())
         {
-            Layout.Legacy when dedupe => Put("dedupe:"u8, d, ref n) && Put(k, d, ref n),
-            Layout.Legacy or Layout.EventTag when !dedupe => Put("stream:event:{"u8, d, ref n) && Put(e, d, ref n) && Put("}:user:"u8, d, ref n) && Put(u, d, ref n),
-            Layout.EventTag => Put("dedupe:{"u8, d, ref n) && Put(e, d, ref n) && Put("}:"u8, d, ref n) && Put(k, d, ref n),
-            Layout.UserTag when dedupe => Put("dedupe:{"u8, d, ref n) && Put(u, d, ref n) && Put("}:"u8, d, ref n) && Put(k, d, ref n),
-            Layout.UserTag => Put("stream:event:"u8, d, ref n) && Put(e, d, ref n) && Put(":user:{"u8, d, ref n) && Put(u, d, ref n) && Put("}"u8, d, ref n),
-            Layout.Bucketed when dedupe =>
-                Put("dedupe:{"u8, d, ref n) && Put(e, d, ref n) && Put(":"u8, d, ref n) && Put(bucket, d, ref n) && Put("}:"u8, d, ref n) && Put(k, d, ref n),
-            _ => Put("stream:event:{"u8, d, ref n) && Put(e, d, ref n) && Put(":"u8, d, ref n) && Put(bucket, d, ref n) && Put("}:user:"u8, d, ref n) && Put(u, d, ref n),
-        };
+            bool fitted = p.Kind switch
+            {
+                KeyPartKind.Literal => scratch ? PutPadded(in p, d, ref n) : Put(p.Literal, d, ref n),
+                KeyPartKind.EventId => Put(e, d, ref n),
+                KeyPartKind.UserId => Put(u, d, ref n),
+                KeyPartKind.IdempotencyKey => Put(k, d, ref n),
+                _ => Put(bucket, d, ref n),
+            };
+            if (!fitted) return false;
+        }
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool PutPadded(in KeyLayout.Utf8Part literal, Span<byte> d, ref int n)
+    {
+        // Short literals (all of ours) with 16 bytes of room: one unaligned vector store; the padding past the
+        // literal is overwritten by the next part or lies beyond the key, in a buffer that is ours.
+        if (literal.IsShort && d.Length - n >= Vector128<byte>.Count)
+        {
+            literal.Short.StoreUnsafe(ref MemoryMarshal.GetReference(d), (nuint)n);
+            n += literal.Literal.Length;
+            return true;
+        }
+        return Put(literal.Literal, d, ref n);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

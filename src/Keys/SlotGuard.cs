@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace HashtagBench.Keys;
 
 /// <summary>Keys of one multi-key command that do not share a slot. Thrown before anything is sent.</summary>
@@ -25,6 +27,15 @@ public static class SlotGuard
 
     /// <inheritdoc cref="Validate(ReadOnlySpan{string})"/>
     public static int Validate(in JoinKeys keys) => Validate([keys.DedupeKey, keys.StreamKey]);
+
+    /// <summary>The same check on UTF-8 keys (<see cref="KeyWriter"/>'s): hashes the bytes, decodes them only for the message.</summary>
+    public static int Validate(in Utf8JoinKeys keys)
+    {
+        int dedupe = HashSlot.Of(keys.DedupeKey), stream = HashSlot.Of(keys.StreamKey);
+        if (dedupe != stream)
+            throw new CrossSlotKeysException([(Encoding.UTF8.GetString(keys.DedupeKey), dedupe), (Encoding.UTF8.GetString(keys.StreamKey), stream)]);
+        return dedupe;
+    }
 
     /// <summary>True when all keys share one slot.</summary>
     public static bool CoLocated(ReadOnlySpan<string> keys, out int slot)

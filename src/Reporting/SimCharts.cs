@@ -17,7 +17,7 @@ public static class SimCharts
 
     private static string ShardLoadBars(string dir, SimResult r)
     {
-        var groups = r.Strategies.Select(s => s.CrossSlotFailureRate > 0 ? $"{s.Strategy} (fails)" : $"{s.Strategy}").ToList();
+        var groups = r.Strategies.Select(s => s.CrossSlotFailureRate > 0 ? $"{s.Strategy} (fails)" : s.Strategy.Name).ToList();
         var series = Enumerable.Range(0, r.Topology.ShardCount)
             .Select(j => new Series($"shard {r.Topology.Names[j]}", r.Strategies.Select(s => s.Shards[j].OpsPerSecAtPeak).ToList()))
             .ToList();

@@ -32,11 +32,11 @@ public sealed class CapacityTests
         SimResult r = sim.Run([KeyStrategy.UserTag, KeyStrategy.EventTag]);
         CapacityPlan plan = CapacityPlanner.Plan(sim, r, new CapacityInput(20_000, 0.7));
 
-        StrategyCapacity user = plan.Strategies.Single(s => s.Strategy == "user");
+        StrategyCapacity user = plan.Strategies.Single(s => s.Strategy == KeyStrategy.UserTag);
         Assert.Equal(20_000 / r.Strategies[0].Skew.HottestShardShare.P95, user.SaturationRate, 6);
         Assert.InRange(user.HottestUtilisation.Mean, 0.99, 1.02); // ~1/3 of 60k on a 20k shard
         Assert.Equal(5, user.SmallestShardCount);
-        Assert.True(plan.Strategies.Single(s => s.Strategy == "event").SmallestShardCount >= 5);
+        Assert.True(plan.Strategies.Single(s => s.Strategy == KeyStrategy.EventTag).SmallestShardCount >= 5);
 
         // 3 shards cannot hold 60k at 70% of 20k whatever the buckets: the plan says to add shards.
         Assert.Null(plan.Buckets.SmallestBuckets);

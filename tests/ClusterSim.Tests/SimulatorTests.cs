@@ -56,17 +56,17 @@ public sealed class SimulatorTests
     {
         var w = new Workload(10, Popularity.Uniform, 1000, Rate);
         SimResult r = Simulator.Run(w, StrategyList.Parse(StrategyList.Default), Topology.EvenSplit(3), new SimOptions { Seeds = 2, Joins = 10_000 });
-        StrategyResult legacy = r.Strategies.Single(s => s.Strategy == "legacy");
+        StrategyResult legacy = r.Strategies.Single(s => s.Strategy == KeyStrategy.Legacy);
         Assert.False(legacy.CoLocated);
         Assert.True(legacy.CrossSlotFailureRate > 0.9999);
         Assert.True(ShardPrediction.Fails(KeyStrategy.Legacy));
-        Assert.All(r.Strategies.Where(s => s.Strategy != "legacy"), s => Assert.Equal(0, s.CrossSlotFailureRate));
+        Assert.All(r.Strategies.Where(s => s.Strategy != KeyStrategy.Legacy), s => Assert.Equal(0, s.CrossSlotFailureRate));
         // Its stream keys would still land where event-tagged ones do.
-        Assert.Equal(r.Strategies.Single(s => s.Strategy == "event").Shards.Select(x => x.Share), legacy.Shards.Select(x => x.Share));
+        Assert.Equal(r.Strategies.Single(s => s.Strategy == KeyStrategy.EventTag).Shards.Select(x => x.Share), legacy.Shards.Select(x => x.Share));
 
         CapacityPlan plan = CapacityPlanner.Plan(new Simulator(w, Topology.EvenSplit(3), new SimOptions { Seeds = 2, Joins = 10_000 }), r, new CapacityInput(50_000));
-        Assert.True(plan.Strategies.Single(s => s.Strategy == "legacy").Fails);
-        Assert.Null(plan.Strategies.Single(s => s.Strategy == "legacy").SmallestShardCount);
+        Assert.True(plan.Strategies.Single(s => s.Strategy == KeyStrategy.Legacy).Fails);
+        Assert.Null(plan.Strategies.Single(s => s.Strategy == KeyStrategy.Legacy).SmallestShardCount);
     }
 
     [Fact]

@@ -46,6 +46,7 @@ public sealed class EnqueueClusterTests(ClusterFixture fx)
     [InlineData("event")]
     [InlineData("user")]
     [InlineData("bucketed:4")]
+    [InlineData("bucketed:1")]
     public async Task Join_enqueues_once_and_a_repeated_idempotency_key_is_a_duplicate(string strategy)
     {
         KeyStrategy s = KeyStrategy.Parse(strategy);
@@ -70,6 +71,27 @@ public sealed class EnqueueClusterTests(ClusterFixture fx)
         TimeSpan? ttl = await db.KeyTimeToLiveAsync(keys.DedupeKey);
         Assert.NotNull(ttl);
         Assert.InRange(ttl!.Value.TotalSeconds, 3500, 3600);
+    }
+
+    [Theory]
+    [InlineData("event")]
+    [InlineData("user")]
+    [InlineData("bucketed:16")]
+    public async Task Non_ASCII_ids_land_on_the_keys_the_strategy_strings_name(string strategy)
+    {
+        // The client sends KeyWriter's UTF-8 bytes; the string keys read back here must name the same Redis keys.
+        KeyStrategy s = KeyStrategy.Parse(strategy);
+        var client = new EnqueueClient(fx.Mux, s);
+        string evt = Unique("évènement"), user = Unique("用户😀"), idem = Unique("clé");
+        Assert.IsType<JoinResult.Enqueued>(await client.JoinAsync(evt, user, idem));
+        Assert.IsType<JoinResult.Duplicate>(await client.JoinAsync(evt, user, idem));
+
+        JoinKeys keys = s.Keys(evt, user, idem);
+        IDatabase db = fx.Mux.GetDatabase();
+        StreamEntry only = Assert.Single(await db.StreamRangeAsync(keys.StreamKey));
+        Assert.Equal(user, (string)only["user_id"]!);
+        Assert.True(await db.KeyExistsAsync(keys.DedupeKey));
+        Assert.Equal(HashSlot.Of(keys.StreamKey), (int)(long)await db.ExecuteAsync("CLUSTER", "KEYSLOT", keys.StreamKey));
     }
 
     [Fact]

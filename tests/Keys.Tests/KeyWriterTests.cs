@@ -47,6 +47,17 @@ public sealed class KeyWriterTests
     }
 
     [Fact]
+    public void TryWrite_leaves_the_callers_bytes_past_the_key_alone()
+    {
+        // Inside its own buffer the writer stores short literals 16 bytes at a time; a caller's buffer must not see that.
+        KeyWriter writer = KeyWriter.For(KeyStrategy.Bucketed(16));
+        byte[] buffer = Enumerable.Repeat((byte)0xEE, 256).ToArray();
+        Assert.True(writer.TryWriteStreamKey("e", "u", "k", buffer, out int written));
+        Assert.Equal(writer.StreamKey("e", "u", "k"), buffer[..written]);
+        Assert.All(buffer[written..], b => Assert.Equal(0xEE, b));
+    }
+
+    [Fact]
     public void Unvalidated_ids_longer_than_the_stack_buffer_still_format()
     {
         KeyWriter writer = KeyWriter.For(KeyStrategy.UserTag);
@@ -109,17 +120,13 @@ public sealed class KeyWriterTests
         }
     }
 
-    private sealed record CustomStrategy : KeyStrategy
-    {
-        public override string Name => "custom";
-        public override string Tag(string eventId, string userId) => eventId;
-        protected override JoinKeys Build(string e, string u, string k) => new($"d:{{{e}}}:{k}", $"s:{{{e}}}:{u}");
-    }
-
     [Fact]
-    public void A_strategy_without_a_known_layout_is_refused()
+    public void Every_strategy_has_a_writer_whatever_way_it_was_built()
     {
-        var ex = Assert.Throws<NotSupportedException>(() => KeyWriter.For(new CustomStrategy()));
-        Assert.Contains("custom", ex.Message);
+        // No name parsing behind For: a bucketed strategy made with new, the factory, Parse or a copy all write.
+        KeyStrategy[] built = [new BucketedStrategy(7), KeyStrategy.Bucketed(7), KeyStrategy.Parse("Bucketed(7)"), KeyStrategy.Bucketed(7) with { }];
+        byte[] expected = Encoding.UTF8.GetBytes(KeyStrategy.Bucketed(7).Keys("e1", "u1", "k1").StreamKey);
+        foreach (KeyStrategy s in built)
+            Assert.Equal(expected, KeyWriter.For(s).StreamKey("e1", "u1", "k1"));
     }
 }

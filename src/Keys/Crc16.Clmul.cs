@@ -12,7 +12,7 @@ namespace HashtagBench.Keys;
 /// with two 64×16-bit carry-less products. What is left (one 16-byte accumulator and a short tail) goes through
 /// slicing-by-16. Four accumulators run side by side so the multiplier's latency overlaps.
 /// </summary>
-public static class Crc16Clmul
+internal static class Crc16Clmul
 {
     /// <summary>
     /// Shortest input worth folding: below it, setting up and draining the accumulators costs more than

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using HashtagBench.ClusterSim;
 using HashtagBench.Contracts;
+using HashtagBench.Keys;
 
 namespace HashtagBench.Reporting;
 
@@ -147,7 +148,7 @@ public static class SimReport
             new("hottest shard saturates at (p95 draw)", s => s.Fails ? null : Inv($"{s.SaturationRate:N0}/s")),
             new("(mean draw)", s => s.Fails ? null : Inv($"{s.SaturationRateMeanDraw:N0}/s")),
             new("smallest even-split shard count for target", s => s.SmallestShardCount is { } n ? Inv($"{n} ({s.ShardCountNote})") : s.ShardCountNote)));
-        md.AppendLine().AppendLine($"Smallest bucket count on this topology: **{(c.Buckets.SmallestBuckets is { } b ? $"bucketed:{b}" : "none")}**: {c.Buckets.Note}.");
+        md.AppendLine().AppendLine($"Smallest bucket count on this topology: **{(c.Buckets.SmallestBuckets is { } b ? KeyStrategy.Bucketed(b).Name : "none")}**: {c.Buckets.Note}.");
         if (c.Buckets.Trials.Count > 0)
         {
             md.AppendLine();

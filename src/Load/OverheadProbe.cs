@@ -11,6 +11,8 @@ namespace HashtagBench.Load;
 /// 99% of the schedule and its p99 lateness stays within <see cref="MaxLatenessMs"/> or twice the floor, whichever is
 /// larger: lateness that grows with the rate is the engine's overhead; lateness already there at 1,000/s is the machine's.
 /// Scenario latencies include that floor (they are measured from the intended start), so they err high, never low.
+/// Each row also shows the injector's lateness (send time minus intended time, recorded for every call of every run)
+/// and the injector thread's CPU use, in % of one core.
 /// </summary>
 public static class OverheadProbe
 {
@@ -23,8 +25,9 @@ public static class OverheadProbe
         if (during <= TimeSpan.Zero || during > TimeSpan.FromMinutes(1))
             throw new ArgumentOutOfRangeException(nameof(during), during, "--seconds must be between 0 and 60.");
         double best = 0, limitMs = MaxLatenessMs;
-        output.WriteLine("| target/s | achieved/s | p50 µs | p99 µs | p99.9 µs | max µs | on schedule |");
-        output.WriteLine("|---|---|---|---|---|---|---|");
+        output.WriteLine($"injector: {LoadRunner.InjectorKind}");
+        output.WriteLine("| target/s | achieved/s | latency p50 µs | latency p99 µs | lateness p50 µs | lateness p99 µs | lateness p99.9 µs | lateness max µs | injector CPU | on schedule |");
+        output.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (int rate in Rates)
         {
             // A rate is given up only after two misses in a row: one descheduled moment on a shared 2-core
@@ -37,8 +40,9 @@ public static class OverheadProbe
                 double launched = s.Total / during.TotalSeconds; // invocations per scheduled second
                 kept = launched >= 0.99 * rate && s.Ok.P99 <= limitMs;
                 if (kept) best = launched;
+                string cpu = s.InjectorCpu is double c ? string.Create(CultureInfo.InvariantCulture, $"{c * 100:0.0} %") : "n/a";
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {rate} | {launched:0} | {s.Ok.P50 * 1000:0} | {s.Ok.P99 * 1000:0} | {s.Ok.P999 * 1000:0} | {s.Ok.Max * 1000:0} | {(kept ? "yes" : attempt == 1 ? "no, retrying" : "no")} |"));
+                    $"| {rate} | {launched:0} | {s.Ok.P50 * 1000:0} | {s.Ok.P99 * 1000:0} | {s.Lateness.P50 * 1000:0} | {s.Lateness.P99 * 1000:0} | {s.Lateness.P999 * 1000:0} | {s.Lateness.Max * 1000:0} | {cpu} | {(kept ? "yes" : attempt == 1 ? "no, retrying" : "no")} |"));
             }
             if (!kept) break;
         }

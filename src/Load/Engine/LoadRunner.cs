@@ -11,6 +11,35 @@ public sealed record RunSummary(string Scenario, DateTime StartedUtc, double Sec
     public long Total => OkCount + FailCount;
     public double FailPercent => Total == 0 ? 0 : 100.0 * FailCount / Total;
     public bool ThresholdsPassed => Thresholds.All(t => t.Pass);
+
+    /// <summary>
+    /// How late the injector sent each open-model call (actual send minus intended start), in ms like the other
+    /// percentiles: the harness's own measurement error, already included in every Ok/Fail latency. Empty for a
+    /// closed-model run, whose calls have no schedule to be late for.
+    /// </summary>
+    public Percentiles Lateness { get; init; } = Percentiles.Empty;
+
+    /// <summary>CPU seconds the injector thread used per second of the measured run (1 = a whole core); null where the OS does not say.</summary>
+    public double? InjectorCpu { get; init; }
+
+    /// <summary>How the injector waits for its arrivals, e.g. "linux clock_nanosleep (timer slack 1 ns, 50 µs slots)".</summary>
+    public string Injector { get; init; } = LoadRunner.InjectorKind;
+
+    /// <summary>
+    /// True when the harness's error is large enough to matter: see <see cref="IsHarnessLimited"/>. Latencies (and
+    /// thresholds on them) of such a run say as much about the load generator as about Redis.
+    /// </summary>
+    public bool HarnessLimited => IsHarnessLimited(Lateness, Ok);
+
+    /// <summary>Injector lateness p99 above this (ms) makes a run harness-limited, whatever Redis measured.</summary>
+    public const double HarnessLimitMs = 0.2;
+
+    /// <summary>
+    /// Harness-limited: the injector's p99 lateness exceeds <see cref="HarnessLimitMs"/>, or a tenth of the Ok p50
+    /// (the harness then adds 10% or more to a typical call). With no Ok calls only the absolute bound applies.
+    /// </summary>
+    public static bool IsHarnessLimited(Percentiles lateness, Percentiles ok) =>
+        lateness.Count > 0 && (lateness.P99 > HarnessLimitMs || (ok.Count > 0 && lateness.P99 > ok.P50 / 10));
 }
 
 /// <summary>Where a run reports progress: a live display on a terminal, plain lines otherwise.</summary>
@@ -31,6 +60,10 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
     private readonly Stopwatch _clock = new();
     private Stats _stats = null!;
     private volatile bool _recording;
+    private long _injectorCpuNanos; // CPU the injector threads used while recording
+
+    /// <summary>How this machine's injector waits for arrivals: the precise Linux timer, or the portable 1 ms sleep.</summary>
+    public static string InjectorKind => InjectorTimer.Kind;
 
     private static long Micros(long ticks) => ticks * 1_000_000 / Stopwatch.Frequency;
 
@@ -104,7 +137,12 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
         var raw = new RunSummary(scenario.Name, started, seconds, scenario.TargetRps, _stats.OkTotal.TotalCount, _stats.FailTotal.TotalCount,
             (_stats.OkTotal.TotalCount + _stats.FailTotal.TotalCount) / Math.Max(seconds, 1e-9),
             Percentiles.From(_stats.OkTotal), Percentiles.From(_stats.FailTotal), _stats.ErrorsByKind.ToDictionary(),
-            _stats.ErrorSamples.ToDictionary(), _stats.Timeline.ToList(), [], stop);
+            _stats.ErrorSamples.ToDictionary(), _stats.Timeline.ToList(), [], stop)
+        {
+            Lateness = Percentiles.From(_stats.LatenessTotal),
+            InjectorCpu = ThreadCpu.Available ? Interlocked.Read(ref _injectorCpuNanos) / 1e9 / Math.Max(seconds, 1e-9) : null,
+            Injector = InjectorKind,
+        };
         return raw with { Thresholds = (thresholds ?? []).Select(t => t.Evaluate(raw)).ToList() };
     }
 
@@ -135,17 +173,25 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
 
     /// <summary>
     /// Open model: arrivals on a precomputed schedule, launched by a dedicated thread that sends everything due at
-    /// each wake-up. Not the thread pool: Thread.Sleep(1) wakes within about a millisecond, where Task.Delay waits
-    /// for the timer queue (several ms on a busy machine) and a sub-millisecond Task.Delay completes at once, which
-    /// turns the wait into a busy spin that takes a core from the system under test. The thread never spins; the
-    /// wake-up slack it leaves is charged to latency by the intended-start correction, as in wrk2.
+    /// each wake-up. Not the thread pool: Task.Delay waits for the timer queue (several ms on a busy machine) and a
+    /// sub-millisecond Task.Delay completes at once, which turns the wait into a busy spin that takes a core from the
+    /// system under test. The thread sleeps to each arrival with <see cref="InjectorTimer"/> (to the microsecond on
+    /// Linux, in whole ms elsewhere) and never spins. Whatever lateness is left is charged to latency by the
+    /// intended-start correction, as in wrk2, and recorded on its own as the harness's error.
     /// </summary>
     private Task InjectAsync(InjectSim sim, double fromRate, CancellationToken ct)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
-            try { Schedule(sim, fromRate, ct); done.SetResult(); }
+            try
+            {
+                bool measured = _recording; // the warm-up's CPU is not the run's
+                double cpu = ThreadCpu.Seconds();
+                Schedule(sim, fromRate, ct);
+                if (measured) Interlocked.Add(ref _injectorCpuNanos, (long)((ThreadCpu.Seconds() - cpu) * 1e9));
+                done.SetResult();
+            }
             catch (Exception ex) { done.SetException(ex); }
         }) { IsBackground = true, Name = $"inject {scenario.Name}" };
         thread.Start();
@@ -154,13 +200,16 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
 
     private void Schedule(InjectSim sim, double fromRate, CancellationToken ct)
     {
+        InjectorTimer timer = InjectorTimer.ForCurrentThread();
+        long slot = InjectorTimer.ToTicks(InjectorTimer.Slot), maxSleep = InjectorTimer.ToTicks(InjectorTimer.MaxSleep);
         long phaseStart = _clock.ElapsedTicks;
         double length = sim.During.TotalSeconds;
         long k = 1;
         double offset = sim.ArrivalTime(k, fromRate); // seconds into the phase of the next arrival
         while (!ct.IsCancellationRequested)
         {
-            double now = (double)(_clock.ElapsedTicks - phaseStart) / Stopwatch.Frequency;
+            long wokeAt = _clock.ElapsedTicks;
+            double now = (double)(wokeAt - phaseStart) / Stopwatch.Frequency;
             for (; offset <= now && offset < length; offset = sim.ArrivalTime(++k, fromRate))
             {
                 long n = Interlocked.Increment(ref _invocations);
@@ -169,13 +218,15 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
             }
             // A phase with no arrivals left (or none at all) still lasts its full length.
             if (now >= length) return;
-            double wait = Math.Min(offset, length) - now;
-            Thread.Sleep(Math.Clamp((int)(wait * 1000), 1, 50)); // whole ms, never 0 (a spin), at most 50 (stays cancellable)
+            long next = phaseStart + (long)(Math.Min(offset, length) * Stopwatch.Frequency);
+            timer.SleepUntil(_clock, InjectorTimer.NextWake(wokeAt, next, slot, maxSleep));
         }
     }
 
     private async Task InvokeAsync(long intendedTicks, long invocation, CancellationToken ct)
     {
+        // The harness's own error: how long after its intended start this call is actually sent.
+        if (_recording) _stats.RecordLateness(Micros(_clock.ElapsedTicks - intendedTicks));
         if (Interlocked.Increment(ref _inFlight) > scenario.MaxInFlight)
         {
             Interlocked.Decrement(ref _inFlight);

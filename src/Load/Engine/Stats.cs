@@ -8,8 +8,10 @@ namespace HashtagBench.Load.Engine;
 /// <summary>Latency percentiles in milliseconds, read from an HdrHistogram recorded in microseconds.</summary>
 public sealed record Percentiles(long Count, double P50, double P75, double P95, double P99, double P999, double Max, double Mean)
 {
+    public static Percentiles Empty { get; } = new(0, 0, 0, 0, 0, 0, 0, 0);
+
     public static Percentiles From(HistogramBase h) => h.TotalCount == 0
-        ? new(0, 0, 0, 0, 0, 0, 0, 0)
+        ? Empty
         : new(h.TotalCount, Ms(h.GetValueAtPercentile(50)), Ms(h.GetValueAtPercentile(75)), Ms(h.GetValueAtPercentile(95)),
             Ms(h.GetValueAtPercentile(99)), Ms(h.GetValueAtPercentile(99.9)), Ms(h.GetMaxValue()), h.GetMean() / 1000.0);
 
@@ -27,9 +29,10 @@ public sealed record IntervalStats(double Second, double Length, long Ok, long F
 }
 
 /// <summary>
-/// Thread-safe recording: HdrHistogram recorders (µs, 3 significant digits) for Ok and Fail, error counts by
-/// kind, and a per-second timeline. Every interval histogram also goes to an HdrHistogram log, so the logs of
-/// several load agents merge exactly.
+/// Thread-safe recording: HdrHistogram recorders (µs, 3 significant digits) for Ok and Fail, for the injector's
+/// lateness (when each open-model call was sent minus when it was due: the harness's own error), error counts by
+/// kind, and a per-second timeline. Every interval histogram also goes to an HdrHistogram log, tagged ok, fail or
+/// lateness, so the logs of several load agents merge exactly.
 /// </summary>
 public sealed class Stats : IDisposable
 {
@@ -38,6 +41,7 @@ public sealed class Stats : IDisposable
 
     private readonly Recorder _ok = NewRecorder();
     private readonly Recorder _fail = NewRecorder();
+    private readonly Recorder _lateness = NewRecorder();
     // Running counts per error kind, only ever incremented; an interval's counts are the difference from the
     // previous tick's snapshot, so no increment can fall between two intervals and the totals stay exact.
     private readonly ConcurrentDictionary<string, StrongBox<long>> _errors = new();
@@ -45,7 +49,7 @@ public sealed class Stats : IDisposable
     private readonly ConcurrentDictionary<string, string> _errorSamples = new();
     private readonly HistogramLogWriter? _log;
     private readonly DateTime _start = DateTime.UtcNow;
-    private HistogramBase? _okInterval, _failInterval;
+    private HistogramBase? _okInterval, _failInterval, _latenessInterval;
 
     public Stats(Stream? histogramLog)
     {
@@ -56,6 +60,8 @@ public sealed class Stats : IDisposable
 
     public HistogramBase OkTotal { get; } = NewHistogram();
     public HistogramBase FailTotal { get; } = NewHistogram();
+    /// <summary>Injector lateness in µs, one value per open-model call (closed-model calls have no schedule to be late for).</summary>
+    public HistogramBase LatenessTotal { get; } = NewHistogram();
     public List<IntervalStats> Timeline { get; } = [];
     /// <summary>Failures by kind, as of the last tick.</summary>
     public IReadOnlyDictionary<string, long> ErrorsByKind => _errorsAtTick;
@@ -73,23 +79,30 @@ public sealed class Stats : IDisposable
         if (r.Message is not null) _errorSamples.TryAdd(r.Status, r.Message);
     }
 
+    /// <summary>Records how late (µs) the injector sent an open-model call; 0 is on time.</summary>
+    public void RecordLateness(long micros) => _lateness.RecordValue(Math.Clamp(micros, 0, HighestMicros));
+
     /// <summary>Closes the current interval: adds it to the totals, the timeline and the log.</summary>
     public IntervalStats Tick(double second, double intervalSeconds)
     {
         _okInterval = _ok.GetIntervalHistogram(_okInterval);
         _failInterval = _fail.GetIntervalHistogram(_failInterval);
+        _latenessInterval = _lateness.GetIntervalHistogram(_latenessInterval);
         Dictionary<string, long> totals = _errors.ToDictionary(e => e.Key, e => Interlocked.Read(ref e.Value.Value));
         Dictionary<string, long> errors = totals.Select(e => (e.Key, N: e.Value - _errorsAtTick.GetValueOrDefault(e.Key)))
             .Where(e => e.N > 0).ToDictionary(e => e.Key, e => e.N);
         _errorsAtTick = totals;
         OkTotal.Add(_okInterval);
         FailTotal.Add(_failInterval);
+        LatenessTotal.Add(_latenessInterval);
         if (_log is not null)
         {
-            _okInterval.Tag = "ok";
-            _failInterval.Tag = "fail";
+            _okInterval.Tag = HistogramLogs.OkTag;
+            _failInterval.Tag = HistogramLogs.FailTag;
+            _latenessInterval.Tag = HistogramLogs.LatenessTag;
             if (_okInterval.TotalCount > 0) _log.Append(_okInterval);
             if (_failInterval.TotalCount > 0) _log.Append(_failInterval);
+            if (_latenessInterval.TotalCount > 0) _log.Append(_latenessInterval);
         }
         var s = new IntervalStats(second, intervalSeconds, _okInterval.TotalCount, _failInterval.TotalCount,
             (_okInterval.TotalCount + _failInterval.TotalCount) / Math.Max(intervalSeconds, 1e-9), Percentiles.From(_okInterval), errors);
@@ -102,6 +115,7 @@ public sealed class Stats : IDisposable
     {
         _okInterval = _ok.GetIntervalHistogram(_okInterval);
         _failInterval = _fail.GetIntervalHistogram(_failInterval);
+        _latenessInterval = _lateness.GetIntervalHistogram(_latenessInterval);
         _errors.Clear();
         _errorSamples.Clear();
     }

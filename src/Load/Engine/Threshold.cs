@@ -43,11 +43,15 @@ public sealed partial record Threshold(string Text, string Metric, string Op, do
         double limit = RelativeToTarget ? Value * s.TargetRps : Value;
         double actual = Actual(s);
         bool pass = Op switch { "<" => actual < limit, "<=" => actual <= limit, ">" => actual > limit, ">=" => actual >= limit, _ => false };
-        return new ThresholdResult(Text, actual, limit, pass);
+        return new ThresholdResult(Text, actual, limit, pass) { HarnessLimited = s.HarnessLimited };
     }
 
     [GeneratedRegex(@"^(?<metric>p50|p75|p95|p99\.9|p99|max|fail%|rps)\s*(?<op><=|>=|<|>)\s*(?<value>[0-9]*\.?[0-9]+)\s*(?:(?<target>\*\s*target)|(?<unit>ms|us|µs|s))?$", RegexOptions.IgnoreCase)]
     private static partial Regex Rule();
 }
 
-public sealed record ThresholdResult(string Threshold, double Actual, double Limit, bool Pass);
+public sealed record ThresholdResult(string Threshold, double Actual, double Limit, bool Pass)
+{
+    /// <summary>The run's injector was late enough to distort its latencies (<see cref="RunSummary.HarnessLimited"/>): the verdict is about the harness as much as Redis.</summary>
+    public bool HarnessLimited { get; init; }
+}

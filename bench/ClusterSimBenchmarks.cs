@@ -11,10 +11,10 @@ namespace HashtagBench.Bench;
 /// 1,000 events, 1M users, 3 shards. Baseline: the obvious simulation that hashes every join's tag
 /// (<see cref="KeyStrategy.Tag"/> + <see cref="HashSlot.Of(string)"/>) for every strategy. Against it: the
 /// simulator, which hashes each distinct tag once per draw and counts joins through lookup tables.
-/// Multi-second operations, so the default job is a few monitored iterations rather than BenchmarkDotNet's pilot.
+/// Multi-second operations: run it with a short job (--job short, as `run` does). It declares no job of its own,
+/// because a class job plus --job would run every case twice under one name.
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
 public class ClusterSimBenchmarks
 {
     private const int Events = 1_000, Users = 1_000_000;

@@ -15,6 +15,9 @@ public class JoinBenchmarks
     private EnqueueClient _evalSha = null!, _eval = null!;
     private readonly string[] _users = Enumerable.Range(0, 1024).Select(i => $"user{i}").ToArray();
     private long _calls;
+    // BenchmarkDotNet runs every case in a process of its own against one shared cluster: keys that restarted at 1
+    // in each process would answer Duplicate from the second process on. A per-process run ID keeps them fresh.
+    private readonly string _run = Guid.NewGuid().ToString("N")[..12];
 
     // Shown by name (KeyStrategy.ToString), as the string parameters were.
     public static IEnumerable<KeyStrategy> Strategies => [KeyStrategy.EventTag, KeyStrategy.Bucketed(16)];
@@ -47,7 +50,7 @@ public class JoinBenchmarks
     private async Task<JoinResult> JoinAsync(EnqueueClient client)
     {
         long n = ++_calls;
-        JoinResult result = await client.JoinAsync(SampleKeys.EventId, _users[n & 1023], $"idem-{n}");
+        JoinResult result = await client.JoinAsync(SampleKeys.EventId, _users[n & 1023], $"idem-{_run}-{n}");
         // A failed join would time an error path; stop the benchmark instead of reporting it.
         return result is JoinResult.Enqueued ? result : throw new InvalidOperationException($"Join {n} did not enqueue: {result}");
     }

@@ -72,7 +72,7 @@ public static partial class CapacityScenario
         double closedCpu = HotShardCpu(beforeClosed, await ShardStats.ReadAsync(ctx.Mux), closed.Seconds);
         runs.Add(closed);
         var closedRow = new CapacityStep($"closed, {BenchClients} in flight", null, closed.Rps, RunOutput.ToLatency(closed.Ok)?.P99, closed.FailPercent, closedCpu, false);
-        double? redisBench = await RedisBenchmarkAsync(ctx, evt, shard, ct);
+        (double? redisBench, string notRun) = await RedisBenchmarkAsync(ctx, evt, shard, ct);
 
         var result = new CapacityResult(perShard, sustained, best is null ? null : bestCpu, clientBound, firstStepSaturated, ladderExhausted,
             slot, shard, steps, closedRow, redisBench);
@@ -98,7 +98,7 @@ public static partial class CapacityScenario
                 $"(open-model sustained rate within the limits / redis-benchmark = {MarkdownTable.Cell(sustained / rb, "0.00")}). ") +
               "Same script, same shard, same concurrency, not the same wire pattern: StackExchange.Redis pipelines every call in flight " +
               "over one connection per node, while redis-benchmark (no -P) waits for each reply on each of its connections."
-            : "redis-benchmark was not run (quick mode, or the tool is not on PATH / REDIS_BENCHMARK).");
+            : $"redis-benchmark was not run: {notRun}.");
 
         // capacity.json is what `sim --capacity-from` reads (perShardOpsPerSec); summary.json holds the same record.
         Directory.CreateDirectory(o.OutputDir);
@@ -113,25 +113,34 @@ public static partial class CapacityScenario
     private static double HotShardCpu(IReadOnlyList<ShardCounters> before, IReadOnlyList<ShardCounters> after, double seconds) =>
         ShardStats.Delta(before, after).MaxBy(d => d.ScriptCalls)!.CpuSeconds / Math.Max(seconds, 1e-9);
 
-    /// <summary>redis-benchmark EVALSHA with the production script on the shard's primary; null when the tool is missing.</summary>
-    private static async Task<double?> RedisBenchmarkAsync(LoadContext ctx, string evt, string shard, CancellationToken ct)
+    /// <summary>
+    /// redis-benchmark EVALSHA with the production script on the shard's primary, over the same TLS (and CA) as the
+    /// harness. Null, with the reason, when it cannot run like for like: quick mode, the tool missing, or a cluster
+    /// that needs a password, which redis-benchmark takes only on its command line (-a), where ps and logs show it.
+    /// </summary>
+    private static async Task<(double? Rps, string NotRun)> RedisBenchmarkAsync(LoadContext ctx, string evt, string shard, CancellationToken ct)
     {
+        if (ctx.Options.Quick) return (null, "quick mode");
         string? tool = LocalProcesses.FindTool("redis-benchmark", "REDIS_BENCHMARK");
+        if (tool is null) return (null, "the tool is not on PATH (or REDIS_BENCHMARK)");
+        ExternalEndpoint? auth = ctx.Cluster.Auth;
+        if (auth?.Password is not null)
+            return (null, "the cluster needs a password, and redis-benchmark takes one only on its command line, where it would be visible to ps and in logs");
         string endpoint = shard.Split(' ')[^1].Trim('(', ')');
-        if (tool is null || ctx.Options.Quick) return null;
         IServer server = ctx.Mux.GetServer(endpoint);
         await server.ScriptLoadAsync(EnqueueScript.Source);
         string[] hostPort = endpoint.Split(':');
         var psi = new ProcessStartInfo(tool) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in new[] { "-h", hostPort[0], "-p", hostPort[1], "-n", "20000", "-c", BenchClients.ToString(CultureInfo.InvariantCulture), "-r", "100000000", "-q",
-                     "EVALSHA", EnqueueScript.Sha1Hex, "2", $"dedupe:{{{evt}}}:rb:__rand_int__", $"stream:event:{{{evt}}}:user:rb__rand_int__", "tok", evt, "rb", "3600" })
-            psi.ArgumentList.Add(a);
-        if (ctx.Options.Password is { } pw) psi.Environment["REDISCLI_AUTH"] = pw;
+        var args = new List<string> { "-h", hostPort[0], "-p", hostPort[1], "-n", "20000", "-c", BenchClients.ToString(CultureInfo.InvariantCulture), "-r", "100000000", "-q" };
+        if (auth?.Tls == true) args.Add("--tls");
+        if (auth?.CaFile is { } ca) args.AddRange(["--cacert", ca]);
+        args.AddRange(["EVALSHA", EnqueueScript.Sha1Hex, "2", $"dedupe:{{{evt}}}:rb:__rand_int__", $"stream:event:{{{evt}}}:user:rb__rand_int__", "tok", evt, "rb", "3600"]);
+        foreach (string a in args) psi.ArgumentList.Add(a);
         using Process p = Process.Start(psi)!;
         string output = await p.StandardOutput.ReadToEndAsync(ct);
         await p.WaitForExitAsync(ct);
         Match m = Rps().Match(output);
-        return m.Success ? double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : null;
+        return m.Success ? (double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), "") : (null, $"it printed no rate (exit {p.ExitCode})");
     }
 
     [GeneratedRegex(@"([0-9]+(?:\.[0-9]+)?) requests per second")]

@@ -19,8 +19,10 @@ public static class ExternalClusterProvider
             throw new ClusterProvisioningException($"No host:port found in cluster endpoint '{endpoint.Endpoints}'.");
 
         var sw = Stopwatch.StartNew();
-        var cluster = new RunningCluster("external", parsed.EndPoints.ToList(), endpoint with { Tls = endpoint.Tls || parsed.Ssl },
-            TimeSpan.Zero, static () => ValueTask.CompletedTask);
+        ExternalEndpoint auth = endpoint with { Tls = endpoint.Tls || parsed.Ssl };
+        // The description is what reports print: ExternalEndpoint.ToString names TLS and the user, never the password.
+        var cluster = new RunningCluster("external", parsed.EndPoints.ToList(), auth,
+            TimeSpan.Zero, static () => ValueTask.CompletedTask, description: $"external: {auth}");
         // Connect once to prove the endpoint is a healthy cluster, so a bad endpoint fails here with a clear message.
         await using ConnectionMultiplexer mux = await cluster.ConnectAsync().ConfigureAwait(false);
         IServer any = mux.GetServer(mux.GetEndPoints()[0]);

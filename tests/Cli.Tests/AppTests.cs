@@ -1,3 +1,5 @@
+using HashtagBench.TestSupport;
+
 namespace HashtagBench.Cli.Tests;
 
 /// <summary>The one executable: every verb listed, one exit-code convention, no secret echoed.</summary>
@@ -55,5 +57,26 @@ public sealed class AppTests
         var (code, error) = await CliRun.InvokeAsync(["sim", "--cluster", "127.0.0.1:1", "--password-file", "/nonexistent/pw"]);
         Assert.Equal(2, code);
         Assert.Contains("--password-file", error);
+    }
+}
+
+/// <summary>
+/// A client pointed at a standalone server must not run as if it were a cluster (the reference gateway's second
+/// incident): every verb that attaches refuses it with one line and exit 2.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class StandaloneEndpointTests
+{
+    [Theory]
+    [InlineData("keyslot", "k")]
+    [InlineData("load", "run", "strategies", "--quick")]
+    [InlineData("sim", "--joins", "1000", "--seeds", "1")]
+    public async Task A_standalone_server_behind_cluster_is_refused_with_exit_2(params string[] verb)
+    {
+        await using StandaloneServer server = await StandaloneServer.StartAsync();
+        var (code, error) = await CliRun.InvokeAsync([.. verb, "--cluster", server.Endpoint]);
+        Assert.Equal(2, code);
+        Assert.Contains("is not a Redis Cluster", error);
+        Assert.Single(error.Trim().Split('\n'));
     }
 }

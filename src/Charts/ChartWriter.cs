@@ -85,7 +85,9 @@ public static class ChartWriter
         plot.Title(title);
         if (xLabel.Length > 0) plot.XLabel(xLabel);
         if (yLabel.Length > 0) plot.YLabel(yLabel);
+        // ScottPlot shows a legend on its own once a plottable has legend text; one series needs none.
         if (legend) plot.ShowLegend(legendAt);
+        else plot.HideLegend();
         string png = Path.ChangeExtension(path, ".png");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(png))!);
         plot.SavePng(png, Width, Height);

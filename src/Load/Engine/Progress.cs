@@ -48,7 +48,7 @@ public static class ConsoleProgress
         public void Interval(string scenario, IntervalStats s, double elapsed, double total)
         {
             task.Value = Math.Min(99, 100 * elapsed / Math.Max(total, 1e-9));
-            task.Description = Markup.Escape($"{scenario}: {s.Rps:0} rps, p99 {s.OkLatency.Show(s.OkLatency.P99)} ms, p99(all) {s.AllLatency.Show(s.AllLatency.P99)} ms, fail {s.Fail}");
+            task.Description = Markup.Escape($"{scenario}: {s.Rps:0} rps, p99 {s.OkLatency.Show(s.OkLatency.P99, ifEmpty: "n/a ")}ms, p99(all) {s.AllLatency.Show(s.AllLatency.P99, ifEmpty: "n/a ")}ms, fail {s.Fail}");
         }
     }
 }

@@ -149,22 +149,28 @@ public static class RunOutput
     private static List<string> WriteCharts(string dir, IReadOnlyList<RunSummary> runs)
     {
         var charts = new List<string>();
-        var withOk = runs.Where(r => r.OkCount > 0).ToList();
-        if (withOk.Count > 0)
+        // Ok responses, and every outcome (failed and refused calls too); a run without such calls has no line, not one at 0.
+        var latencies = runs.Where(r => !r.Ok.IsEmpty).Select(r => (Name: r.Scenario + " (ok)", P: r.Ok))
+            .Concat(runs.Where(r => !r.All.IsEmpty && r.FailCount > 0).Select(r => (Name: r.Scenario + " (all)", P: r.All))).ToList();
+        if (latencies.Count > 0)
         {
             double[] ps = [50, 75, 95, 99, 99.9];
             // x = the "nines" of each percentile (50% → 0.3, 99% → 2, 99.9% → 3), so the tail gets room.
             double[] xs = ps.Select(p => -Math.Log10(1 - p / 100)).ToArray();
-            charts.Add(ChartWriter.Lines(Path.Combine(dir, "latency-percentiles"), "Latency by percentile (Ok responses, corrected to intended start)",
+            charts.Add(ChartWriter.Lines(Path.Combine(dir, "latency-percentiles"), "Latency by percentile (ok: Ok responses; all: every outcome; from intended start)",
                 "percentile", "latency (ms)",
-                withOk.Select(r => new Series(r.Scenario, [r.Ok.P50, r.Ok.P75, r.Ok.P95, r.Ok.P99, r.Ok.P999], xs)).ToList(),
+                latencies.Select(r => new Series(r.Name, [r.P.P50, r.P.P75, r.P.P95, r.P.P99, r.P.P999], xs)).ToList(),
                 xTicks: xs.Zip(["p50", "p75", "p95", "p99", "p99.9"]).ToList(), legendAt: LegendPosition.UpperLeft));
         }
         // The last interval is the tail after the final full second (often a few ms of draining): left out, it would read as a dip.
         var timed = runs.Select(r => (r.Scenario, Seconds: r.Timeline.Where(t => !t.IsPartial).ToList())).Where(r => r.Seconds.Count > 1).ToList();
         if (timed.Count > 0)
-            charts.Add(ChartWriter.Lines(Path.Combine(dir, "throughput"), "Throughput over time (Ok + Fail per second)", "seconds", "requests/s",
-                timed.Select(r => new Series(r.Scenario, r.Seconds.Select(t => t.Rps).ToList(), r.Seconds.Select(t => t.Second).ToList())).ToList(),
+            charts.Add(ChartWriter.Lines(Path.Combine(dir, "throughput"), "Throughput over time (driven: every outcome per second; served: Ok only)", "seconds", "requests/s",
+                timed.SelectMany(r => new[]
+                {
+                    new Series(r.Scenario + " (driven)", r.Seconds.Select(t => t.Rps).ToList(), r.Seconds.Select(t => t.Second).ToList()),
+                    new Series(r.Scenario + " (served)", r.Seconds.Select(t => t.OkRps).ToList(), r.Seconds.Select(t => t.Second).ToList()),
+                }).ToList(),
                 legendAt: LegendPosition.LowerRight, yFromZero: true));
         // p99 of Ok responses, and of every outcome: a second without such calls has no latency to draw, not a latency of 0.
         var okP99 = timed.Select(r => (Name: r.Scenario + " (ok)", Seconds: r.Seconds.Where(t => !t.OkLatency.IsEmpty).Select(t => (t.Second, t.OkLatency.P99)).ToList()));

@@ -14,12 +14,39 @@ public sealed record Latency(long Count, double P50, double P75, double P95, dou
 public sealed record LoadRun(
     string Name, DateTime StartedUtc, double Seconds, double? TargetRps, long OkCount, long FailCount, double Rps, double FailPercent,
     Latency? Ok, Latency? Fail, IReadOnlyDictionary<string, long> ErrorsByKind, IReadOnlyDictionary<string, string> ErrorSamples,
-    IReadOnlyList<ThresholdCheck> Thresholds, string StopReason, IReadOnlyList<LoadInterval> Timeline);
+    IReadOnlyList<ThresholdCheck> Thresholds, string StopReason, IReadOnlyList<LoadInterval> Timeline)
+{
+    /// <summary>Latency of every outcome (Ok, failed, refused), each from its intended start; null when no call was recorded.</summary>
+    public Latency? All { get; init; }
+    /// <summary>Ok responses per second (what was served); <see cref="LoadRun.Rps"/> counts every outcome (what the engine drove).</summary>
+    public double OkRps { get; init; }
+    /// <summary>Stopped by Ctrl-C/SIGTERM before its phases ended: partial numbers, never a pass.</summary>
+    public bool Interrupted { get; init; }
+    /// <summary>The injector's lateness (actual send minus intended start) in ms; null for a closed model or an older file.</summary>
+    public Latency? Lateness { get; init; }
+    /// <summary>CPU seconds per second the injector thread used; null where the OS does not say.</summary>
+    public double? InjectorCpu { get; init; }
+    /// <summary>How the injector waited for its arrivals; null in an older file.</summary>
+    public string? Injector { get; init; }
+    /// <summary>The injector's error was large enough to distort the latencies: they describe the harness as much as Redis.</summary>
+    public bool HarnessLimited { get; init; }
+}
 
 /// <summary>One interval (about a second) of a run; <paramref name="Second"/> is when it ended.</summary>
-public sealed record LoadInterval(double Second, double Length, long Ok, long Fail, double Rps, Latency? OkLatency, IReadOnlyDictionary<string, long> ErrorsByKind);
+public sealed record LoadInterval(double Second, double Length, long Ok, long Fail, double Rps, Latency? OkLatency, IReadOnlyDictionary<string, long> ErrorsByKind)
+{
+    /// <summary>Latency of every outcome in the interval; null when it had no call.</summary>
+    public Latency? AllLatency { get; init; }
+}
 
-public sealed record ThresholdCheck(string Threshold, double Actual, double Limit, bool Pass);
+/// <param name="Actual">The measured value; meaningless (0) when <see cref="NoData"/>.</param>
+public sealed record ThresholdCheck(string Threshold, double Actual, double Limit, bool Pass)
+{
+    /// <summary>The run was harness-limited: the verdict is about the load generator as much as Redis.</summary>
+    public bool HarnessLimited { get; init; }
+    /// <summary>The rule had nothing to measure (e.g. an Ok latency with no Ok response): failed, actual n/a.</summary>
+    public bool NoData { get; init; }
+}
 
 /// <summary>What a scenario found beyond its runs; each scenario fills its own part, the rest stay null.</summary>
 public sealed record LoadFindings

@@ -10,7 +10,9 @@ namespace HashtagBench.Load;
 /// <summary>What one scenario run produced, as the caller (the load verb or the run verb) needs it.</summary>
 public sealed record ScenarioResult(string Scenario, IReadOnlyList<RunSummary> Runs, bool ChecksPassed, string ReportPath)
 {
-    public bool ThresholdsPassed => Runs.All(r => r.ThresholdsPassed);
+    /// <summary>Every run passed its thresholds, measured something and was not interrupted; a scenario with no run at all measured nothing.</summary>
+    public bool ThresholdsPassed => Runs.Count > 0 && Runs.All(r => r.ThresholdsPassed);
+    public bool Interrupted => Runs.Any(r => r.Interrupted);
     public bool Passed => ChecksPassed && ThresholdsPassed;
     /// <summary>What summary.json holds: the runs and the scenario's findings, typed.</summary>
     public required LoadSummary Summary { get; init; }
@@ -39,14 +41,19 @@ public static class ScenarioRunner
         string report = RunOutput.Write(options.OutputDir, summary, outcome.Runs, outcome.Findings);
         foreach (RunSummary s in outcome.Runs)
         {
-            // Latency of the Ok responses; of the failures when there are none (legacy), labelled so.
-            (Percentiles p, string of) = s.OkCount > 0 || s.FailCount == 0 ? (s.Ok, "") : (s.Fail, " (failures)");
+            // Latency of the Ok responses beside that of every outcome; "n/a" where there was no such call, never 0.
+            Percentiles ok = s.Ok, all = s.All;
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{s.Scenario}: {s.Rps:0} rps, ok {s.OkCount}, fail {s.FailCount} ({s.FailPercent:0.##}%), p50 {p.P50:0.00} ms, p99 {p.P99:0.00} ms, p99.9 {p.P999:0.00} ms, max {p.Max:0.00} ms{of}"));
+                $"{s.Scenario}: {s.Rps:0} rps driven, {s.OkRps:0} ok rps, ok {s.OkCount}, fail {s.FailCount} ({s.FailPercent:0.##}%), ok p50 {ok.Show(ok.P50)} ms, p99 {ok.Show(ok.P99)} ms, p99.9 {ok.Show(ok.P999)} ms, max {ok.Show(ok.Max)} ms; all outcomes p99 {all.Show(all.P99)} ms, max {all.Show(all.Max)} ms" +
+                $"{(s.HarnessLimited ? " [harness-limited]" : "")}{(s.Interrupted ? " [interrupted]" : "")}"));
         }
         foreach (RunSummary s in outcome.Runs)
             foreach (ThresholdResult t in s.Thresholds.Where(t => !t.Pass))
-                console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"threshold failed: {s.Scenario}: {t.Threshold} (actual {t.Actual:0.###}, limit {t.Limit:0.###})"));
+                console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"threshold failed: {s.Scenario}: {t.Threshold} (actual {(t.NoData ? "n/a" : t.Actual.ToString("0.###", CultureInfo.InvariantCulture))}, limit {t.Limit:0.###}){(t.HarnessLimited ? " (harness-limited)" : "")}"));
+        foreach (RunSummary s in outcome.Runs.Where(r => r.Interrupted))
+            console.WriteLine($"interrupted: {s.Scenario} was stopped before its end; its thresholds do not pass.");
+        if (outcome.Runs.Count == 0) console.WriteLine($"measured nothing: {name} ran no load.");
         if (!outcome.Findings.ChecksPassed) console.WriteLine($"scenario check failed: see {report}");
         console.WriteLine($"report: {report}");
         return new ScenarioResult(name, outcome.Runs, outcome.Findings.ChecksPassed, report) { Summary = summary };

@@ -21,12 +21,21 @@ public static class StepSummaries
 
     public static IEnumerable<string> Load(LoadSummary summary)
     {
-        yield return $"**Load `{summary.Scenario}`**\n\n" + MarkdownTable.Render(summary.Runs,
+        // Interrupted, measured nothing, harness-limited: said before the numbers they qualify.
+        string banners = string.Concat(HashtagBench.Load.Engine.RunOutput.Banners(summary.Runs).Select(b => b + "\n\n"));
+        // rps is what the engine drove (every outcome), ok rps what was served; p50/p99 of Ok responses, "p99 all" of
+        // every outcome (failed and refused calls too); lateness is the injector's own error; n/a where nothing applies.
+        yield return $"**Load `{summary.Scenario}`**\n\n" + banners + MarkdownTable.Render(summary.Runs,
             new("run", r => r.Name),
             new("rps", r => r.Rps, "0"),
             new("p50 ms", r => r.Ok?.P50, "0.00"),
             new("p99 ms", r => r.Ok?.P99, "0.00"),
-            new("fail%", r => r.OkCount + r.FailCount == 0 ? null : r.FailPercent, "0.##"));
+            new("fail%", r => r.OkCount + r.FailCount == 0 ? null : r.FailPercent, "0.##"),
+            new("ok rps", r => r.OkRps, "0"),
+            new("p99 all ms", r => r.All?.P99, "0.00"),
+            new("lateness p99 ms", r => r.Lateness?.P99, "0.000"),
+            new("harness-limited", r => r.HarnessLimited ? "**yes**" : "no"),
+            new("stopped", r => r.Interrupted ? "**interrupted**" : r.StopReason));
 
         LoadFindings f = summary.Findings;
         // Rows without a prediction (keys spanning slots are refused before routing) have nothing to compare.

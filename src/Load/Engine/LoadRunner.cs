@@ -10,7 +10,32 @@ public sealed record RunSummary(string Scenario, DateTime StartedUtc, double Sec
 {
     public long Total => OkCount + FailCount;
     public double FailPercent => Total == 0 ? 0 : 100.0 * FailCount / Total;
-    public bool ThresholdsPassed => Thresholds.All(t => t.Pass);
+
+    /// <summary>
+    /// The rule set passed, and the run measured something and was not interrupted: a run that recorded no call, or
+    /// one stopped by Ctrl-C/SIGTERM, never passes, whatever its thresholds say.
+    /// </summary>
+    public bool ThresholdsPassed => !Interrupted && !MeasuredNothing && Thresholds.All(t => t.Pass);
+
+    /// <summary>
+    /// Latency of every outcome (Ok, failed and refused calls alike), from each call's intended start, in ms. Beside
+    /// <see cref="Ok"/>, it shows what an outage cost the callers whose calls failed or waited.
+    /// </summary>
+    public Percentiles All { get; init; } = Percentiles.Empty;
+
+    /// <summary>Ok calls per second of the measured run: what was served. <see cref="Rps"/> counts every outcome (what the engine drove).</summary>
+    public double OkRps => OkCount / Math.Max(Seconds, 1e-9);
+
+    /// <summary>Stopped by the caller (Ctrl-C, SIGTERM) before its phases ended: its numbers cover part of the run only.</summary>
+    public bool Interrupted => StopReason == CancelledReason;
+
+    /// <summary>The measured phase recorded no call at all: nothing to pass on.</summary>
+    public bool MeasuredNothing => Total == 0;
+
+    public const string CancelledReason = "cancelled";
+
+    /// <summary>The threshold-like check every run gets when it recorded no call: it always fails.</summary>
+    public const string MeasuredNothingCheck = "measured calls > 0";
 
     /// <summary>
     /// How late the injector sent each open-model call (actual send minus intended start), in ms like the other
@@ -109,7 +134,7 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
             await ticks.ConfigureAwait(false);
             double seconds = _clock.Elapsed.TotalSeconds - measuredStart;
             if (Interlocked.Read(ref _invocations) >= scenario.MaxInvocations) stop = $"reached {scenario.MaxInvocations} invocations";
-            if (deadline.IsCancellationRequested) stop = ct.IsCancellationRequested ? "cancelled" : "deadline";
+            if (deadline.IsCancellationRequested) stop = ct.IsCancellationRequested ? RunSummary.CancelledReason : "deadline";
             stats.Tick(seconds, seconds - (stats.Timeline.Count > 0 ? stats.Timeline[^1].Second : 0));
             return Summarise(started, seconds, stop);
         }
@@ -139,11 +164,15 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
             Percentiles.From(_stats.OkTotal), Percentiles.From(_stats.FailTotal), _stats.ErrorsByKind.ToDictionary(),
             _stats.ErrorSamples.ToDictionary(), _stats.Timeline.ToList(), [], stop)
         {
+            All = Percentiles.From(_stats.AllTotal),
             Lateness = Percentiles.From(_stats.LatenessTotal),
             InjectorCpu = ThreadCpu.Available ? Interlocked.Read(ref _injectorCpuNanos) / 1e9 / Math.Max(seconds, 1e-9) : null,
             Injector = InjectorKind,
         };
-        return raw with { Thresholds = (thresholds ?? []).Select(t => t.Evaluate(raw)).ToList() };
+        List<ThresholdResult> checks = (thresholds ?? []).Select(t => t.Evaluate(raw)).ToList();
+        // A run that measured nothing fails visibly, as a check of its own, even with no thresholds given.
+        if (raw.MeasuredNothing) checks.Add(new ThresholdResult(RunSummary.MeasuredNothingCheck, 0, 0, false) { HarnessLimited = raw.HarnessLimited });
+        return raw with { Thresholds = checks };
     }
 
     private async Task TickAsync(double measuredStart, CancellationToken stop)
@@ -230,7 +259,8 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
         if (Interlocked.Increment(ref _inFlight) > scenario.MaxInFlight)
         {
             Interlocked.Decrement(ref _inFlight);
-            Record(Response.Fail("client.overload", $"more than {scenario.MaxInFlight} invocations in flight"), 0);
+            // Refused, but its caller still waited from the intended start until now: that is its latency, not 0.
+            Record(Response.Fail("client.overload", $"more than {scenario.MaxInFlight} invocations in flight"), Micros(_clock.ElapsedTicks - intendedTicks));
             return;
         }
         try

@@ -10,6 +10,15 @@ public abstract record LoadSimulation(TimeSpan During)
     /// <summary>Inject <paramref name="rate"/> invocations every <paramref name="interval"/>.</summary>
     public static LoadSimulation Inject(int rate, TimeSpan interval, TimeSpan during) => new InjectSim(Check(rate, nameof(rate)) / Interval(interval), Interval(interval), Duration(during), Ramp: false);
 
+    /// <summary>
+    /// Inject <paramref name="perSecond"/> invocations per second, fractional rates included (0.5/s is one every 2 s):
+    /// the arrivals are spaced 1/rate apart, with no whole count per interval to round.
+    /// </summary>
+    public static LoadSimulation InjectPerSecond(double perSecond, TimeSpan during) =>
+        double.IsFinite(perSecond) && perSecond > 0
+            ? new InjectSim(perSecond, 1, Duration(during), Ramp: false)
+            : throw new ArgumentOutOfRangeException(nameof(perSecond), perSecond, "The rate must be a positive number per second.");
+
     /// <summary>Ramp the injection rate linearly from the previous phase's rate to <paramref name="rate"/> per interval.</summary>
     public static LoadSimulation RampingInject(int rate, TimeSpan interval, TimeSpan during) => new InjectSim(Check(rate, nameof(rate)) / Interval(interval), Interval(interval), Duration(during), Ramp: true);
 

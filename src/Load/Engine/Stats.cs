@@ -5,10 +5,23 @@ using HdrHistogram;
 
 namespace HashtagBench.Load.Engine;
 
-/// <summary>Latency percentiles in milliseconds, read from an HdrHistogram recorded in microseconds.</summary>
+/// <summary>
+/// Latency percentiles in milliseconds, read from an HdrHistogram recorded in microseconds. With no calls
+/// (<see cref="Count"/> 0, <see cref="IsEmpty"/>) there is no latency: every printed form says "n/a" (an empty cell
+/// in CSV), never 0.
+/// </summary>
 public sealed record Percentiles(long Count, double P50, double P75, double P95, double P99, double P999, double Max, double Mean)
 {
     public static Percentiles Empty { get; } = new(0, 0, 0, 0, 0, 0, 0, 0);
+
+    public const string NotAvailable = "n/a";
+
+    /// <summary>No call was measured: the numbers are placeholders, not latencies.</summary>
+    public bool IsEmpty => Count == 0;
+
+    /// <summary><paramref name="value"/> (one of this record's) formatted, or <paramref name="ifEmpty"/> ("n/a") when there were no calls.</summary>
+    public string Show(double value, string format = "0.00", string ifEmpty = NotAvailable) =>
+        IsEmpty ? ifEmpty : value.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
 
     public static Percentiles From(HistogramBase h) => h.TotalCount == 0
         ? Empty
@@ -21,9 +34,16 @@ public sealed record Percentiles(long Count, double P50, double P75, double P95,
 /// <summary>
 /// One interval of the run (a second; the last one is whatever was left after the final full second).
 /// <paramref name="Second"/> is when it ended, <paramref name="Length"/> how long it was, both in seconds.
+/// <paramref name="Rps"/> counts every outcome (what the engine drove); <see cref="OkRps"/> only the served calls.
 /// </summary>
 public sealed record IntervalStats(double Second, double Length, long Ok, long Fail, double Rps, Percentiles OkLatency, IReadOnlyDictionary<string, long> ErrorsByKind)
 {
+    /// <summary>Latency of every outcome in the interval (ok, failed, refused), from each call's intended start; empty with no calls.</summary>
+    public Percentiles AllLatency { get; init; } = Percentiles.Empty;
+
+    /// <summary>Ok calls per second: what was actually served.</summary>
+    public double OkRps => Ok / Math.Max(Length, 1e-9);
+
     /// <summary>Shorter than half a second: too short for its rate to mean much, so charts leave it out.</summary>
     public bool IsPartial => Length < 0.5;
 }
@@ -60,6 +80,8 @@ public sealed class Stats : IDisposable
 
     public HistogramBase OkTotal { get; } = NewHistogram();
     public HistogramBase FailTotal { get; } = NewHistogram();
+    /// <summary>Every outcome (Ok and Fail, refused calls included), as of the last tick.</summary>
+    public HistogramBase AllTotal { get; } = NewHistogram();
     /// <summary>Injector lateness in µs, one value per open-model call (closed-model calls have no schedule to be late for).</summary>
     public HistogramBase LatenessTotal { get; } = NewHistogram();
     public List<IntervalStats> Timeline { get; } = [];
@@ -94,6 +116,9 @@ public sealed class Stats : IDisposable
         _errorsAtTick = totals;
         OkTotal.Add(_okInterval);
         FailTotal.Add(_failInterval);
+        HistogramBase all = _okInterval.Copy();
+        all.Add(_failInterval);
+        AllTotal.Add(all);
         LatenessTotal.Add(_latenessInterval);
         if (_log is not null)
         {
@@ -105,7 +130,10 @@ public sealed class Stats : IDisposable
             if (_latenessInterval.TotalCount > 0) _log.Append(_latenessInterval);
         }
         var s = new IntervalStats(second, intervalSeconds, _okInterval.TotalCount, _failInterval.TotalCount,
-            (_okInterval.TotalCount + _failInterval.TotalCount) / Math.Max(intervalSeconds, 1e-9), Percentiles.From(_okInterval), errors);
+            (_okInterval.TotalCount + _failInterval.TotalCount) / Math.Max(intervalSeconds, 1e-9), Percentiles.From(_okInterval), errors)
+        {
+            AllLatency = Percentiles.From(all),
+        };
         Timeline.Add(s);
         return s;
     }

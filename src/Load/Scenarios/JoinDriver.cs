@@ -37,12 +37,8 @@ public static class JoinDriver
     /// <summary>The default shape: inject --rate joins per second for --duration.</summary>
     public static LoadSimulation Steady(LoadOptions o) => Steady(o.Rate, o.Duration);
 
-    public static LoadSimulation Steady(double rate, TimeSpan duration)
-    {
-        // Inject takes a whole count per interval: use 100 ms intervals so fractional rates stay exact enough.
-        int perTenth = Math.Max(1, (int)Math.Round(rate / 10));
-        return LoadSimulation.Inject(perTenth, TimeSpan.FromMilliseconds(100), duration);
-    }
+    /// <summary>Exactly <paramref name="rate"/> joins per second (5/s is 5/s, not a whole count per 100 ms rounded up to 10/s).</summary>
+    public static LoadSimulation Steady(double rate, TimeSpan duration) => LoadSimulation.InjectPerSecond(rate, duration);
 
     public static Response ToResponse(JoinResult r) => r switch
     {

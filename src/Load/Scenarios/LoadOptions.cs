@@ -50,6 +50,11 @@ public sealed record LoadOptions
         if (!(SaturationP99Ms > 0)) throw new ArgumentOutOfRangeException(nameof(SaturationP99Ms), SaturationP99Ms, "--saturation-p99 must be a positive number of ms.");
         if (WaitReplicas < 0) throw new ArgumentOutOfRangeException(nameof(WaitReplicas), WaitReplicas, "--wait-replicas cannot be negative.");
         if (WaitTimeout <= TimeSpan.Zero || WaitTimeout > TimeSpan.FromSeconds(60)) throw new ArgumentOutOfRangeException(nameof(WaitTimeout), WaitTimeout, "--wait-timeout must be 1..60000 ms.");
+        // --fault-at must fall inside the measured run, or the fault is never measured (and the run would pass empty).
+        if (FaultAt is { } faultAt && (faultAt <= TimeSpan.Zero || faultAt >= Duration))
+            throw new ArgumentOutOfRangeException(nameof(FaultAt), faultAt,
+                string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"--fault-at must lie inside the measured run: more than 0 and less than --duration ({Duration.TotalSeconds:0.###} s); got {faultAt.TotalSeconds:0.###} s."));
         if (Buckets < 1) throw new ArgumentOutOfRangeException(nameof(Buckets), Buckets, "--buckets must be at least 1.");
         _ = ClusterSim.Popularity.Parse(Popularity);
     }

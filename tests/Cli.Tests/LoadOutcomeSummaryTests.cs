@@ -1,0 +1,66 @@
+using HashtagBench.Cli.Run;
+using HashtagBench.Contracts;
+using HashtagBench.Load.Engine;
+
+namespace HashtagBench.Cli.Tests;
+
+/// <summary>The run report's load table: ok rps, all-outcome p99, the injector's lateness, harness-limited and interrupted runs.</summary>
+public sealed class LoadOutcomeSummaryTests
+{
+    private static readonly Dictionary<string, long> NoErrors = [];
+    private static readonly Dictionary<string, string> NoSamples = [];
+
+    [Fact]
+    public void The_load_table_shows_served_rate_all_outcome_p99_lateness_and_the_flags()
+    {
+        string dir = Directory.CreateTempSubdirectory("outcome-summaries").FullName;
+        try
+        {
+            var ok = new Percentiles(600, 1.5, 2, 3, 4.25, 6, 9, 1.7);
+            var all = new Percentiles(1200, 2, 3, 1500, 2500, 3000, 4000, 900);
+            var lateness = new Percentiles(1200, 0.05, 0.1, 0.2, 0.35, 0.5, 1, 0.06);
+            var run = new RunSummary("event", DateTime.UtcNow, 2, 600, 600, 600, 600, ok, all, NoErrors, NoSamples, [], [], RunSummary.CancelledReason)
+            {
+                All = all, Lateness = lateness, InjectorCpu = 0.01,
+            };
+            var findings = new ScenarioFindings();
+            RunOutput.Write(dir, RunOutput.Summarise("failover", [run], findings), [run], findings);
+
+            string table = string.Join("\n", StepSummaries.Load(dir));
+            // run | rps (driven) | p50 | p99 (ok) | fail% | ok rps | p99 all | lateness p99 | harness-limited | stopped
+            Assert.Contains("| event | 600 | 1.50 | 4.25 | 50 | 300 | 2500.00 | 0.350 | **yes** | **interrupted** |", table);
+            Assert.Contains("**interrupted**: `event`", table);
+            Assert.Contains("**harness-limited**: `event`", table);
+            LoadSummary back = ResultFiles.Read(Path.Combine(dir, ResultFiles.Summary), ResultFiles.LoadSummaryType);
+            Assert.False(back.ThresholdsPassed);
+            Assert.True(back.Runs[0].Interrupted);
+            Assert.Equal(2500, back.Runs[0].All!.P99);
+            Assert.Equal(300, back.Runs[0].OkRps);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void An_older_summary_without_the_new_fields_still_reads_as_n_a()
+    {
+        var old = new LoadRun("event", DateTime.UtcNow, 2, 300, 600, 0, 300, 0, null, null, NoErrors, NoSamples, [], "completed", []);
+        string table = string.Join("\n", StepSummaries.Load(new LoadSummary("x", [old], true, true, new LoadFindings())));
+        Assert.Contains("| event | 300 | n/a | n/a | 0 | 0 | n/a | n/a | no | completed |", table);
+    }
+}
+
+/// <summary>--fault-at outside the measured run is bad input, refused before anything runs.</summary>
+[Collection(ClusterCollection.Name)] // serial: swaps Console.Error
+public sealed class FaultAtInputTests
+{
+    [Theory]
+    [InlineData("12", "3")] // used to report "at 12s of 3s" and exit 0
+    [InlineData("0", "15")]
+    public async Task Fault_at_outside_the_run_exits_2_with_one_line(string faultAt, string duration)
+    {
+        var (code, error) = await CliRun.InvokeAsync(["load", "run", "failover", "--fault-at", faultAt, "--duration", duration]);
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.StartsWith("error: --fault-at must lie inside the measured run", error);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+}

@@ -54,9 +54,15 @@ public sealed record Incident(string Strategy, int Spanning, int SpanningCrossSl
 /// Streams read back against what the client was told: each acknowledged join present once (else lost), one
 /// acknowledgement per idempotency key (else doubled), and entries nobody was told about counted apart.
 /// </summary>
+/// <param name="DoubledKeys">Idempotency keys with more than one stream entry (entries attributed to keys through every attempt's token).</param>
+/// <param name="Unacknowledged">Stream entries whose attempt was never acknowledged as Enqueued (applied, but the client was told otherwise or nothing).</param>
 public sealed record StreamAuditResult(int Attempts, int IdempotencyKeys, int Acknowledged, int Lost, int DoubledKeys, int Unacknowledged, int Uncertain, int StreamsRead)
 {
     public bool Passed => Lost == 0 && DoubledKeys == 0;
+    /// <summary>Entries beyond the first for doubled keys (how many joins too many the queue holds).</summary>
+    public int DoubledEntries { get; init; }
+    /// <summary>Entries whose token no attempt of this run sent (should be 0: each run has its own events).</summary>
+    public int Unattributed { get; init; }
 }
 
 /// <param name="RetriedShare">Fraction of attempts that retried an earlier idempotency key; null when nothing was sent.</param>

@@ -63,6 +63,13 @@ public sealed record StreamAuditResult(int Attempts, int IdempotencyKeys, int Ac
     public int DoubledEntries { get; init; }
     /// <summary>Entries whose token no attempt of this run sent (should be 0: each run has its own events).</summary>
     public int Unattributed { get; init; }
+    /// <summary>
+    /// Keys the user was told are queued (Enqueued or Duplicate) with no entry in any stream: includes a retry answered
+    /// Duplicate by a primary that then died with the entry.
+    /// </summary>
+    public int AcknowledgedKeysWithoutEntry { get; init; }
+    /// <summary>Keys the script applied more than once (two attempts answered Enqueued or NotReplicated): the dedupe key did not stop the retry.</summary>
+    public int ReEnqueuedKeys { get; init; }
 }
 
 /// <param name="RetriedShare">Fraction of attempts that retried an earlier idempotency key; null when nothing was sent.</param>
@@ -103,4 +110,20 @@ public sealed record FailoverRow(
     string Wait, int WaitReplicas, bool WaitSkipsWithoutReplicas, string Fault, double FaultAtSeconds,
     double? ErrorWindowSeconds, double? LastFailingSentAfterFaultSeconds, long Failed, IReadOnlyDictionary<string, long> FailedByKind,
     double? P99InWindowMs, double? RecoverySeconds, double? HealSeconds, bool Healed,
-    long NoScriptRecovered, long WaitShortfalls, long WaitsSkipped, long SlotMoves, bool Classified, StreamAuditResult Audit);
+    long NoScriptRecovered, long WaitShortfalls, long WaitsSkipped, long SlotMoves, bool Classified, StreamAuditResult Audit)
+{
+    /// <summary>--require-replicas: joins whose WAIT reached fewer replicas were answered NotReplicated.</summary>
+    public int RequireReplicas { get; init; }
+    /// <summary>--retry: how many times a failed join was re-sent with its idempotency key.</summary>
+    public int RetryCount { get; init; }
+    /// <summary>Retries actually sent.</summary>
+    public long RetriesSent { get; init; }
+    /// <summary>lagged-kill: primary master_repl_offset at the kill minus the replica's offset before its link was cut; null for other faults.</summary>
+    public long? LagBytes { get; init; }
+    /// <summary>lagged-kill: the lag in joins, from the offsets and the bytes one join adds to the replication stream; null for other faults.</summary>
+    public double? PredictedLostJoins { get; init; }
+    /// <summary>lagged-kill: joins acknowledged as Enqueued on the killed shard between the link cut and the kill.</summary>
+    public int? AcknowledgedInLagWindow { get; init; }
+    /// <summary>--max-lost, when given: the row passes only with at most this many acknowledged joins lost.</summary>
+    public int? MaxLost { get; init; }
+}

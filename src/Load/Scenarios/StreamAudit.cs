@@ -51,10 +51,14 @@ public static class StreamAudit
         // Outcome unknown: never acknowledged, no entry found, and at least one attempt timed out or lost its connection.
         int uncertain = byKey.Count(g => g.All(r => r.Result is not JoinResult.Enqueued) && !entriesPerKey.ContainsKey(g.Key)
             && g.Any(r => r.Result is JoinResult.Failed { Kind: FailureKind.Timeout or FailureKind.Connection }));
+        int ackedWithoutEntry = byKey.Count(g => g.Any(r => r.Result is JoinResult.Enqueued or JoinResult.Duplicate) && !entriesPerKey.ContainsKey(g.Key));
+        int reEnqueued = byKey.Count(g => g.Count(r => r.Result is JoinResult.Enqueued or JoinResult.Failed { Kind: FailureKind.NotReplicated }) > 1);
         return new StreamAuditResult(records.Count, byKey.Count, ackTokens.Count, lost, doubled, unacked, uncertain, streamsRead)
         {
             DoubledEntries = doubledEntries,
             Unattributed = foreign,
+            AcknowledgedKeysWithoutEntry = ackedWithoutEntry,
+            ReEnqueuedKeys = reEnqueued,
         };
     }
 

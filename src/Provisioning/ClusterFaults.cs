@@ -160,7 +160,8 @@ public sealed class ClusterFaults(RunningCluster cluster)
             replica = await ReplicaOfAsync(slot).ConfigureAwait(false);
             await WaitForReplicaReadyAsync(replica, primary, TimeSpan.FromSeconds(15), ct).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or System.Net.Sockets.SocketException
+                                   || (ex is OperationCanceledException && !ct.IsCancellationRequested))
         {
             throw new InvalidOperationException(
                 $"Refusing to restart {primary}: it has no in-sync replica to promote, and a node without persistence restarted as primary " +

@@ -116,6 +116,10 @@ public sealed class FaultAuditTests(ClusterFixture fx)
         Assert.True(row.PredictedLostJoins > 0, report);
         // The fault fired when asked (fault task started after warm-up + fault-at), within generous slack.
         Assert.InRange(row.FaultAtSeconds, 1.5, 6);
+        // The primary is killed 2 s after the fault starts and its replica needs the 3 s node timeout to take over:
+        // healing cannot be faster than that (slowness only makes it later), and joins failed after the kill.
+        Assert.True(row.HealSeconds >= 4, $"healed after {row.HealSeconds} s");
+        Assert.True(row.LastFailingSentAfterFaultSeconds >= 2, $"last failing join sent {row.LastFailingSentAfterFaultSeconds} s after the fault");
         // --max-lost 0 fails the checks, and says so.
         Assert.False(outcome.Findings.ChecksPassed);
         Assert.Contains("--max-lost 0 exceeded", report);

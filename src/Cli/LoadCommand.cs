@@ -63,7 +63,7 @@ public static class LoadCommand
         var wait = new Option<int>("--wait-replicas") { Description = "Run WAIT <n> <timeout> after each enqueue (fewer lost acks, more latency)." };
         var waitTimeout = new Option<double>("--wait-timeout") { DefaultValueFactory = _ => 200, Description = "WAIT timeout in ms." };
         var waitAlways = new Option<bool>("--wait-always") { Description = "Send WAIT even when the primary has too few replicas online (shows the head-of-line stall)." };
-        var compareWait = new Option<bool>("--compare-wait") { Description = "failover: no WAIT, WAIT 1, and WAIT 1 always, side by side." };
+        var compareWait = new Option<bool>("--compare-wait") { Description = "failover: no WAIT, WAIT 1, WAIT 1 always, and WAIT 1 required (NotReplicated instead of Enqueued), side by side, each on its own events." };
         var retry = new Option<int>("--retry") { Description = "Re-send a failed or timed-out join up to N times with the same idempotency key (200 ms backoff, growing, at most 1 s)." };
         var requireReplicas = new Option<int>("--require-replicas") { Description = "Answer a join whose WAIT reached fewer than N replicas as a failure (NotReplicated, a gateway's 503) instead of Enqueued." };
         var maxLost = new Option<int?>("--max-lost") { Description = "failover: fail the run (exit 1) when more than N acknowledged joins were lost." };

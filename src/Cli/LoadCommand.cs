@@ -58,19 +58,22 @@ public static class LoadCommand
         var noThresholds = new Option<bool>("--no-thresholds") { Description = "Report only; do not fail on thresholds." };
         var quick = new Option<bool>("--quick") { Description = "Short runs (for run --quick and tests)." };
         var output = new Option<string?>("--out") { Description = "Output folder (default results/load/<time>-<scenario>)." };
-        var fault = new Option<string>("--fault") { DefaultValueFactory = _ => "kill", Description = "failover: kill | pause | restart | failover" };
+        var fault = new Option<string>("--fault") { DefaultValueFactory = _ => "kill", Description = "failover: kill | pause | restart | failover | lagged-kill (replica cut off while the primary acknowledges, then the primary is killed: the loss window)" };
         var faultAt = new Option<double?>("--fault-at") { Description = "failover: seconds into the run (default a third of it)." };
         var wait = new Option<int>("--wait-replicas") { Description = "Run WAIT <n> <timeout> after each enqueue (fewer lost acks, more latency)." };
         var waitTimeout = new Option<double>("--wait-timeout") { DefaultValueFactory = _ => 200, Description = "WAIT timeout in ms." };
         var waitAlways = new Option<bool>("--wait-always") { Description = "Send WAIT even when the primary has too few replicas online (shows the head-of-line stall)." };
-        var compareWait = new Option<bool>("--compare-wait") { Description = "failover: no WAIT, WAIT 1, and WAIT 1 always, side by side." };
+        var compareWait = new Option<bool>("--compare-wait") { Description = "failover: no WAIT, WAIT 1, WAIT 1 always, and WAIT 1 required (NotReplicated instead of Enqueued), side by side, each on its own events." };
+        var retry = new Option<int>("--retry") { Description = "Re-send a failed or timed-out join up to N times with the same idempotency key (200 ms backoff, growing, at most 1 s)." };
+        var requireReplicas = new Option<int>("--require-replicas") { Description = "Answer a join whose WAIT reached fewer than N replicas as a failure (NotReplicated, a gateway's 503) instead of Enqueued." };
+        var maxLost = new Option<int?>("--max-lost") { Description = "failover: fail the run (exit 1) when more than N acknowledged joins were lost." };
         var saturationP99 = new Option<double>("--saturation-p99") { DefaultValueFactory = _ => 50, Description = "capacity: p99 (ms) above which a step counts as saturated." };
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 12, Description = "capacity: most rate steps (each ×1.5 the last, from --rate/4)." };
         var cluster = new ClusterOptions();
 
         var cmd = new Command("run", "Run a scenario; writes summary.json, timeline.csv, report.md, HdrHistogram logs and charts.");
         cmd.Arguments.Add(scenario);
-        foreach (Option opt in new Option[] { rate, duration, warmup, events, popularity, users, strategies, hotShare, buckets, duplicates, thresholds, noThresholds, quick, output, fault, faultAt, wait, waitTimeout, waitAlways, compareWait, saturationP99, steps })
+        foreach (Option opt in new Option[] { rate, duration, warmup, events, popularity, users, strategies, hotShare, buckets, duplicates, thresholds, noThresholds, quick, output, fault, faultAt, wait, waitTimeout, waitAlways, compareWait, retry, requireReplicas, maxLost, saturationP99, steps })
             cmd.Options.Add(opt);
         cluster.AddTo(cmd);
         cmd.SetAction((r, ct) => CliErrors.GuardAsync(Console.Error, async () =>
@@ -93,7 +96,8 @@ public static class LoadCommand
                 Thresholds = r.GetValue(noThresholds) ? [] : rules.Select(Threshold.Parse).ToList(),
                 Quick = q, Fault = r.GetValue(fault)!, FaultAt = r.GetValue(faultAt) is double fa ? TimeSpan.FromSeconds(fa) : null,
                 WaitReplicas = r.GetValue(wait), WaitTimeout = TimeSpan.FromMilliseconds(r.GetValue(waitTimeout)), WaitAlways = r.GetValue(waitAlways),
-                CompareWait = r.GetValue(compareWait), SaturationP99Ms = r.GetValue(saturationP99), CapacitySteps = r.GetValue(steps),
+                CompareWait = r.GetValue(compareWait), Retry = r.GetValue(retry), RequireReplicas = r.GetValue(requireReplicas), MaxLost = r.GetValue(maxLost),
+                SaturationP99Ms = r.GetValue(saturationP99), CapacitySteps = r.GetValue(steps),
                 Password = external?.Password,
                 OutputDir = Path.GetFullPath(r.GetValue(output) ?? Path.Combine("results", "load", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{name}")),
             };

@@ -81,9 +81,22 @@ public sealed record Incident(string Strategy, int Spanning, int SpanningCrossSl
 /// Streams read back against what the client was told: each acknowledged join present once (else lost), one
 /// acknowledgement per idempotency key (else doubled), and entries nobody was told about counted apart.
 /// </summary>
+/// <param name="DoubledKeys">Idempotency keys with more than one stream entry (entries attributed to keys through every attempt's token).</param>
+/// <param name="Unacknowledged">Stream entries whose attempt was never acknowledged as Enqueued (applied, but the client was told otherwise or nothing).</param>
 public sealed record StreamAuditResult(int Attempts, int IdempotencyKeys, int Acknowledged, int Lost, int DoubledKeys, int Unacknowledged, int Uncertain, int StreamsRead)
 {
     public bool Passed => Lost == 0 && DoubledKeys == 0;
+    /// <summary>Entries beyond the first for doubled keys (how many joins too many the queue holds).</summary>
+    public int DoubledEntries { get; init; }
+    /// <summary>Entries whose token no attempt of this run sent (should be 0: each run has its own events).</summary>
+    public int Unattributed { get; init; }
+    /// <summary>
+    /// Keys the user was told are queued (Enqueued or Duplicate) with no entry in any stream: includes a retry answered
+    /// Duplicate by a primary that then died with the entry.
+    /// </summary>
+    public int AcknowledgedKeysWithoutEntry { get; init; }
+    /// <summary>Keys the script applied more than once (two attempts answered Enqueued or NotReplicated): the dedupe key did not stop the retry.</summary>
+    public int ReEnqueuedKeys { get; init; }
 }
 
 /// <param name="RetriedShare">Fraction of attempts that retried an earlier idempotency key; null when nothing was sent.</param>
@@ -124,4 +137,20 @@ public sealed record FailoverRow(
     string Wait, int WaitReplicas, bool WaitSkipsWithoutReplicas, string Fault, double FaultAtSeconds,
     double? ErrorWindowSeconds, double? LastFailingSentAfterFaultSeconds, long Failed, IReadOnlyDictionary<string, long> FailedByKind,
     double? P99InWindowMs, double? RecoverySeconds, double? HealSeconds, bool Healed,
-    long NoScriptRecovered, long WaitShortfalls, long WaitsSkipped, long SlotMoves, bool Classified, StreamAuditResult Audit);
+    long NoScriptRecovered, long WaitShortfalls, long WaitsSkipped, long SlotMoves, bool Classified, StreamAuditResult Audit)
+{
+    /// <summary>--require-replicas: joins whose WAIT reached fewer replicas were answered NotReplicated.</summary>
+    public int RequireReplicas { get; init; }
+    /// <summary>--retry: how many times a failed join was re-sent with its idempotency key.</summary>
+    public int RetryCount { get; init; }
+    /// <summary>Retries actually sent.</summary>
+    public long RetriesSent { get; init; }
+    /// <summary>lagged-kill: primary master_repl_offset at the kill minus the replica's offset before its link was cut; null for other faults.</summary>
+    public long? LagBytes { get; init; }
+    /// <summary>lagged-kill: the lag in joins, from the offsets and the bytes one join adds to the replication stream; null for other faults.</summary>
+    public double? PredictedLostJoins { get; init; }
+    /// <summary>lagged-kill: joins acknowledged as Enqueued on the killed shard between the link cut and the kill.</summary>
+    public int? AcknowledgedInLagWindow { get; init; }
+    /// <summary>--max-lost, when given: the row passes only with at most this many acknowledged joins lost.</summary>
+    public int? MaxLost { get; init; }
+}

@@ -40,6 +40,16 @@ public sealed record EnqueueOptions
     /// behind it on that node's connection. On by default; off to show that collapse.
     /// </summary>
     public bool SkipWaitWithoutReplicas { get; init; } = true;
+
+    /// <summary>
+    /// When above 0, a join whose WAIT reached fewer replicas than this is answered
+    /// <see cref="FailureKind.NotReplicated"/> instead of Enqueued (a gateway's 503). WAIT then runs for
+    /// max(<see cref="WaitReplicas"/>, this); a WAIT skipped for lack of online replicas is NotReplicated too.
+    /// </summary>
+    public int RequireReplicas { get; init; }
+
+    /// <summary>How many replicas WAIT asks for: the larger of <see cref="WaitReplicas"/> and <see cref="RequireReplicas"/>.</summary>
+    public int EffectiveWaitReplicas => Math.Max(WaitReplicas, RequireReplicas);
 }
 
 /// <summary>Runs the production enqueue script for one tag strategy.</summary>
@@ -65,7 +75,9 @@ public sealed class EnqueueClient
             throw new ArgumentOutOfRangeException(nameof(options), Options.DedupeTtl, "DedupeTtl must be at least 1 second (SETEX takes whole seconds).");
         if (Options.WaitReplicas < 0)
             throw new ArgumentOutOfRangeException(nameof(options), Options.WaitReplicas, "WaitReplicas cannot be negative.");
-        if (Options.WaitReplicas > 0 && Options.WaitTimeout <= TimeSpan.Zero)
+        if (Options.RequireReplicas < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), Options.RequireReplicas, "RequireReplicas cannot be negative.");
+        if (Options.EffectiveWaitReplicas > 0 && Options.WaitTimeout <= TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(options), Options.WaitTimeout, "WaitTimeout must be positive (WAIT with 0 blocks until the replicas answer, however long).");
         _db = mux.GetDatabase();
         _replicas = new ReplicaWatch(mux, TimeSpan.FromSeconds(1));
@@ -113,13 +125,23 @@ public sealed class EnqueueClient
                 _ => throw new InvalidOperationException($"Unknown send mode {Options.Mode}."),
             };
             JoinResult result = Parse(reply, token);
-            if (Options.WaitReplicas > 0 && result is JoinResult.Enqueued)
-                await WaitForReplicasAsync(keys.StreamKey).ConfigureAwait(false);
+            if (Options.EffectiveWaitReplicas > 0 && result is JoinResult.Enqueued)
+            {
+                long? acked = await WaitForReplicasAsync(keys.StreamKey).ConfigureAwait(false);
+                if (Options.RequireReplicas > 0 && (acked ?? 0) < Options.RequireReplicas)
+                    return new JoinResult.Failed(FailureKind.NotReplicated,
+                        acked is null
+                            ? $"Enqueued, but WAIT was skipped: the primary has fewer than {Options.RequireReplicas} replica(s) online."
+                            : $"Enqueued, but WAIT reached {acked} of {Options.RequireReplicas} required replica(s) within {Options.WaitTimeout.TotalMilliseconds:0} ms.",
+                        token);
+            }
             return result;
         }
         catch (Exception ex) when (ex is RedisException or RedisCommandException or TimeoutException or System.Net.Sockets.SocketException or IOException or ObjectDisposedException)
         {
-            return new JoinResult.Failed(FailureClassifier.Classify(ex), ex.Message);
+            // The token goes back with the failure: a timed-out attempt may have been applied, and the audit
+            // must be able to recognise its stream entry.
+            return new JoinResult.Failed(FailureClassifier.Classify(ex), ex.Message, token);
         }
     }
 
@@ -138,32 +160,40 @@ public sealed class EnqueueClient
         }
     }
 
-    private async Task WaitForReplicasAsync(RedisKey routingKey)
+    /// <summary>Runs WAIT on the primary that wrote; returns how many replicas acknowledged, null when it was skipped or had nowhere to go.</summary>
+    private async Task<long?> WaitForReplicasAsync(RedisKey routingKey)
     {
+        int want = Options.EffectiveWaitReplicas;
         // WAIT counts the replicas that acknowledged this connection's writes, so it must go to the primary
         // that ran the script: find it from the key's slot.
         EndPoint? ep = await _db.IdentifyEndpointAsync(routingKey).ConfigureAwait(false);
-        if (ep is null) return;
-        if (Options.SkipWaitWithoutReplicas && await _replicas.OnlineAsync(ep).ConfigureAwait(false) < Options.WaitReplicas)
+        if (ep is null)
+        {
+            Interlocked.Increment(ref _waitShortfalls);
+            return null;
+        }
+        if (Options.SkipWaitWithoutReplicas && await _replicas.OnlineAsync(ep).ConfigureAwait(false) < want)
         {
             Interlocked.Increment(ref _waitsSkipped);
             Interlocked.Increment(ref _waitShortfalls);
-            return;
+            return null;
         }
-        RedisResult acked = await _mux.GetServer(ep).ExecuteAsync("WAIT",
-            [Options.WaitReplicas, (long)Math.Ceiling(Options.WaitTimeout.TotalMilliseconds)]).ConfigureAwait(false);
-        if ((long)acked < Options.WaitReplicas)
+        RedisResult reply = await _mux.GetServer(ep).ExecuteAsync("WAIT",
+            [want, (long)Math.Ceiling(Options.WaitTimeout.TotalMilliseconds)]).ConfigureAwait(false);
+        long acked = (long)reply;
+        if (acked < want)
         {
             Interlocked.Increment(ref _waitShortfalls);
             _replicas.Invalidate(ep); // a replica may have gone: look again before the next WAIT
         }
+        return acked;
     }
 
     private static JoinResult Parse(RedisResult reply, string token)
     {
         var parts = (RedisResult[]?)reply;
         if (parts is not { Length: 2 })
-            return new JoinResult.Failed(FailureKind.Other, $"Unexpected script reply: {reply}");
+            return new JoinResult.Failed(FailureKind.Other, $"Unexpected script reply: {reply}", token);
         return (long)parts[0] == 1
             ? new JoinResult.Enqueued((string)parts[1]!, token)
             : JoinResult.DuplicateResult;

@@ -24,6 +24,12 @@ public enum FailureKind
     Timeout,
     /// <summary>Anything else, with the message kept.</summary>
     Other,
+    /// <summary>
+    /// The script ran and enqueued, but WAIT reached fewer replicas than <see cref="EnqueueOptions.RequireReplicas"/>
+    /// (or was skipped because the primary had too few online): answered as a failure, as a gateway answers 503.
+    /// The entry is in the stream; the client must retry with the same idempotency key.
+    /// </summary>
+    NotReplicated,
 }
 
 /// <summary>Outcome of one join.</summary>
@@ -31,7 +37,17 @@ public abstract record JoinResult
 {
     public sealed record Enqueued(string StreamId, string Token) : JoinResult;
     public sealed record Duplicate : JoinResult;
-    public sealed record Failed(FailureKind Kind, string Message) : JoinResult;
+    /// <param name="Token">The token this attempt sent (the script writes it into the stream entry), so an attempt that was
+    /// applied but not acknowledged can still be found; null when nothing was sent (the slot guard refused it).</param>
+    public sealed record Failed(FailureKind Kind, string Message, string? Token = null) : JoinResult;
 
     public static JoinResult DuplicateResult { get; } = new Duplicate();
+
+    /// <summary>The token this attempt sent, whatever its outcome; null for a duplicate or an attempt never sent.</summary>
+    public string? SentToken => this switch
+    {
+        Enqueued e => e.Token,
+        Failed f => f.Token,
+        _ => null,
+    };
 }

@@ -10,10 +10,31 @@ public enum FaultAction
     KillPrimary,
     /// <summary>SIGSTOP (docker pause) the primary for a while, then resume it: alive but silent, long enough to be failed over.</summary>
     PausePrimary,
-    /// <summary>Kill the primary and start it again at once (it comes back, possibly as a replica).</summary>
+    /// <summary>
+    /// Kill the primary, wait until its replica has been promoted, then start the old primary again: it rejoins as a
+    /// replica (how a managed cluster replaces a node). Refused when no replica could take over, because a node
+    /// without persistence restarted as primary comes back empty and keeps its slots.
+    /// </summary>
     RestartPrimary,
     /// <summary>CLUSTER FAILOVER on a replica: a planned, lossless hand-over.</summary>
     ManualFailover,
+    /// <summary>
+    /// The loss window: freeze the primary's replica and cut its link (CLIENT KILL TYPE replica) while the primary keeps
+    /// acknowledging writes, record the lag from INFO replication, then kill -9 the primary and resume the replica,
+    /// which is promoted without those writes.
+    /// </summary>
+    LaggedKill,
+}
+
+/// <summary>What a lagged kill measured on the primary before killing it.</summary>
+/// <param name="ReplicaAckedOffset">The replica's offset as the primary last saw it (REPLCONF ACK), before its link was cut.</param>
+/// <param name="PrimaryOffsetAtCut">The primary's master_repl_offset when the replica's link was cut.</param>
+/// <param name="PrimaryOffsetAtKill">The primary's master_repl_offset just before kill -9.</param>
+/// <param name="CutAt">When the link was cut and the kill happened, on the caller's clock (seconds).</param>
+public sealed record ReplicationLag(long ReplicaAckedOffset, long PrimaryOffsetAtCut, long PrimaryOffsetAtKill, double CutAt, double KillAt)
+{
+    /// <summary>Bytes of replication stream the promoted replica will not have: the loss the offsets predict.</summary>
+    public long LagBytes => Math.Max(0, PrimaryOffsetAtKill - ReplicaAckedOffset);
 }
 
 /// <summary>
@@ -31,7 +52,8 @@ public sealed class ClusterFaults(RunningCluster cluster)
         "pause" or "pause-primary" => FaultAction.PausePrimary,
         "restart" or "restart-primary" => FaultAction.RestartPrimary,
         "failover" or "manual-failover" => FaultAction.ManualFailover,
-        _ => throw new FormatException($"Unknown fault '{text}'. Use kill, pause, restart or failover."),
+        "lagged-kill" => FaultAction.LaggedKill,
+        _ => throw new FormatException($"Unknown fault '{text}'. Use kill, pause, restart, failover or lagged-kill."),
     };
 
     /// <summary>The node (process or container) that serves a slot as primary right now.</summary>
@@ -81,17 +103,122 @@ public sealed class ClusterFaults(RunningCluster cluster)
                 await n.KillAsync().ConfigureAwait(false);
                 break;
             case FaultAction.PausePrimary:
-                await n.PauseAsync().ConfigureAwait(false);
+                await PauseAsync(n).ConfigureAwait(false);
                 try { await Task.Delay(pauseFor, ct).ConfigureAwait(false); }
-                finally { await n.ResumeAsync().ConfigureAwait(false); }
+                finally { await ResumeAsync(n).ConfigureAwait(false); }
                 break;
             case FaultAction.RestartPrimary:
-                await n.RestartAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(false);
+                await RestartAfterPromotionAsync(n, slot, ct).ConfigureAwait(false);
+                break;
+            case FaultAction.LaggedKill:
+                LastLag = await LaggedKillAsync(n, slot, pauseFor, ct).ConfigureAwait(false);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(action), action, null);
         }
         return n;
+    }
+
+    /// <summary>What the last <see cref="FaultAction.LaggedKill"/> measured; null before one ran.</summary>
+    public ReplicationLag? LastLag { get; private set; }
+
+    /// <summary>The caller's clock for <see cref="ReplicationLag"/> times (seconds); by default since this object was made.</summary>
+    public Func<double> Clock { get; init; } = DefaultClock();
+
+    private static Func<double> DefaultClock()
+    {
+        var sw = Stopwatch.StartNew();
+        return () => sw.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>CLUSTER NODES as a running node of this harness sees it now.</summary>
+    public Task<ClusterNodesSnapshot> ReadNodesAsync() => SnapshotAsync();
+
+    /// <summary>The nodes this class paused and has not resumed yet.</summary>
+    private readonly HashSet<LocalNode> _paused = [];
+
+    private async Task PauseAsync(LocalNode n)
+    {
+        lock (_paused) _paused.Add(n);
+        await n.PauseAsync().ConfigureAwait(false);
+    }
+
+    private async Task ResumeAsync(LocalNode n)
+    {
+        await n.ResumeAsync().ConfigureAwait(false);
+        lock (_paused) _paused.Remove(n);
+    }
+
+    private async Task RestartAfterPromotionAsync(LocalNode primary, int slot, CancellationToken ct)
+    {
+        // Without persistence a restarted primary comes back empty; if it returns before a replica took its slots,
+        // it keeps them and its replica resyncs from it and flushes: the shard is wiped. So: a replica must exist
+        // and be in sync, the old primary comes back only after that replica has been promoted.
+        LocalNode replica;
+        try
+        {
+            replica = await ReplicaOfAsync(slot).ConfigureAwait(false);
+            await WaitForReplicaReadyAsync(replica, primary, TimeSpan.FromSeconds(15), ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or System.Net.Sockets.SocketException
+                                   || (ex is OperationCanceledException && !ct.IsCancellationRequested))
+        {
+            throw new InvalidOperationException(
+                $"Refusing to restart {primary}: it has no in-sync replica to promote, and a node without persistence restarted as primary " +
+                $"comes back empty and keeps its slots (the shard would be wiped). ({ex.Message})", ex);
+        }
+        await primary.KillAsync().ConfigureAwait(false);
+        await WaitForHealedAsync(slot, primary, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+        await primary.RestartAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(false);
+    }
+
+    private async Task<ReplicationLag> LaggedKillAsync(LocalNode primary, int slot, TimeSpan lagFor, CancellationToken ct)
+    {
+        LocalNode replica = await ReplicaOfAsync(slot).ConfigureAwait(false);
+        await WaitForReplicaReadyAsync(replica, primary, TimeSpan.FromSeconds(15), ct).ConfigureAwait(false);
+        // Freeze the replica, then cut its link from the primary's side. The freeze alone loses nothing on one
+        // machine: what the primary already wrote sits in the kernel's socket buffers and is applied on resume. After
+        // CLIENT KILL the primary sends its writes nowhere (only to its backlog), like a primary cut off from its replica.
+        await PauseAsync(replica).ConfigureAwait(false);
+        try
+        {
+            var before = ReplInfo.Parse(await RespProbe.SendAsync(primary.Host, primary.Port, ProbeTimeout, "INFO", "replication").ConfigureAwait(false));
+            await RespProbe.SendAsync(primary.Host, primary.Port, ProbeTimeout, "CLIENT", "KILL", "TYPE", "replica").ConfigureAwait(false);
+            double cutAt = Clock();
+            var atCut = ReplInfo.Parse(await RespProbe.SendAsync(primary.Host, primary.Port, ProbeTimeout, "INFO", "replication").ConfigureAwait(false));
+            await Task.Delay(lagFor, ct).ConfigureAwait(false);
+            var atKill = ReplInfo.Parse(await RespProbe.SendAsync(primary.Host, primary.Port, ProbeTimeout, "INFO", "replication").ConfigureAwait(false));
+            await primary.KillAsync().ConfigureAwait(false);
+            double killAt = Clock();
+            long replicaOffset = before.ReplicaOffsets.TryGetValue($"{replica.Host}:{replica.Port}", out long o) ? o : before.MasterOffset;
+            return new ReplicationLag(replicaOffset, atCut.MasterOffset, atKill.MasterOffset, cutAt, killAt);
+        }
+        finally
+        {
+            await ResumeAsync(replica).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Puts the cluster back whatever a fault left behind: resumes the nodes this object paused and restarts dead
+    /// ones. Each step is tried even if an earlier one fails; the first error is rethrown at the end.
+    /// </summary>
+    public async Task RestoreAsync()
+    {
+        var errors = new List<Exception>();
+        LocalNode[] paused;
+        lock (_paused) paused = [.. _paused];
+        foreach (LocalNode n in paused)
+        {
+            try { await ResumeAsync(n).ConfigureAwait(false); }
+            catch (Exception ex) { errors.Add(ex); }
+        }
+        foreach (LocalNode n in cluster.LocalNodes)
+        {
+            try { if (!n.IsRunning) await n.RestartAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(false); }
+            catch (Exception ex) { errors.Add(ex); }
+        }
+        if (errors.Count > 0) throw new AggregateException("Restoring the cluster after a fault failed.", errors);
     }
 
     /// <summary>
@@ -188,4 +315,28 @@ public sealed class ClusterFaults(RunningCluster cluster)
     private LocalNode Local(string endpoint) =>
         cluster.LocalNodes.FirstOrDefault(n => $"{n.Host}:{n.Port}" == endpoint)
         ?? throw new InvalidOperationException($"{endpoint} is not a node this harness started.");
+}
+
+/// <summary>The parts of INFO replication a lagged kill reads.</summary>
+public sealed record ReplInfo(long MasterOffset, IReadOnlyDictionary<string, long> ReplicaOffsets)
+{
+    /// <summary>master_repl_offset, and each <c>slaveN:ip=…,port=…,offset=…</c> line's offset by ip:port.</summary>
+    public static ReplInfo Parse(string info)
+    {
+        long master = 0;
+        var replicas = new Dictionary<string, long>();
+        foreach (string raw in info.Split('\n'))
+        {
+            string line = raw.TrimEnd('\r');
+            if (line.StartsWith("master_repl_offset:", StringComparison.Ordinal))
+                master = long.Parse(line["master_repl_offset:".Length..], System.Globalization.CultureInfo.InvariantCulture);
+            else if (line.StartsWith("slave", StringComparison.Ordinal) && line.Contains("offset=", StringComparison.Ordinal))
+            {
+                var fields = line[(line.IndexOf(':') + 1)..].Split(',').Select(f => f.Split('=', 2)).Where(f => f.Length == 2).ToDictionary(f => f[0], f => f[1]);
+                if (fields.TryGetValue("ip", out string? ip) && fields.TryGetValue("port", out string? port) && fields.TryGetValue("offset", out string? off))
+                    replicas[$"{ip}:{port}"] = long.Parse(off, System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+        return new ReplInfo(master, replicas);
+    }
 }

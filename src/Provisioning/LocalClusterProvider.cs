@@ -84,6 +84,8 @@ public static class LocalClusterProvider
         string path = Path.Combine(dir, "redis.conf");
         // No persistence: a benchmark cluster. nodes.conf stays so a restarted node rejoins with its ID.
         // No diskless-sync delay: replicas are in sync (and so able to fail over) within the start-up wait.
+        // Validity factor 0: a replica that was frozen or cut off for a while (the lagged-kill fault) may still be
+        // promoted; with the default, a stale replica refuses and the shard stays down.
         File.WriteAllText(path, $"""
             port {port}
             bind 127.0.0.1
@@ -97,6 +99,7 @@ public static class LocalClusterProvider
             appendonly no
             save ""
             repl-diskless-sync-delay 0
+            cluster-replica-validity-factor 0
             """ + "\n");
         return path;
     }

@@ -199,7 +199,8 @@ public static class TestcontainersClusterProvider
             .WithCommand("--port", p, "--bind", "127.0.0.1", "--protected-mode", "no",
                 "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
                 "--cluster-node-timeout", ((int)spec.NodeTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
-                "--cluster-announce-ip", "127.0.0.1", "--appendonly", "no", "--save", "", "--repl-diskless-sync-delay", "0")
+                "--cluster-announce-ip", "127.0.0.1", "--appendonly", "no", "--save", "", "--repl-diskless-sync-delay", "0",
+                "--cluster-replica-validity-factor", "0")
             .WithWaitStrategy(Wait.ForUnixContainer().AddCustomWaitStrategy(new PingFromHost(port, engine),
                 w => w.WithInterval(TimeSpan.FromMilliseconds(100))))
             .Build();

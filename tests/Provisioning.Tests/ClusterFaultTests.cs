@@ -80,3 +80,61 @@ public sealed class ClusterFaultTests(ClusterFixture fx)
         }
     }
 }
+
+/// <summary>The fault rules that need no cluster, and the restart refusal that does.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class FaultSafetyTests
+{
+    [Fact]
+    public void Lagged_kill_parses_and_INFO_replication_offsets_are_read()
+    {
+        Assert.Equal(FaultAction.LaggedKill, ClusterFaults.ParseAction("lagged-kill"));
+        ReplInfo info = ReplInfo.Parse("# Replication\r\nrole:master\r\nconnected_slaves:1\r\nslave0:ip=127.0.0.1,port=7004,state=online,offset=1200,lag=0\r\nmaster_repl_offset:5000\r\n");
+        Assert.Equal(5000, info.MasterOffset);
+        Assert.Equal(1200, info.ReplicaOffsets["127.0.0.1:7004"]);
+        Assert.Equal(3800, new ReplicationLag(1200, 1300, 5000, 1, 3).LagBytes);
+    }
+
+    [Fact]
+    public async Task Restart_without_a_replica_to_promote_is_refused_and_restore_brings_the_cluster_back()
+    {
+        if (!LocalClusterProvider.IsAvailable(out _, out _)) return;
+        await using RunningCluster c = await LocalClusterProvider.StartAsync(new ClusterSpec());
+        var faults = new ClusterFaults(c);
+        int slot = HashSlot.Of("evt-hot");
+        LocalNode primary = await faults.PrimaryOfAsync(slot);
+        LocalNode replica = await faults.ReplicaOfAsync(slot);
+        await replica.KillAsync();
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => faults.ApplyAsync(FaultAction.RestartPrimary, slot, TimeSpan.Zero));
+        Assert.Contains("Refusing to restart", ex.Message);
+        Assert.True(primary.IsRunning); // refused before anything was done to it
+        Assert.Equal(primary.Port, (await faults.PrimaryOfAsync(slot)).Port);
+
+        await faults.RestoreAsync();
+        Assert.All(c.LocalNodes, n => Assert.True(n.IsRunning));
+    }
+
+    [Fact]
+    public async Task Restart_rejoins_the_old_primary_as_a_replica_after_its_replica_was_promoted_keeping_the_data()
+    {
+        if (!LocalClusterProvider.IsAvailable(out _, out _)) return;
+        await using RunningCluster c = await LocalClusterProvider.StartAsync(new ClusterSpec());
+        await using var mux = await c.ConnectAsync();
+        var faults = new ClusterFaults(c);
+        string key = "{evt-hot}:probe";
+        int slot = HashSlot.Of("evt-hot");
+        await mux.GetDatabase().StringSetAsync(key, "kept");
+        LocalNode primary = await faults.PrimaryOfAsync(slot);
+        LocalNode replica = await faults.ReplicaOfAsync(slot);
+        await ClusterFaults.WaitForReplicaReadyAsync(replica, primary, TimeSpan.FromSeconds(15));
+        await Task.Delay(500); // let the write reach the replica
+
+        await faults.ApplyAsync(FaultAction.RestartPrimary, slot, TimeSpan.Zero);
+        Assert.True(primary.IsRunning);
+        Assert.Equal(replica.Port, (await faults.PrimaryOfAsync(slot)).Port);
+        // Before the fix the old primary came back empty with its slots and the shard was wiped.
+        await using var fresh = await c.ConnectAsync();
+        Assert.Equal("kept", (string?)await fresh.GetServer(replica.Host, replica.Port).ExecuteAsync("GET", key));
+    }
+}

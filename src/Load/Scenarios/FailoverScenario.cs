@@ -24,10 +24,11 @@ public static class FailoverScenario
         FaultAction action = ClusterFaults.ParseAction(ctx.Options.Fault);
         LoadOptions o = ctx.Options;
         // Compare: no WAIT; WAIT 1 as the client sends it (skipped while the primary has no replica online);
-        // and WAIT 1 sent regardless, which is what a naive gateway does.
+        // WAIT 1 sent regardless, which is what a naive gateway does; and WAIT 1 required: a join no replica
+        // acknowledged is answered NotReplicated (a 503) instead of Enqueued.
         WaitVariant[] variants = o.CompareWait
-            ? [new(0, true), new(1, true), new(1, false)]
-            : [new(o.WaitReplicas, !o.WaitAlways)];
+            ? [new(0, true, 0), new(1, true, 0), new(1, false, 0), new(1, true, 1)]
+            : [new(Math.Max(o.WaitReplicas, o.RequireReplicas), !o.WaitAlways, o.RequireReplicas)];
         var runs = new List<RunSummary>();
         var f = new ScenarioFindings();
         var rows = new List<FailoverRow>();
@@ -36,7 +37,7 @@ public static class FailoverScenario
             var (run, row) = await OneAsync(ctx, action, v, ct);
             runs.Add(run);
             rows.Add(row);
-            f.ChecksPassed &= row.Classified && row.Healed;
+            f.ChecksPassed &= row.Classified && row.Healed && (o.MaxLost is not int max || row.Audit.Lost <= max);
         }
         f.Data = new LoadFindings { Failover = rows };
         f.Markdown.Add(string.Create(CultureInfo.InvariantCulture,
@@ -52,6 +53,11 @@ public static class FailoverScenario
                 new("healed after s", r => r.HealSeconds, "0.##"),
                 new("acknowledged", r => r.Audit.Acknowledged),
                 new("acknowledged but lost", r => r.Audit.Lost),
+                new("lag bytes (joins predicted)", r => r.LagBytes is long b ? string.Create(CultureInfo.InvariantCulture, $"{b:N0} ({r.PredictedLostJoins:0})") : "n/a"),
+                new("retries sent", r => r.RetriesSent),
+                new("doubled keys", r => r.Audit.DoubledKeys),
+                new("re-enqueued keys", r => r.Audit.ReEnqueuedKeys),
+                new("acked keys without entry", r => r.Audit.AcknowledgedKeysWithoutEntry),
                 new("NOSCRIPT recovered", r => r.NoScriptRecovered),
                 new("WAIT shortfalls (skipped)", r => $"{r.WaitShortfalls} ({r.WaitsSkipped})"),
                 new("slot moves seen", r => r.SlotMoves)));
@@ -65,25 +71,40 @@ public static class FailoverScenario
                        "('always'), every join on that shard queues behind one, and its throughput collapses. The client therefore reads each primary's " +
                        "online replicas (INFO replication, at most once a second) and skips a WAIT that cannot be met, counting it as a shortfall: " +
                        "the join is acknowledged without a replica copy, which is the honest state of that shard until a replica returns.");
+        if (o.MaxLost is int maxLost)
+            f.Markdown.Add(rows.All(r => r.Audit.Lost <= maxLost)
+                ? $"--max-lost {maxLost}: every run lost at most {maxLost} acknowledged join(s)."
+                : $"**--max-lost {maxLost} exceeded: {string.Join(", ", rows.Where(r => r.Audit.Lost > maxLost).Select(r => $"WAIT {r.Wait} lost {r.Audit.Lost}"))}. Check failed.**");
+        if (action == FaultAction.LaggedKill)
+            f.Markdown.Add("Lagged kill: the hot shard's replica is frozen and its link cut (CLIENT KILL TYPE replica) while the primary keeps " +
+                           "acknowledging joins; then the primary is killed and the replica resumed and promoted without those writes. " +
+                           "Lag bytes: the primary's master_repl_offset at the kill minus the replica's acknowledged offset before the cut; joins predicted: " +
+                           "those bytes over the bytes one join added to the replication stream in the lag window. " +
+                           "Doubled keys: more than one stream entry for one idempotency key. Re-enqueued keys: the script ran twice for one key " +
+                           "(a retry the promoted replica no longer knew, because the dedupe key died with the primary); the surviving entry is a new place at the back of the queue. " +
+                           "Acked keys without entry: the user was told Enqueued or Duplicate and has no place: a retry answered Duplicate by the doomed primary counts here.");
         return new(runs, f);
     }
 
     private static TimeSpan FaultAt(LoadOptions o) => o.FaultAt ?? o.Duration / 3;
 
     /// <summary>One way of using WAIT: how many replicas, and whether a WAIT that cannot be met is skipped.</summary>
-    private sealed record WaitVariant(int Replicas, bool SkipWithoutReplicas)
+    private sealed record WaitVariant(int Replicas, bool SkipWithoutReplicas, int Require)
     {
-        public string Label => Replicas == 0 ? "none" : $"{Replicas}{(SkipWithoutReplicas ? "" : ", always")}";
-        public string RunName => Replicas == 0 ? "failover-wait0" : $"failover-wait{Replicas}{(SkipWithoutReplicas ? "" : "-always")}";
+        public string Label => Require > 0 ? $"require {Require}{(SkipWithoutReplicas ? "" : ", always")}"
+            : Replicas == 0 ? "none" : $"{Replicas}{(SkipWithoutReplicas ? "" : ", always")}";
+        public string RunName => Require > 0 ? $"failover-require{Require}{(SkipWithoutReplicas ? "" : "-always")}"
+            : Replicas == 0 ? "failover-wait0" : $"failover-wait{Replicas}{(SkipWithoutReplicas ? "" : "-always")}";
     }
 
     private static async Task<(RunSummary, FailoverRow)> OneAsync(LoadContext ctx, FaultAction action, WaitVariant v, CancellationToken ct)
     {
         LoadOptions o = ctx.Options;
-        JoinWorkload w = ctx.Workload();
+        // Each variant has its own events (so its own streams and dedupe keys): runs never audit each other's entries.
+        JoinWorkload w = new(o.Events, ClusterSim.Popularity.Parse(o.Popularity), o.Users, $"{ctx.RunPrefix}-{v.RunName["failover-".Length..]}");
         EnqueueClient client = ctx.Client(KeyStrategy.EventTag,
-            new EnqueueOptions { WaitReplicas = v.Replicas, WaitTimeout = o.WaitTimeout, SkipWaitWithoutReplicas = v.SkipWithoutReplicas });
-        var faults = new ClusterFaults(ctx.Cluster);
+            new EnqueueOptions { WaitReplicas = v.Replicas, WaitTimeout = o.WaitTimeout, SkipWaitWithoutReplicas = v.SkipWithoutReplicas, RequireReplicas = v.Require });
+        var faults = new ClusterFaults(ctx.Cluster) { Clock = () => JoinDriver.Clock.Elapsed.TotalSeconds };
         int slot = HashSlot.Of(w.Events[0]);
         var log = new ConcurrentQueue<JoinRecord>();
         long moves = 0;
@@ -93,12 +114,18 @@ public static class FailoverScenario
         double start = JoinDriver.Clock.Elapsed.TotalSeconds + o.WarmUp.TotalSeconds;
         double faultAt = 0, healSeconds = double.NaN;
         bool healed = false;
+        HashSet<string> hotShardEvents = [];
         using var faultCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         Task fault = Task.Run(async () =>
         {
             await Task.Delay(o.WarmUp + FaultAt(o), faultCts.Token);
+            ClusterNodesSnapshot before = await faults.ReadNodesAsync();
+            string? hotPrimary = before.PrimaryOf(slot)?.Endpoint;
+            hotShardEvents = w.Events.Where(e => before.PrimaryOf(HashSlot.Of(e))?.Endpoint == hotPrimary).ToHashSet();
             faultAt = JoinDriver.Clock.Elapsed.TotalSeconds - start;
-            LocalNode hit = await faults.ApplyAsync(action, slot, pauseFor: TimeSpan.FromSeconds(8), faultCts.Token);
+            // pause: the primary is frozen 8 s (past the 3 s node timeout). lagged-kill: the replica is cut off 2 s.
+            TimeSpan hold = action == FaultAction.LaggedKill ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(8);
+            LocalNode hit = await faults.ApplyAsync(action, slot, hold, faultCts.Token);
             TimeSpan t = await faults.WaitForHealedAsync(slot, action == FaultAction.ManualFailover ? null : hit, TimeSpan.FromSeconds(60), faultCts.Token);
             healSeconds = JoinDriver.Clock.Elapsed.TotalSeconds - start - faultAt;
             healed = t >= TimeSpan.Zero;
@@ -108,16 +135,22 @@ public static class FailoverScenario
         try
         {
             run = await ctx.RunAsync(JoinDriver.Build(v.RunName, client,
-                rng => (w.NextEvent(rng), w.NextUser(rng), JoinWorkload.NewIdempotencyKey()), log, o), ct, []);
+                rng => (w.NextEvent(rng), w.NextUser(rng), JoinWorkload.NewIdempotencyKey()), log, o, RetryPolicy.Of(o.Retry)), ct, []);
         }
         finally
         {
             ctx.Mux.HashSlotMoved -= OnMoved;
+            string? faultError = null;
+            try { await fault; }
+            catch (Exception ex) when (ex is TimeoutException or InvalidOperationException) { healed = false; faultError = ex.Message; }
+            finally
+            {
+                // Whatever the fault task did or threw: resume paused nodes and bring killed ones back, so the
+                // cluster is whole for whatever runs next.
+                await faults.RestoreAsync();
+            }
+            if (faultError is not null) Console.Error.WriteLine($"failover ({v.Label}): the fault did not complete: {faultError}");
         }
-        try { await fault; }
-        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException) { healed = false; }
-        // Bring killed nodes back so the cluster is whole for whatever runs next.
-        await faults.RestartDeadNodesAsync();
 
         var records = log.ToList();
         StreamAuditResult audit = await StreamAudit.RunAsync(ctx.Mux, KeyStrategy.EventTag, records);
@@ -140,11 +173,22 @@ public static class FailoverScenario
             if (after.Skip(i).All(t => t.Ok / t.Length >= 0.9 * target)) { recovery = after[i].Second - faultAt; break; }
         bool classified = !run.ErrorsByKind.Keys.Any(k => k is nameof(FailureKind.Other) or "unknown" || k.StartsWith("exception.", StringComparison.Ordinal));
 
+        // lagged-kill: the offsets' lag in joins, from the bytes one join added to the replication stream while the link was cut.
+        ReplicationLag? lag = faults.LastLag;
+        int? ackedInWindow = lag is null ? null : records.Count(r => r.Result is JoinResult.Enqueued && hotShardEvents.Contains(r.Event)
+            && r.AtSeconds >= lag.CutAt && r.AtSeconds <= lag.KillAt);
+        double? predicted = lag is null ? null
+            : lag.PrimaryOffsetAtKill - lag.PrimaryOffsetAtCut is long grown and > 0 && ackedInWindow > 0
+                ? Math.Round(lag.LagBytes / ((double)grown / ackedInWindow.Value), 1) : 0;
         var row = new FailoverRow(v.Label, v.Replicas, v.SkipWithoutReplicas, action.ToString(), Math.Round(faultAt, 2),
             window is double wnd ? Math.Round(wnd, 2) : null, lastFailingSent is double ls ? Math.Round(ls, 2) : null,
             run.FailCount, run.ErrorsByKind, run.OkCount == 0 ? null : Math.Round(p99, 2),
             double.IsNaN(recovery) ? null : Math.Round(recovery, 1), double.IsNaN(healSeconds) ? null : Math.Round(healSeconds, 2), healed,
-            client.NoScriptRecoveries, client.WaitShortfalls, client.WaitsSkipped, Interlocked.Read(ref moves), classified, audit);
+            client.NoScriptRecoveries, client.WaitShortfalls, client.WaitsSkipped, Interlocked.Read(ref moves), classified, audit)
+        {
+            RequireReplicas = v.Require, RetryCount = o.Retry, RetriesSent = records.Count(r => r.Attempt > 0),
+            LagBytes = lag?.LagBytes, PredictedLostJoins = predicted, AcknowledgedInLagWindow = ackedInWindow, MaxLost = o.MaxLost,
+        };
         return (run, row);
     }
 }

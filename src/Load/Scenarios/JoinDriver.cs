@@ -12,7 +12,22 @@ public sealed record JoinRequest(string Event, string User, string IdempotencyKe
 /// One join attempt and what came back (kept for audits and for the shard prediction). <paramref name="SentAtSeconds"/>
 /// and <paramref name="AtSeconds"/> (when the answer came) are read on <see cref="JoinDriver.Clock"/>.
 /// </summary>
-public sealed record JoinRecord(string Event, string User, string IdempotencyKey, JoinResult Result, double AtSeconds = 0, double SentAtSeconds = 0);
+/// <remarks><paramref name="Attempt"/> is 0 for the first attempt and n for the n-th retry of the same idempotency key.</remarks>
+public sealed record JoinRecord(string Event, string User, string IdempotencyKey, JoinResult Result, double AtSeconds = 0, double SentAtSeconds = 0, int Attempt = 0);
+
+/// <summary>How a gateway's client retries a failed join: same idempotency key, after a backoff that grows and is bounded.</summary>
+public sealed record RetryPolicy(int Count, TimeSpan Backoff, TimeSpan MaxBackoff)
+{
+    public static RetryPolicy None { get; } = new(0, TimeSpan.Zero, TimeSpan.Zero);
+
+    /// <summary>--retry N: 200 ms, 400 ms, … up to 1 s (the reference browser client retries twice on 5xx).</summary>
+    public static RetryPolicy Of(int count) => new(count, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1));
+
+    public TimeSpan Delay(int attempt) => TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, Backoff.Ticks * attempt));
+
+    /// <summary>Failures a client would retry: all but the ones refused before anything reached Redis.</summary>
+    public static bool Retryable(JoinResult r) => r is JoinResult.Failed { Kind: not (FailureKind.CrossSlotGuard or FailureKind.CrossSlotClient) };
+}
 
 /// <summary>Turns EnqueueClient.JoinAsync into an engine scenario: Enqueued/Duplicate are Ok, Failed is Fail with its kind.</summary>
 public static class JoinDriver
@@ -22,13 +37,22 @@ public static class JoinDriver
 
     public static Scenario Build(string name, EnqueueClient client, Func<Random, (string Event, string User, string Idem)> next,
         ConcurrentQueue<JoinRecord>? log, LoadOptions o, params LoadSimulation[] simulations) =>
+        Build(name, client, next, log, o, RetryPolicy.None, simulations);
+
+    /// <summary>As above; a failed join is re-sent per <paramref name="retry"/> and every attempt is logged. The response is the last attempt's.</summary>
+    public static Scenario Build(string name, EnqueueClient client, Func<Random, (string Event, string User, string Idem)> next,
+        ConcurrentQueue<JoinRecord>? log, LoadOptions o, RetryPolicy retry, params LoadSimulation[] simulations) =>
         Scenario.Create(name, async ctx =>
             {
                 var (evt, user, idem) = next(ctx.Random);
-                double sent = Clock.Elapsed.TotalSeconds;
-                JoinResult r = await client.JoinAsync(evt, user, idem).ConfigureAwait(false);
-                log?.Enqueue(new JoinRecord(evt, user, idem, r, Clock.Elapsed.TotalSeconds, sent));
-                return ToResponse(r);
+                for (int attempt = 0; ; attempt++)
+                {
+                    double sent = Clock.Elapsed.TotalSeconds;
+                    JoinResult r = await client.JoinAsync(evt, user, idem).ConfigureAwait(false);
+                    log?.Enqueue(new JoinRecord(evt, user, idem, r, Clock.Elapsed.TotalSeconds, sent, attempt));
+                    if (attempt >= retry.Count || !RetryPolicy.Retryable(r)) return ToResponse(r);
+                    await Task.Delay(retry.Delay(attempt + 1)).ConfigureAwait(false);
+                }
             })
             .WithWarmUpDuration(o.WarmUp)
             .WithLoadSimulations(simulations.Length > 0 ? simulations : [Steady(o)])

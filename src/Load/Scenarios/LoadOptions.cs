@@ -37,6 +37,14 @@ public sealed record LoadOptions
     public bool WaitAlways { get; init; }
     public bool CompareWait { get; init; }
 
+    // Faults and audits: retries, strict replication, and the loss budget.
+    /// <summary>Re-send a failed or timed-out join up to this many times, with the same idempotency key, after a backoff.</summary>
+    public int Retry { get; init; }
+    /// <summary>A join whose WAIT reached fewer replicas than this is answered NotReplicated (0: off).</summary>
+    public int RequireReplicas { get; init; }
+    /// <summary>failover: fail the checks when more than this many acknowledged joins were lost (null: report only).</summary>
+    public int? MaxLost { get; init; }
+
     public void Validate()
     {
         if (!(Rate > 0)) throw new ArgumentOutOfRangeException(nameof(Rate), Rate, "--rate must be a positive number of joins per second.");
@@ -57,5 +65,13 @@ public sealed record LoadOptions
                     $"--fault-at must lie inside the measured run: more than 0 and less than --duration ({Duration.TotalSeconds:0.###} s); got {faultAt.TotalSeconds:0.###} s."));
         if (Buckets < 1) throw new ArgumentOutOfRangeException(nameof(Buckets), Buckets, "--buckets must be at least 1.");
         _ = ClusterSim.Popularity.Parse(Popularity);
+        ValidateFaultOptions();
+    }
+
+    private void ValidateFaultOptions()
+    {
+        if (Retry is < 0 or > 10) throw new ArgumentOutOfRangeException(nameof(Retry), Retry, "--retry must be 0..10.");
+        if (RequireReplicas < 0) throw new ArgumentOutOfRangeException(nameof(RequireReplicas), RequireReplicas, "--require-replicas cannot be negative.");
+        if (MaxLost < 0) throw new ArgumentOutOfRangeException(nameof(MaxLost), MaxLost, "--max-lost cannot be negative.");
     }
 }

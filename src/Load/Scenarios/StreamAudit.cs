@@ -7,35 +7,59 @@ using StackExchange.Redis;
 namespace HashtagBench.Load.Scenarios;
 
 /// <summary>
-/// Reads back every stream a run wrote to and checks it against what the client was told:
-/// each acknowledged join's token present exactly once (else lost), one acknowledgement per idempotency key
-/// (else doubled), and entries nobody was told about (a timed-out call that did apply) counted apart.
+/// Reads back every stream a run wrote to and checks it against what the client was told. Every attempt that was
+/// sent keeps the token it sent, whatever came back, and the script writes that token into the stream entry; so
+/// each entry is attributed to its idempotency key. Lost: an acknowledged attempt's token is in no stream.
+/// Doubled: one idempotency key has more than one entry (e.g. a timed-out attempt that was applied, then a retry
+/// the promoted replica no longer knew as a duplicate). Entries of attempts never acknowledged are counted apart.
 /// </summary>
 public static class StreamAudit
 {
     public static async Task<StreamAuditResult> RunAsync(IConnectionMultiplexer mux, KeyStrategy strategy, IReadOnlyList<JoinRecord> records)
     {
-        var acks = records.Where(r => r.Result is JoinResult.Enqueued).ToList();
-        var byKey = records.GroupBy(r => r.IdempotencyKey).ToList();
-        int doubled = byKey.Count(g => g.Count(r => r.Result is JoinResult.Enqueued) > 1);
-        // Outcome unknown: never acknowledged, and at least one attempt timed out or lost its connection.
-        int uncertain = byKey.Count(g => g.All(r => r.Result is not JoinResult.Enqueued)
-            && g.Any(r => r.Result is JoinResult.Failed { Kind: FailureKind.Timeout or FailureKind.Connection }));
-
         var streams = records.Select(r => strategy.Keys(r.Event, r.User, r.IdempotencyKey).StreamKey).Distinct().ToList();
         IDatabase db = mux.GetDatabase();
         StreamEntry[][] contents = await Task.WhenAll(streams.Select(k => db.StreamRangeAsync(k)));
-        var seen = new Dictionary<string, int>();
-        foreach (StreamEntry e in contents.SelectMany(c => c))
+        IEnumerable<string> tokens = contents.SelectMany(c => c).Select(e => (string?)e["token"] ?? "");
+        return Audit(records, tokens, streams.Count);
+    }
+
+    /// <summary>The audit itself, over the tokens found in the streams (one per entry).</summary>
+    public static StreamAuditResult Audit(IReadOnlyList<JoinRecord> records, IEnumerable<string> streamTokens, int streamsRead)
+    {
+        // Every token an attempt sent, whatever its outcome, names its idempotency key.
+        var keyOfToken = new Dictionary<string, string>();
+        foreach (JoinRecord r in records)
+            if (r.Result.SentToken is { } t) keyOfToken[t] = r.IdempotencyKey;
+        var ackTokens = records.Select(r => r.Result).OfType<JoinResult.Enqueued>().Select(e => e.Token).ToHashSet();
+
+        var entriesPerKey = new Dictionary<string, int>();
+        var seen = new HashSet<string>();
+        int unacked = 0, foreign = 0;
+        foreach (string token in streamTokens)
         {
-            string token = (string?)e["token"] ?? "";
-            seen[token] = seen.GetValueOrDefault(token) + 1;
+            seen.Add(token);
+            if (!ackTokens.Contains(token)) unacked++;
+            if (keyOfToken.TryGetValue(token, out string? key)) entriesPerKey[key] = entriesPerKey.GetValueOrDefault(key) + 1;
+            else foreign++;
         }
-        var ackTokens = acks.Select(a => ((JoinResult.Enqueued)a.Result).Token).ToHashSet();
-        int lost = ackTokens.Count(t => !seen.ContainsKey(t));
-        doubled += seen.Count(kv => kv.Value > 1);
-        int unacked = seen.Keys.Count(t => !ackTokens.Contains(t));
-        return new StreamAuditResult(records.Count, byKey.Count, acks.Count, lost, doubled, unacked, uncertain, streams.Count);
+        int lost = ackTokens.Count(t => !seen.Contains(t));
+        int doubled = entriesPerKey.Count(kv => kv.Value > 1);
+        int doubledEntries = entriesPerKey.Values.Where(v => v > 1).Sum(v => v - 1);
+
+        var byKey = records.GroupBy(r => r.IdempotencyKey).ToList();
+        // Outcome unknown: never acknowledged, no entry found, and at least one attempt timed out or lost its connection.
+        int uncertain = byKey.Count(g => g.All(r => r.Result is not JoinResult.Enqueued) && !entriesPerKey.ContainsKey(g.Key)
+            && g.Any(r => r.Result is JoinResult.Failed { Kind: FailureKind.Timeout or FailureKind.Connection }));
+        int ackedWithoutEntry = byKey.Count(g => g.Any(r => r.Result is JoinResult.Enqueued or JoinResult.Duplicate) && !entriesPerKey.ContainsKey(g.Key));
+        int reEnqueued = byKey.Count(g => g.Count(r => r.Result is JoinResult.Enqueued or JoinResult.Failed { Kind: FailureKind.NotReplicated }) > 1);
+        return new StreamAuditResult(records.Count, byKey.Count, ackTokens.Count, lost, doubled, unacked, uncertain, streamsRead)
+        {
+            DoubledEntries = doubledEntries,
+            Unattributed = foreign,
+            AcknowledgedKeysWithoutEntry = ackedWithoutEntry,
+            ReEnqueuedKeys = reEnqueued,
+        };
     }
 
     public static string ToMarkdown(StreamAuditResult a, string context) =>

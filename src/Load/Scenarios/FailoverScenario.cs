@@ -47,7 +47,7 @@ public static class FailoverScenario
                 new("error window s", r => r.ErrorWindowSeconds, "0.##", IfNull: "none"),
                 new("failed", r => r.Failed),
                 new("failed by kind", r => string.Join(", ", r.FailedByKind.Select(e => $"{e.Key}={e.Value}"))),
-                new("p99 in window ms", r => r.P99InWindowMs, "0.##"),
+                new("p99 of calls sent in the outage, all outcomes, ms", r => r.P99InWindowMs, "0.##"),
                 new("last failing join sent, s after fault", r => r.LastFailingSentAfterFaultSeconds, "0.##", IfNull: "none"),
                 new("back to rate after s", r => r.RecoverySeconds, "0.#", IfNull: "never"),
                 new("healed after s", r => r.HealSeconds, "0.##"),
@@ -162,13 +162,18 @@ public static class FailoverScenario
         // When the failing joins were sent, as opposed to when they failed: a join queued on the dead node's
         // connection fails only when the client gives that connection up, which can be after the slot has healed.
         double? lastFailingSent = failed.Count == 0 ? null : failed.Max(r => r.SentAtSeconds) - start - faultAt;
-        double p99 = failed.Count == 0 ? run.Ok.P99 : run.Timeline
-            .Where(t => t.Second >= firstFail && t.Second - 1 <= lastFail).Select(t => t.OkLatency.P99).DefaultIfEmpty(run.Ok.P99).Max();
+        // The outage by send time: from the fault until the slot healed (or the injection ended). Its p99 is over every
+        // call sent in it, whatever came back, from send to answer: a join that hung 5 s and then failed counts 5 s.
+        double outageEnd = healed && !double.IsNaN(healSeconds) ? faultAt + healSeconds : o.Duration.TotalSeconds;
+        double[] outageMs = records.Where(r => r.SentAtSeconds - start >= faultAt && r.SentAtSeconds - start <= outageEnd)
+            .Select(r => (r.AtSeconds - r.SentAtSeconds) * 1000).Order().ToArray();
+        double? p99 = outageMs.Length == 0 ? null : outageMs[Math.Min(outageMs.Length - 1, (int)Math.Ceiling(0.99 * outageMs.Length) - 1)];
         double target = run.TargetRps;
         // Back to rate: the first second after the fault from which every later second serves ≥ 90% of the target as Ok.
         double recovery = double.NaN;
         // Rates, not counts: a starved machine ticks late, so intervals vary in length; the partial last one is left out.
-        var after = run.Timeline.Where(t => !t.IsPartial && t.Second > faultAt + 1).ToList();
+        // Judged inside the injection period: the drain after it sends nothing, so it can never be "back to rate".
+        var after = run.Timeline.Where(t => !t.IsPartial && t.Second > faultAt + 1 && t.Second <= o.Duration.TotalSeconds + 0.5).ToList();
         for (int i = 0; i < after.Count; i++)
             if (after.Skip(i).All(t => t.Ok / t.Length >= 0.9 * target)) { recovery = after[i].Second - faultAt; break; }
         bool classified = !run.ErrorsByKind.Keys.Any(k => k is nameof(FailureKind.Other) or "unknown" || k.StartsWith("exception.", StringComparison.Ordinal));
@@ -182,7 +187,7 @@ public static class FailoverScenario
                 ? Math.Round(lag.LagBytes / ((double)grown / ackedInWindow.Value), 1) : 0;
         var row = new FailoverRow(v.Label, v.Replicas, v.SkipWithoutReplicas, action.ToString(), Math.Round(faultAt, 2),
             window is double wnd ? Math.Round(wnd, 2) : null, lastFailingSent is double ls ? Math.Round(ls, 2) : null,
-            run.FailCount, run.ErrorsByKind, run.OkCount == 0 ? null : Math.Round(p99, 2),
+            run.FailCount, run.ErrorsByKind, p99 is double q ? Math.Round(q, 2) : null,
             double.IsNaN(recovery) ? null : Math.Round(recovery, 1), double.IsNaN(healSeconds) ? null : Math.Round(healSeconds, 2), healed,
             client.NoScriptRecoveries, client.WaitShortfalls, client.WaitsSkipped, Interlocked.Read(ref moves), classified, audit)
         {

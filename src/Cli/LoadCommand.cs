@@ -69,12 +69,14 @@ public static class LoadCommand
         var maxLost = new Option<int?>("--max-lost") { Description = "failover: fail the run (exit 1) when more than N acknowledged joins were lost." };
         var saturationP99 = new Option<double>("--saturation-p99") { DefaultValueFactory = _ => 50, Description = "capacity: p99 (ms) above which a step counts as saturated." };
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 12, Description = "capacity: most rate steps (each ×1.5 the last, from --rate/4)." };
+        var keepData = new Option<bool>("--keep-data") { Description = "Leave the run's keys on an external cluster (by default every key the run wrote is deleted at the end)." };
         var cluster = new ClusterOptions();
 
         var cmd = new Command("run", "Run a scenario; writes summary.json, timeline.csv, report.md, HdrHistogram logs and charts.");
         cmd.Arguments.Add(scenario);
         foreach (Option opt in new Option[] { rate, duration, warmup, events, popularity, users, strategies, hotShare, buckets, duplicates, thresholds, noThresholds, quick, output, fault, faultAt, wait, waitTimeout, waitAlways, compareWait, retry, requireReplicas, maxLost, saturationP99, steps })
             cmd.Options.Add(opt);
+        cmd.Options.Add(keepData);
         cluster.AddTo(cmd);
         cmd.SetAction((r, ct) => CliErrors.GuardAsync(Console.Error, async () =>
         {
@@ -98,7 +100,7 @@ public static class LoadCommand
                 WaitReplicas = r.GetValue(wait), WaitTimeout = TimeSpan.FromMilliseconds(r.GetValue(waitTimeout)), WaitAlways = r.GetValue(waitAlways),
                 CompareWait = r.GetValue(compareWait), Retry = r.GetValue(retry), RequireReplicas = r.GetValue(requireReplicas), MaxLost = r.GetValue(maxLost),
                 SaturationP99Ms = r.GetValue(saturationP99), CapacitySteps = r.GetValue(steps),
-                Password = external?.Password,
+                Password = external?.Password, KeepData = r.GetValue(keepData),
                 OutputDir = Path.GetFullPath(r.GetValue(output) ?? Path.Combine("results", "load", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{name}")),
             };
             options.Validate();

@@ -16,6 +16,8 @@ public sealed record ScenarioResult(string Scenario, IReadOnlyList<RunSummary> R
     public bool Passed => ChecksPassed && ThresholdsPassed;
     /// <summary>What summary.json holds: the runs and the scenario's findings, typed.</summary>
     public required LoadSummary Summary { get; init; }
+    /// <summary>Keys deleted from an external cluster after the run; null when none was due (a local cluster, or --keep-data).</summary>
+    public long? KeysRemoved { get; init; }
 }
 
 /// <summary>
@@ -36,7 +38,23 @@ public static class ScenarioRunner
         if (!Catalog.Scenarios.TryGetValue(name, out var scenario))
             throw new ArgumentException($"Unknown scenario '{name}'. Known: {string.Join(", ", Names)}.");
         var ctx = new LoadContext(cluster, mux, options);
-        ScenarioOutcome outcome = await scenario(ctx, ct).ConfigureAwait(false);
+        ScenarioOutcome outcome;
+        long? removed = null;
+        try { outcome = await scenario(ctx, ct).ConfigureAwait(false); }
+        finally
+        {
+            // A cluster someone else runs is left as it was found: every key this run wrote carries its prefix.
+            // (A cluster the harness started is torn down whole.) Not cancelled by ct: an interrupted run cleans up too.
+            if (cluster.ProviderName == "external")
+            {
+                if (options.KeepData) console.WriteLine($"kept the keys of run {ctx.RunPrefix} on the external cluster (--keep-data)");
+                else
+                {
+                    removed = await KeyCleanup.RemoveRunKeysAsync(mux, ctx.RunPrefix).ConfigureAwait(false);
+                    console.WriteLine($"removed {removed} key(s) of run {ctx.RunPrefix} from the external cluster (--keep-data keeps them)");
+                }
+            }
+        }
         LoadSummary summary = RunOutput.Summarise(name, outcome.Runs, outcome.Findings);
         string report = RunOutput.Write(options.OutputDir, summary, outcome.Runs, outcome.Findings);
         foreach (RunSummary s in outcome.Runs)
@@ -56,6 +74,6 @@ public static class ScenarioRunner
         if (outcome.Runs.Count == 0) console.WriteLine($"measured nothing: {name} ran no load.");
         if (!outcome.Findings.ChecksPassed) console.WriteLine($"scenario check failed: see {report}");
         console.WriteLine($"report: {report}");
-        return new ScenarioResult(name, outcome.Runs, outcome.Findings.ChecksPassed, report) { Summary = summary };
+        return new ScenarioResult(name, outcome.Runs, outcome.Findings.ChecksPassed, report) { Summary = summary, KeysRemoved = removed };
     }
 }

@@ -5,6 +5,9 @@ namespace HashtagBench.Cli.Run;
 /// <summary>What a run does: which suites and scenarios, how long each may take.</summary>
 public sealed record RunPlan(bool Quick, IReadOnlyList<string> Suites, IReadOnlyList<string> Scenarios, bool Sim, bool Gate, string? OutputDir)
 {
+    /// <summary>Leave the load steps' keys on an external cluster.</summary>
+    public bool KeepData { get; init; }
+
     /// <summary>Suite name → BenchmarkDotNet filter.</summary>
     public static readonly IReadOnlyDictionary<string, string> SuiteFilters = new Dictionary<string, string>
     {

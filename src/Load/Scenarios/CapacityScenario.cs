@@ -30,7 +30,7 @@ public static partial class CapacityScenario
         int slot = HashSlot.Of(evt);
         string shard = SlotOwner.Find(LiveSlotMap.Read(ctx.Mux), slot);
         EnqueueClient client = ctx.Client(KeyStrategy.EventTag);
-        Func<Random, (string, string, string)> next = rng => (evt, $"{ctx.RunPrefix}-u{rng.Next(o.Users)}", JoinWorkload.NewIdempotencyKey());
+        Func<Random, (string, string, string)> next = rng => (evt, $"{ctx.RunPrefix}-u{rng.Next(o.Users)}", JoinWorkload.NewIdempotencyKey(ctx.RunPrefix));
         TimeSpan stepLength = TimeSpan.FromSeconds(Math.Max(3, o.Duration.TotalSeconds / 4));
         var runs = new List<RunSummary>();
         var steps = new List<CapacityStep>();

@@ -35,7 +35,7 @@ public static class Catalog
         JoinWorkload w = ctx.Workload();
         EnqueueClient client = ctx.Client(KeyStrategy.EventTag);
         RunSummary r = await ctx.RunAsync(JoinDriver.Build(ScenarioNames.MultiEvent, client,
-            rng => (w.NextEvent(rng), w.NextUser(rng), JoinWorkload.NewIdempotencyKey()), null, ctx.Options), ct);
+            rng => (w.NextEvent(rng), w.NextUser(rng), w.NewIdempotencyKey()), null, ctx.Options), ct);
         var f = new ScenarioFindings();
         f.Markdown.Add($"{ctx.Options.Events} events, popularity {ctx.Options.Popularity}, {ctx.Options.Users:N0} users, EventTag keys.");
         return new([r], f);
@@ -60,7 +60,7 @@ public static class Catalog
             var log = new ConcurrentQueue<JoinRecord>();
             IReadOnlyList<ShardCounters> before = await ShardStats.ReadAsync(ctx.Mux);
             RunSummary r = await ctx.RunAsync(JoinDriver.Build(strategy.Name, ctx.Client(strategy),
-                rng => (w.NextEvent(rng), w.NextUser(rng), JoinWorkload.NewIdempotencyKey()), log, ctx.Options), ct,
+                rng => (w.NextEvent(rng), w.NextUser(rng), w.NewIdempotencyKey()), log, ctx.Options), ct,
                 strategy.CoLocated ? null : []); // legacy fails by design: no thresholds
             IReadOnlyList<ShardCounters> delta = ShardStats.Delta(before, await ShardStats.ReadAsync(ctx.Mux));
             runs.Add(r);
@@ -155,7 +155,7 @@ public static class Catalog
                 Interlocked.Increment(ref retries);
                 return (retry.Event, retry.User, retry.IdempotencyKey);
             }
-            var fresh = new JoinRequest(w.NextEvent(rng), w.NextUser(rng), JoinWorkload.NewIdempotencyKey());
+            var fresh = new JoinRequest(w.NextEvent(rng), w.NextUser(rng), w.NewIdempotencyKey());
             Volatile.Write(ref recent[(Interlocked.Increment(ref firsts) - 1) % recent.Length], fresh);
             return (fresh.Event, fresh.User, fresh.IdempotencyKey);
         }
@@ -182,7 +182,7 @@ public static class Catalog
             JoinWorkload w = ctx.Workload($"hot:{ctx.Options.HotShare.ToString(CultureInfo.InvariantCulture)}");
             IReadOnlyList<ShardCounters> before = await ShardStats.ReadAsync(ctx.Mux);
             RunSummary r = await ctx.RunAsync(JoinDriver.Build($"hot-{s.Name}", ctx.Client(s),
-                rng => (w.NextEvent(rng), w.NextUser(rng), JoinWorkload.NewIdempotencyKey()), null, ctx.Options), ct);
+                rng => (w.NextEvent(rng), w.NextUser(rng), w.NewIdempotencyKey()), null, ctx.Options), ct);
             IReadOnlyList<ShardCounters> d = ShardStats.Delta(before, await ShardStats.ReadAsync(ctx.Mux));
             double seconds = r.Seconds + ctx.Options.WarmUp.TotalSeconds;
             var u = d.Select(x => x.CpuSeconds / seconds).ToList();

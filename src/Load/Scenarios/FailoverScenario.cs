@@ -135,7 +135,7 @@ public static class FailoverScenario
         try
         {
             run = await ctx.RunAsync(JoinDriver.Build(v.RunName, client,
-                rng => (w.NextEvent(rng), w.NextUser(rng), JoinWorkload.NewIdempotencyKey()), log, o, RetryPolicy.Of(o.Retry)), ct, []);
+                rng => (w.NextEvent(rng), w.NextUser(rng), w.NewIdempotencyKey()), log, o, RetryPolicy.Of(o.Retry)), ct, []);
         }
         finally
         {

@@ -35,6 +35,11 @@ public sealed class JoinWorkload
 
     public string NextUser(Random rng) => $"{_run}-u{rng.Next(_users)}";
 
-    /// <summary>A fresh idempotency key, as a gateway makes for a first attempt.</summary>
-    public static string NewIdempotencyKey() => Guid.NewGuid().ToString("N");
+    /// <summary>
+    /// A fresh idempotency key, as a gateway makes for a first attempt. It carries the run's prefix, as every key the
+    /// harness writes does: the legacy strategy's dedupe key is nothing but this key, and cleanup finds keys by prefix.
+    /// </summary>
+    public string NewIdempotencyKey() => NewIdempotencyKey(_run);
+
+    public static string NewIdempotencyKey(string runPrefix) => $"{runPrefix}-{Guid.NewGuid():N}";
 }

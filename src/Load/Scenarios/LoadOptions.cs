@@ -36,6 +36,8 @@ public sealed record LoadOptions
     /// <summary>Send WAIT even when the primary has too few replicas online (it then runs out its timeout).</summary>
     public bool WaitAlways { get; init; }
     public bool CompareWait { get; init; }
+    /// <summary>Leave the run's keys on an external cluster instead of deleting them at the end.</summary>
+    public bool KeepData { get; init; }
 
     // Faults and audits: retries, strict replication, and the loss budget.
     /// <summary>Re-send a failed or timed-out join up to this many times, with the same idempotency key, after a backoff.</summary>

@@ -8,16 +8,12 @@ namespace HashtagBench.Enqueue.Tests;
 [Collection(ClusterCollection.Name)]
 public sealed class EnqueueClusterTests(ClusterFixture fx)
 {
-    private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
+    private static string Unique(string prefix) => JoinChecks.Unique(prefix);
 
     [Fact]
     public async Task Legacy_keys_get_the_servers_own_CROSSSLOT()
     {
-        var client = new EnqueueClient(fx.Mux, KeyStrategy.Legacy, new EnqueueOptions { SlotGuard = false, Mode = SendMode.RawEval });
-        JoinResult r = await client.JoinAsync(Unique("evt"), "u1", Unique("idem"));
-        var failed = Assert.IsType<JoinResult.Failed>(r);
-        Assert.Equal(FailureKind.CrossSlotServer, failed.Kind);
-        Assert.StartsWith("CROSSSLOT", failed.Message);
+        await JoinChecks.AssertLegacyGetsTheServersCrossSlotAsync(fx.Mux);
     }
 
     [Fact]

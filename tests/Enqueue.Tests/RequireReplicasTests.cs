@@ -8,7 +8,7 @@ namespace HashtagBench.Enqueue.Tests;
 [Collection(ClusterCollection.Name)]
 public sealed class RequireReplicasTests(ClusterFixture fx)
 {
-    private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
+    private static string Unique(string prefix) => JoinChecks.Unique(prefix);
 
     [Theory]
     [InlineData(true)]  // skipped: the primary reports 1 replica online, fewer than 3

@@ -64,7 +64,7 @@ public sealed class TestcontainersCollection : ICollectionFixture<Testcontainers
 [Collection(TestcontainersCollection.Name)]
 public sealed class TestcontainersProviderTests(TestcontainersClusterFixture fx)
 {
-    private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
+    private static string Unique(string prefix) => JoinChecks.Unique(prefix);
 
     [DockerFact]
     public async Task The_cluster_forms_with_three_primaries_three_replicas_and_every_slot_in_host_network_containers()
@@ -120,11 +120,7 @@ public sealed class TestcontainersProviderTests(TestcontainersClusterFixture fx)
     [DockerFact]
     public async Task Legacy_keys_get_the_servers_CROSSSLOT_from_the_container_cluster()
     {
-        var client = new EnqueueClient(fx.Mux, KeyStrategy.Legacy, new EnqueueOptions { SlotGuard = false, Mode = SendMode.RawEval });
-        JoinResult r = await client.JoinAsync(Unique("evt"), "u1", Unique("idem"));
-        var failed = Assert.IsType<JoinResult.Failed>(r);
-        Assert.Equal(FailureKind.CrossSlotServer, failed.Kind);
-        Assert.StartsWith("CROSSSLOT", failed.Message);
+        await JoinChecks.AssertLegacyGetsTheServersCrossSlotAsync(fx.Mux);
     }
 
     [DockerFact]

@@ -53,8 +53,11 @@ if ($args.Count -gt 0 -and $args[0] -eq 'test') {
     $rc = $LASTEXITCODE
     $passed = 0; $failed = 0; $skipped = 0; $total = 0
     foreach ($f in Get-ChildItem $out -Filter *.trx) {
-        $c = ([xml](Get-Content $f.FullName)).TestRun.ResultSummary.Counters
-        $total += [int]$c.total; $passed += [int]$c.passed; $failed += [int]$c.failed + [int]$c.error; $skipped += [int]$c.notExecuted
+        $trx = [xml](Get-Content $f.FullName)
+        $c = $trx.TestRun.ResultSummary.Counters
+        $total += [int]$c.total; $passed += [int]$c.passed; $failed += [int]$c.failed + [int]$c.error
+        # xunit's skipped tests are results with outcome NotExecuted; the summary's notExecuted counter stays 0.
+        $skipped += @($trx.TestRun.Results.UnitTestResult | Where-Object { $_.outcome -eq 'NotExecuted' }).Count
     }
     if ($rc -ne 0 -and $failed -eq 0) { $failed = 1 }
     if ($total -eq 0) { Write-Output 'no tests ran'; if ($failed -eq 0) { $failed = 1 } }

@@ -56,7 +56,9 @@ run_tests() {
     local counters; counters=$(grep -o '<Counters [^>]*>' "$f" | head -1)
     n() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
     local t p fl e s
-    t=$(n total); p=$(n passed); fl=$(n failed); e=$(n error); s=$(n notExecuted)
+    t=$(n total); p=$(n passed); fl=$(n failed); e=$(n error)
+    # xunit's skipped tests are results with outcome NotExecuted; the summary's notExecuted counter stays 0.
+    s=$(grep -o '<UnitTestResult [^>]*outcome="NotExecuted"' "$f" | wc -l)
     total=$((total + ${t:-0})); passed=$((passed + ${p:-0})); failed=$((failed + ${fl:-0} + ${e:-0})); skipped=$((skipped + ${s:-0}))
   done
   # A crashed test host leaves fewer results than tests: count the shortfall as failures.

@@ -100,7 +100,7 @@ public static class LoadCommand
                 WaitReplicas = r.GetValue(wait), WaitTimeout = TimeSpan.FromMilliseconds(r.GetValue(waitTimeout)), WaitAlways = r.GetValue(waitAlways),
                 CompareWait = r.GetValue(compareWait), Retry = r.GetValue(retry), RequireReplicas = r.GetValue(requireReplicas), MaxLost = r.GetValue(maxLost),
                 SaturationP99Ms = r.GetValue(saturationP99), CapacitySteps = r.GetValue(steps),
-                Password = external?.Password, KeepData = r.GetValue(keepData),
+                KeepData = r.GetValue(keepData),
                 OutputDir = Path.GetFullPath(r.GetValue(output) ?? Path.Combine("results", "load", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{name}")),
             };
             options.Validate();

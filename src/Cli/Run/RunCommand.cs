@@ -60,7 +60,6 @@ public static class RunCommand
         var summary = new List<string>();
         EnvironmentInfo env = EnvironmentInfo.Collect(null, "not started");
         RunningCluster? cluster = null;
-        bool clusterFailed = false;
         var total = Stopwatch.StartNew();
         try
         {
@@ -73,10 +72,8 @@ public static class RunCommand
             }
             catch (Exception ex) when (CliErrors.IsInputError(ex) && !ct.IsCancellationRequested)
             {
-                Console.Error.WriteLine($"error: {CliErrors.Describe(ex)}");
                 sections.Add(new ReportSection("Cluster", new StepResult("cluster", "failed", -1, total.Elapsed, Path.Combine(runDir, "run.log"), CliErrors.Describe(ex)), runDir));
-                clusterFailed = true;
-                return ExitCodes.BadInput;
+                return CliErrors.Report(Console.Error, ex); // the report is still written, in finally
             }
 
             var steps = new RunSteps(plan, paths, runDir, cluster);
@@ -99,7 +96,6 @@ public static class RunCommand
             Console.WriteLine($"total {total.Elapsed.TotalSeconds:0}s");
         }
         if (ct.IsCancellationRequested) return ExitCodes.Interrupted;
-        if (clusterFailed) return ExitCodes.BadInput;
         var failed = sections.Where(s => !s.Step.Ok && (plan.Gate || !s.Step.Name.EndsWith("gate", StringComparison.Ordinal))).ToList();
         foreach (var s in failed) Console.Error.WriteLine($"error: step '{s.Title}' {s.Step.Status}: {s.Step.Error}");
         return failed.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;

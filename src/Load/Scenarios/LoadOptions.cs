@@ -26,8 +26,6 @@ public sealed record LoadOptions
     public string OutputDir { get; init; } = "";
     /// <summary>Short steps and no external tools: for the quick run and the tests.</summary>
     public bool Quick { get; init; }
-    /// <summary>Password of an external cluster, passed to redis-benchmark through its environment.</summary>
-    public string? Password { get; init; }
     /// <summary>failover: what to do, when, and whether to WAIT for a replica after each join.</summary>
     public string Fault { get; init; } = "kill";
     public TimeSpan? FaultAt { get; init; }

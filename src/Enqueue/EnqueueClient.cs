@@ -137,7 +137,7 @@ public sealed class EnqueueClient
             }
             return result;
         }
-        catch (Exception ex) when (ex is RedisException or RedisCommandException or TimeoutException or System.Net.Sockets.SocketException or IOException or ObjectDisposedException)
+        catch (Exception ex) when (FailureClassifier.IsRedisFailure(ex))
         {
             // The token goes back with the failure: a timed-out attempt may have been applied, and the audit
             // must be able to recognise its stream entry.
@@ -145,20 +145,8 @@ public sealed class EnqueueClient
         }
     }
 
-    private async Task<RedisResult> EvalShaAsync(RedisKey[] keys, RedisValue[] args)
-    {
-        try
-        {
-            return await _db.ScriptEvaluateAsync(EnqueueScript.Sha1, keys, args).ConfigureAwait(false);
-        }
-        catch (RedisServerException ex) when (FailureClassifier.IsNoScript(ex))
-        {
-            // The node serving this slot has no copy of the script (first use, SCRIPT FLUSH, or a replica
-            // promoted after failover). EVAL runs it and caches it there, so later EVALSHAs hit.
-            Interlocked.Increment(ref _noScriptRecoveries);
-            return await _db.ScriptEvaluateAsync(EnqueueScript.Source, keys, args).ConfigureAwait(false);
-        }
-    }
+    private Task<RedisResult> EvalShaAsync(RedisKey[] keys, RedisValue[] args) =>
+        EnqueueScript.EvaluateAsync(_db, keys, args, () => Interlocked.Increment(ref _noScriptRecoveries));
 
     /// <summary>Runs WAIT on the primary that wrote; returns how many replicas acknowledged, null when it was skipped or had nowhere to go.</summary>
     private async Task<long?> WaitForReplicasAsync(RedisKey routingKey)

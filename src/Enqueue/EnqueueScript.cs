@@ -1,6 +1,7 @@
 using HashtagBench.Keys;
 using System.Security.Cryptography;
 using System.Text;
+using StackExchange.Redis;
 
 namespace HashtagBench.Enqueue;
 
@@ -14,7 +15,25 @@ public static class EnqueueScript
 
     public static string Sha1Hex { get; } = Convert.ToHexStringLower(Sha1);
 
-    private static string Load(string name)
+    /// <summary>
+    /// EVALSHA, and EVAL when the node answers NOSCRIPT (no copy there: first use, SCRIPT FLUSH, or a replica
+    /// promoted after failover); the EVAL caches it, so later EVALSHAs hit. <paramref name="onNoScript"/> counts those.
+    /// </summary>
+    internal static async Task<RedisResult> EvaluateAsync(IDatabaseAsync db, RedisKey[] keys, RedisValue[] args, Action? onNoScript = null)
+    {
+        try
+        {
+            return await db.ScriptEvaluateAsync(Sha1, keys, args).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (FailureClassifier.IsNoScript(ex))
+        {
+            onNoScript?.Invoke();
+            return await db.ScriptEvaluateAsync(Source, keys, args).ConfigureAwait(false);
+        }
+    }
+
+    // Shared with the waiting room's scripts (WaitingRoom/WaitingRoomScripts): one loader for every embedded script.
+    internal static string Load(string name)
     {
         using Stream s = typeof(EnqueueScript).Assembly.GetManifestResourceStream($"HashtagBench.Enqueue.Scripts.{name}")
             ?? throw new InvalidOperationException($"Embedded script {name} is missing from the assembly.");

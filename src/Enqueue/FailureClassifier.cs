@@ -30,5 +30,9 @@ public static class FailureClassifier
         return FailureKind.Other;
     }
 
+    /// <summary>What Redis or the network may throw at a command: a failure to report with a kind, not a bug.</summary>
+    public static bool IsRedisFailure(Exception ex) =>
+        ex is RedisException or RedisCommandException or TimeoutException or System.Net.Sockets.SocketException or IOException or ObjectDisposedException;
+
     public static bool IsNoScript(Exception ex) => ex is RedisServerException s && s.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal);
 }

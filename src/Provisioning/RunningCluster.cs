@@ -101,6 +101,12 @@ public static class ClusterConnector
                 await mux.DisposeAsync().ConfigureAwait(false);
                 throw new ClusterProvisioningException($"Cannot connect to the {description}: not connected after {sw.ElapsedMilliseconds} ms. Is the cluster up?");
             }
+            try { EnsureClusterAware(mux, description); }
+            catch
+            {
+                await mux.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
             return mux;
         }
         catch (RedisConnectionException ex)
@@ -108,6 +114,27 @@ public static class ClusterConnector
             throw new ClusterProvisioningException(
                 $"Cannot connect to the {description}: {FirstLine(ex.Message)} Is the cluster up, and are host, port, TLS and credentials right?", ex);
         }
+    }
+
+    /// <summary>
+    /// Fails unless the client works in cluster mode: every node it reached is a cluster node to it, and it knows
+    /// every primary that serves slots. The reference gateway's second incident was a client given one cluster
+    /// address that silently ran standalone, sending every key to that one node.
+    /// </summary>
+    public static void EnsureClusterAware(IConnectionMultiplexer mux, string description)
+    {
+        EndPoint[] known = mux.GetEndPoints();
+        IServer[] connected = [.. known.Select(ep => mux.GetServer(ep)).Where(s => s.IsConnected)];
+        if (connected.FirstOrDefault(s => s.ServerType != ServerType.Cluster) is IServer single)
+            throw new ClusterProvisioningException(
+                $"The {description} is not a Redis Cluster to this client: StackExchange.Redis runs {Format(single.EndPoint)} as a {single.ServerType} server, " +
+                "so every key would go to that one node. Connect in cluster mode (no proxy setting, CLUSTER allowed) to a cluster node or configuration endpoint.");
+        ClusterConfiguration? config = connected.Select(s => s.ClusterConfiguration).FirstOrDefault(c => c is not null);
+        var missing = (config?.Nodes ?? []).Where(n => !n.IsReplica && n.Slots.Count > 0 && n.EndPoint is not null && !known.Contains(n.EndPoint)).ToList();
+        if (config is null || missing.Count > 0)
+            throw new ClusterProvisioningException(
+                $"The {description} is not a Redis Cluster to this client: it does not see every primary" +
+                (missing.Count > 0 ? $" (missing {string.Join(",", missing.Select(n => Format(n.EndPoint!)))})." : " (no CLUSTER NODES view)."));
     }
 
     public static string Format(EndPoint ep) => ep switch

@@ -118,10 +118,12 @@ public static class Traffic
                 c.Add(new("SET", KeyClass.Heartbeat, false, Phase.Pipeline, HeartbeatTtl));
                 c.Add(new("ZADD", KeyClass.PositionIndex, false, Phase.Pipeline));
                 c.Add(new("EXPIRE", KeyClass.PositionIndex, false, Phase.Pipeline, QueueTtl));
+                // The middleware stores the 202 before the answer leaves; the handler's goroutine runs after that.
+                c.Add(new("SET", KeyClass.Idempotency, false, Phase.AfterResponse, IdempotencyTtl));
                 c.Add(new("XRANGE", KeyClass.Stream, true, Phase.Background));
                 AddPosition(c, KeyClass.PositionIndex, schema, Phase.Background);
                 c.Add(new("SET", KeyClass.Waiting, false, Phase.Background, WaitingTtl));
-                break;
+                return c;
             case Step.Status:
                 c.Add(new("EXISTS", KeyClass.Heartbeat, true, Phase.Handler));
                 c.Add(new("EXPIRE", KeyClass.Heartbeat, false, Phase.Handler, HeartbeatTtl));

@@ -1,0 +1,383 @@
+using HashtagBench.Keys;
+using HashtagBench.WaitingRoom;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using StackExchange.Redis;
+
+namespace HashtagBench.Enqueue.WaitingRoom;
+
+/// <summary>
+/// The reference gateway's waiting room on the wire: one method per request (join, status, enter, leave, hold seat),
+/// each sending exactly <see cref="Traffic.Commands"/> for its step in order, with the same TTLs, under the
+/// options' key schema. Expected answers (duplicate, expired, not ready, rate limited…) are outcomes; Redis errors
+/// come back as <see cref="StepOutcome.Failed"/> with a <see cref="FailureKind"/>, never as exceptions.
+/// </summary>
+public sealed class WaitingRoomClient
+{
+    private const string AnonymousUser = "anonymous";
+    // Status reads the admission rate over three windows (1, 5 and 15 minutes), as the gateway's sliding-window ETA does.
+    private static readonly int[] MetricsWindowsSeconds = [60, 300, 900];
+
+    private readonly IDatabase _db;
+    private readonly RedisValue _dedupeTtl, _seatHoldTtl;
+
+    public WaitingRoomClient(IDatabase db, WaitingRoomOptions? options = null)
+    {
+        _db = db ?? throw new ArgumentNullException(nameof(db));
+        Options = options ?? new WaitingRoomOptions();
+        Options.Validate();
+        _dedupeTtl = (long)Math.Ceiling(Options.DedupeTtl.TotalSeconds);
+        _seatHoldTtl = (long)Math.Ceiling(Options.SeatHoldTtl.TotalSeconds);
+    }
+
+    public WaitingRoomOptions Options { get; }
+    private WaitingRoomSchema Schema => Options.Schema;
+    private long Now => Options.Clock.GetUtcNow().ToUnixTimeSeconds();
+
+    /// <summary>Whether this user joins as <c>anonymous</c> (a stable function of the ID, so a rerun picks the same users).</summary>
+    public bool IsAnonymous(string userId) =>
+        Options.AnonymousShare > 0 && KeyStrategy.BucketOf("anonymous-share:" + userId, 1_000_000) < Options.AnonymousShare * 1_000_000;
+
+    /// <summary>
+    /// POST join: rate limit, idempotency check, the enqueue script (EVALSHA), the queue pipeline, the stored answer;
+    /// then, in the background, the position read and the waiting data's rewrite (<see cref="JoinStepResult.Background"/>).
+    /// </summary>
+    public async Task<JoinStepResult> JoinAsync(string eventId, string userId, string? idempotencyKey = null)
+    {
+        DateTimeOffset joinedAt = Options.Clock.GetUtcNow();
+        var user = new WaitingUser(eventId, IsAnonymous(userId) ? AnonymousUser : userId, NewUuid(),
+            idempotencyKey ?? NewUuid(), joinedAt.ToUnixTimeSeconds(), joinedAt);
+        var r = new Request(this, Step.Join, user, user.JoinIdempotencyKey);
+        try
+        {
+            if (await MiddlewareAsync(r).ConfigureAwait(false) is StepOutcome early) return new(early, user, BackgroundResult.None);
+
+            RedisCommand c = r.Next("EVALSHA", KeyClass.Stream);
+            RedisResult reply = await EnqueueScript.EvaluateAsync(_db, r.ScriptKeys(c),
+                [user.WaitingToken, eventId, user.UserId, _dedupeTtl]).ConfigureAwait(false);
+            if (reply is not { Length: 2 } || (long)reply[0] != 1)
+                return new(StepOutcome.Duplicate, user, BackgroundResult.None); // 409: not a 2xx, so no stored answer
+            user = user with { StreamId = (string?)reply[1] };
+
+            // One pipeline, as the gateway sends it.
+            string waiting = QueueData(user, position: 0, "waiting");
+            IBatch batch = _db.CreateBatch();
+            Task[] sent =
+            [
+                batch.StringSetAsync(r.Key(c = r.Next("SET", KeyClass.Waiting)), waiting, r.Ttl(c)),
+                batch.SortedSetAddAsync(r.Key(r.Next("ZADD", KeyClass.EventQueue)), user.WaitingToken, user.JoinScore),
+                batch.KeyExpireAsync(r.Key(c = r.Next("EXPIRE", KeyClass.EventQueue)), r.Ttl(c)),
+                batch.StringSetAsync(r.Key(c = r.Next("SET", KeyClass.Heartbeat)), "alive", r.Ttl(c)),
+                batch.SortedSetAddAsync(r.Key(r.Next("ZADD", KeyClass.PositionIndex)), user.WaitingToken, user.JoinScore),
+                batch.KeyExpireAsync(r.Key(c = r.Next("EXPIRE", KeyClass.PositionIndex)), r.Ttl(c)),
+            ];
+            batch.Execute();
+            await Task.WhenAll(sent).ConfigureAwait(false);
+
+            await StoreAnswerAsync(r, 202, $"{{\"waiting_token\":\"{user.WaitingToken}\",\"position_hint\":0,\"status\":\"waiting\"}}").ConfigureAwait(false);
+            return new(StepOutcome.Joined, user, JoinBackgroundAsync(r, user));
+        }
+        catch (Exception ex) when (FailureClassifier.IsRedisFailure(ex))
+        {
+            return new(StepOutcome.Failed, user, BackgroundResult.None, Fail(ex));
+        }
+    }
+
+    // The gateway's goroutine after the join's answer: find the entry, read the position, rewrite the waiting data.
+    private async Task<BackgroundResult> JoinBackgroundAsync(Request r, WaitingUser user)
+    {
+        try
+        {
+            RedisCommand c = r.Next("XRANGE", KeyClass.Stream);
+            await _db.StreamRangeAsync(r.Key(c), user.StreamId, user.StreamId, flags: r.Flags(c)).ConfigureAwait(false);
+            long? position = await PositionAsync(r, KeyClass.PositionIndex, user).ConfigureAwait(false);
+            c = r.Next("SET", KeyClass.Waiting);
+            await _db.StringSetAsync(r.Key(c), QueueData(user, position ?? 0, "waiting"), r.Ttl(c)).ConfigureAwait(false);
+            return new BackgroundResult(position);
+        }
+        catch (Exception ex) when (FailureClassifier.IsRedisFailure(ex))
+        {
+            return new BackgroundResult(null, Fail(ex));
+        }
+    }
+
+    /// <summary>
+    /// GET status, which is also the heartbeat. A missing heartbeat means the token expired: the gateway cleans it up
+    /// (GET, ZREM, XRANGE - +, XDEL, DEL) and answers 404, here <see cref="StepOutcome.Expired"/> with step StatusExpired.
+    /// </summary>
+    public async Task<StatusStepResult> StatusAsync(WaitingUser user)
+    {
+        var r = new Request(this, Step.Status, user);
+        try
+        {
+            if (await MiddlewareAsync(r).ConfigureAwait(false) is StepOutcome early) return new(Step.Status, early);
+            RedisCommand c = r.Next("EXISTS", KeyClass.Heartbeat);
+            if (!await _db.KeyExistsAsync(r.Key(c), r.Flags(c)).ConfigureAwait(false))
+            {
+                r.Plan.Reroute(Step.StatusExpired);
+                await CleanUpExpiredAsync(r, user).ConfigureAwait(false);
+                return new(Step.StatusExpired, StepOutcome.Expired);
+            }
+            await _db.KeyExpireAsync(r.Key(c = r.Next("EXPIRE", KeyClass.Heartbeat)), r.Ttl(c)).ConfigureAwait(false);
+            c = r.Next("GET", KeyClass.Waiting);
+            if ((await _db.StringGetAsync(r.Key(c), r.Flags(c)).ConfigureAwait(false)).IsNull) return new(Step.Status, StepOutcome.NotFound);
+
+            long? position = await PositionAsync(r, KeyClass.PositionIndex, user).ConfigureAwait(false);
+            long now = Now;
+            foreach (int window in MetricsWindowsSeconds)
+            {
+                c = r.Next("ZCOUNT", KeyClass.AdmissionMetrics);
+                await _db.SortedSetLengthAsync(r.Key(c), now - window, now, flags: r.Flags(c)).ConfigureAwait(false);
+            }
+            long? rank = await PositionAsync(r, KeyClass.EventQueue, user).ConfigureAwait(false);
+            bool ready = rank is long q && EntryRule.MayEnter(q, Waited(user));
+            return new(Step.Status, StepOutcome.Waiting, position, rank, ready);
+        }
+        catch (Exception ex) when (FailureClassifier.IsRedisFailure(ex))
+        {
+            return new(r.Step, StepOutcome.Failed, Failure: Fail(ex));
+        }
+    }
+
+    private async Task CleanUpExpiredAsync(Request r, WaitingUser user)
+    {
+        RedisCommand c = r.Next("GET", KeyClass.Waiting);
+        // No waiting data left: nothing to clean, the gateway answers 404 all the same.
+        if ((await _db.StringGetAsync(r.Key(c), r.Flags(c)).ConfigureAwait(false)).IsNull) return;
+        await _db.SortedSetRemoveAsync(r.Key(r.Next("ZREM", KeyClass.EventQueue)), user.WaitingToken).ConfigureAwait(false);
+        await RemoveStreamEntryAsync(r, user).ConfigureAwait(false);
+        await _db.KeyDeleteAsync(r.Key(r.Next("DEL", KeyClass.Waiting))).ConfigureAwait(false);
+    }
+
+    // XRANGE - + over the whole stream (O(n): the shared anonymous stream is never trimmed), then XDEL of the match.
+    private async Task RemoveStreamEntryAsync(Request r, WaitingUser user)
+    {
+        RedisCommand c = r.Next("XRANGE", KeyClass.Stream);
+        StreamEntry[] entries = await _db.StreamRangeAsync(r.Key(c), flags: r.Flags(c)).ConfigureAwait(false);
+        RedisKey stream = r.Key(c);
+        c = r.Next("XDEL", KeyClass.Stream);
+        foreach (StreamEntry e in entries)
+        {
+            if (e["token"] != user.WaitingToken) continue;
+            await _db.StreamDeleteAsync(stream, [e.Id]).ConfigureAwait(false);
+            return;
+        }
+    }
+
+    /// <summary>
+    /// POST enter: the waiting data, the queue rank, then the entry rule (rank ≤ 100 and a minimum wait; ranks
+    /// 11–100 take an admission-bucket token), and on a grant the reservation and the queue updates.
+    /// </summary>
+    public async Task<EnterStepResult> EnterAsync(WaitingUser user, string? idempotencyKey = null)
+    {
+        // Start on the longest path; the rank and the bucket decide which one this request really takes.
+        var r = new Request(this, Step.Enter, user, idempotencyKey ?? NewUuid(), EnterPath.Bucketed);
+        try
+        {
+            if (await MiddlewareAsync(r).ConfigureAwait(false) is StepOutcome early) return new(early, user);
+            RedisCommand c = r.Next("GET", KeyClass.Waiting);
+            if ((await _db.StringGetAsync(r.Key(c), r.Flags(c)).ConfigureAwait(false)).IsNull) return new(StepOutcome.NotFound, user);
+            long? rank = await PositionAsync(r, KeyClass.EventQueue, user).ConfigureAwait(false);
+            if (rank is not long q || !EntryRule.MayEnter(q, Waited(user)))
+            {
+                r.Plan.Reroute(Step.Enter, EnterPath.NotReady);
+                return new(StepOutcome.NotReady, user, rank, EnterPath.NotReady);
+            }
+            long now = Now;
+            EnterPath path = EnterPath.Front;
+            if (EntryRule.NeedsBucket(q))
+            {
+                c = r.Next("EVAL", KeyClass.AdmissionBucket);
+                var admitted = (long)await _db.ScriptEvaluateAsync(WaitingRoomScripts.AdmissionBucket, [r.Key(c)],
+                    [Options.AdmissionCapacity, Options.AdmissionPerSecond, 1, now], r.Flags(c)).ConfigureAwait(false);
+                if (admitted != 1)
+                {
+                    r.Plan.Reroute(Step.Enter, EnterPath.Throttled);
+                    return new(StepOutcome.Throttled, user, q, EnterPath.Throttled);
+                }
+                path = EnterPath.Bucketed;
+            }
+            else r.Plan.Reroute(Step.Enter, EnterPath.Front);
+
+            string rt = NewUuid();
+            user = user with { ReservationToken = rt };
+            r = r.WithReservation(rt);
+            await _db.StringSetAsync(r.Key(c = r.Next("SET", KeyClass.Reservation)),
+                $"{{\"event_id\":{Json(user.EventId)},\"user_id\":{Json(user.UserId)},\"waiting_token\":\"{user.WaitingToken}\",\"granted_at\":\"{Options.Clock.GetUtcNow():O}\"}}",
+                r.Ttl(c)).ConfigureAwait(false);
+            await _db.StringSetAsync(r.Key(c = r.Next("SET", KeyClass.Waiting)), QueueData(user, q, "ready"), r.Ttl(c)).ConfigureAwait(false);
+            await _db.KeyDeleteAsync(r.Key(r.Next("DEL", KeyClass.Heartbeat))).ConfigureAwait(false);
+            await _db.SortedSetRemoveAsync(r.Key(r.Next("ZREM", KeyClass.EventQueue)), user.WaitingToken).ConfigureAwait(false);
+            // Admission metrics: scored by unix second, trimmed to the last hour on every grant.
+            await _db.SortedSetAddAsync(r.Key(r.Next("ZADD", KeyClass.AdmissionMetrics)), user.UserId, now).ConfigureAwait(false);
+            await _db.SortedSetRemoveRangeByScoreAsync(r.Key(r.Next("ZREMRANGEBYSCORE", KeyClass.AdmissionMetrics)),
+                double.NegativeInfinity, now - Traffic.MetricsRetentionSeconds).ConfigureAwait(false);
+            await StoreAnswerAsync(r, 200, $"{{\"admission\":\"granted\",\"reservation_token\":\"{rt}\",\"ttl_sec\":{Traffic.ReservationTtl}}}").ConfigureAwait(false);
+            return new(StepOutcome.Granted, user, q, path);
+        }
+        catch (Exception ex) when (FailureClassifier.IsRedisFailure(ex))
+        {
+            return new(StepOutcome.Failed, user, Failure: Fail(ex));
+        }
+    }
+
+    /// <summary>DELETE leave (no idempotency check: the middleware skips DELETE): heartbeat, waiting data, queue entry, stream entry.</summary>
+    public async Task<LeaveStepResult> LeaveAsync(WaitingUser user)
+    {
+        var r = new Request(this, Step.Leave, user);
+        try
+        {
+            if (await MiddlewareAsync(r).ConfigureAwait(false) is StepOutcome early) return new(early);
+            RedisCommand c = r.Next("GET", KeyClass.Waiting);
+            bool known = !(await _db.StringGetAsync(r.Key(c), r.Flags(c)).ConfigureAwait(false)).IsNull;
+            await _db.KeyDeleteAsync(r.Key(r.Next("DEL", KeyClass.Heartbeat))).ConfigureAwait(false);
+            await _db.KeyDeleteAsync(r.Key(r.Next("DEL", KeyClass.Waiting))).ConfigureAwait(false);
+            // Without the waiting data the gateway does not know the event: it answers "left" and stops here.
+            if (known)
+            {
+                await _db.SortedSetRemoveAsync(r.Key(r.Next("ZREM", KeyClass.EventQueue)), user.WaitingToken).ConfigureAwait(false);
+                await RemoveStreamEntryAsync(r, user).ConfigureAwait(false);
+            }
+            return new(StepOutcome.Left);
+        }
+        catch (Exception ex) when (FailureClassifier.IsRedisFailure(ex))
+        {
+            return new(StepOutcome.Failed, Fail(ex));
+        }
+    }
+
+    /// <summary>POST hold seat (optional, for admitted users): the 3-key seat-hold script over the event's seat, hold and inventory keys.</summary>
+    public async Task<HoldSeatStepResult> HoldSeatAsync(WaitingUser user, string seat, string? idempotencyKey = null)
+    {
+        var r = new Request(this, Step.HoldSeat, user, idempotencyKey ?? NewUuid(), seat: seat);
+        try
+        {
+            if (await MiddlewareAsync(r).ConfigureAwait(false) is StepOutcome early) return new(early);
+            RedisCommand c = r.Next("EVAL", KeyClass.SeatStatus);
+            RedisResult reply = await _db.ScriptEvaluateAsync(WaitingRoomScripts.HoldSeat, r.ScriptKeys(c),
+                [seat, user.UserId, _seatHoldTtl], r.Flags(c)).ConfigureAwait(false);
+            var parts = (RedisResult[])reply!;
+            HoldSeatStepResult result = (long)parts[0] == 1
+                ? new(StepOutcome.Held, long.Parse((string)parts[1]!, System.Globalization.CultureInfo.InvariantCulture))
+                : new((string?)parts[1] == "SOLD_OUT" ? StepOutcome.SoldOut : StepOutcome.SeatUnavailable);
+            await StoreAnswerAsync(r, 200, $"{{\"outcome\":\"{result.Outcome}\"}}").ConfigureAwait(false);
+            return result;
+        }
+        catch (Exception ex) when (FailureClassifier.IsRedisFailure(ex))
+        {
+            return new(StepOutcome.Failed, Failure: Fail(ex));
+        }
+    }
+
+    // The middleware: the rate-limit script on every request; for POST, the idempotency check and the fingerprint.
+    // Returns the outcome when the request ends here, null when the handler runs.
+    private async Task<StepOutcome?> MiddlewareAsync(Request r)
+    {
+        RedisCommand c = r.Next("EVAL", KeyClass.RateLimit);
+        var limit = (RedisResult[])(await _db.ScriptEvaluateAsync(WaitingRoomScripts.RateLimit, [r.Key(c)],
+            [Options.RateLimitBurst, Options.RateLimitPerSecond, 1000, 1], r.Flags(c)).ConfigureAwait(false))!;
+        if ((long)limit[0] != 1) return StepOutcome.RateLimited;
+        if (!Traffic.IsPost(r.Step)) return null;
+
+        c = r.Next("GET", KeyClass.Idempotency);
+        if (!(await _db.StringGetAsync(r.Key(c), r.Flags(c)).ConfigureAwait(false)).IsNull)
+        {
+            // A stored answer: the gateway compares the fingerprint and replays the answer. Off the model's list,
+            // which counts first attempts (every POST carries a fresh key).
+            await _db.StringGetAsync(r.Key(KeyClass.IdempotencyFingerprint), r.Flags(c)).ConfigureAwait(false);
+            return StepOutcome.Replayed;
+        }
+        c = r.Next("SET", KeyClass.IdempotencyFingerprint);
+        await _db.StringSetAsync(r.Key(c), Fingerprint(r), r.Ttl(c)).ConfigureAwait(false);
+        return null;
+    }
+
+    // After a 2xx answer the middleware stores it under the idempotency key.
+    private async Task StoreAnswerAsync(Request r, int status, string body)
+    {
+        RedisCommand c = r.Next("SET", KeyClass.Idempotency);
+        string record = $"{{\"status_code\":{status},\"headers\":{{\"content-type\":\"application/json\"}},\"body\":{Json(body)},\"created_at\":\"{Options.Clock.GetUtcNow():O}\"}}";
+        await _db.StringSetAsync(r.Key(c), record, r.Ttl(c)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A 1-based position: ZRANK in the user's own ZSET; with N buckets, plus a <c>ZCOUNT -inf (score</c> in each
+    /// other bucket (everyone who joined earlier there). Sent together: N commands on N slots, one round trip.
+    /// </summary>
+    private async Task<long?> PositionAsync(Request r, KeyClass zset, WaitingUser user)
+    {
+        RedisCommand own = r.Next("ZRANK", zset);
+        Task<long?> rank = _db.SortedSetRankAsync(r.Key(own), user.WaitingToken, flags: r.Flags(own));
+        var earlier = new Task<long>[Schema.Buckets - 1];
+        for (int i = 0; i < earlier.Length; i++)
+        {
+            RedisCommand c = r.Next("ZCOUNT", zset);
+            earlier[i] = _db.SortedSetLengthAsync(r.Key(c), double.NegativeInfinity, user.JoinScore, Exclude.Stop, r.Flags(c));
+        }
+        await Task.WhenAll([rank, .. earlier]).ConfigureAwait(false);
+        return rank.Result is long x ? x + 1 + earlier.Sum(t => t.Result) : null;
+    }
+
+    private double Waited(WaitingUser user) => (Options.Clock.GetUtcNow() - user.JoinedAt).TotalSeconds;
+
+    // The waiting data the gateway keeps under queue:waiting:<wt> (its QueueData JSON).
+    private static string QueueData(WaitingUser u, long position, string status) =>
+        $"{{\"event_id\":{Json(u.EventId)},\"user_id\":{Json(u.UserId)},\"joined_at\":\"{u.JoinedAt:O}\",\"position\":{position},\"status\":\"{status}\"}}";
+
+    // The gateway's request fingerprint: SHA-256 hex of method, path and body.
+    private static string Fingerprint(Request r) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"POST:/api/v1/queue/{r.Step}::{r.User.EventId}:{r.User.WaitingToken}:")));
+
+    private static string Json(string s) => JsonSerializer.Serialize(s);
+    private static string NewUuid() => Guid.NewGuid().ToString();
+    private static StepFailure Fail(Exception ex) => new(FailureClassifier.Classify(ex), ex.Message);
+
+    /// <summary>One request: its model plan, its key inputs, and how its commands route.</summary>
+    internal sealed class Request
+    {
+        private readonly WaitingRoomClient _client;
+        private readonly KeyArgs _args;
+        private readonly int _ownBucket;
+
+        public Request(WaitingRoomClient client, Step step, WaitingUser user, string idempotencyKey = "", EnterPath? path = null, string seat = "")
+            : this(client, step, user, new CommandPlan(client.Schema, step, path),
+                new KeyArgs(user.EventId, user.UserId, idempotencyKey, user.WaitingToken, user.ReservationToken ?? "", client.Options.ClientIp, seat))
+        {
+        }
+
+        private Request(WaitingRoomClient client, Step step, WaitingUser user, CommandPlan plan, KeyArgs args)
+        {
+            _client = client;
+            Step = step;
+            User = user;
+            Plan = plan;
+            _args = args;
+            _ownBucket = client.Schema.BucketOf(user.UserId);
+        }
+
+        public Step Step { get; }
+        public WaitingUser User { get; }
+        public CommandPlan Plan { get; }
+
+        public RedisCommand Next(string name, KeyClass key) => Plan.Next(name, key);
+
+        public Request WithReservation(string reservationToken) =>
+            new(_client, Step, User with { ReservationToken = reservationToken }, Plan, _args with { ReservationToken = reservationToken });
+
+        /// <summary>The command's key; for a bucketed fan-out, the other bucket it counts.</summary>
+        public RedisKey Key(RedisCommand c) => Key(c.Key, c.OtherBucket);
+
+        /// <summary>A script's KEYS, in order.</summary>
+        public RedisKey[] ScriptKeys(RedisCommand c) => [.. c.Keys.Select(k => Key(k))];
+
+        public RedisKey Key(KeyClass keyClass, int otherBucket = 0) =>
+            _client.Schema.Key(keyClass, _args, _client.Options.KeyPrefix, (_ownBucket + otherBucket) % _client.Schema.Buckets);
+
+        public TimeSpan Ttl(RedisCommand c) =>
+            TimeSpan.FromSeconds(c.TtlSeconds ?? throw new InvalidOperationException($"{c.Name} {c.Key} has no TTL in the model."));
+
+        // Replica reads route what the model marks readable, as the reference's READ_ONLY client does.
+        public CommandFlags Flags(RedisCommand c) => c.Read && _client.Options.ReplicaReads ? CommandFlags.PreferReplica : CommandFlags.None;
+    }
+}

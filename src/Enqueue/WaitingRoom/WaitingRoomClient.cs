@@ -65,10 +65,10 @@ public sealed class WaitingRoomClient
             IBatch batch = _db.CreateBatch();
             Task[] sent =
             [
-                batch.StringSetAsync(r.Key(c = r.Next("SET", KeyClass.Waiting)), waiting, r.Ttl(c)),
+                SetAsync(batch, r, r.Next("SET", KeyClass.Waiting), waiting),
                 batch.SortedSetAddAsync(r.Key(r.Next("ZADD", KeyClass.EventQueue)), user.WaitingToken, user.JoinScore),
                 batch.KeyExpireAsync(r.Key(c = r.Next("EXPIRE", KeyClass.EventQueue)), r.Ttl(c)),
-                batch.StringSetAsync(r.Key(c = r.Next("SET", KeyClass.Heartbeat)), "alive", r.Ttl(c)),
+                SetAsync(batch, r, r.Next("SET", KeyClass.Heartbeat), "alive"),
                 batch.SortedSetAddAsync(r.Key(r.Next("ZADD", KeyClass.PositionIndex)), user.WaitingToken, user.JoinScore),
                 batch.KeyExpireAsync(r.Key(c = r.Next("EXPIRE", KeyClass.PositionIndex)), r.Ttl(c)),
             ];
@@ -92,8 +92,7 @@ public sealed class WaitingRoomClient
             RedisCommand c = r.Next("XRANGE", KeyClass.Stream);
             await _db.StreamRangeAsync(r.Key(c), user.StreamId, user.StreamId, flags: r.Flags(c)).ConfigureAwait(false);
             long? position = await PositionAsync(r, KeyClass.PositionIndex, user).ConfigureAwait(false);
-            c = r.Next("SET", KeyClass.Waiting);
-            await _db.StringSetAsync(r.Key(c), QueueData(user, position ?? 0, "waiting"), r.Ttl(c)).ConfigureAwait(false);
+            await SetAsync(_db, r, r.Next("SET", KeyClass.Waiting), QueueData(user, position ?? 0, "waiting")).ConfigureAwait(false);
             return new BackgroundResult(position);
         }
         catch (Exception ex) when (FailureClassifier.IsRedisFailure(ex))
@@ -147,7 +146,7 @@ public sealed class WaitingRoomClient
         if ((await _db.StringGetAsync(r.Key(c), r.Flags(c)).ConfigureAwait(false)).IsNull) return;
         await _db.SortedSetRemoveAsync(r.Key(r.Next("ZREM", KeyClass.EventQueue)), user.WaitingToken).ConfigureAwait(false);
         await RemoveStreamEntryAsync(r, user).ConfigureAwait(false);
-        await _db.KeyDeleteAsync(r.Key(r.Next("DEL", KeyClass.Waiting))).ConfigureAwait(false);
+        await DelAsync(r.Key(r.Next("DEL", KeyClass.Waiting))).ConfigureAwait(false);
     }
 
     // XRANGE - + over the whole stream (O(n): the shared anonymous stream is never trimmed), then XDEL of the match.
@@ -189,8 +188,8 @@ public sealed class WaitingRoomClient
             if (EntryRule.NeedsBucket(q))
             {
                 c = r.Next("EVAL", KeyClass.AdmissionBucket);
-                var admitted = (long)await _db.ScriptEvaluateAsync(WaitingRoomScripts.AdmissionBucket, [r.Key(c)],
-                    [Options.AdmissionCapacity, Options.AdmissionPerSecond, 1, now], r.Flags(c)).ConfigureAwait(false);
+                var admitted = (long)await EvalAsync(r, c, WaitingRoomScripts.AdmissionBucket,
+                    Options.AdmissionCapacity, Options.AdmissionPerSecond, 1, now).ConfigureAwait(false);
                 if (admitted != 1)
                 {
                     r.Plan.Reroute(Step.Enter, EnterPath.Throttled);
@@ -203,11 +202,10 @@ public sealed class WaitingRoomClient
             string rt = NewUuid();
             user = user with { ReservationToken = rt };
             r = r.WithReservation(rt);
-            await _db.StringSetAsync(r.Key(c = r.Next("SET", KeyClass.Reservation)),
-                $"{{\"event_id\":{Json(user.EventId)},\"user_id\":{Json(user.UserId)},\"waiting_token\":\"{user.WaitingToken}\",\"granted_at\":\"{Options.Clock.GetUtcNow():O}\"}}",
-                r.Ttl(c)).ConfigureAwait(false);
-            await _db.StringSetAsync(r.Key(c = r.Next("SET", KeyClass.Waiting)), QueueData(user, q, "ready"), r.Ttl(c)).ConfigureAwait(false);
-            await _db.KeyDeleteAsync(r.Key(r.Next("DEL", KeyClass.Heartbeat))).ConfigureAwait(false);
+            await SetAsync(_db, r, r.Next("SET", KeyClass.Reservation),
+                $"{{\"event_id\":{Json(user.EventId)},\"user_id\":{Json(user.UserId)},\"waiting_token\":\"{user.WaitingToken}\",\"granted_at\":\"{Options.Clock.GetUtcNow():O}\"}}").ConfigureAwait(false);
+            await SetAsync(_db, r, r.Next("SET", KeyClass.Waiting), QueueData(user, q, "ready")).ConfigureAwait(false);
+            await DelAsync(r.Key(r.Next("DEL", KeyClass.Heartbeat))).ConfigureAwait(false);
             await _db.SortedSetRemoveAsync(r.Key(r.Next("ZREM", KeyClass.EventQueue)), user.WaitingToken).ConfigureAwait(false);
             // Admission metrics: scored by unix second, trimmed to the last hour on every grant.
             await _db.SortedSetAddAsync(r.Key(r.Next("ZADD", KeyClass.AdmissionMetrics)), user.UserId, now).ConfigureAwait(false);
@@ -231,8 +229,8 @@ public sealed class WaitingRoomClient
             if (await MiddlewareAsync(r).ConfigureAwait(false) is StepOutcome early) return new(early);
             RedisCommand c = r.Next("GET", KeyClass.Waiting);
             bool known = !(await _db.StringGetAsync(r.Key(c), r.Flags(c)).ConfigureAwait(false)).IsNull;
-            await _db.KeyDeleteAsync(r.Key(r.Next("DEL", KeyClass.Heartbeat))).ConfigureAwait(false);
-            await _db.KeyDeleteAsync(r.Key(r.Next("DEL", KeyClass.Waiting))).ConfigureAwait(false);
+            await DelAsync(r.Key(r.Next("DEL", KeyClass.Heartbeat))).ConfigureAwait(false);
+            await DelAsync(r.Key(r.Next("DEL", KeyClass.Waiting))).ConfigureAwait(false);
             // Without the waiting data the gateway does not know the event: it answers "left" and stops here.
             if (known)
             {
@@ -255,8 +253,7 @@ public sealed class WaitingRoomClient
         {
             if (await MiddlewareAsync(r).ConfigureAwait(false) is StepOutcome early) return new(early);
             RedisCommand c = r.Next("EVAL", KeyClass.SeatStatus);
-            RedisResult reply = await _db.ScriptEvaluateAsync(WaitingRoomScripts.HoldSeat, r.ScriptKeys(c),
-                [seat, user.UserId, _seatHoldTtl], r.Flags(c)).ConfigureAwait(false);
+            RedisResult reply = await EvalAsync(r, c, WaitingRoomScripts.HoldSeat, seat, user.UserId, _seatHoldTtl).ConfigureAwait(false);
             var parts = (RedisResult[])reply!;
             HoldSeatStepResult result = (long)parts[0] == 1
                 ? new(StepOutcome.Held, long.Parse((string)parts[1]!, System.Globalization.CultureInfo.InvariantCulture))
@@ -275,8 +272,8 @@ public sealed class WaitingRoomClient
     private async Task<StepOutcome?> MiddlewareAsync(Request r)
     {
         RedisCommand c = r.Next("EVAL", KeyClass.RateLimit);
-        var limit = (RedisResult[])(await _db.ScriptEvaluateAsync(WaitingRoomScripts.RateLimit, [r.Key(c)],
-            [Options.RateLimitBurst, Options.RateLimitPerSecond, 1000, 1], r.Flags(c)).ConfigureAwait(false))!;
+        var limit = (RedisResult[])(await EvalAsync(r, c, WaitingRoomScripts.RateLimit,
+            Options.RateLimitBurst, Options.RateLimitPerSecond, 1000, 1).ConfigureAwait(false))!;
         if ((long)limit[0] != 1) return StepOutcome.RateLimited;
         if (!Traffic.IsPost(r.Step)) return null;
 
@@ -288,18 +285,28 @@ public sealed class WaitingRoomClient
             await _db.StringGetAsync(r.Key(KeyClass.IdempotencyFingerprint), r.Flags(c)).ConfigureAwait(false);
             return StepOutcome.Replayed;
         }
-        c = r.Next("SET", KeyClass.IdempotencyFingerprint);
-        await _db.StringSetAsync(r.Key(c), Fingerprint(r), r.Ttl(c)).ConfigureAwait(false);
+        await SetAsync(_db, r, r.Next("SET", KeyClass.IdempotencyFingerprint), Fingerprint(r)).ConfigureAwait(false);
         return null;
     }
 
     // After a 2xx answer the middleware stores it under the idempotency key.
     private async Task StoreAnswerAsync(Request r, int status, string body)
     {
-        RedisCommand c = r.Next("SET", KeyClass.Idempotency);
         string record = $"{{\"status_code\":{status},\"headers\":{{\"content-type\":\"application/json\"}},\"body\":{Json(body)},\"created_at\":\"{Options.Clock.GetUtcNow():O}\"}}";
-        await _db.StringSetAsync(r.Key(c), record, r.Ttl(c)).ConfigureAwait(false);
+        await SetAsync(_db, r, r.Next("SET", KeyClass.Idempotency), record).ConfigureAwait(false);
     }
+
+    // SET key value EX ttl, as the gateway's go-redis client sends it (StringSetAsync would send SETEX).
+    private static Task<RedisResult> SetAsync(IDatabaseAsync db, Request r, RedisCommand c, RedisValue value) =>
+        db.ExecuteAsync("SET", [r.Key(c), value, "EX", (long)r.Ttl(c).TotalSeconds], r.Flags(c));
+
+    // DEL, as the gateway sends it (KeyDeleteAsync sends UNLINK to a Redis 4+ server).
+    private Task<RedisResult> DelAsync(RedisKey key) => _db.ExecuteAsync("DEL", [key]);
+
+    // EVAL with the script text, as the gateway sends its token buckets (ScriptEvaluateAsync would SCRIPT LOAD and
+    // EVALSHA). The keys go as RedisKey so the client routes by them and checks they share a slot.
+    private Task<RedisResult> EvalAsync(Request r, RedisCommand c, string script, params RedisValue[] args) =>
+        _db.ExecuteAsync("EVAL", [script, c.Keys.Count, .. r.ScriptKeys(c).Cast<object>(), .. args.Cast<object>()], r.Flags(c));
 
     /// <summary>
     /// A 1-based position: ZRANK in the user's own ZSET; with N buckets, plus a <c>ZCOUNT -inf (score</c> in each

@@ -122,6 +122,17 @@ public sealed partial class LoadAgentTests(ClusterFixture fx, LoadAgentTests.Age
         Assert.Equal(0, audit.Lost);
         Assert.Equal(0, audit.DoubledKeys);
         Assert.True(m.ChecksPassed);
+
+        // The merged result is a load result like any other: the gate reads it (3 seconds a side are too few to judge).
+        (code, output, error) = await CliRun.InvokeWithOutputAsync(["load", "compare", merged, merged, "--allow-unknown"]);
+        Assert.True(code == 0, error + output);
+        Assert.Contains("too few seconds to judge", output);
+        Assert.EndsWith("load compare: PASS", output.TrimEnd());
+        (code, output, error) = await CliRun.InvokeWithOutputAsync(["load", "compare", merged, merged]);
+        Assert.Equal(ExitCodes.Failed, code);
+        (code, error) = await CliRun.InvokeAsync(["load", "compare", merged, Path.Combine(run.Root, "nowhere")]);
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains("not a load result folder", error);
     }
 
     [Fact]

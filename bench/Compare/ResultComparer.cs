@@ -2,10 +2,8 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Perfolizer.Horology;
 using Perfolizer.Mathematics.Common;
-using Perfolizer.Mathematics.SignificanceTesting;
-using Perfolizer.Mathematics.SignificanceTesting.MannWhitney;
 using Perfolizer.Metrology;
-using Pragmastat;
+using HashtagBench.Statistics;
 
 namespace HashtagBench.Bench.Compare;
 
@@ -70,14 +68,11 @@ public sealed record BenchmarkComparison(string Id, BenchmarkResult? Base, Bench
 }
 
 /// <summary>
-/// Compares two result sets the way dotnet/performance's ResultsComparer does: a Mann-Whitney equivalence test
-/// (Perfolizer) at the user's threshold, and again at an absolute noise floor; a benchmark is only called
-/// faster or slower when both say it differs, so nanosecond-scale jitter on tiny benchmarks is not a regression.
+/// Compares two result sets with <see cref="ShiftTest"/> (shared with the load-run gate): a Mann-Whitney equivalence
+/// test at the user's threshold and again at an absolute noise floor, so nanosecond-scale jitter on tiny benchmarks is not a regression.
 /// </summary>
 public static class ResultComparer
 {
-    private static readonly SimpleEquivalenceTest MannWhitney = new(MannWhitneyTest.Instance);
-
     public static IReadOnlyList<BenchmarkComparison> Compare(IReadOnlyDictionary<string, BenchmarkResult> baseRun,
         IReadOnlyDictionary<string, BenchmarkResult> diffRun, CompareSettings settings)
     {
@@ -98,33 +93,15 @@ public static class ResultComparer
         return list;
     }
 
-    /// <summary>Faster or Slower only when the shift is significant at both the threshold and the noise floor.</summary>
-    public static TimeVerdict Judge(IReadOnlyList<double> baseNs, IReadOnlyList<double> diffNs, CompareSettings settings)
-    {
-        // With n and m samples the smallest one-sided p-value a rank test can produce is 1 / C(n+m, n) (every
-        // diff sample above every base sample). Unless that is below alpha the test can never call a change, and
-        // 2 samples a side (p >= 1/6) would only ever say "same": so the verdict is Unknown, never Same.
-        if (!CanReachSignificance(baseNs.Count, diffNs.Count, settings.Alpha.Value)) return TimeVerdict.Unknown;
-        var x = new Sample(baseNs, TimeUnit.Nanosecond);
-        var y = new Sample(diffNs, TimeUnit.Nanosecond);
-
-        ComparisonResult byThreshold = MannWhitney.Perform(x, y, settings.Threshold, settings.Alpha);
-        if (byThreshold == ComparisonResult.Unknown) return TimeVerdict.Unknown;
-        if (byThreshold == ComparisonResult.Indistinguishable) return TimeVerdict.Same;
-        if (MannWhitney.Perform(x, y, settings.Noise, settings.Alpha) == ComparisonResult.Indistinguishable) return TimeVerdict.Same;
-        // Perform(base, diff): Lesser means base < diff, i.e. the diff is slower.
-        return byThreshold == ComparisonResult.Lesser ? TimeVerdict.Slower : TimeVerdict.Faster;
-    }
-
-    /// <summary>True when 1 / C(n+m, n), the smallest one-sided Mann-Whitney p-value for these sample sizes, is below alpha.</summary>
-    public static bool CanReachSignificance(int n, int m, double alpha)
-    {
-        if (n < 1 || m < 1) return false;
-        double arrangements = 1; // C(n+m, n), computed incrementally; it only has to pass 1/alpha
-        for (int i = 1; i <= Math.Min(n, m) && arrangements * alpha <= 1; i++)
-            arrangements = arrangements * (Math.Max(n, m) + i) / i;
-        return 1 / arrangements < alpha;
-    }
+    /// <summary>Faster or Slower only when the shift is significant at both the threshold and the noise floor (<see cref="ShiftTest"/>).</summary>
+    public static TimeVerdict Judge(IReadOnlyList<double> baseNs, IReadOnlyList<double> diffNs, CompareSettings settings) =>
+        ShiftTest.Judge(baseNs, diffNs, settings.Threshold, settings.Noise, settings.Alpha, TimeUnit.Nanosecond) switch
+        {
+            ShiftVerdict.Same => TimeVerdict.Same,
+            ShiftVerdict.Higher => TimeVerdict.Slower,
+            ShiftVerdict.Lower => TimeVerdict.Faster,
+            _ => TimeVerdict.Unknown,
+        };
 
     /// <summary>BenchmarkDotNet-style glob ('*' any run, '?' one char), case-insensitive, over the whole name.</summary>
     internal static Regex GlobToRegex(string glob) =>

@@ -38,6 +38,8 @@ public static class LoadCommand
         load.Subcommands.Add(MergeCommand());
         load.Subcommands.Add(ListCommand());
         load.Subcommands.Add(OverheadCommand());
+        load.Subcommands.Add(LoadAgentCommands.CompareCommand());
+        load.Subcommands.Add(LoadAgentCommands.CleanupCommand());
         return load;
     }
 
@@ -71,6 +73,7 @@ public static class LoadCommand
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 12, Description = "capacity: most rate steps (each ×1.5 the last, from --rate/4)." };
         var keepData = new Option<bool>("--keep-data") { Description = "Leave the run's keys on an external cluster (by default every key the run wrote is deleted at the end)." };
         var cluster = new ClusterOptions();
+        var agent = new AgentOptions();
 
         var cmd = new Command("run", "Run a scenario; writes summary.json, timeline.csv, report.md, HdrHistogram logs and charts.");
         cmd.Arguments.Add(scenario);
@@ -78,6 +81,7 @@ public static class LoadCommand
             cmd.Options.Add(opt);
         cmd.Options.Add(keepData);
         cluster.AddTo(cmd);
+        agent.AddTo(cmd);
         cmd.SetAction((r, ct) => CliErrors.GuardAsync(Console.Error, async () =>
         {
             string name = r.GetValue(scenario)!.Trim().ToLowerInvariant();
@@ -101,6 +105,7 @@ public static class LoadCommand
                 CompareWait = r.GetValue(compareWait), Retry = r.GetValue(retry), RequireReplicas = r.GetValue(requireReplicas), MaxLost = r.GetValue(maxLost),
                 SaturationP99Ms = r.GetValue(saturationP99), CapacitySteps = r.GetValue(steps),
                 KeepData = r.GetValue(keepData),
+                Agent = agent.Slice(r, name),
                 OutputDir = Path.GetFullPath(r.GetValue(output) ?? Path.Combine("results", "load", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{name}")),
             };
             options.Validate();
@@ -109,6 +114,7 @@ public static class LoadCommand
             ProviderKind kind = cluster.Kind(r, external);
             await using RunningCluster running = await ClusterProvisioner.StartAsync(kind, new ClusterSpec(), external, m => Console.Error.WriteLine(m), ct);
             await using ConnectionMultiplexer mux = await running.ConnectAsync();
+            if (options.Agent is { } slice) options = options with { Agent = await agent.WaitForStartAsync(r, mux, slice, ct) };
             ScenarioResult result = await ScenarioRunner.RunAsync(name, options, running, mux, Console.Out, ct);
             return result.Passed ? ExitCodes.Ok : ExitCodes.Failed;
         }));
@@ -117,14 +123,20 @@ public static class LoadCommand
 
     public static Command MergeCommand()
     {
-        var files = new Argument<string[]>("logs") { Arity = ArgumentArity.OneOrMore, Description = "HdrHistogram .hlog files from one or more load agents." };
-        var output = new Option<string?>("--out") { Description = "Write the merged histograms as a new .hlog file." };
-        var cmd = new Command("merge", "Merge HdrHistogram logs from several load agents exactly and print the combined percentiles.");
+        var files = new Argument<string[]>("paths") { Arity = ArgumentArity.OneOrMore, Description = "Load agents' result folders (load run --agent), or HdrHistogram .hlog files." };
+        var output = new Option<string?>("--out") { Description = "Folders: the merged result's folder (default results/load/<time>-merged). Logs: write the merged histograms as a new .hlog file." };
+        var thresholds = new Option<string[]>("--threshold") { Description = "Folders: judge the merged run by these rules instead of the agents' own (repeatable)." };
+        var cmd = new Command("merge", "Merge load agents exactly: their result folders into one result (histograms added, timelines summed per second, audits joined, thresholds judged on the merge), or .hlog files into combined percentiles.");
         cmd.Arguments.Add(files);
         cmd.Options.Add(output);
+        cmd.Options.Add(thresholds);
         cmd.SetAction(r => CliErrors.Guard(Console.Error, () =>
         {
-            var (ok, fail) = HistogramLogs.Merge(r.GetValue(files)!);
+            string[] paths = r.GetValue(files)!;
+            int folders = paths.Count(Directory.Exists);
+            if (folders == paths.Length) return LoadAgentCommands.MergeFolders(paths, r.GetValue(output), r.GetValue(thresholds));
+            if (folders > 0) throw new ArgumentException("merge takes either agents' result folders or .hlog files, not both.");
+            var (ok, fail) = HistogramLogs.Merge(paths);
             foreach (var (tag, h) in new[] { ("ok", ok), ("fail", fail) })
             {
                 var p = Percentiles.From(h);

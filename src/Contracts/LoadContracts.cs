@@ -4,7 +4,13 @@ namespace HashtagBench.Contracts;
 /// A load scenario's summary.json: its runs, whether its checks and thresholds passed, and what the scenario
 /// itself found. Written by the load step, read back by the run report.
 /// </summary>
-public sealed record LoadSummary(string Scenario, IReadOnlyList<LoadRun> Runs, bool ChecksPassed, bool ThresholdsPassed, LoadFindings Findings);
+public sealed record LoadSummary(string Scenario, IReadOnlyList<LoadRun> Runs, bool ChecksPassed, bool ThresholdsPassed, LoadFindings Findings)
+{
+    /// <summary>The slice this load agent ran (load run --agent i/N); null for a single-process run or a merge.</summary>
+    public AgentSlice? Agent { get; init; }
+    /// <summary>The agents a merge combined, in index order; null unless this summary is a merge's.</summary>
+    public IReadOnlyList<AgentSlice>? MergedAgents { get; init; }
+}
 
 /// <summary>Latency percentiles in milliseconds.</summary>
 public sealed record Latency(long Count, double P50, double P75, double P95, double P99, double P999, double Max, double Mean);

@@ -48,6 +48,8 @@ public static class ScenarioRunner
             if (cluster.ProviderName == "external")
             {
                 if (options.KeepData) console.WriteLine($"kept the keys of run {ctx.RunPrefix} on the external cluster (--keep-data)");
+                // Agents share the run's keys; the first to finish must not delete what the others still write or audit.
+                else if (options.Agent is not null) console.WriteLine($"kept the keys of run {ctx.RunPrefix}: load agents share them; once every agent is done remove them with `hashtag-bench load cleanup --run-id {ctx.RunPrefix} --cluster ...`");
                 else
                 {
                     removed = await KeyCleanup.RemoveRunKeysAsync(mux, ctx.RunPrefix).ConfigureAwait(false);
@@ -55,9 +57,19 @@ public static class ScenarioRunner
                 }
             }
         }
-        LoadSummary summary = RunOutput.Summarise(name, outcome.Runs, outcome.Findings);
+        LoadSummary summary = RunOutput.Summarise(name, outcome.Runs, outcome.Findings) with { Agent = options.Agent };
         string report = RunOutput.Write(options.OutputDir, summary, outcome.Runs, outcome.Findings);
-        foreach (RunSummary s in outcome.Runs)
+        PrintRuns(outcome.Runs, console);
+        if (outcome.Runs.Count == 0) console.WriteLine($"measured nothing: {name} ran no load.");
+        if (!outcome.Findings.ChecksPassed) console.WriteLine($"scenario check failed: see {report}");
+        console.WriteLine($"report: {report}");
+        return new ScenarioResult(name, outcome.Runs, outcome.Findings.ChecksPassed, report) { Summary = summary, KeysRemoved = removed };
+    }
+
+    /// <summary>One line per run (Ok and all-outcome latency, "n/a" where there was no such call), then every failed threshold and interruption.</summary>
+    public static void PrintRuns(IReadOnlyList<RunSummary> runs, TextWriter console)
+    {
+        foreach (RunSummary s in runs)
         {
             // Latency of the Ok responses beside that of every outcome; "n/a" where there was no such call, never 0.
             Percentiles ok = s.Ok, all = s.All;
@@ -65,15 +77,11 @@ public static class ScenarioRunner
                 $"{s.Scenario}: {s.Rps:0} rps driven, {s.OkRps:0} ok rps, ok {s.OkCount}, fail {s.FailCount} ({s.FailPercent:0.##}%), ok p50 {ok.Show(ok.P50)} ms, p99 {ok.Show(ok.P99)} ms, p99.9 {ok.Show(ok.P999)} ms, max {ok.Show(ok.Max)} ms; all outcomes p99 {all.Show(all.P99)} ms, max {all.Show(all.Max)} ms" +
                 $"{(s.HarnessLimited ? " [harness-limited]" : "")}{(s.Interrupted ? " [interrupted]" : "")}"));
         }
-        foreach (RunSummary s in outcome.Runs)
+        foreach (RunSummary s in runs)
             foreach (ThresholdResult t in s.Thresholds.Where(t => !t.Pass))
                 console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"threshold failed: {s.Scenario}: {t.Threshold} (actual {(t.NoData ? "n/a" : t.Actual.ToString("0.###", CultureInfo.InvariantCulture))}, limit {t.Limit:0.###}){(t.HarnessLimited ? " (harness-limited)" : "")}"));
-        foreach (RunSummary s in outcome.Runs.Where(r => r.Interrupted))
+        foreach (RunSummary s in runs.Where(r => r.Interrupted))
             console.WriteLine($"interrupted: {s.Scenario} was stopped before its end; its thresholds do not pass.");
-        if (outcome.Runs.Count == 0) console.WriteLine($"measured nothing: {name} ran no load.");
-        if (!outcome.Findings.ChecksPassed) console.WriteLine($"scenario check failed: see {report}");
-        console.WriteLine($"report: {report}");
-        return new ScenarioResult(name, outcome.Runs, outcome.Findings.ChecksPassed, report) { Summary = summary, KeysRemoved = removed };
     }
 }

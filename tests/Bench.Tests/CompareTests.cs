@@ -212,7 +212,7 @@ public sealed class CompareTests
     [InlineData(15, 2, true)] // 1/136
     [InlineData(0, 15, false)]
     public void Significance_is_reachable_only_with_enough_samples(int n, int m, bool reachable) =>
-        Assert.Equal(reachable, ResultComparer.CanReachSignificance(n, m, 0.05));
+        Assert.Equal(reachable, HashtagBench.Statistics.ShiftTest.CanReachSignificance(n, m, 0.05));
 
     [Fact]
     public void Two_samples_a_side_never_claim_slower_even_when_far_apart()

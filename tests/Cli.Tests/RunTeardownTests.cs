@@ -113,7 +113,7 @@ public sealed partial class RunTeardownTests
             }).ToList();
 
     /// <summary>hashtag-bench run started as its own process, with its output collected line by line.</summary>
-    private sealed partial class RunnerProcess : IAsyncDisposable
+    internal sealed partial class RunnerProcess : IAsyncDisposable
     {
         private readonly Process _p;
         private readonly ConcurrentQueue<string> _lines = new();
@@ -127,6 +127,8 @@ public sealed partial class RunTeardownTests
 
         public string OutputDir { get; }
         public IEnumerable<string> Errors => _errors;
+        /// <summary>Everything it printed so far, stdout and stderr interleaved.</summary>
+        public string Output => string.Join('\n', _lines);
 
         public static RunnerProcess Start(params string[] args)
         {

@@ -169,6 +169,12 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
             InjectorCpu = ThreadCpu.Available ? Interlocked.Read(ref _injectorCpuNanos) / 1e9 / Math.Max(seconds, 1e-9) : null,
             Injector = InjectorKind,
         };
+        return Judge(raw, thresholds);
+    }
+
+    /// <summary>A run's numbers judged by <paramref name="thresholds"/> (a merge of load agents judges its merged run the same way).</summary>
+    public static RunSummary Judge(RunSummary raw, IReadOnlyList<Threshold>? thresholds)
+    {
         List<ThresholdResult> checks = (thresholds ?? []).Select(t => t.Evaluate(raw)).ToList();
         // A run that measured nothing fails visibly, as a check of its own, even with no thresholds given.
         if (raw.MeasuredNothing) checks.Add(new ThresholdResult(RunSummary.MeasuredNothingCheck, 0, 0, false) { HarnessLimited = raw.HarnessLimited });
@@ -241,6 +247,7 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
             double now = (double)(wokeAt - phaseStart) / Stopwatch.Frequency;
             for (; offset <= now && offset < length; offset = sim.ArrivalTime(++k, fromRate))
             {
+                if (!scenario.Slice.Owns(k)) continue; // another load agent sends this arrival
                 long n = Interlocked.Increment(ref _invocations);
                 if (n > scenario.MaxInvocations) return;
                 _ = InvokeAsync(phaseStart + (long)(offset * Stopwatch.Frequency), n, ct);

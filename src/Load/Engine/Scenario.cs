@@ -38,6 +38,11 @@ public sealed class Scenario
         return this;
     }
 
+    /// <summary>Which arrivals of the open-model schedule this process sends (load agents split one schedule); all of them by default.</summary>
+    public ArrivalSlice Slice { get; private set; } = ArrivalSlice.Whole;
+
+    public Scenario WithArrivalSlice(ArrivalSlice slice) { Slice = slice; return this; }
+
     public Scenario WithInit(Func<CancellationToken, Task> init) { Init = init; return this; }
     public Scenario WithClean(Func<CancellationToken, Task> clean) { Clean = clean; return this; }
 
@@ -65,7 +70,27 @@ public sealed class Scenario
                     prev = i.PerSecond;
                 }
             }
-            return seconds > 0 ? invocations / seconds : 0;
+            return seconds > 0 ? invocations / seconds / Slice.Count : 0; // an agent's target is its share
         }
     }
+}
+
+/// <summary>
+/// Arrival k (1-based, counted per phase) is sent by the agent whose <paramref name="Index"/> is k mod
+/// <paramref name="Count"/>: agents 0..Count-1 together send the single-agent schedule, each arrival exactly once.
+/// </summary>
+public sealed record ArrivalSlice
+{
+    public ArrivalSlice(int index, int count)
+    {
+        if (count < 1 || index < 0 || index >= count) throw new ArgumentOutOfRangeException(nameof(index), $"agent {index}/{count}: the index must be 0..{count - 1}.");
+        (Index, Count) = (index, count);
+    }
+
+    public int Index { get; }
+    public int Count { get; }
+
+    public static ArrivalSlice Whole { get; } = new(0, 1);
+
+    public bool Owns(long arrival) => arrival % Count == Index;
 }

@@ -14,10 +14,13 @@ public sealed class LoadContext(RunningCluster cluster, ConnectionMultiplexer mu
     public LoadOptions Options { get; } = options;
 
     /// <summary>Prefix for this run's event and user IDs: runs on one cluster never collide.</summary>
-    public string RunPrefix { get; } = $"r{DateTime.UtcNow:HHmmss}{Random.Shared.Next(1000):000}";
+    public string RunPrefix { get; } = options.Agent?.RunId ?? NewRunPrefix();
+
+    /// <summary>A fresh run prefix (load agents share one given with --run-id instead).</summary>
+    public static string NewRunPrefix() => $"r{DateTime.UtcNow:HHmmss}{Random.Shared.Next(1000):000}";
 
     public JoinWorkload Workload(string? popularity = null, int? events = null) =>
-        new(events ?? Options.Events, ClusterSim.Popularity.Parse(popularity ?? Options.Popularity), Options.Users, RunPrefix);
+        new(events ?? Options.Events, ClusterSim.Popularity.Parse(popularity ?? Options.Popularity), Options.Users, RunPrefix, Options.Agent);
 
     public EnqueueClient Client(KeyStrategy strategy, EnqueueOptions? options = null) =>
         // Legacy is sent raw with the guard off, so the report shows the server's own CROSSSLOT: the incident as production saw it.
@@ -27,10 +30,14 @@ public sealed class LoadContext(RunningCluster cluster, ConnectionMultiplexer mu
     public async Task<RunSummary> RunAsync(Scenario scenario, CancellationToken ct, IReadOnlyList<Threshold>? thresholds = null)
     {
         Directory.CreateDirectory(Options.OutputDir);
-        await using FileStream log = File.Create(Path.Combine(Options.OutputDir, Safe(scenario.Name) + ".hlog"));
+        await using FileStream log = File.Create(Path.Combine(Options.OutputDir, HistogramLogName(scenario.Name)));
+        if (Options.Agent is { } agent) scenario.WithArrivalSlice(new ArrivalSlice(agent.Index, agent.Count));
         return await ConsoleProgress.RunAsync(scenario.Name, sink =>
             new LoadRunner(scenario, thresholds ?? Options.Thresholds, sink, log).RunAsync(ct)).ConfigureAwait(false);
     }
+
+    /// <summary>The file a run's HdrHistogram log is written to, in the output folder.</summary>
+    public static string HistogramLogName(string runName) => Safe(runName) + ".hlog";
 
     private static string Safe(string name) => string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c == '-' ? c : '_'));
 }

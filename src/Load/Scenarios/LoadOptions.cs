@@ -45,8 +45,12 @@ public sealed record LoadOptions
     /// <summary>failover: fail the checks when more than this many acknowledged joins were lost (null: report only).</summary>
     public int? MaxLost { get; init; }
 
+    /// <summary>Load agent mode (--agent i/N): this process's slice of a run several agents share; null for a single process.</summary>
+    public HashtagBench.Contracts.AgentSlice? Agent { get; init; }
+
     public void Validate()
     {
+        if (Agent is { } a && Users < a.Count) throw new ArgumentOutOfRangeException(nameof(Users), Users, $"--users ({Users}) must be at least the agent count ({a.Count}): each agent needs users of its own.");
         if (!(Rate > 0)) throw new ArgumentOutOfRangeException(nameof(Rate), Rate, "--rate must be a positive number of joins per second.");
         if (Duration <= TimeSpan.Zero || Duration > TimeSpan.FromHours(1)) throw new ArgumentOutOfRangeException(nameof(Duration), Duration, "--duration must be between 0 and 3600 seconds.");
         if (WarmUp < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(WarmUp), WarmUp, "--warmup cannot be negative.");

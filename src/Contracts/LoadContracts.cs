@@ -36,7 +36,34 @@ public sealed record LoadRun(
     public string? Injector { get; init; }
     /// <summary>The injector's error was large enough to distort the latencies: they describe the harness as much as Redis.</summary>
     public bool HarnessLimited { get; init; }
+    /// <summary>Ok latency from each call's actual send (not its intended start), in ms; null with no Ok call or in an older file.</summary>
+    public Latency? FromSend { get; init; }
+    /// <summary>Redis's own time per command over the run (INFO commandstats deltas); null when it was not read (no cluster, or it failed).</summary>
+    public IReadOnlyList<ServerCommandTime>? Server { get; init; }
+    /// <summary>Where the run's p99 went: Redis, network and client, or queueing; null in an older file.</summary>
+    public LatencyDecomposition? Decomposition { get; init; }
 }
+
+/// <summary>One command's server time over a run: INFO commandstats calls and usec, after minus before, summed over <paramref name="Nodes"/>.</summary>
+/// <param name="Nodes">The nodes that ran the command during the run (read both before and after).</param>
+public sealed record ServerCommandTime(string Command, long Calls, long Micros, IReadOnlyList<string> Nodes)
+{
+    /// <summary>Mean execution time per call in µs (Redis keeps no percentiles here); null with no call.</summary>
+    public double? MicrosPerCall => Calls == 0 ? null : (double)Micros / Calls;
+}
+
+/// <summary>
+/// A run's latency taken apart, in ms. The four measurements side by side: Redis's execution time per call (a mean,
+/// from INFO commandstats), latency from the actual send, latency from the intended start (coordinated-omission
+/// corrected) and the injector's lateness. The p99 from the intended start is split into three shares that add
+/// up to it: Redis (its mean execution time), network and client (the rest of the typical round trip, send p50 minus
+/// Redis), and queueing (the tail above the typical round trip, plus any wait before the send). Null where there is no data.
+/// </summary>
+/// <param name="ServerMs">Redis's execution time per call (the script and any WAIT, per script call); null when not read.</param>
+/// <param name="Dominant">"Redis", "network+client", "queueing", or "Redis+network+client" when there is no server time to split them; null with no Ok call.</param>
+/// <param name="Verdict">One sentence for the reader: where the p99 went.</param>
+public sealed record LatencyDecomposition(double? ServerMs, Latency? FromSend, Latency? FromIntended, Latency? Lateness,
+    double? RedisShareMs, double? NetworkClientShareMs, double? QueueingShareMs, double? QueueingBeforeSendMs, string? Dominant, string Verdict);
 
 /// <summary>One interval (about a second) of a run; <paramref name="Second"/> is when it ended.</summary>
 public sealed record LoadInterval(double Second, double Length, long Ok, long Fail, double Rps, Latency? OkLatency, IReadOnlyDictionary<string, long> ErrorsByKind)

@@ -36,6 +36,13 @@ public sealed class EngineOutcomeTests
         Assert.True(r.Ok.P99 >= 500, $"ok p99 {r.Ok.P99} ms; from the send it would be ~20 ms");
         Assert.True(r.Ok.P50 >= 200, $"ok p50 {r.Ok.P50} ms; half the calls were sent ≥ 0.7 s late");
         Assert.True(r.HarnessLimited, "a run whose injector was this late is harness-limited");
+        // The latency from the actual send is kept beside it, for every Ok call: ~20 ms each, so the hundreds of ms
+        // between the two are the wait before the send, and the decomposition puts the p99 on queueing.
+        Assert.Equal(r.OkCount, r.FromSend.Count);
+        Assert.True(r.Ok.P99 - r.FromSend.P99 >= 300, $"ok p99 {r.Ok.P99} ms vs from-send p99 {r.FromSend.P99} ms: the two are the same measurement");
+        LatencyDecomposition d = LatencyBreakdown.Of(r);
+        Assert.Equal(LatencyBreakdown.Queueing, d.Dominant);
+        Assert.Null(d.ServerMs); // no Redis here: n/a, not 0
     }
 
     [Fact]

@@ -56,6 +56,16 @@ public sealed class ScenarioTests(ClusterFixture fx)
         LoadSummary read = ResultFiles.Read(Path.Combine(o.OutputDir, ResultFiles.Summary), ResultFiles.LoadSummaryType);
         Assert.Equal(summary.Findings.PerShard!, read.Findings.PerShard!);
         Assert.Null(read.Runs.Single(r => r.Name == "legacy").Ok); // no Ok response: no latency, not 0 ms
+        // Latency decomposition: Redis's time per join from INFO commandstats, beside the latency from the send.
+        LoadRun evt = read.Runs.Single(r => r.Name == "event");
+        ServerCommandTime evalsha = Assert.Single(evt.Server!, c => c.Command == "evalsha");
+        Assert.True(evalsha.Calls >= evt.OkCount, $"{evalsha.Calls} EVALSHA calls for {evt.OkCount} Ok joins");
+        Assert.Equal(3, evalsha.Nodes.Count); // event IDs spread over every shard
+        Assert.True(evt.Decomposition!.ServerMs > 0 && evt.Decomposition.ServerMs < evt.FromSend!.P50, $"server {evt.Decomposition.ServerMs} ms, send p50 {evt.FromSend!.P50} ms");
+        Assert.NotNull(evt.Decomposition.Dominant);
+        // Legacy's calls are refused before the script runs: no Ok latency, no decomposition numbers.
+        Assert.Null(read.Runs.Single(r => r.Name == "legacy").Decomposition!.Dominant);
+        Assert.Contains("Latency decomposition", File.ReadAllText(Path.Combine(o.OutputDir, "report.md")));
     }
 
     [Fact]

@@ -36,6 +36,8 @@ public static class StepSummaries
             new("lateness p99 ms", r => r.Lateness?.P99, "0.000"),
             new("harness-limited", r => r.HarnessLimited ? "**yes**" : "no"),
             new("stopped", r => r.Interrupted ? "**interrupted**" : r.StopReason));
+        // Where each run's p99 went: Redis, network+client, or queueing.
+        if (HashtagBench.Load.Engine.LatencyBreakdown.Markdown(summary.Runs) is { Length: > 0 } breakdown) yield return breakdown.TrimEnd();
 
         LoadFindings f = summary.Findings;
         // Rows without a prediction (keys spanning slots are refused before routing) have nothing to compare.

@@ -47,6 +47,15 @@ public sealed record RunSummary(string Scenario, DateTime StartedUtc, double Sec
     /// <summary>CPU seconds the injector thread used per second of the measured run (1 = a whole core); null where the OS does not say.</summary>
     public double? InjectorCpu { get; init; }
 
+    /// <summary>Ok latency from each call's actual send, in ms: beside <see cref="Ok"/> (from the intended start), the gap is the wait before the send.</summary>
+    public Percentiles FromSend { get; init; } = Percentiles.Empty;
+
+    /// <summary>Redis's time per command over the run (INFO commandstats); null when nobody read it (no cluster, or the read failed).</summary>
+    public IReadOnlyList<HashtagBench.Contracts.ServerCommandTime>? Server { get; init; }
+
+    /// <summary>Redis's execution time per call in ms (a mean, from <see cref="Server"/>); null when there is none.</summary>
+    public double? ServerMsPerCall { get; init; }
+
     /// <summary>How the injector waits for its arrivals, e.g. "linux clock_nanosleep (timer slack 1 ns, 50 µs slots)".</summary>
     public string Injector { get; init; } = LoadRunner.InjectorKind;
 
@@ -166,6 +175,7 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
         {
             All = Percentiles.From(_stats.AllTotal),
             Lateness = Percentiles.From(_stats.LatenessTotal),
+            FromSend = Percentiles.From(_stats.FromSendTotal),
             InjectorCpu = ThreadCpu.Available ? Interlocked.Read(ref _injectorCpuNanos) / 1e9 / Math.Max(seconds, 1e-9) : null,
             Injector = InjectorKind,
         };
@@ -262,7 +272,8 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
     private async Task InvokeAsync(long intendedTicks, long invocation, CancellationToken ct)
     {
         // The harness's own error: how long after its intended start this call is actually sent.
-        if (_recording) _stats.RecordLateness(Micros(_clock.ElapsedTicks - intendedTicks));
+        long sentTicks = _clock.ElapsedTicks;
+        if (_recording) _stats.RecordLateness(Micros(sentTicks - intendedTicks));
         if (Interlocked.Increment(ref _inFlight) > scenario.MaxInFlight)
         {
             Interlocked.Decrement(ref _inFlight);
@@ -273,8 +284,10 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
         try
         {
             Response r = await InvokeSafelyAsync(invocation, ct).ConfigureAwait(false);
-            // Coordinated-omission correction: from when the call should have started, not when it did.
-            Record(r, Micros(_clock.ElapsedTicks - intendedTicks));
+            // Coordinated-omission correction: from when the call should have started, not when it did. The latency
+            // from the actual send is kept beside it, only to take the latency apart.
+            long doneTicks = _clock.ElapsedTicks;
+            Record(r, Micros(doneTicks - intendedTicks), Micros(doneTicks - sentTicks));
         }
         finally { Interlocked.Decrement(ref _inFlight); }
     }
@@ -296,7 +309,8 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
                 if (n > scenario.MaxInvocations) return;
                 long start = _clock.ElapsedTicks;
                 Response r = await InvokeSafelyAsync(n, ct).ConfigureAwait(false);
-                Record(r, Micros(_clock.ElapsedTicks - start));
+                long micros = Micros(_clock.ElapsedTicks - start);
+                Record(r, micros, micros); // a closed-model call starts when it is sent
             }
         }, CancellationToken.None))).ConfigureAwait(false);
     }
@@ -318,9 +332,11 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
         }
     }
 
-    private void Record(in Response r, long micros)
+    private void Record(in Response r, long micros, long? fromSendMicros = null)
     {
-        if (_recording) _stats.Record(r, micros);
+        if (!_recording) return;
+        _stats.Record(r, micros);
+        if (r.IsOk && fromSendMicros is long sent) _stats.RecordFromSend(sent);
     }
 
     /// <summary>Waits for in-flight invocations to finish (bounded by the run's deadline).</summary>

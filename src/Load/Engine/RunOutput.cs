@@ -38,6 +38,9 @@ public static class RunOutput
         InjectorCpu = r.InjectorCpu,
         Injector = r.Injector,
         HarnessLimited = r.HarnessLimited,
+        FromSend = ToLatency(r.FromSend),
+        Server = r.Server,
+        Decomposition = LatencyBreakdown.Of(r),
     };
 
     public static Latency? ToLatency(Percentiles p) => p.Count == 0 ? null : new(p.Count, p.P50, p.P75, p.P95, p.P99, p.P999, p.Max, p.Mean);
@@ -103,6 +106,7 @@ public static class RunOutput
             new("injector CPU s/s", r => r.InjectorCpu, "0.000"),
             new("harness-limited", r => r.HarnessLimited ? "**yes**" : "no")));
         md.AppendLine();
+        if (LatencyBreakdown.Markdown(summary.Runs) is { Length: > 0 } breakdown) md.AppendLine(breakdown);
         var errors = summary.Runs.Where(r => r.ErrorsByKind.Count > 0).ToList();
         if (errors.Count > 0)
         {

@@ -62,6 +62,7 @@ public sealed class Stats : IDisposable
     private readonly Recorder _ok = NewRecorder();
     private readonly Recorder _fail = NewRecorder();
     private readonly Recorder _lateness = NewRecorder();
+    private readonly Recorder _fromSend = NewRecorder();
     // Running counts per error kind, only ever incremented; an interval's counts are the difference from the
     // previous tick's snapshot, so no increment can fall between two intervals and the totals stay exact.
     private readonly ConcurrentDictionary<string, StrongBox<long>> _errors = new();
@@ -69,7 +70,7 @@ public sealed class Stats : IDisposable
     private readonly ConcurrentDictionary<string, string> _errorSamples = new();
     private readonly HistogramLogWriter? _log;
     private readonly DateTime _start = DateTime.UtcNow;
-    private HistogramBase? _okInterval, _failInterval, _latenessInterval;
+    private HistogramBase? _okInterval, _failInterval, _latenessInterval, _fromSendInterval;
 
     public Stats(Stream? histogramLog)
     {
@@ -84,6 +85,8 @@ public sealed class Stats : IDisposable
     public HistogramBase AllTotal { get; } = NewHistogram();
     /// <summary>Injector lateness in µs, one value per open-model call (closed-model calls have no schedule to be late for).</summary>
     public HistogramBase LatenessTotal { get; } = NewHistogram();
+    /// <summary>Ok latency in µs from each call's actual send, beside the intended-start one: their gap is the wait before the send.</summary>
+    public HistogramBase FromSendTotal { get; } = NewHistogram();
     public List<IntervalStats> Timeline { get; } = [];
     /// <summary>Failures by kind, as of the last tick.</summary>
     public IReadOnlyDictionary<string, long> ErrorsByKind => _errorsAtTick;
@@ -104,12 +107,16 @@ public sealed class Stats : IDisposable
     /// <summary>Records how late (µs) the injector sent an open-model call; 0 is on time.</summary>
     public void RecordLateness(long micros) => _lateness.RecordValue(Math.Clamp(micros, 0, HighestMicros));
 
+    /// <summary>Records an Ok call's latency (µs) from its actual send. Not written to the log: merged logs have no decomposition.</summary>
+    public void RecordFromSend(long micros) => _fromSend.RecordValue(Math.Clamp(micros, 1, HighestMicros));
+
     /// <summary>Closes the current interval: adds it to the totals, the timeline and the log.</summary>
     public IntervalStats Tick(double second, double intervalSeconds)
     {
         _okInterval = _ok.GetIntervalHistogram(_okInterval);
         _failInterval = _fail.GetIntervalHistogram(_failInterval);
         _latenessInterval = _lateness.GetIntervalHistogram(_latenessInterval);
+        _fromSendInterval = _fromSend.GetIntervalHistogram(_fromSendInterval);
         Dictionary<string, long> totals = _errors.ToDictionary(e => e.Key, e => Interlocked.Read(ref e.Value.Value));
         Dictionary<string, long> errors = totals.Select(e => (e.Key, N: e.Value - _errorsAtTick.GetValueOrDefault(e.Key)))
             .Where(e => e.N > 0).ToDictionary(e => e.Key, e => e.N);
@@ -120,6 +127,7 @@ public sealed class Stats : IDisposable
         all.Add(_failInterval);
         AllTotal.Add(all);
         LatenessTotal.Add(_latenessInterval);
+        FromSendTotal.Add(_fromSendInterval);
         if (_log is not null)
         {
             _okInterval.Tag = HistogramLogs.OkTag;
@@ -144,6 +152,7 @@ public sealed class Stats : IDisposable
         _okInterval = _ok.GetIntervalHistogram(_okInterval);
         _failInterval = _fail.GetIntervalHistogram(_failInterval);
         _latenessInterval = _lateness.GetIntervalHistogram(_latenessInterval);
+        _fromSendInterval = _fromSend.GetIntervalHistogram(_fromSendInterval);
         _errors.Clear();
         _errorSamples.Clear();
     }

@@ -1,5 +1,4 @@
 using HashtagBench.Keys;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using HashtagBench.Charts;
@@ -121,26 +120,14 @@ public static partial class CapacityScenario
     private static async Task<(double? Rps, string NotRun)> RedisBenchmarkAsync(LoadContext ctx, string evt, string shard, CancellationToken ct)
     {
         if (ctx.Options.Quick) return (null, "quick mode");
-        string? tool = LocalProcesses.FindTool("redis-benchmark", "REDIS_BENCHMARK");
-        if (tool is null) return (null, "the tool is not on PATH (or REDIS_BENCHMARK)");
-        ExternalEndpoint? auth = ctx.Cluster.Auth;
-        if (auth?.Password is not null)
-            return (null, "the cluster needs a password, and redis-benchmark takes one only on its command line, where it would be visible to ps and in logs");
+        (string? tool, string notRun) = RedisBenchmarkTool.Locate(ctx.Cluster.Auth);
+        if (tool is null) return (null, notRun);
         string endpoint = shard.Split(' ')[^1].Trim('(', ')');
         IServer server = ctx.Mux.GetServer(endpoint);
         await server.ScriptLoadAsync(EnqueueScript.Source);
-        string[] hostPort = endpoint.Split(':');
-        var psi = new ProcessStartInfo(tool) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        var args = new List<string> { "-h", hostPort[0], "-p", hostPort[1], "-n", "20000", "-c", BenchClients.ToString(CultureInfo.InvariantCulture), "-r", "100000000", "-q" };
-        if (auth?.Tls == true) args.Add("--tls");
-        if (auth?.CaFile is { } ca) args.AddRange(["--cacert", ca]);
-        args.AddRange(["EVALSHA", EnqueueScript.Sha1Hex, "2", $"dedupe:{{{evt}}}:rb:__rand_int__", $"stream:event:{{{evt}}}:user:rb__rand_int__", "tok", evt, "rb", "3600"]);
-        foreach (string a in args) psi.ArgumentList.Add(a);
-        using Process p = Process.Start(psi)!;
-        string output = await p.StandardOutput.ReadToEndAsync(ct);
-        await p.WaitForExitAsync(ct);
+        (string output, int exit) = await RedisBenchmarkTool.RunAsync(tool, RedisBenchmarkTool.EvalShaArgs(endpoint, ctx.Cluster.Auth, evt, BenchClients, 20000, csv: false), ct);
         Match m = Rps().Match(output);
-        return m.Success ? (double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), "") : (null, $"it printed no rate (exit {p.ExitCode})");
+        return m.Success ? (double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), "") : (null, $"it printed no rate (exit {exit})");
     }
 
     [GeneratedRegex(@"([0-9]+(?:\.[0-9]+)?) requests per second")]

@@ -1,4 +1,5 @@
 using HashtagBench.Keys;
+using HashtagBench.Contracts;
 using HashtagBench.Enqueue;
 using HashtagBench.Load.Engine;
 using HashtagBench.Provisioning;
@@ -32,8 +33,13 @@ public sealed class LoadContext(RunningCluster cluster, ConnectionMultiplexer mu
         Directory.CreateDirectory(Options.OutputDir);
         await using FileStream log = File.Create(Path.Combine(Options.OutputDir, HistogramLogName(scenario.Name)));
         if (Options.Agent is { } agent) scenario.WithArrivalSlice(new ArrivalSlice(agent.Index, agent.Count));
-        return await ConsoleProgress.RunAsync(scenario.Name, sink =>
+        // Redis's own time per command, read around the run (warm-up included: a mean per call, so it does not skew it).
+        CommandStatsReading before = await ShardStats.ReadCommandStatsAsync(Mux).ConfigureAwait(false);
+        RunSummary r = await ConsoleProgress.RunAsync(scenario.Name, sink =>
             new LoadRunner(scenario, thresholds ?? Options.Thresholds, sink, log).RunAsync(ct)).ConfigureAwait(false);
+        CommandStatsReading after = await ShardStats.ReadCommandStatsAsync(Mux).ConfigureAwait(false);
+        IReadOnlyList<ServerCommandTime>? server = ShardStats.ServerTime(before, after, ShardStats.JoinCommands);
+        return r with { Server = server, ServerMsPerCall = ShardStats.ServerMsPerJoin(server) };
     }
 
     /// <summary>The file a run's HdrHistogram log is written to, in the output folder.</summary>

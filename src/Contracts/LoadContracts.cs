@@ -4,7 +4,11 @@ namespace HashtagBench.Contracts;
 /// A load scenario's summary.json: its runs, whether its checks and thresholds passed, and what the scenario
 /// itself found. Written by the load step, read back by the run report.
 /// </summary>
-public sealed record LoadSummary(string Scenario, IReadOnlyList<LoadRun> Runs, bool ChecksPassed, bool ThresholdsPassed, LoadFindings Findings);
+public sealed record LoadSummary(string Scenario, IReadOnlyList<LoadRun> Runs, bool ChecksPassed, bool ThresholdsPassed, LoadFindings Findings)
+{
+    /// <summary>Every node's per-second timeline while the scenario ran; null when nothing was sampled (an older file).</summary>
+    public NodeTelemetry? Telemetry { get; init; }
+}
 
 /// <summary>Latency percentiles in milliseconds.</summary>
 public sealed record Latency(long Count, double P50, double P75, double P95, double P99, double P999, double Max, double Mean);
@@ -30,6 +34,8 @@ public sealed record LoadRun(
     public string? Injector { get; init; }
     /// <summary>The injector's error was large enough to distort the latencies: they describe the harness as much as Redis.</summary>
     public bool HarnessLimited { get; init; }
+    /// <summary>When the measured phase (the zero of <see cref="LoadInterval.Second"/>) began; null in an older file.</summary>
+    public DateTime? MeasuredStartUtc { get; init; }
 }
 
 /// <summary>One interval (about a second) of a run; <paramref name="Second"/> is when it ended.</summary>

@@ -50,6 +50,9 @@ public sealed record RunSummary(string Scenario, DateTime StartedUtc, double Sec
     /// <summary>How the injector waits for its arrivals, e.g. "linux clock_nanosleep (timer slack 1 ns, 50 µs slots)".</summary>
     public string Injector { get; init; } = LoadRunner.InjectorKind;
 
+    /// <summary>When the measured phase began (the zero of the timeline's seconds); null when it never did.</summary>
+    public DateTime? MeasuredStartUtc { get; init; }
+
     /// <summary>
     /// True when the harness's error is large enough to matter: see <see cref="IsHarnessLimited"/>. Latencies (and
     /// thresholds on them) of such a run say as much about the load generator as about Redis.
@@ -86,6 +89,7 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
     private Stats _stats = null!;
     private volatile bool _recording;
     private long _injectorCpuNanos; // CPU the injector threads used while recording
+    private DateTime? _measuredStartUtc;
 
     /// <summary>How this machine's injector waits for arrivals: the precise Linux timer, or the portable 1 ms sleep.</summary>
     public static string InjectorKind => InjectorTimer.Kind;
@@ -118,6 +122,7 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
             }
             _recording = true;
             double measuredStart = _clock.Elapsed.TotalSeconds;
+            _measuredStartUtc = started.AddSeconds(measuredStart);
             using var ticker = new CancellationTokenSource();
             Task ticks = TickAsync(measuredStart, ticker.Token);
             double prevRate = 0;
@@ -168,6 +173,7 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
             Lateness = Percentiles.From(_stats.LatenessTotal),
             InjectorCpu = ThreadCpu.Available ? Interlocked.Read(ref _injectorCpuNanos) / 1e9 / Math.Max(seconds, 1e-9) : null,
             Injector = InjectorKind,
+            MeasuredStartUtc = _measuredStartUtc,
         };
         List<ThresholdResult> checks = (thresholds ?? []).Select(t => t.Evaluate(raw)).ToList();
         // A run that measured nothing fails visibly, as a check of its own, even with no thresholds given.
@@ -313,7 +319,9 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
 
     private void Record(in Response r, long micros)
     {
-        if (_recording) _stats.Record(r, micros);
+        if (!_recording) return;
+        _stats.Record(r, micros);
+        Telemetry.LoadMetrics.Record(scenario.Name, r, micros);
     }
 
     /// <summary>Waits for in-flight invocations to finish (bounded by the run's deadline).</summary>

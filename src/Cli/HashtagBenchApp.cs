@@ -20,6 +20,7 @@ public static class HashtagBenchApp
         root.Subcommands.Add(LoadCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(Run.RunCommand.Create());
+        root.Subcommands.Add(InspectCommand.Create());
         return root;
     }
 

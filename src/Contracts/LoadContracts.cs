@@ -10,6 +10,8 @@ public sealed record LoadSummary(string Scenario, IReadOnlyList<LoadRun> Runs, b
     public AgentSlice? Agent { get; init; }
     /// <summary>The agents a merge combined, in index order; null unless this summary is a merge's.</summary>
     public IReadOnlyList<AgentSlice>? MergedAgents { get; init; }
+    /// <summary>Every node's per-second timeline while the scenario ran; null when nothing was sampled (an older file).</summary>
+    public NodeTelemetry? Telemetry { get; init; }
 }
 
 /// <summary>Latency percentiles in milliseconds.</summary>
@@ -42,6 +44,8 @@ public sealed record LoadRun(
     public IReadOnlyList<ServerCommandTime>? Server { get; init; }
     /// <summary>Where the run's p99 went: Redis, network and client, or queueing; null in an older file.</summary>
     public LatencyDecomposition? Decomposition { get; init; }
+    /// <summary>When the measured phase (the zero of <see cref="LoadInterval.Second"/>) began; null in an older file.</summary>
+    public DateTime? MeasuredStartUtc { get; init; }
 }
 
 /// <summary>One command's server time over a run: INFO commandstats calls and usec, after minus before, summed over <paramref name="Nodes"/>.</summary>

@@ -17,6 +17,7 @@ namespace HashtagBench.Contracts;
 [JsonSerializable(typeof(LoadSummary))]
 [JsonSerializable(typeof(CapacityResult))]
 [JsonSerializable(typeof(SimSummary))]
+[JsonSerializable(typeof(ClusterInspection))]
 public sealed partial class ResultsJsonContext : JsonSerializerContext;
 
 /// <summary>The result files' names, and reading and writing them through <see cref="ResultsJsonContext"/>.</summary>
@@ -32,6 +33,7 @@ public static class ResultFiles
     public static JsonTypeInfo<LoadSummary> LoadSummaryType => ResultsJsonContext.Default.LoadSummary;
     public static JsonTypeInfo<CapacityResult> CapacityType => ResultsJsonContext.Default.CapacityResult;
     public static JsonTypeInfo<SimSummary> SimType => ResultsJsonContext.Default.SimSummary;
+    public static JsonTypeInfo<ClusterInspection> InspectionType => ResultsJsonContext.Default.ClusterInspection;
 
     public static string Serialize<T>(T value, JsonTypeInfo<T> type) => JsonSerializer.Serialize(value, type);
 

@@ -84,6 +84,23 @@ public abstract record KeyStrategy
 
     public sealed override string ToString() => Name;
 
+    /// <summary>
+    /// The slots one event's stream keys occupy: one for a tag by event, every bucket's slot (bucket order) for bucketed,
+    /// null when the slot depends on the user rather than the event.
+    /// </summary>
+    public IReadOnlyList<int>? EventSlots(string eventId)
+    {
+        KeyInput.Validate(eventId, nameof(eventId));
+        KeyLayout tag = StreamLayout.HashTag!;
+        return TagSource switch
+        {
+            TagSource.Event => [HashSlot.Of(tag.Format(eventId, ""))],
+            TagSource.EventBucket => Enumerable.Range(0, tag.Buckets).Select(b => HashSlot.Of(tag.Format(eventId, "", "", b))).ToList(),
+            _ => null,
+        };
+    }
+
+
     /// <summary>Parses legacy | event | user | bucketed:N (case-insensitive). The only place a name becomes a strategy.</summary>
     public static KeyStrategy Parse(string text)
     {

@@ -2,6 +2,7 @@ using System.Globalization;
 using HashtagBench.Contracts;
 using HashtagBench.Load.Engine;
 using HashtagBench.Load.Scenarios;
+using HashtagBench.Load.Telemetry;
 using HashtagBench.Provisioning;
 using StackExchange.Redis;
 
@@ -40,9 +41,13 @@ public static class ScenarioRunner
         var ctx = new LoadContext(cluster, mux, options);
         ScenarioOutcome outcome;
         long? removed = null;
+        NodeTelemetry? nodes = null;
+        // Every node sampled once a second (and metrics exported) for the whole scenario, without it knowing.
+        await using RunTelemetry telemetry = await RunTelemetry.StartAsync(name, options, cluster, console).ConfigureAwait(false);
         try { outcome = await scenario(ctx, ct).ConfigureAwait(false); }
         finally
         {
+            nodes = await telemetry.StopAsync().ConfigureAwait(false);
             // A cluster someone else runs is left as it was found: every key this run wrote carries its prefix.
             // (A cluster the harness started is torn down whole.) Not cancelled by ct: an interrupted run cleans up too.
             if (cluster.ProviderName == "external")
@@ -57,7 +62,7 @@ public static class ScenarioRunner
                 }
             }
         }
-        LoadSummary summary = RunOutput.Summarise(name, outcome.Runs, outcome.Findings) with { Agent = options.Agent };
+        LoadSummary summary = RunOutput.Summarise(name, outcome.Runs, outcome.Findings) with { Agent = options.Agent, Telemetry = nodes };
         string report = RunOutput.Write(options.OutputDir, summary, outcome.Runs, outcome.Findings);
         PrintRuns(outcome.Runs, console);
         if (outcome.Runs.Count == 0) console.WriteLine($"measured nothing: {name} ran no load.");

@@ -59,6 +59,9 @@ public sealed record RunSummary(string Scenario, DateTime StartedUtc, double Sec
     /// <summary>How the injector waits for its arrivals, e.g. "linux clock_nanosleep (timer slack 1 ns, 50 µs slots)".</summary>
     public string Injector { get; init; } = LoadRunner.InjectorKind;
 
+    /// <summary>When the measured phase began (the zero of the timeline's seconds); null when it never did.</summary>
+    public DateTime? MeasuredStartUtc { get; init; }
+
     /// <summary>
     /// True when the harness's error is large enough to matter: see <see cref="IsHarnessLimited"/>. Latencies (and
     /// thresholds on them) of such a run say as much about the load generator as about Redis.
@@ -95,6 +98,7 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
     private Stats _stats = null!;
     private volatile bool _recording;
     private long _injectorCpuNanos; // CPU the injector threads used while recording
+    private DateTime? _measuredStartUtc;
 
     /// <summary>How this machine's injector waits for arrivals: the precise Linux timer, or the portable 1 ms sleep.</summary>
     public static string InjectorKind => InjectorTimer.Kind;
@@ -127,6 +131,7 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
             }
             _recording = true;
             double measuredStart = _clock.Elapsed.TotalSeconds;
+            _measuredStartUtc = started.AddSeconds(measuredStart);
             using var ticker = new CancellationTokenSource();
             Task ticks = TickAsync(measuredStart, ticker.Token);
             double prevRate = 0;
@@ -178,6 +183,7 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
             FromSend = Percentiles.From(_stats.FromSendTotal),
             InjectorCpu = ThreadCpu.Available ? Interlocked.Read(ref _injectorCpuNanos) / 1e9 / Math.Max(seconds, 1e-9) : null,
             Injector = InjectorKind,
+            MeasuredStartUtc = _measuredStartUtc,
         };
         return Judge(raw, thresholds);
     }
@@ -337,6 +343,7 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
         if (!_recording) return;
         _stats.Record(r, micros);
         if (r.IsOk && fromSendMicros is long sent) _stats.RecordFromSend(sent);
+        Telemetry.LoadMetrics.Record(scenario.Name, r, micros);
     }
 
     /// <summary>Waits for in-flight invocations to finish (bounded by the run's deadline).</summary>

@@ -41,6 +41,7 @@ public static class RunOutput
         FromSend = ToLatency(r.FromSend),
         Server = r.Server,
         Decomposition = LatencyBreakdown.Of(r),
+        MeasuredStartUtc = r.MeasuredStartUtc,
     };
 
     public static Latency? ToLatency(Percentiles p) => p.Count == 0 ? null : new(p.Count, p.P50, p.P75, p.P95, p.P99, p.P999, p.Max, p.Mean);
@@ -128,6 +129,7 @@ public static class RunOutput
             md.AppendLine();
         }
         foreach (string section in findings.Markdown) md.AppendLine(section).AppendLine();
+        if (summary.Telemetry is { } nodes) md.Append(Telemetry.TelemetryReport.Write(dir, nodes, summary.Runs));
         foreach (string chart in charts) md.AppendLine($"![{Path.GetFileNameWithoutExtension(chart)}]({Path.GetFileName(chart)})").AppendLine();
         string report = Path.Combine(dir, "report.md");
         File.WriteAllText(report, md.ToString());

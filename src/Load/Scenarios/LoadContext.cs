@@ -23,9 +23,12 @@ public sealed class LoadContext(RunningCluster cluster, ConnectionMultiplexer mu
     public JoinWorkload Workload(string? popularity = null, int? events = null) =>
         new(events ?? Options.Events, ClusterSim.Popularity.Parse(popularity ?? Options.Popularity), Options.Users, RunPrefix, Options.Agent);
 
-    public EnqueueClient Client(KeyStrategy strategy, EnqueueOptions? options = null) =>
+    public EnqueueClient Client(KeyStrategy strategy, EnqueueOptions? options = null)
+    {
+        Telemetry.LoadMetrics.Strategy = strategy.Name; // the strategy label of the node gauges while this client's step runs
         // Legacy is sent raw with the guard off, so the report shows the server's own CROSSSLOT: the incident as production saw it.
-        new(Mux, strategy, options ?? (strategy.CoLocated ? new EnqueueOptions() : new EnqueueOptions { SlotGuard = false, Mode = SendMode.RawEval }));
+        return new(Mux, strategy, options ?? (strategy.CoLocated ? new EnqueueOptions() : new EnqueueOptions { SlotGuard = false, Mode = SendMode.RawEval }));
+    }
 
     /// <summary>Runs one engine scenario with live or plain progress, logging its histograms to &lt;out&gt;/&lt;name&gt;.hlog.</summary>
     public async Task<RunSummary> RunAsync(Scenario scenario, CancellationToken ct, IReadOnlyList<Threshold>? thresholds = null)

@@ -47,6 +47,13 @@ public sealed record LoadOptions
 
     /// <summary>Load agent mode (--agent i/N): this process's slice of a run several agents share; null for a single process.</summary>
     public HashtagBench.Contracts.AgentSlice? Agent { get; init; }
+    // Live telemetry: the node sampler's interval, and where metrics go while the run lasts.
+    /// <summary>How often the node sampler reads INFO from every node.</summary>
+    public TimeSpan SampleInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>--otlp: an OTLP/HTTP collector to push metrics to (null: none).</summary>
+    public string? OtlpEndpoint { get; init; }
+    /// <summary>--prometheus: the port a scrape endpoint is served on during the run (null: none).</summary>
+    public int? PrometheusPort { get; init; }
 
     public void Validate()
     {
@@ -70,6 +77,9 @@ public sealed record LoadOptions
         if (Buckets < 1) throw new ArgumentOutOfRangeException(nameof(Buckets), Buckets, "--buckets must be at least 1.");
         _ = ClusterSim.Popularity.Parse(Popularity);
         ValidateFaultOptions();
+        if (SampleInterval < TimeSpan.FromMilliseconds(100)) throw new ArgumentOutOfRangeException(nameof(SampleInterval), SampleInterval, "The node sampling interval must be at least 100 ms.");
+        if (OtlpEndpoint is not null) _ = Telemetry.MetricsExport.OtlpMetricsUri(OtlpEndpoint);
+        if (PrometheusPort is int port) Telemetry.MetricsExport.ValidatePort(port);
     }
 
     private void ValidateFaultOptions()

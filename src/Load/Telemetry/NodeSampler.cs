@@ -1,0 +1,206 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using HashtagBench.Contracts;
+using HashtagBench.Provisioning;
+using StackExchange.Redis;
+
+namespace HashtagBench.Load.Telemetry;
+
+/// <summary>One node as the sampler found it at start: its endpoint, shard (0-based, slot order; null for none) and role.</summary>
+public sealed record SampledNode(string Endpoint, int? Shard, string Role);
+
+/// <summary>
+/// Reads INFO (cpu, commandstats, memory, replication, errorstats: one call, those sections only) from every node,
+/// primaries and replicas, once per interval, on its own connection per node so it never queues behind the load.
+/// A node that is down or slow gives a gap for that tick (never a 0, never a crash); at most one INFO per node is
+/// in flight. <see cref="StopAsync"/> turns what came back into per-node timelines with rates and replica lag.
+/// </summary>
+public sealed class NodeSampler : IAsyncDisposable
+{
+    private readonly ConnectionMultiplexer _mux;
+    private readonly IReadOnlyList<SampledNode> _nodes;
+    private readonly TimeSpan _interval;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentDictionary<string, List<RawSample>> _raw = new();
+    private readonly ConcurrentDictionary<string, NodeSample> _latest = new();
+    private readonly List<Task> _loops = [];
+    private NodeTelemetry? _result;
+
+    private sealed record RawSample(int Tick, double Second, NodeInfo? Info);
+
+    private NodeSampler(ConnectionMultiplexer mux, IReadOnlyList<SampledNode> nodes, TimeSpan interval)
+    {
+        _mux = mux;
+        _nodes = nodes;
+        _interval = interval;
+        StartedUtc = DateTime.UtcNow;
+    }
+
+    public DateTime StartedUtc { get; }
+    public IReadOnlyList<SampledNode> Nodes => _nodes;
+
+    /// <summary>Connects (one interactive connection per node, no pub/sub), finds every node and starts sampling.</summary>
+    public static async Task<NodeSampler> StartAsync(RunningCluster cluster, TimeSpan interval)
+    {
+        if (interval <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(interval), interval, "The sampling interval must be positive.");
+        ConfigurationOptions options = cluster.CreateOptions();
+        options.ClientName = "hashtag-bench-sampler";
+        // No SUBSCRIBE: the client then opens no second (pub/sub) connection per node.
+        options.CommandMap = CommandMap.Create(new HashSet<string> { "SUBSCRIBE" }, available: false);
+        // A node that dies mid-run must not hold a sample past its tick.
+        options.AsyncTimeout = options.SyncTimeout = (int)Math.Max(250, interval.TotalMilliseconds);
+        ConnectionMultiplexer mux = await cluster.ConnectAsync(options).ConfigureAwait(false);
+        try
+        {
+            var nodes = await DiscoverAsync(mux).ConfigureAwait(false);
+            var sampler = new NodeSampler(mux, nodes, interval);
+            foreach (SampledNode n in nodes) sampler._loops.Add(Task.Run(() => sampler.LoopAsync(n)));
+            return sampler;
+        }
+        catch
+        {
+            await mux.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static async Task<IReadOnlyList<SampledNode>> DiscoverAsync(ConnectionMultiplexer mux)
+    {
+        foreach (var ep in mux.GetEndPoints())
+        {
+            IServer server = mux.GetServer(ep);
+            if (!server.IsConnected) continue;
+            var snapshot = ClusterNodesSnapshot.Parse((string?)await server.ExecuteAsync("CLUSTER", "NODES").ConfigureAwait(false) ?? "");
+            var primaries = snapshot.Nodes.Where(n => n.IsPrimary && n.Slots.Count > 0).OrderBy(n => n.Slots.Min(s => s.From)).ToList();
+            return snapshot.Nodes.Where(n => !n.IsFailed)
+                .Select(n =>
+                {
+                    int shard = primaries.FindIndex(p => p.Id == (n.IsPrimary ? n.Id : n.PrimaryId));
+                    return new SampledNode(n.Endpoint, shard < 0 ? null : shard, n.IsPrimary ? "master" : "replica");
+                })
+                .OrderBy(n => n.Shard ?? int.MaxValue).ThenBy(n => n.Role == "master" ? 0 : 1).ThenBy(n => n.Endpoint, StringComparer.Ordinal).ToList();
+        }
+        throw new ClusterProvisioningException("No node answered CLUSTER NODES for the node sampler.");
+    }
+
+    /// <summary>The latest sample of every node that has one, for live gauges (a failed tick replaces it with a gap).</summary>
+    public IEnumerable<(SampledNode Node, NodeSample Sample)> Latest() =>
+        _nodes.Where(n => _latest.ContainsKey(n.Endpoint)).Select(n => (n, _latest[n.Endpoint]));
+
+    private async Task LoopAsync(SampledNode node)
+    {
+        var raw = _raw.GetOrAdd(node.Endpoint, _ => []);
+        Task<NodeInfo>? pending = null;
+        RawSample? lastOk = null;
+        for (int tick = 0; !_stop.IsCancellationRequested; tick++)
+        {
+            // Ticks are on the sampler's clock, the same for every node, so a replica's tick pairs with its primary's.
+            TimeSpan due = _interval * tick - _clock.Elapsed;
+            // Starved for more than a tick (a stalled machine): skip to the current tick instead of a burst of catch-up calls.
+            if (due < -_interval) { tick = (int)(_clock.Elapsed / _interval); due = TimeSpan.Zero; }
+            if (due > TimeSpan.Zero)
+                try { await Task.Delay(due, _stop.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) { break; }
+            NodeInfo? info = null;
+            // The previous INFO still out (the node hangs): this tick is a gap, and no second call piles up behind it.
+            if (pending is null || pending.IsCompleted)
+            {
+                try
+                {
+                    pending = NodeInfo.ReadAsync(_mux.GetServer(node.Endpoint), NodeInfo.SamplerSections);
+                    info = await pending.WaitAsync(_interval * 0.9).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException or ArgumentException) { }
+            }
+            var sample = new RawSample(tick, _clock.Elapsed.TotalSeconds, info);
+            lock (raw) raw.Add(sample);
+            _latest[node.Endpoint] = Rates(sample, lastOk, replicaLag: null);
+            if (info is not null) lastOk = sample;
+        }
+        if (pending is { IsCompleted: false }) _ = pending.ContinueWith(t => _ = t.Exception, TaskScheduler.Default); // observed, never thrown
+    }
+
+    /// <summary>A sample with its rates over the time since the previous successful one; a gap when no INFO came back.</summary>
+    private static NodeSample Rates(RawSample s, RawSample? previous, long? replicaLag)
+    {
+        NodeInfo? i = s.Info;
+        if (i is null) return new NodeSample(s.Second, false, null, null, null, null, null, null, null);
+        double? cpu = null, ops = null;
+        Dictionary<string, double>? byCommand = null;
+        if (previous?.Info is { } p && s.Second > previous.Second)
+        {
+            double dt = s.Second - previous.Second;
+            // A counter that went backwards (the node restarted, or someone ran CONFIG RESETSTAT) has no rate.
+            if (i.CpuSeconds is double c && p.CpuSeconds is double pc && c >= pc) cpu = 100 * (c - pc) / dt;
+            var now = i.Commands();
+            var before = p.Commands();
+            if (now.All(kv => !before.TryGetValue(kv.Key, out var b) || kv.Value.Calls >= b.Calls))
+            {
+                byCommand = now.Select(kv => (kv.Key, Calls: kv.Value.Calls - (before.TryGetValue(kv.Key, out var b) ? b.Calls : 0)))
+                    .Where(x => x.Calls > 0).ToDictionary(x => x.Key, x => x.Calls / dt);
+                ops = byCommand.Values.Sum();
+            }
+        }
+        return new NodeSample(s.Second, true, i.Role, cpu, ops, byCommand, i.UsedMemory, replicaLag, i.CrossSlotErrors);
+    }
+
+    /// <summary>Stops sampling and returns every node's timeline (idempotent).</summary>
+    public async Task<NodeTelemetry> StopAsync()
+    {
+        if (_result is not null) return _result;
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_loops).ConfigureAwait(false);
+        var byTick = _raw.ToDictionary(kv => kv.Key, kv => kv.Value.ToDictionary(r => r.Tick));
+        var timelines = new List<NodeTimeline>();
+        foreach (SampledNode node in _nodes)
+        {
+            List<RawSample> raw = _raw.TryGetValue(node.Endpoint, out var list) ? list : [];
+            var samples = new List<NodeSample>();
+            RawSample? lastOk = null;
+            foreach (RawSample s in raw)
+            {
+                samples.Add(Rates(s, lastOk, ReplicaLag(s, byTick)));
+                if (s.Info is not null) lastOk = s;
+            }
+            timelines.Add(new NodeTimeline(node.Endpoint, node.Shard, node.Role, samples, Cost(raw)));
+        }
+        _result = new NodeTelemetry(StartedUtc, _interval.TotalSeconds, timelines);
+        return _result;
+    }
+
+    /// <summary>A replica's lag at a tick: its primary's (from its own INFO: master_host/port) offset minus its own, same tick.</summary>
+    private static long? ReplicaLag(RawSample s, Dictionary<string, Dictionary<int, RawSample>> byTick)
+    {
+        if (s.Info is not { Role: "replica" } r || r.Get("master_host") is not { } host || r.Get("master_port") is not { } port) return null;
+        if (!byTick.TryGetValue($"{host}:{port}", out var primary) || !primary.TryGetValue(s.Tick, out RawSample? p)) return null;
+        return r.ReplicationOffset is long own && p.Info?.ReplicationOffset is long theirs ? Math.Max(0, theirs - own) : null;
+    }
+
+    /// <summary>
+    /// cmdstat_info's usec between the node's first and last successful sample, per wall second and over the node's CPU:
+    /// the server time INFO took (the sampler's calls, plus any other client's: an upper bound on the sampler's).
+    /// </summary>
+    private static SamplerCost? Cost(List<RawSample> raw)
+    {
+        var ok = raw.Where(r => r.Info is not null).ToList();
+        if (ok.Count < 2) return null;
+        NodeInfo first = ok[0].Info!, last = ok[^1].Info!;
+        double seconds = ok[^1].Second - ok[0].Second;
+        if (!first.Commands().TryGetValue("info", out var a) || !last.Commands().TryGetValue("info", out var b) || b.Usec < a.Usec || seconds <= 0) return null;
+        long usec = b.Usec - a.Usec;
+        double? cpu = last.CpuSeconds - first.CpuSeconds;
+        return new SamplerCost(seconds, b.Calls - a.Calls, usec, usec / 1e6 / seconds, cpu is > 0 ? usec / 1e6 / cpu : null);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_result is null)
+        {
+            await _stop.CancelAsync().ConfigureAwait(false);
+            try { await Task.WhenAll(_loops).ConfigureAwait(false); } catch (Exception ex) when (ex is RedisException or ObjectDisposedException) { }
+        }
+        _stop.Dispose();
+        await _mux.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -48,10 +48,11 @@ public static class FaultCommand
 
     /// <summary>
     /// Runs <paramref name="command"/> with <paramref name="environment"/> added to this process's own, writes its output
-    /// to <paramref name="logPath"/> (and each line to <paramref name="log"/>), and kills it after <paramref name="timeLimit"/>.
+    /// to <paramref name="logPath"/> (and each line to <paramref name="log"/>) with <paramref name="secret"/> masked in both, and
+    /// kills it after <paramref name="timeLimit"/>.
     /// </summary>
     public static async Task<FaultCommandResult> RunAsync(string command, IReadOnlyDictionary<string, string> environment, string logPath,
-        Action<string> log, TimeSpan timeLimit, CancellationToken ct = default)
+        Action<string> log, string? secret, TimeSpan timeLimit, CancellationToken ct = default)
     {
         var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add("-c");
@@ -64,6 +65,7 @@ public static class FaultCommand
         void Line(string stream, string? line)
         {
             if (line is null) return;
+            if (!string.IsNullOrEmpty(secret)) line = line.Replace(secret, "***", StringComparison.Ordinal);
             lock (gate) file.WriteLine($"[{sw.Elapsed.TotalSeconds,7:0.000}s {stream}] {line}");
             log($"fault-command {stream}: {line}");
         }

@@ -114,6 +114,29 @@ public static class FailoverScenario
         return null;
     }
 
+    /// <summary>
+    /// Joins allowed in flight: every join sent over 20 s at the full rate (at least the engine's usual 5,000). During
+    /// an outage joins wait out a 5 s timeout, or a whole pause and the retries' backoff; a lower cap would refuse
+    /// the rest as client.overload, failures of the harness rather than of the cluster.
+    /// </summary>
+    private static int OutageInFlight(LoadOptions o) => (int)Math.Clamp(o.Rate * 20, 5_000, 200_000);
+
+    /// <summary>
+    /// After a fault command: waits until the harness itself has seen the slot on a new primary, and that primary
+    /// says cluster_state:ok. The command's word is not taken for it.
+    /// </summary>
+    private static async Task WaitForCommandPromotionAsync(StackExchange.Redis.IConnectionMultiplexer mux, PromotionWatch watch, int slot, CancellationToken ct)
+    {
+        SlotOwnerChange change = await watch.FirstChangeAsync(CommandPromotionTimeout, ct).ConfigureAwait(false)
+            ?? throw new TimeoutException($"--fault-command finished but the harness saw no promotion of slot {slot} within {CommandPromotionTimeout.TotalSeconds:0} s.");
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while (!await PromotionWatch.ClusterOkAsync(mux, change.To).ConfigureAwait(false))
+        {
+            if (sw.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException($"{change.To} took slot {slot} but its cluster_state was not ok within 60 s.");
+            await Task.Delay(PromotionPoll, ct).ConfigureAwait(false);
+        }
+    }
+
     private static string FaultName(FaultAction? action, LoadOptions o) => action?.ToString() ?? "--fault-command";
 
     /// <summary>How long the harness waits for a fault command's promotion, and how long the command may run.</summary>
@@ -164,20 +187,10 @@ public static class FailoverScenario
             if (action is not FaultAction builtIn)
             {
                 commandLog = Path.Combine(o.OutputDir, $"fault-command-{v.RunName}.log");
-                string password = ctx.Cluster.Auth?.Password ?? "";
                 commandResult = await FaultCommand.RunAsync(o.FaultCommand!, FaultCommand.Environment(ctx.Cluster, before, slot), commandLog,
-                    line => Console.Error.WriteLine(password.Length > 0 ? line.Replace(password, "***", StringComparison.Ordinal) : line),
-                    CommandTimeLimit, faultCts.Token);
+                    Console.Error.WriteLine, ctx.Cluster.Auth?.Password, CommandTimeLimit, faultCts.Token);
                 if (!commandResult.Succeeded) return; // nothing to wait for: the run fails on the command's exit
-                SlotOwnerChange? change = await watch.FirstChangeAsync(CommandPromotionTimeout, faultCts.Token)
-                    ?? throw new TimeoutException($"--fault-command finished but the harness saw no promotion of slot {slot} within {CommandPromotionTimeout.TotalSeconds:0} s.");
-                // Healed: the new owner says the cluster is ok.
-                var sw = System.Diagnostics.Stopwatch.StartNew();
-                while (!await PromotionWatch.ClusterOkAsync(ctx.Mux, change.To))
-                {
-                    if (sw.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException($"{change.To} took slot {slot} but its cluster_state was not ok within 60 s.");
-                    await Task.Delay(PromotionPoll, faultCts.Token);
-                }
+                await WaitForCommandPromotionAsync(ctx.Mux, watch, slot, faultCts.Token);
                 healSeconds = JoinDriver.Clock.Elapsed.TotalSeconds - start - faultAt;
                 healed = true;
                 return;
@@ -194,7 +207,8 @@ public static class FailoverScenario
         try
         {
             run = await ctx.RunAsync(JoinDriver.Build(v.RunName, client,
-                rng => (w.NextEvent(rng), w.NextUser(rng), w.NewIdempotencyKey()), log, o, RetryPolicy.Of(o.Retry, o.RetryBackoff)), ct, []);
+                rng => (w.NextEvent(rng), w.NextUser(rng), w.NewIdempotencyKey()), log, o, RetryPolicy.Of(o.Retry, o.RetryBackoff))
+                    .WithLimits(OutageInFlight(o), JoinDriver.MaxInvocations(o)), ct, []);
         }
         finally
         {

@@ -71,7 +71,10 @@ public static class JoinDriver
             })
             .WithWarmUpDuration(o.WarmUp)
             .WithLoadSimulations(simulations.Length > 0 ? simulations : [Steady(o)])
-            .WithLimits(maxInFlight: 5_000, maxInvocations: (long)(o.Rate * (o.Duration + o.WarmUp).TotalSeconds * 2) + 1_000);
+            .WithLimits(maxInFlight: 5_000, maxInvocations: MaxInvocations(o));
+
+    /// <summary>A bound on invocations well above what the schedule asks for: the run stops if it is ever reached.</summary>
+    public static long MaxInvocations(LoadOptions o) => (long)(o.Rate * (o.Duration + o.WarmUp).TotalSeconds * 2) + 1_000;
 
     /// <summary>The default shape: inject --rate joins per second for --duration.</summary>
     public static LoadSimulation Steady(LoadOptions o) => Steady(o.Rate, o.Duration);

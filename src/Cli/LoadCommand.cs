@@ -66,7 +66,9 @@ public static class LoadCommand
         var waitTimeout = new Option<double>("--wait-timeout") { DefaultValueFactory = _ => 200, Description = "WAIT timeout in ms." };
         var waitAlways = new Option<bool>("--wait-always") { Description = "Send WAIT even when the primary has too few replicas online (shows the head-of-line stall)." };
         var compareWait = new Option<bool>("--compare-wait") { Description = "failover: no WAIT, WAIT 1, WAIT 1 always, and WAIT 1 required (NotReplicated instead of Enqueued), side by side, each on its own events." };
-        var retry = new Option<int>("--retry") { Description = "Re-send a failed or timed-out join up to N times with the same idempotency key (200 ms backoff, growing, at most 1 s)." };
+        var retry = new Option<int>("--retry") { Description = "Re-send a failed or timed-out join up to N times with the same idempotency key, after a backoff (see --retry-backoff)." };
+        var retryBackoff = new Option<double?>("--retry-backoff") { Description = "First retry backoff in ms (default 1000); it doubles each retry, up to 8 s, so retries outlive a 3-5 s failover." };
+        var faultCommand = new Option<string?>("--fault-command") { Description = "failover: run this command (/bin/sh -c) at the fault time instead of a built-in fault, e.g. 'aws elasticache test-failover …'; works on external clusters. The endpoint reaches it through HASHTAG_BENCH_* environment variables." };
         var requireReplicas = new Option<int>("--require-replicas") { Description = "Answer a join whose WAIT reached fewer than N replicas as a failure (NotReplicated, a gateway's 503) instead of Enqueued." };
         var maxLost = new Option<int?>("--max-lost") { Description = "failover: fail the run (exit 1) when more than N acknowledged joins were lost." };
         var saturationP99 = new Option<double>("--saturation-p99") { DefaultValueFactory = _ => 50, Description = "capacity: p99 (ms) above which a step counts as saturated." };
@@ -84,6 +86,8 @@ public static class LoadCommand
         cmd.Options.Add(keepData);
         cmd.Options.Add(otlp);
         cmd.Options.Add(prometheus);
+        cmd.Options.Add(retryBackoff);
+        cmd.Options.Add(faultCommand);
         cluster.AddTo(cmd);
         agent.AddTo(cmd);
         cmd.SetAction((r, ct) => CliErrors.GuardAsync(Console.Error, async () =>
@@ -111,11 +115,12 @@ public static class LoadCommand
                 KeepData = r.GetValue(keepData),
                 Agent = agent.Slice(r, name),
                 OtlpEndpoint = r.GetValue(otlp), PrometheusPort = r.GetValue(prometheus),
+                RetryBackoff = r.GetValue(retryBackoff) is double rb ? TimeSpan.FromMilliseconds(rb) : null, FaultCommand = r.GetValue(faultCommand),
                 OutputDir = Path.GetFullPath(r.GetValue(output) ?? Path.Combine("results", "load", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{name}")),
             };
             options.Validate();
             if (options.Strategies.Count == 0) throw new ArgumentException("--strategies names no strategy: give e.g. event,user,bucketed:8,legacy.");
-            if (name == "failover") ClusterFaults.ParseAction(options.Fault);
+            if (name == "failover" && options.FaultCommand is null) ClusterFaults.ParseAction(options.Fault);
             ProviderKind kind = cluster.Kind(r, external);
             await using RunningCluster running = await ClusterProvisioner.StartAsync(kind, new ClusterSpec(), external, m => Console.Error.WriteLine(m), ct);
             await using ConnectionMultiplexer mux = await running.ConnectAsync();

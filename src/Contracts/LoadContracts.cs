@@ -190,4 +190,24 @@ public sealed record FailoverRow(
     public int? AcknowledgedInLagWindow { get; init; }
     /// <summary>--max-lost, when given: the row passes only with at most this many acknowledged joins lost.</summary>
     public int? MaxLost { get; init; }
+    /// <summary>Joins (idempotency keys) whose first attempt was sent in the outage window; <see cref="P99InWindowMs"/> is over them.</summary>
+    public int OutageJoins { get; init; }
+    /// <summary>How long the outage window (by send time) lasted: from the fault to the heal, or to the end of injection.</summary>
+    public double? OutageSeconds { get; init; }
+    /// <summary>Keys whose first attempt failed and a retry was acknowledged as Enqueued or Duplicate.</summary>
+    public int RecoveredByRetry { get; init; }
+    /// <summary>Of those, retries answered Enqueued after the promotion was seen: the promoted primary took them.</summary>
+    public int RetriesEnqueuedAfterPromotion { get; init; }
+    /// <summary>The hot slot's new owner, as the harness saw it (CLUSTER NODES, confirmed by ROLE); null when it never changed.</summary>
+    public string? PromotedTo { get; init; }
+    /// <summary>The hot slot's owner before the fault.</summary>
+    public string? FormerPrimary { get; init; }
+    /// <summary>When the harness saw the promotion, in seconds after the fault; null when it saw none.</summary>
+    public double? PromotionSeenAfterFaultSeconds { get; init; }
+    /// <summary>How many times the hot slot's owner changed while the run and the heal were watched.</summary>
+    public int SlotOwnerChanges { get; init; }
+    /// <summary>--fault-command: the command's exit code (null: killed at its time limit, or no command).</summary>
+    public int? FaultCommandExitCode { get; init; }
+    /// <summary>--fault-command: where its output went.</summary>
+    public string? FaultCommandLog { get; init; }
 }

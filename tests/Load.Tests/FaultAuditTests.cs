@@ -69,10 +69,16 @@ public sealed class FaultAuditTests(ClusterFixture fx)
     [Fact]
     public void Retry_policy_backs_off_within_bounds_and_skips_client_side_refusals()
     {
+        // By default 1 s, 2 s, 4 s, 8 s, 8 s: two retries span 3 s after a failure, past a 3-5 s failover's start.
         RetryPolicy p = RetryPolicy.Of(2);
-        Assert.Equal(TimeSpan.FromMilliseconds(200), p.Delay(1));
-        Assert.Equal(TimeSpan.FromMilliseconds(400), p.Delay(2));
-        Assert.Equal(TimeSpan.FromSeconds(1), p.Delay(50));
+        Assert.Equal(TimeSpan.FromSeconds(1), p.Delay(1));
+        Assert.Equal(TimeSpan.FromSeconds(2), p.Delay(2));
+        Assert.Equal(TimeSpan.FromSeconds(4), p.Delay(3));
+        Assert.Equal(TimeSpan.FromSeconds(8), p.Delay(50));
+        RetryPolicy slow = RetryPolicy.Of(2, TimeSpan.FromSeconds(3));
+        Assert.Equal(TimeSpan.FromSeconds(6), slow.Delay(2));
+        Assert.Equal(TimeSpan.FromSeconds(8), slow.Delay(3));
+        Assert.Equal(TimeSpan.FromSeconds(10), RetryPolicy.Of(1, TimeSpan.FromSeconds(10)).Delay(5)); // a longer first backoff is its own cap
         Assert.True(RetryPolicy.Retryable(new JoinResult.Failed(FailureKind.Timeout, "", "t")));
         Assert.True(RetryPolicy.Retryable(new JoinResult.Failed(FailureKind.NotReplicated, "", "t")));
         Assert.False(RetryPolicy.Retryable(new JoinResult.Failed(FailureKind.CrossSlotGuard, "")));
@@ -85,6 +91,8 @@ public sealed class FaultAuditTests(ClusterFixture fx)
         Assert.Throws<ArgumentOutOfRangeException>(() => new LoadOptions { Retry = -1 }.Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new LoadOptions { RequireReplicas = -1 }.Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new LoadOptions { MaxLost = -1 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LoadOptions { RetryBackoff = TimeSpan.Zero }.Validate());
+        Assert.Throws<ArgumentException>(() => new LoadOptions { FaultCommand = "  " }.Validate());
         new LoadOptions { Retry = 2, RequireReplicas = 1, MaxLost = 0 }.Validate();
     }
 
@@ -97,7 +105,7 @@ public sealed class FaultAuditTests(ClusterFixture fx)
         var o = new LoadOptions
         {
             Rate = 500, Duration = TimeSpan.FromSeconds(9), WarmUp = TimeSpan.FromSeconds(0.5), Quick = true,
-            Fault = "lagged-kill", FaultAt = TimeSpan.FromSeconds(2), MaxLost = 0,
+            Fault = "lagged-kill", FaultAt = TimeSpan.FromSeconds(2), MaxLost = 0, Retry = 2,
             OutputDir = Path.Combine(Path.GetTempPath(), "hashtag-bench-tests", $"lagged-{Guid.NewGuid():N}"),
         };
         ScenarioOutcome outcome = await Catalog.Scenarios["failover"](new LoadContext(cluster, mux, o), CancellationToken.None);
@@ -120,6 +128,15 @@ public sealed class FaultAuditTests(ClusterFixture fx)
         // healing cannot be faster than that (slowness only makes it later), and joins failed after the kill.
         Assert.True(row.HealSeconds >= 4, $"healed after {row.HealSeconds} s");
         Assert.True(row.LastFailingSentAfterFaultSeconds >= 2, $"last failing join sent {row.LastFailingSentAfterFaultSeconds} s after the fault");
+        // Retries (1 s, then 2 s later) outlive the failover: joins that failed at the kill were re-sent and the promoted
+        // primary took them. No key is doubled: the entry and the dedupe key are written by one script in one slot and
+        // replicated together, so an attempt lost with the old primary takes its dedupe key with it and the retry's
+        // entry is the only one.
+        Assert.True(row.RetriesSent > 0, report);
+        Assert.True(row.RetriesEnqueuedAfterPromotion > 0, report);
+        Assert.Equal(0, row.Audit.DoubledKeys);
+        Assert.Equal(1, row.SlotOwnerChanges);
+        Assert.NotEqual(row.FormerPrimary, row.PromotedTo);
         // --max-lost 0 fails the checks, and says so.
         Assert.False(outcome.Findings.ChecksPassed);
         Assert.Contains("--max-lost 0 exceeded", report);

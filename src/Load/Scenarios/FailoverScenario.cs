@@ -19,10 +19,11 @@ public static class FailoverScenario
 {
     public static async Task<ScenarioOutcome> RunAsync(LoadContext ctx, CancellationToken ct)
     {
-        if (ctx.Cluster.LocalNodes.Count == 0)
-            throw new ArgumentException($"The failover scenario kills and restarts nodes, so it needs a cluster this harness started; the {ctx.Cluster.ProviderName} cluster has no local processes.");
-        FaultAction action = ClusterFaults.ParseAction(ctx.Options.Fault);
         LoadOptions o = ctx.Options;
+        // --fault-command brings its own fault, so any cluster will do; the built-in faults need nodes this harness started.
+        if (ctx.Cluster.LocalNodes.Count == 0 && o.FaultCommand is null)
+            throw new ArgumentException($"The failover scenario kills and restarts nodes, so it needs a cluster this harness started; the {ctx.Cluster.ProviderName} cluster has no local processes. Give --fault-command to trigger the failover yourself.");
+        FaultAction? action = o.FaultCommand is null ? ClusterFaults.ParseAction(o.Fault) : null;
         // Compare: no WAIT; WAIT 1 as the client sends it (skipped while the primary has no replica online);
         // WAIT 1 sent regardless, which is what a naive gateway does; and WAIT 1 required: a join no replica
         // acknowledged is answered NotReplicated (a 503) instead of Enqueued.
@@ -37,24 +38,27 @@ public static class FailoverScenario
             var (run, row) = await OneAsync(ctx, action, v, ct);
             runs.Add(run);
             rows.Add(row);
-            f.ChecksPassed &= row.Classified && row.Healed && (o.MaxLost is not int max || row.Audit.Lost <= max);
+            f.ChecksPassed &= row.Classified && row.Healed && (o.MaxLost is not int max || row.Audit.Lost <= max)
+                && (row.FaultCommandLog is null || row.FaultCommandExitCode == 0);
         }
         f.Data = new LoadFindings { Failover = rows };
         f.Markdown.Add(string.Create(CultureInfo.InvariantCulture,
-            $"Fault: {action} on the primary serving the most popular event, at {FaultAt(o).TotalSeconds:0}s of {o.Duration.TotalSeconds:0}s. WAIT timeout {o.WaitTimeout.TotalMilliseconds:0} ms.\n\n") +
+            $"Fault: {FaultName(action, o)} on the primary serving the most popular event, at {FaultAt(o).TotalSeconds:0}s of {o.Duration.TotalSeconds:0}s. WAIT timeout {o.WaitTimeout.TotalMilliseconds:0} ms.\n\n") +
             MarkdownTable.Render(rows,
                 new("WAIT", r => r.Wait),
                 new("error window s", r => r.ErrorWindowSeconds, "0.##", IfNull: "none"),
                 new("failed", r => r.Failed),
                 new("failed by kind", r => string.Join(", ", r.FailedByKind.Select(e => $"{e.Key}={e.Value}"))),
-                new("p99 of calls sent in the outage, all outcomes, ms", r => r.P99InWindowMs, "0.##"),
+                new("outage s (joins sent)", r => r.OutageSeconds is double os ? string.Create(CultureInfo.InvariantCulture, $"{os:0.##} ({r.OutageJoins:N0})") : "n/a"),
+                new("p99 of joins sent in the outage, first send to final answer, all outcomes, ms", r => r.P99InWindowMs, "0.##"),
                 new("last failing join sent, s after fault", r => r.LastFailingSentAfterFaultSeconds, "0.##", IfNull: "none"),
                 new("back to rate after s", r => r.RecoverySeconds, "0.#", IfNull: "never"),
                 new("healed after s", r => r.HealSeconds, "0.##"),
+                new("promotion seen after s (new primary)", r => r.PromotedTo is null ? "none" : string.Create(CultureInfo.InvariantCulture, $"{r.PromotionSeenAfterFaultSeconds:0.##} ({r.PromotedTo})")),
                 new("acknowledged", r => r.Audit.Acknowledged),
                 new("acknowledged but lost", r => r.Audit.Lost),
                 new("lag bytes (joins predicted)", r => r.LagBytes is long b ? string.Create(CultureInfo.InvariantCulture, $"{b:N0} ({r.PredictedLostJoins:0})") : "n/a"),
-                new("retries sent", r => r.RetriesSent),
+                new("retries sent (keys recovered; Enqueued after promotion)", r => $"{r.RetriesSent} ({r.RecoveredByRetry}; {r.RetriesEnqueuedAfterPromotion})"),
                 new("doubled keys", r => r.Audit.DoubledKeys),
                 new("re-enqueued keys", r => r.Audit.ReEnqueuedKeys),
                 new("acked keys without entry", r => r.Audit.AcknowledgedKeysWithoutEntry),
@@ -71,6 +75,13 @@ public static class FailoverScenario
                        "('always'), every join on that shard queues behind one, and its throughput collapses. The client therefore reads each primary's " +
                        "online replicas (INFO replication, at most once a second) and skips a WAIT that cannot be met, counting it as a shortfall: " +
                        "the join is acknowledged without a replica copy, which is the honest state of that shard until a replica returns.");
+        f.Markdown.Add("The outage is measured by send time, per join: from its first attempt's send to its final answer, retries and backoff " +
+                       "included, for every join first sent between the fault and the heal. A client's timeout (5 s) caps one attempt, so without " +
+                       "--retry no join can show a longer outage than that; with retries a join sent at the start of a pause is answered only once the " +
+                       "node is back or its slot has moved, and its latency shows the whole outage. The promotion is seen by the harness itself: it " +
+                       "polls CLUSTER NODES (from a node other than the old owner) and accepts a new owner of the hot slot once it answers ROLE as master.");
+        foreach (FailoverRow r in rows.Where(r => r.FaultCommandLog is not null && r.FaultCommandExitCode != 0))
+            f.Markdown.Add($"**--fault-command failed ({(r.FaultCommandExitCode is int c ? $"exit code {c}" : "killed at its time limit")}); its output is in {r.FaultCommandLog}. Check failed.**");
         if (o.MaxLost is int maxLost)
             f.Markdown.Add(rows.All(r => r.Audit.Lost <= maxLost)
                 ? $"--max-lost {maxLost}: every run lost at most {maxLost} acknowledged join(s)."
@@ -88,6 +99,50 @@ public static class FailoverScenario
 
     private static TimeSpan FaultAt(LoadOptions o) => o.FaultAt ?? o.Duration / 3;
 
+    /// <summary>
+    /// Back to rate, in seconds after the fault: the end of the first interval from which every later interval serves at
+    /// least 90% of <paramref name="target"/> as Ok. Judged only on whole intervals that lie after the fault and inside the
+    /// injection period: one that runs past <paramref name="injectionEnd"/> had fewer arrivals to serve (and the drain after
+    /// it none), so it would say "never" for a run that recovered. Null when it never held, or there was nothing to judge.
+    /// </summary>
+    public static double? BackToRate(IReadOnlyList<IntervalStats> timeline, double faultAt, double injectionEnd, double target)
+    {
+        const double TickSlack = 0.05; // a tick lands a little late even on an idle machine
+        var judged = timeline.Where(t => !t.IsPartial && t.Second - t.Length >= faultAt - TickSlack && t.Second <= injectionEnd + TickSlack).ToList();
+        for (int i = 0; i < judged.Count; i++)
+            if (judged.Skip(i).All(t => t.OkRps >= 0.9 * target)) return judged[i].Second - faultAt;
+        return null;
+    }
+
+    /// <summary>
+    /// Joins allowed in flight: every join sent over 20 s at the full rate (at least the engine's usual 5,000). During
+    /// an outage joins wait out a 5 s timeout, or a whole pause and the retries' backoff; a lower cap would refuse
+    /// the rest as client.overload, failures of the harness rather than of the cluster.
+    /// </summary>
+    private static int OutageInFlight(LoadOptions o) => (int)Math.Clamp(o.Rate * 20, 5_000, 200_000);
+
+    /// <summary>
+    /// After a fault command: waits until the harness itself has seen the slot on a new primary, and that primary
+    /// says cluster_state:ok. The command's word is not taken for it.
+    /// </summary>
+    private static async Task WaitForCommandPromotionAsync(StackExchange.Redis.IConnectionMultiplexer mux, PromotionWatch watch, int slot, CancellationToken ct)
+    {
+        SlotOwnerChange change = await watch.FirstChangeAsync(CommandPromotionTimeout, ct).ConfigureAwait(false)
+            ?? throw new TimeoutException($"--fault-command finished but the harness saw no promotion of slot {slot} within {CommandPromotionTimeout.TotalSeconds:0} s.");
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while (!await PromotionWatch.ClusterOkAsync(mux, change.To).ConfigureAwait(false))
+        {
+            if (sw.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException($"{change.To} took slot {slot} but its cluster_state was not ok within 60 s.");
+            await Task.Delay(PromotionPoll, ct).ConfigureAwait(false);
+        }
+    }
+
+    private static string FaultName(FaultAction? action, LoadOptions o) => action?.ToString() ?? "--fault-command";
+
+    /// <summary>How long the harness waits for a fault command's promotion, and how long the command may run.</summary>
+    private static readonly TimeSpan CommandPromotionTimeout = TimeSpan.FromMinutes(3), CommandTimeLimit = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan PromotionPoll = TimeSpan.FromMilliseconds(250);
+
     /// <summary>One way of using WAIT: how many replicas, and whether a WAIT that cannot be met is skipped.</summary>
     private sealed record WaitVariant(int Replicas, bool SkipWithoutReplicas, int Require)
     {
@@ -97,7 +152,7 @@ public static class FailoverScenario
             : Replicas == 0 ? "failover-wait0" : $"failover-wait{Replicas}{(SkipWithoutReplicas ? "" : "-always")}";
     }
 
-    private static async Task<(RunSummary, FailoverRow)> OneAsync(LoadContext ctx, FaultAction action, WaitVariant v, CancellationToken ct)
+    private static async Task<(RunSummary, FailoverRow)> OneAsync(LoadContext ctx, FaultAction? action, WaitVariant v, CancellationToken ct)
     {
         LoadOptions o = ctx.Options;
         // Each variant has its own events (so its own streams and dedupe keys): runs never audit each other's entries.
@@ -116,17 +171,34 @@ public static class FailoverScenario
         bool healed = false;
         HashSet<string> hotShardEvents = [];
         using var faultCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        PromotionWatch? watch = null;
+        string? formerPrimary = null, commandLog = null;
+        FaultCommandResult? commandResult = null;
         Task fault = Task.Run(async () =>
         {
             await Task.Delay(o.WarmUp + FaultAt(o), faultCts.Token);
-            ClusterNodesSnapshot before = await faults.ReadNodesAsync();
-            string? hotPrimary = before.PrimaryOf(slot)?.Endpoint;
-            hotShardEvents = w.Events.Where(e => before.PrimaryOf(HashSlot.Of(e))?.Endpoint == hotPrimary).ToHashSet();
+            ClusterNodesSnapshot before = await PromotionWatch.ReadNodesAsync(ctx.Mux)
+                ?? throw new InvalidOperationException("No node answered CLUSTER NODES before the fault.");
+            formerPrimary = before.PrimaryOf(slot)?.Endpoint ?? throw new InvalidOperationException($"No healthy primary serves slot {slot} before the fault.");
+            hotShardEvents = w.Events.Where(e => before.PrimaryOf(HashSlot.Of(e))?.Endpoint == formerPrimary).ToHashSet();
+            // The harness sees the promotion itself, whatever caused it: the same watch for built-in faults and commands.
+            watch = PromotionWatch.Start(ctx.Mux, slot, formerPrimary, () => JoinDriver.Clock.Elapsed.TotalSeconds, PromotionPoll);
             faultAt = JoinDriver.Clock.Elapsed.TotalSeconds - start;
+            if (action is not FaultAction builtIn)
+            {
+                commandLog = Path.Combine(o.OutputDir, $"fault-command-{v.RunName}.log");
+                commandResult = await FaultCommand.RunAsync(o.FaultCommand!, FaultCommand.Environment(ctx.Cluster, before, slot), commandLog,
+                    Console.Error.WriteLine, ctx.Cluster.Auth?.Password, CommandTimeLimit, faultCts.Token);
+                if (!commandResult.Succeeded) return; // nothing to wait for: the run fails on the command's exit
+                await WaitForCommandPromotionAsync(ctx.Mux, watch, slot, faultCts.Token);
+                healSeconds = JoinDriver.Clock.Elapsed.TotalSeconds - start - faultAt;
+                healed = true;
+                return;
+            }
             // pause: the primary is frozen 8 s (past the 3 s node timeout). lagged-kill: the replica is cut off 2 s.
-            TimeSpan hold = action == FaultAction.LaggedKill ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(8);
-            LocalNode hit = await faults.ApplyAsync(action, slot, hold, faultCts.Token);
-            TimeSpan t = await faults.WaitForHealedAsync(slot, action == FaultAction.ManualFailover ? null : hit, TimeSpan.FromSeconds(60), faultCts.Token);
+            TimeSpan hold = builtIn == FaultAction.LaggedKill ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(8);
+            LocalNode hit = await faults.ApplyAsync(builtIn, slot, hold, faultCts.Token);
+            TimeSpan t = await faults.WaitForHealedAsync(slot, builtIn == FaultAction.ManualFailover ? null : hit, TimeSpan.FromSeconds(60), faultCts.Token);
             healSeconds = JoinDriver.Clock.Elapsed.TotalSeconds - start - faultAt;
             healed = t >= TimeSpan.Zero;
         }, CancellationToken.None);
@@ -135,7 +207,8 @@ public static class FailoverScenario
         try
         {
             run = await ctx.RunAsync(JoinDriver.Build(v.RunName, client,
-                rng => (w.NextEvent(rng), w.NextUser(rng), w.NewIdempotencyKey()), log, o, RetryPolicy.Of(o.Retry)), ct, []);
+                rng => (w.NextEvent(rng), w.NextUser(rng), w.NewIdempotencyKey()), log, o, RetryPolicy.Of(o.Retry, o.RetryBackoff))
+                    .WithLimits(OutageInFlight(o), JoinDriver.MaxInvocations(o)), ct, []);
         }
         finally
         {
@@ -145,11 +218,14 @@ public static class FailoverScenario
             catch (Exception ex) when (ex is TimeoutException or InvalidOperationException) { healed = false; faultError = ex.Message; }
             finally
             {
+                if (watch is not null) await watch.DisposeAsync();
                 // Whatever the fault task did or threw: resume paused nodes and bring killed ones back, so the
                 // cluster is whole for whatever runs next.
                 await faults.RestoreAsync();
             }
             if (faultError is not null) Console.Error.WriteLine($"failover ({v.Label}): the fault did not complete: {faultError}");
+            if (commandResult is { Succeeded: false } cr)
+                Console.Error.WriteLine($"failover ({v.Label}): --fault-command {(cr.ExitCode is int code ? $"exited with code {code}" : $"was killed after {CommandTimeLimit.TotalMinutes:0} min")}; its output is in {cr.LogPath}.");
         }
 
         var records = log.ToList();
@@ -162,20 +238,11 @@ public static class FailoverScenario
         // When the failing joins were sent, as opposed to when they failed: a join queued on the dead node's
         // connection fails only when the client gives that connection up, which can be after the slot has healed.
         double? lastFailingSent = failed.Count == 0 ? null : failed.Max(r => r.SentAtSeconds) - start - faultAt;
-        // The outage by send time: from the fault until the slot healed (or the injection ended). Its p99 is over every
-        // call sent in it, whatever came back, from send to answer: a join that hung 5 s and then failed counts 5 s.
+        // The outage by send time: from the fault until the slot healed (or the injection ended).
         double outageEnd = healed && !double.IsNaN(healSeconds) ? faultAt + healSeconds : o.Duration.TotalSeconds;
-        double[] outageMs = records.Where(r => r.SentAtSeconds - start >= faultAt && r.SentAtSeconds - start <= outageEnd)
-            .Select(r => (r.AtSeconds - r.SentAtSeconds) * 1000).Order().ToArray();
-        double? p99 = outageMs.Length == 0 ? null : outageMs[Math.Min(outageMs.Length - 1, (int)Math.Ceiling(0.99 * outageMs.Length) - 1)];
+        OutageLatency outage = OutageLatency.Of(records, start + faultAt, start + outageEnd);
         double target = run.TargetRps;
-        // Back to rate: the first second after the fault from which every later second serves ≥ 90% of the target as Ok.
-        double recovery = double.NaN;
-        // Rates, not counts: a starved machine ticks late, so intervals vary in length; the partial last one is left out.
-        // Judged inside the injection period: the drain after it sends nothing, so it can never be "back to rate".
-        var after = run.Timeline.Where(t => !t.IsPartial && t.Second > faultAt + 1 && t.Second <= o.Duration.TotalSeconds + 0.5).ToList();
-        for (int i = 0; i < after.Count; i++)
-            if (after.Skip(i).All(t => t.Ok / t.Length >= 0.9 * target)) { recovery = after[i].Second - faultAt; break; }
+        double? recovery = BackToRate(run.Timeline, faultAt, o.Duration.TotalSeconds, target);
         bool classified = !run.ErrorsByKind.Keys.Any(k => k is nameof(FailureKind.Other) or "unknown" || k.StartsWith("exception.", StringComparison.Ordinal));
 
         // lagged-kill: the offsets' lag in joins, from the bytes one join added to the replication stream while the link was cut.
@@ -185,15 +252,59 @@ public static class FailoverScenario
         double? predicted = lag is null ? null
             : lag.PrimaryOffsetAtKill - lag.PrimaryOffsetAtCut is long grown and > 0 && ackedInWindow > 0
                 ? Math.Round(lag.LagBytes / ((double)grown / ackedInWindow.Value), 1) : 0;
-        var row = new FailoverRow(v.Label, v.Replicas, v.SkipWithoutReplicas, action.ToString(), Math.Round(faultAt, 2),
+        IReadOnlyList<SlotOwnerChange> changes = watch?.Changes ?? [];
+        SlotOwnerChange? promotion = changes.Count > 0 ? changes[0] : null;
+        var retried = RetryOutcomes.Of(records, promotion?.AtSeconds);
+        var row = new FailoverRow(v.Label, v.Replicas, v.SkipWithoutReplicas, action?.ToString() ?? "command", Math.Round(faultAt, 2),
             window is double wnd ? Math.Round(wnd, 2) : null, lastFailingSent is double ls ? Math.Round(ls, 2) : null,
-            run.FailCount, run.ErrorsByKind, p99 is double q ? Math.Round(q, 2) : null,
-            double.IsNaN(recovery) ? null : Math.Round(recovery, 1), double.IsNaN(healSeconds) ? null : Math.Round(healSeconds, 2), healed,
+            run.FailCount, run.ErrorsByKind, outage.P99Ms is double q ? Math.Round(q, 2) : null,
+            recovery is double rec ? Math.Round(rec, 1) : null, double.IsNaN(healSeconds) ? null : Math.Round(healSeconds, 2), healed,
             client.NoScriptRecoveries, client.WaitShortfalls, client.WaitsSkipped, Interlocked.Read(ref moves), classified, audit)
         {
             RequireReplicas = v.Require, RetryCount = o.Retry, RetriesSent = records.Count(r => r.Attempt > 0),
             LagBytes = lag?.LagBytes, PredictedLostJoins = predicted, AcknowledgedInLagWindow = ackedInWindow, MaxLost = o.MaxLost,
+            OutageJoins = outage.Joins, OutageSeconds = Math.Round(outageEnd - faultAt, 2),
+            RecoveredByRetry = retried.Recovered, RetriesEnqueuedAfterPromotion = retried.EnqueuedAfter,
+            FormerPrimary = formerPrimary, PromotedTo = promotion?.To, SlotOwnerChanges = changes.Count,
+            PromotionSeenAfterFaultSeconds = promotion is null ? null : Math.Round(promotion.AtSeconds - start - faultAt, 2),
+            FaultCommandExitCode = commandResult?.ExitCode, FaultCommandLog = commandLog,
         };
         return (run, row);
+    }
+}
+
+/// <summary>
+/// The outage's latency by send time, per join: every idempotency key whose first attempt was sent in the window, from
+/// that send to its last attempt's answer (retries and backoff included), so a join is measured until its outcome is final.
+/// </summary>
+public sealed record OutageLatency(int Joins, double? P99Ms)
+{
+    public static OutageLatency Of(IEnumerable<JoinRecord> records, double from, double to)
+    {
+        double[] ms = records.GroupBy(r => r.IdempotencyKey)
+            .Select(g => (First: g.Min(r => r.SentAtSeconds), Last: g.Max(r => r.AtSeconds)))
+            .Where(j => j.First >= from && j.First <= to)
+            .Select(j => (j.Last - j.First) * 1000).Order().ToArray();
+        return new(ms.Length, ms.Length == 0 ? null : ms[Math.Min(ms.Length - 1, (int)Math.Ceiling(0.99 * ms.Length) - 1)]);
+    }
+}
+
+/// <summary>What retries achieved: keys whose first attempt failed and a retry was acknowledged, and how many of those retries
+/// were answered Enqueued after the promotion (taken by the promoted primary).</summary>
+public sealed record RetryOutcomes(int Recovered, int EnqueuedAfter)
+{
+    public static RetryOutcomes Of(IEnumerable<JoinRecord> records, double? promotionSeenAt)
+    {
+        int recovered = 0, after = 0;
+        foreach (var g in records.GroupBy(r => r.IdempotencyKey))
+        {
+            var attempts = g.OrderBy(r => r.Attempt).ToList();
+            if (attempts.Count < 2 || attempts[0].Result is not JoinResult.Failed) continue;
+            JoinRecord? ack = attempts.Skip(1).FirstOrDefault(r => r.Result is JoinResult.Enqueued or JoinResult.Duplicate);
+            if (ack is null) continue;
+            recovered++;
+            if (ack.Result is JoinResult.Enqueued && promotionSeenAt is double p && ack.AtSeconds >= p) after++;
+        }
+        return new(recovered, after);
     }
 }

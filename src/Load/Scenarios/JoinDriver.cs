@@ -15,15 +15,30 @@ public sealed record JoinRequest(string Event, string User, string IdempotencyKe
 /// <remarks><paramref name="Attempt"/> is 0 for the first attempt and n for the n-th retry of the same idempotency key.</remarks>
 public sealed record JoinRecord(string Event, string User, string IdempotencyKey, JoinResult Result, double AtSeconds = 0, double SentAtSeconds = 0, int Attempt = 0);
 
-/// <summary>How a gateway's client retries a failed join: same idempotency key, after a backoff that grows and is bounded.</summary>
+/// <summary>
+/// How a gateway's client retries a failed join: same idempotency key, after a backoff that doubles from
+/// <paramref name="Backoff"/> and is capped at <paramref name="MaxBackoff"/>.
+/// </summary>
 public sealed record RetryPolicy(int Count, TimeSpan Backoff, TimeSpan MaxBackoff)
 {
     public static RetryPolicy None { get; } = new(0, TimeSpan.Zero, TimeSpan.Zero);
 
-    /// <summary>--retry N: 200 ms, 400 ms, … up to 1 s (the reference browser client retries twice on 5xx).</summary>
-    public static RetryPolicy Of(int count) => new(count, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1));
+    /// <summary>
+    /// The default first backoff. A failover takes 3-5 s (node timeout, then the election); with --retry 2 the retries
+    /// go 1 s and 3 s after the failure, so a join that failed at the kill is re-sent after the promotion.
+    /// </summary>
+    public static readonly TimeSpan DefaultBackoff = TimeSpan.FromSeconds(1);
 
-    public TimeSpan Delay(int attempt) => TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, Backoff.Ticks * attempt));
+    /// <summary>The cap on one backoff.</summary>
+    public static readonly TimeSpan DefaultMaxBackoff = TimeSpan.FromSeconds(8);
+
+    /// <summary>--retry N [--retry-backoff MS]: 1 s, 2 s, 4 s, 8 s, 8 s… (the reference browser client retries twice on 5xx).</summary>
+    public static RetryPolicy Of(int count, TimeSpan? backoff = null) =>
+        new(count, backoff ?? DefaultBackoff, TimeSpan.FromTicks(Math.Max(DefaultMaxBackoff.Ticks, (backoff ?? DefaultBackoff).Ticks)));
+
+    /// <summary>The wait before retry number <paramref name="attempt"/> (1-based): Backoff × 2^(attempt-1), at most MaxBackoff.</summary>
+    public TimeSpan Delay(int attempt) =>
+        TimeSpan.FromTicks((long)Math.Min(MaxBackoff.Ticks, Backoff.Ticks * Math.Pow(2, Math.Clamp(attempt - 1, 0, 30))));
 
     /// <summary>Failures a client would retry: all but the ones refused before anything reached Redis.</summary>
     public static bool Retryable(JoinResult r) => r is JoinResult.Failed { Kind: not (FailureKind.CrossSlotGuard or FailureKind.CrossSlotClient) };
@@ -56,7 +71,10 @@ public static class JoinDriver
             })
             .WithWarmUpDuration(o.WarmUp)
             .WithLoadSimulations(simulations.Length > 0 ? simulations : [Steady(o)])
-            .WithLimits(maxInFlight: 5_000, maxInvocations: (long)(o.Rate * (o.Duration + o.WarmUp).TotalSeconds * 2) + 1_000);
+            .WithLimits(maxInFlight: 5_000, maxInvocations: MaxInvocations(o));
+
+    /// <summary>A bound on invocations well above what the schedule asks for: the run stops if it is ever reached.</summary>
+    public static long MaxInvocations(LoadOptions o) => (long)(o.Rate * (o.Duration + o.WarmUp).TotalSeconds * 2) + 1_000;
 
     /// <summary>The default shape: inject --rate joins per second for --duration.</summary>
     public static LoadSimulation Steady(LoadOptions o) => Steady(o.Rate, o.Duration);

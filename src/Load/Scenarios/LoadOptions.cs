@@ -40,6 +40,10 @@ public sealed record LoadOptions
     // Faults and audits: retries, strict replication, and the loss budget.
     /// <summary>Re-send a failed or timed-out join up to this many times, with the same idempotency key, after a backoff.</summary>
     public int Retry { get; init; }
+    /// <summary>The first retry's backoff; each later one doubles, up to 8 s (or this, if longer). Null: 1 s.</summary>
+    public TimeSpan? RetryBackoff { get; init; }
+    /// <summary>failover: run this shell command at the fault time instead of a built-in fault (works on external clusters).</summary>
+    public string? FaultCommand { get; init; }
     /// <summary>A join whose WAIT reached fewer replicas than this is answered NotReplicated (0: off).</summary>
     public int RequireReplicas { get; init; }
     /// <summary>failover: fail the checks when more than this many acknowledged joins were lost (null: report only).</summary>
@@ -86,6 +90,10 @@ public sealed record LoadOptions
     {
         if (Retry is < 0 or > 10) throw new ArgumentOutOfRangeException(nameof(Retry), Retry, "--retry must be 0..10.");
         if (RequireReplicas < 0) throw new ArgumentOutOfRangeException(nameof(RequireReplicas), RequireReplicas, "--require-replicas cannot be negative.");
+        if (RetryBackoff is { } b && (b <= TimeSpan.Zero || b > TimeSpan.FromSeconds(60)))
+            throw new ArgumentOutOfRangeException(nameof(RetryBackoff), b, "--retry-backoff must be 1..60000 ms.");
+        if (FaultCommand is not null && string.IsNullOrWhiteSpace(FaultCommand))
+            throw new ArgumentException("--fault-command is empty: give the shell command that triggers the failover.", nameof(FaultCommand));
         if (MaxLost < 0) throw new ArgumentOutOfRangeException(nameof(MaxLost), MaxLost, "--max-lost cannot be negative.");
     }
 }

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+
+namespace HashtagBench.Provisioning;
+
+/// <summary>How the user's fault command ended.</summary>
+/// <param name="ExitCode">The command's exit code; null when it was killed for running past its time limit.</param>
+public sealed record FaultCommandResult(int? ExitCode, TimeSpan Took, string LogPath)
+{
+    public bool Succeeded => ExitCode == 0;
+}
+
+/// <summary>
+/// Runs the user's own fault (e.g. <c>aws elasticache test-failover …</c>) through <c>/bin/sh -c</c>. The cluster reaches
+/// it through environment variables only, the password included (REDISCLI_AUTH, which redis-cli reads), so no secret
+/// is on any command line. Its output goes to a log file and, line by line, to <c>log</c>.
+/// </summary>
+public static class FaultCommand
+{
+    public const string SlotVariable = "HASHTAG_BENCH_FAULT_SLOT";
+    public const string PrimaryHostVariable = "HASHTAG_BENCH_FAULT_PRIMARY_HOST", PrimaryPortVariable = "HASHTAG_BENCH_FAULT_PRIMARY_PORT";
+    public const string ReplicaHostVariable = "HASHTAG_BENCH_FAULT_REPLICA_HOST", ReplicaPortVariable = "HASHTAG_BENCH_FAULT_REPLICA_PORT";
+    public const string RedisCliPasswordVariable = "REDISCLI_AUTH";
+
+    /// <summary>
+    /// The variables the command gets: the cluster's endpoint and TLS/user settings (as every child of the harness
+    /// gets them), the hot slot, its primary and one healthy replica (when it has one), and the password in REDISCLI_AUTH.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> Environment(RunningCluster cluster, ClusterNodesSnapshot nodes, int slot)
+    {
+        ExternalEndpoint endpoint = cluster.Auth ?? new ExternalEndpoint(string.Join(",", cluster.Seeds.Select(ClusterConnector.Format)));
+        var env = new Dictionary<string, string>(endpoint.ToEnvironment()) { [SlotVariable] = slot.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        if (endpoint.Password is { } password) env[RedisCliPasswordVariable] = password;
+        if (nodes.PrimaryOf(slot) is { } primary)
+        {
+            Add(env, PrimaryHostVariable, PrimaryPortVariable, primary.Endpoint);
+            if (nodes.ReplicasOf(primary).FirstOrDefault(r => !r.IsFailed) is { } replica)
+                Add(env, ReplicaHostVariable, ReplicaPortVariable, replica.Endpoint);
+        }
+        return env;
+    }
+
+    private static void Add(Dictionary<string, string> env, string hostVar, string portVar, string endpoint)
+    {
+        int colon = endpoint.LastIndexOf(':');
+        env[hostVar] = endpoint[..colon];
+        env[portVar] = endpoint[(colon + 1)..];
+    }
+
+    /// <summary>
+    /// Runs <paramref name="command"/> with <paramref name="environment"/> added to this process's own, writes its output
+    /// to <paramref name="logPath"/> (and each line to <paramref name="log"/>) with <paramref name="secret"/> masked in both, and
+    /// kills it after <paramref name="timeLimit"/>.
+    /// </summary>
+    public static async Task<FaultCommandResult> RunAsync(string command, IReadOnlyDictionary<string, string> environment, string logPath,
+        Action<string> log, string? secret, TimeSpan timeLimit, CancellationToken ct = default)
+    {
+        var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(command);
+        foreach (var (k, v) in environment) psi.Environment[k] = v;
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logPath))!);
+        var sw = Stopwatch.StartNew();
+        await using var file = new StreamWriter(logPath, append: true) { AutoFlush = true };
+        var gate = new object();
+        void Line(string stream, string? line)
+        {
+            if (line is null) return;
+            if (!string.IsNullOrEmpty(secret)) line = line.Replace(secret, "***", StringComparison.Ordinal);
+            lock (gate) file.WriteLine($"[{sw.Elapsed.TotalSeconds,7:0.000}s {stream}] {line}");
+            log($"fault-command {stream}: {line}");
+        }
+        using Process p = Process.Start(psi) ?? throw new InvalidOperationException("/bin/sh could not be started for --fault-command.");
+        p.OutputDataReceived += (_, e) => Line("out", e.Data);
+        p.ErrorDataReceived += (_, e) => Line("err", e.Data);
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(timeLimit);
+        try
+        {
+            await p.WaitForExitAsync(limit.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            p.Kill(entireProcessTree: true);
+            await p.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            lock (gate) file.WriteLine($"[{sw.Elapsed.TotalSeconds,7:0.000}s] killed: {(ct.IsCancellationRequested ? "the run was stopped" : $"still running after {timeLimit.TotalSeconds:0} s")}");
+            ct.ThrowIfCancellationRequested();
+            return new FaultCommandResult(null, sw.Elapsed, logPath);
+        }
+        p.WaitForExit(); // drains the redirected output
+        lock (gate) file.WriteLine($"[{sw.Elapsed.TotalSeconds,7:0.000}s] exit code {p.ExitCode}");
+        return new FaultCommandResult(p.ExitCode, sw.Elapsed, logPath);
+    }
+}

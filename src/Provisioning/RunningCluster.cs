@@ -123,18 +123,25 @@ public static class ClusterConnector
     /// </summary>
     public static void EnsureClusterAware(IConnectionMultiplexer mux, string description)
     {
+        const string Fix = "Connect in cluster mode (no proxy setting, CLUSTER allowed) to a cluster node or configuration endpoint.";
         EndPoint[] known = mux.GetEndPoints();
-        IServer[] connected = [.. known.Select(ep => mux.GetServer(ep)).Where(s => s.IsConnected)];
+        IServer[] connected;
+        // A client told the address is a proxy (Twemproxy, Envoy) has no per-node view at all.
+        try { connected = [.. known.Select(ep => mux.GetServer(ep)).Where(s => s.IsConnected)]; }
+        catch (NotSupportedException ex)
+        {
+            throw new ClusterProvisioningException($"The {description} is not a Redis Cluster to this client: {ex.Message.TrimEnd('.')}, so it cannot route keys by slot. {Fix}", ex);
+        }
         if (connected.FirstOrDefault(s => s.ServerType != ServerType.Cluster) is IServer single)
             throw new ClusterProvisioningException(
                 $"The {description} is not a Redis Cluster to this client: StackExchange.Redis runs {Format(single.EndPoint)} as a {single.ServerType} server, " +
-                "so every key would go to that one node. Connect in cluster mode (no proxy setting, CLUSTER allowed) to a cluster node or configuration endpoint.");
+                $"so every key would go to that one node. {Fix}");
         ClusterConfiguration? config = connected.Select(s => s.ClusterConfiguration).FirstOrDefault(c => c is not null);
         var missing = (config?.Nodes ?? []).Where(n => !n.IsReplica && n.Slots.Count > 0 && n.EndPoint is not null && !known.Contains(n.EndPoint)).ToList();
         if (config is null || missing.Count > 0)
             throw new ClusterProvisioningException(
                 $"The {description} is not a Redis Cluster to this client: it does not see every primary" +
-                (missing.Count > 0 ? $" (missing {string.Join(",", missing.Select(n => Format(n.EndPoint!)))})." : " (no CLUSTER NODES view)."));
+                (missing.Count > 0 ? $" (missing {string.Join(",", missing.Select(n => Format(n.EndPoint!)))})" : " (it has no CLUSTER NODES view)") + $", so it cannot route keys by slot. {Fix}");
     }
 
     public static string Format(EndPoint ep) => ep switch

@@ -81,6 +81,15 @@ public class TrafficTests
         Assert.DoesNotContain(Traffic.Commands(Step.Enter, WaitingRoomSchema.Event, EnterPath.NotReady), c => c.Phase == Phase.AfterResponse);
     }
 
+    [Fact]
+    public void The_join_stores_its_answer_before_the_background_work_starts()
+    {
+        // The idempotency middleware stores the 202 synchronously; the handler's goroutine runs after the answer.
+        var phases = Traffic.Commands(Step.Join, WaitingRoomSchema.Event).Select(c => c.Phase).ToList();
+        Assert.Equal(Phase.AfterResponse, phases[phases.IndexOf(Phase.Background) - 1]);
+        Assert.Equal(Phase.Background, phases[^1]);
+    }
+
     [Theory]
     [InlineData(1, 0.0, true)]
     [InlineData(10, 0.0, true)]

@@ -39,5 +39,8 @@ internal sealed class CommandPlan(WaitingRoomSchema schema, Step step, EnterPath
         step = newStep;
     }
 
+    /// <summary>The step whose list this is now (StatusExpired once a status found no heartbeat).</summary>
+    public Step Step => step;
+
     public bool Done => _next == _commands.Count;
 }

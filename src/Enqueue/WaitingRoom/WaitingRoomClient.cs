@@ -45,6 +45,10 @@ public sealed class WaitingRoomClient
     /// </summary>
     public async Task<JoinStepResult> JoinAsync(string eventId, string userId, string? idempotencyKey = null)
     {
+        // IDs go into keys: one with a brace would move the hash tag. Refused before anything is sent.
+        KeyInput.Validate(eventId, nameof(eventId));
+        KeyInput.Validate(userId, nameof(userId));
+        if (idempotencyKey is not null) KeyInput.Validate(idempotencyKey, nameof(idempotencyKey));
         DateTimeOffset joinedAt = Options.Clock.GetUtcNow();
         var user = new WaitingUser(eventId, IsAnonymous(userId) ? AnonymousUser : userId, NewUuid(),
             idempotencyKey ?? NewUuid(), joinedAt.ToUnixTimeSeconds(), joinedAt);
@@ -135,7 +139,7 @@ public sealed class WaitingRoomClient
         }
         catch (Exception ex) when (FailureClassifier.IsRedisFailure(ex))
         {
-            return new(r.Step, StepOutcome.Failed, Failure: Fail(ex));
+            return new(r.Plan.Step, StepOutcome.Failed, Failure: Fail(ex));
         }
     }
 
@@ -248,6 +252,7 @@ public sealed class WaitingRoomClient
     /// <summary>POST hold seat (optional, for admitted users): the 3-key seat-hold script over the event's seat, hold and inventory keys.</summary>
     public async Task<HoldSeatStepResult> HoldSeatAsync(WaitingUser user, string seat, string? idempotencyKey = null)
     {
+        KeyInput.Validate(seat, nameof(seat));
         var r = new Request(this, Step.HoldSeat, user, idempotencyKey ?? NewUuid(), seat: seat);
         try
         {

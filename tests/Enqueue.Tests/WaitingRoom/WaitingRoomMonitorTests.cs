@@ -122,6 +122,48 @@ public sealed class WaitingRoomMonitorTests(StandaloneRedisFixture fx) : IClassF
         Assert.False(new WaitingRoomClient(fx.Db).IsAnonymous("user-7"));
     }
 
+    [Fact]
+    public async Task A_retried_post_is_answered_by_the_middleware_before_the_handler_runs()
+    {
+        var client = new WaitingRoomClient(fx.Db, new WaitingRoomOptions { KeyPrefix = "retry:" });
+        string evt = "evt_" + Guid.NewGuid().ToString("N")[..8], k = Guid.NewGuid().ToString();
+        JoinStepResult first = await client.JoinAsync(evt, "u1", k);
+        await first.Background;
+        JoinStepResult retry = null!;
+        var sent = await fx.Monitor.CaptureAsync(fx.Db, async () => retry = await client.JoinAsync(evt, "u1", k));
+        Assert.Equal((StepOutcome.Joined, StepOutcome.Replayed), (first.Outcome, retry.Outcome));
+        // Rate limit, the stored answer, its fingerprint: the script and the queue never see the retry.
+        Assert.Equal(["EVAL", "GET", "GET"], sent.Where(m => !m.FromLua).Select(m => m.Name));
+        Assert.Equal(1, await fx.Db.SortedSetLengthAsync($"retry:queue:event:{{{evt}}}"));
+    }
+
+    [Fact]
+    public async Task An_empty_rate_limit_bucket_answers_429_and_nothing_else_runs()
+    {
+        var client = new WaitingRoomClient(fx.Db, new WaitingRoomOptions { KeyPrefix = "rl:", ClientIp = "10.9.9.9", RateLimitBurst = 1, RateLimitPerSecond = 1 });
+        // No tokens, and a last refill ahead of the server clock: nothing refills, however slow this machine is.
+        await fx.Db.HashSetAsync("rl:ratelimit:ip:10.9.9.9", [new("tokens", 0), new("last_refill", DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds())]);
+        JoinStepResult join = null!;
+        var sent = await fx.Monitor.CaptureAsync(fx.Db, async () => join = await client.JoinAsync("evt_rl", "u1"));
+        Assert.Equal(StepOutcome.RateLimited, join.Outcome);
+        Assert.Equal(["EVAL"], sent.Where(m => !m.FromLua).Select(m => m.Name));
+        Assert.Equal(StepOutcome.RateLimited, (await client.StatusAsync(join.User)).Outcome);
+    }
+
+    [Fact]
+    public async Task Unknown_tokens_and_bad_input_are_answers_not_exceptions()
+    {
+        var client = new WaitingRoomClient(fx.Db, new WaitingRoomOptions { KeyPrefix = "nf:" });
+        var ghost = new WaitingUser("evt_nf", "u1", Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), 0, DateTimeOffset.UtcNow);
+        Assert.Equal(StepOutcome.NotFound, (await client.EnterAsync(ghost)).Outcome);
+        Assert.Equal((Step.StatusExpired, StepOutcome.Expired), ((await client.StatusAsync(ghost)).Step, (await client.StatusAsync(ghost)).Outcome));
+        Assert.Equal(StepOutcome.Left, (await client.LeaveAsync(ghost)).Outcome);
+        // Bad input is the caller's bug: refused before anything is sent.
+        await Assert.ThrowsAsync<HashtagBench.Keys.InvalidKeyInputException>(() => client.JoinAsync("evt_{x}", "u1"));
+        Assert.Throws<ArgumentException>(() => new WaitingRoomClient(fx.Db, new WaitingRoomOptions { KeyPrefix = "{run}:" }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new WaitingRoomClient(fx.Db, new WaitingRoomOptions { AnonymousShare = 1.5 }));
+    }
+
     private static KeyArgs Args(WaitingUser u, string idempotencyKey, string seat = "") =>
         new(u.EventId, u.UserId, idempotencyKey, u.WaitingToken, u.ReservationToken ?? "", Ip, seat);
 

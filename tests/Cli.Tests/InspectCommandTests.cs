@@ -27,3 +27,24 @@ public sealed class InspectCommandTests
         Assert.Contains("Cannot connect", error);
     }
 }
+
+/// <summary>--otlp and --prometheus are checked before any cluster is started, on both verbs that run load.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class MetricsOptionsTests
+{
+    [Theory]
+    [InlineData("load", "--otlp", "ftp://collector:4318", "--otlp")]
+    [InlineData("load", "--prometheus", "0", "--prometheus")]
+    [InlineData("run", "--otlp", "not a url", "--otlp")]
+    [InlineData("run", "--prometheus", "70000", "--prometheus")]
+    public async Task A_bad_export_option_exits_2_before_anything_starts(string verb, string option, string value, string says)
+    {
+        string[] args = verb == "load"
+            ? ["load", "run", "strategies", option, value, "--cluster", "127.0.0.1:1"]
+            : ["run", "--suites", "none", "--scenarios", "strategies", "--no-sim", option, value, "--cluster", "127.0.0.1:1"];
+        var (code, error) = await CliRun.InvokeAsync(args);
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains(says, error);
+        Assert.DoesNotContain("Cannot connect", error);
+    }
+}

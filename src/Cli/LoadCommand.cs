@@ -74,8 +74,7 @@ public static class LoadCommand
         var saturationP99 = new Option<double>("--saturation-p99") { DefaultValueFactory = _ => 50, Description = "capacity: p99 (ms) above which a step counts as saturated." };
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 12, Description = "capacity: most rate steps (each ×1.5 the last, from --rate/4)." };
         var keepData = new Option<bool>("--keep-data") { Description = "Leave the run's keys on an external cluster (by default every key the run wrote is deleted at the end)." };
-        var otlp = new Option<string?>("--otlp") { Description = "Push metrics (client latency, requests, errors, per-node gauges) to this OTLP/HTTP collector during the run, e.g. http://localhost:4318." };
-        var prometheus = new Option<int?>("--prometheus") { Description = "Serve the same metrics for Prometheus on http://localhost:PORT/metrics during the run." };
+        var metrics = new MetricsOptions();
         var cluster = new ClusterOptions();
         var agent = new AgentOptions();
 
@@ -84,10 +83,9 @@ public static class LoadCommand
         foreach (Option opt in new Option[] { rate, duration, warmup, events, popularity, users, strategies, hotShare, buckets, duplicates, thresholds, noThresholds, quick, output, fault, faultAt, wait, waitTimeout, waitAlways, compareWait, retry, requireReplicas, maxLost, saturationP99, steps })
             cmd.Options.Add(opt);
         cmd.Options.Add(keepData);
-        cmd.Options.Add(otlp);
-        cmd.Options.Add(prometheus);
         cmd.Options.Add(retryBackoff);
         cmd.Options.Add(faultCommand);
+        metrics.AddTo(cmd);
         cluster.AddTo(cmd);
         agent.AddTo(cmd);
         cmd.SetAction((r, ct) => CliErrors.GuardAsync(Console.Error, async () =>
@@ -114,10 +112,10 @@ public static class LoadCommand
                 SaturationP99Ms = r.GetValue(saturationP99), CapacitySteps = r.GetValue(steps),
                 KeepData = r.GetValue(keepData),
                 Agent = agent.Slice(r, name),
-                OtlpEndpoint = r.GetValue(otlp), PrometheusPort = r.GetValue(prometheus),
                 RetryBackoff = r.GetValue(retryBackoff) is double rb ? TimeSpan.FromMilliseconds(rb) : null, FaultCommand = r.GetValue(faultCommand),
                 OutputDir = Path.GetFullPath(r.GetValue(output) ?? Path.Combine("results", "load", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{name}")),
             };
+            options = metrics.Apply(r, options);
             options.Validate();
             if (options.Strategies.Count == 0) throw new ArgumentException("--strategies names no strategy: give e.g. event,user,bucketed:8,legacy.");
             if (name == "failover" && options.FaultCommand is null) ClusterFaults.ParseAction(options.Fault);

@@ -24,8 +24,15 @@ public sealed record NodeTimeline(string Node, int? Shard, string Role, IReadOnl
 public sealed record NodeSample(double Second, bool Ok, string? Role, double? CpuPercent, double? OpsPerSec, IReadOnlyDictionary<string, double>? OpsByCommand,
     long? UsedMemoryBytes, long? ReplicaLagBytes, long? CrossSlotErrors);
 
-/// <summary>The sampler's own cost on one node: cmdstat_info usec added while it ran, per wall second and as a share of the node's CPU.</summary>
-/// <param name="InfoCalls">INFO calls the server counted in the window (the sampler's, plus any other client's).</param>
-/// <param name="ShareOfCore">Server usec in INFO per wall microsecond (1 = a whole core).</param>
+/// <summary>
+/// The sampler's own cost on one node, from the server's cmdstat_info. Between two of the sampler's reads that saw
+/// exactly one INFO call in between (its own previous one), the usec added is that call's server time alone; the median
+/// of those, times the sampler's calls, is its cost. Every INFO in the window (other clients' too) is kept beside it as
+/// the upper bound.
+/// </summary>
+/// <param name="SamplerCalls">INFO calls the sampler made that came back.</param>
+/// <param name="MedianUsecPerCall">Null when no interval held the sampler's call alone.</param>
+/// <param name="ShareOfCore">The sampler's server time per wall second (1 = a whole core); null without a median.</param>
 /// <param name="ShareOfNodeCpu">The same over the CPU the node used in the window; null when it used none.</param>
-public sealed record SamplerCost(double Seconds, long InfoCalls, long InfoUsec, double ShareOfCore, double? ShareOfNodeCpu);
+/// <param name="AllInfoUsec">usec of every INFO call the server ran in the window (any client): the upper bound.</param>
+public sealed record SamplerCost(double Seconds, long SamplerCalls, double? MedianUsecPerCall, double? ShareOfCore, double? ShareOfNodeCpu, long AllInfoCalls, long AllInfoUsec);

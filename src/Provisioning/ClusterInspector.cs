@@ -68,8 +68,8 @@ public static class ClusterInspector
             if (!server.IsConnected) continue;
             try
             {
-                string nodes = (string?)await server.ExecuteAsync("CLUSTER", "NODES").WaitAsync(NodeTimeout).ConfigureAwait(false) ?? "";
-                string info = (string?)await server.ExecuteAsync("CLUSTER", "INFO").WaitAsync(NodeTimeout).ConfigureAwait(false) ?? "";
+                string nodes = NodeInfo.Text(await server.ExecuteAsync("CLUSTER", "NODES").WaitAsync(NodeTimeout).ConfigureAwait(false));
+                string info = NodeInfo.Text(await server.ExecuteAsync("CLUSTER", "INFO").WaitAsync(NodeTimeout).ConfigureAwait(false));
                 return (nodes, NodeInfo.Parse(info));
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException) { last = ex; }

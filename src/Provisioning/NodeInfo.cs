@@ -24,8 +24,6 @@ public sealed class NodeInfo
     public static NodeInfo Parse(string text)
     {
         var info = new NodeInfo();
-        // Over RESP3 INFO and CLUSTER INFO are verbatim strings, which may arrive with their "txt:" format prefix.
-        if (text.StartsWith("txt:", StringComparison.Ordinal)) text = text[4..];
         foreach (string raw in text.Split('\n'))
         {
             string line = raw.TrimEnd('\r');
@@ -37,15 +35,25 @@ public sealed class NodeInfo
     }
 
     /// <summary>
+    /// A text reply as text. Over RESP3, INFO, CLUSTER INFO and CLUSTER NODES are verbatim strings, which arrive with
+    /// their "txt:" format prefix: left on, it would glue itself to the first line (and to the first node's ID).
+    /// </summary>
+    public static string Text(RedisResult reply)
+    {
+        string text = (string?)reply ?? "";
+        return text.StartsWith("txt:", StringComparison.Ordinal) ? text[4..] : text;
+    }
+
+    /// <summary>
     /// Reads the sections in one INFO call (Redis 7 takes several); a server that refuses several sections (Redis 6)
     /// is asked for INFO all instead, which holds them too.
     /// </summary>
     public static async Task<NodeInfo> ReadAsync(IServer server, IReadOnlyList<string> sections)
     {
-        try { return Parse((string?)await server.ExecuteAsync("INFO", [.. sections]).ConfigureAwait(false) ?? ""); }
+        try { return Parse(Text(await server.ExecuteAsync("INFO", [.. sections]).ConfigureAwait(false))); }
         catch (RedisServerException) when (sections.Count > 1)
         {
-            return Parse((string?)await server.ExecuteAsync("INFO", "all").ConfigureAwait(false) ?? "");
+            return Parse(Text(await server.ExecuteAsync("INFO", "all").ConfigureAwait(false)));
         }
     }
 

@@ -1,3 +1,4 @@
+using HashtagBench.Contracts;
 using HashtagBench.TestSupport;
 
 namespace HashtagBench.Cli.Tests;
@@ -76,5 +77,32 @@ public sealed class TlsAclClusterTests(TlsAclClusterFixture tls) : IClassFixture
                 Assert.DoesNotContain(tls.Cluster.Password, await File.ReadAllTextAsync(file));
         }
         finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [TlsFact]
+    public async Task Inspect_over_TLS_with_the_private_CA_as_an_ACL_user_places_the_event_and_shows_no_secret()
+    {
+        // Password from a file: the table.
+        var (code, output, error) = await CliRun.InvokeWithOutputAsync(["inspect", "--events", "evt_2025_1001", "--cpu-interval", "0.2", .. Auth()]);
+        Assert.True(code == 0, error + output);
+        Assert.Contains("| evt_2025_1001 | event | - | 3998 | ", output);
+        Assert.Contains("Health: **ok**", output);
+        Assert.Contains("(TLS) as bench", output);
+        Assert.DoesNotContain(tls.Cluster.Password, output + error);
+
+        // Password from REDIS_PASSWORD: the JSON, read back as the typed record.
+        string[] envAuth = ["--cluster", tls.Cluster.Endpoint, "--tls", "--tls-ca", tls.Cluster.CaFile, "--user", TlsAclCluster.User];
+        Environment.SetEnvironmentVariable(ClusterOptions.PasswordVariable, tls.Cluster.Password);
+        try { (code, output, error) = await CliRun.InvokeWithOutputAsync(["inspect", "--json", "--events", "evt_2025_1001", "--strategies", "event,bucketed:4", "--cpu-interval", "0", .. envAuth]); }
+        finally { Environment.SetEnvironmentVariable(ClusterOptions.PasswordVariable, null); }
+        Assert.True(code == 0, error + output);
+        Assert.DoesNotContain(tls.Cluster.Password, output + error);
+        ClusterInspection x = ResultFiles.Deserialize(output, ResultFiles.InspectionType);
+        Assert.Equal(6, x.Nodes.Count(n => n.Reachable));
+        Assert.All(x.Nodes, n => Assert.Null(n.CpuPercent)); // --cpu-interval 0: n/a, not 0
+        SlotPlacement slot = Assert.Single(x.Events.Single(e => e.Strategy == "event").Slots);
+        Assert.Equal(3998, slot.Slot);
+        Assert.NotNull(slot.Shard);
+        Assert.Equal(4, x.Events.Single(e => e.Strategy == "bucketed:4").Slots.Count);
     }
 }

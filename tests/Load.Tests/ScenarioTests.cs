@@ -122,7 +122,13 @@ public sealed class ScenarioTests(ClusterFixture fx)
         await using RunningCluster cluster = await ClusterProvisioner.StartAsync(ProviderKind.Local);
         await using var mux = await cluster.ConnectAsync();
         LoadOptions o = Short("failover", x => x with { Duration = TimeSpan.FromSeconds(12), FaultAt = TimeSpan.FromSeconds(3), Fault = "kill", WaitReplicas = 1 });
+        await using var sampler = await Telemetry.NodeSampler.StartAsync(cluster, TimeSpan.FromSeconds(1));
         ScenarioOutcome outcome = await Catalog.Scenarios["failover"](new LoadContext(cluster, mux, o), CancellationToken.None);
+        NodeTelemetry nodes = await sampler.StopAsync();
+        // The sampler lived through the kill: the dead primary is a gap (no value, not 0), and its replica's promotion shows.
+        Assert.Contains(nodes.Nodes, n => n.Role == "master" && n.Gaps > 0);
+        Assert.Contains(nodes.Nodes, n => n.Role == "replica" && n.Samples.Any(s => s.Role == "master"));
+        Assert.All(nodes.Nodes.SelectMany(n => n.Samples).Where(s => !s.Ok), s => Assert.Null(s.CpuPercent ?? s.OpsPerSec ?? s.UsedMemoryBytes));
 
         FailoverRow row = outcome.Findings.Data.Failover![0];
         Assert.True(row.Healed, "the cluster did not heal");

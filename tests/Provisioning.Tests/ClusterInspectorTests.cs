@@ -77,6 +77,14 @@ public sealed class InspectParsingTests
     }
 
     [Fact]
+    public void A_verbatim_reply_loses_its_format_prefix_so_the_first_node_keeps_its_ID()
+    {
+        string text = NodeInfo.Text(RedisResult.Create((RedisValue)"txt:1ff9d8cb 127.0.0.1:21009@31009 myself,master - 0 0 1 connected 0-5460\n"));
+        Assert.Equal("1ff9d8cb", ClusterNodesSnapshot.Parse(text).Nodes[0].Id);
+        Assert.Equal("cluster_state:ok", NodeInfo.Text(RedisResult.Create((RedisValue)"cluster_state:ok")));
+    }
+
+    [Fact]
     public void Info_fields_the_server_did_not_send_are_null_not_zero()
     {
         NodeInfo old = NodeInfo.Parse("# CPU\r\nused_cpu_sys:1.5\r\nused_cpu_user:0.5\r\n# Commandstats\r\ncmdstat_info:calls=3,usec=24,usec_per_call=8.00,rejected_calls=0\r\n");
@@ -85,7 +93,7 @@ public sealed class InspectParsingTests
         Assert.Equal(2.0, old.CpuSeconds);
         Assert.Equal(new CommandStat(3, 24), old.Commands()["info"]);
 
-        NodeInfo quiet = NodeInfo.Parse("txt:# Errorstats\r\n");
+        NodeInfo quiet = NodeInfo.Parse("# Errorstats\r\n");
         Assert.Equal(0, quiet.CrossSlotErrors); // errorstats kept, no CROSSSLOT yet
         NodeInfo seen = NodeInfo.Parse("# Errorstats\r\nerrorstat_CROSSSLOT:count=7\r\n");
         Assert.Equal(7, seen.CrossSlotErrors);

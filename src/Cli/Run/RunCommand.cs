@@ -28,13 +28,16 @@ public static class RunCommand
         var output = new Option<string?>("--out") { Description = "Output folder (default results/<run-id>)." };
         var keepData = new Option<bool>("--keep-data") { Description = "Leave the load steps' keys on an external cluster (by default they are deleted)." };
         var cluster = new ClusterOptions();
+        var metrics = new MetricsOptions();
         var cmd = new Command("run", "Run benchmarks, load scenarios and the simulation on one cluster, and write a report with charts.");
         foreach (Option o in new Option[] { quick, suites, scenarios, noSim, gate, output, keepData }) cmd.Options.Add(o);
         cluster.AddTo(cmd);
+        metrics.AddTo(cmd);
         cmd.SetAction((r, ct) => CliErrors.GuardAsync(Console.Error, () =>
         {
+            var export = metrics.Apply(r, new Load.Scenarios.LoadOptions());
             RunPlan plan = RunPlan.Create(r.GetValue(quick), r.GetValue(suites), r.GetValue(scenarios), !r.GetValue(noSim), r.GetValue(gate), r.GetValue(output))
-                with { KeepData = r.GetValue(keepData) };
+                with { KeepData = r.GetValue(keepData), OtlpEndpoint = export.OtlpEndpoint, PrometheusPort = export.PrometheusPort };
             ExternalEndpoint? external = cluster.External(r);
             ProviderKind kind = cluster.Kind(r, external);
             return ExecuteAsync(plan, c => ClusterProvisioner.StartAsync(kind, new ClusterSpec(), external, m => Console.Error.WriteLine(m), c), ct);

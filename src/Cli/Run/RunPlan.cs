@@ -7,6 +7,9 @@ public sealed record RunPlan(bool Quick, IReadOnlyList<string> Suites, IReadOnly
 {
     /// <summary>Leave the load steps' keys on an external cluster.</summary>
     public bool KeepData { get; init; }
+    /// <summary>--otlp / --prometheus for every load step (null: none).</summary>
+    public string? OtlpEndpoint { get; init; }
+    public int? PrometheusPort { get; init; }
 
     /// <summary>Suite name → BenchmarkDotNet filter.</summary>
     public static readonly IReadOnlyDictionary<string, string> SuiteFilters = new Dictionary<string, string>

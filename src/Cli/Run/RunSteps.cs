@@ -55,7 +55,7 @@ public sealed class RunSteps(RunPlan plan, RepoPaths paths, string runDir, Runni
         foreach (string scenario in plan.Scenarios)
         {
             string dir = Path.Combine(runDir, "load", scenario);
-            var options = LoadCommand.DefaultOptions(plan.Quick, gate: plan.Gate) with { OutputDir = dir, KeepData = plan.KeepData };
+            var options = LoadCommand.DefaultOptions(plan.Quick, gate: plan.Gate) with { OutputDir = dir, KeepData = plan.KeepData, OtlpEndpoint = plan.OtlpEndpoint, PrometheusPort = plan.PrometheusPort };
             yield return new PlannedStep($"load-{scenario}", $"Load: {scenario}", dir, TimeSpan.FromMinutes(plan.Quick ? 3 : 20),
                 InProcess: async ct =>
                 {

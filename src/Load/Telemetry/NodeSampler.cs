@@ -71,7 +71,7 @@ public sealed class NodeSampler : IAsyncDisposable
         {
             IServer server = mux.GetServer(ep);
             if (!server.IsConnected) continue;
-            var snapshot = ClusterNodesSnapshot.Parse((string?)await server.ExecuteAsync("CLUSTER", "NODES").ConfigureAwait(false) ?? "");
+            var snapshot = ClusterNodesSnapshot.Parse(NodeInfo.Text(await server.ExecuteAsync("CLUSTER", "NODES").ConfigureAwait(false)));
             var primaries = snapshot.Nodes.Where(n => n.IsPrimary && n.Slots.Count > 0).OrderBy(n => n.Slots.Min(s => s.From)).ToList();
             return snapshot.Nodes.Where(n => !n.IsFailed)
                 .Select(n =>
@@ -177,20 +177,23 @@ public sealed class NodeSampler : IAsyncDisposable
         return r.ReplicationOffset is long own && p.Info?.ReplicationOffset is long theirs ? Math.Max(0, theirs - own) : null;
     }
 
-    /// <summary>
-    /// cmdstat_info's usec between the node's first and last successful sample, per wall second and over the node's CPU:
-    /// the server time INFO took (the sampler's calls, plus any other client's: an upper bound on the sampler's).
-    /// </summary>
+    /// <summary>The sampler's own server time on a node (see <see cref="SamplerCost"/>); null with fewer than two samples.</summary>
     private static SamplerCost? Cost(List<RawSample> raw)
     {
-        var ok = raw.Where(r => r.Info is not null).ToList();
+        var ok = raw.Where(r => r.Info?.Commands().ContainsKey("info") == true).Select(r => (r.Second, Info: r.Info!, Stat: r.Info!.Commands()["info"])).ToList();
         if (ok.Count < 2) return null;
-        NodeInfo first = ok[0].Info!, last = ok[^1].Info!;
         double seconds = ok[^1].Second - ok[0].Second;
-        if (!first.Commands().TryGetValue("info", out var a) || !last.Commands().TryGetValue("info", out var b) || b.Usec < a.Usec || seconds <= 0) return null;
-        long usec = b.Usec - a.Usec;
-        double? cpu = last.CpuSeconds - first.CpuSeconds;
-        return new SamplerCost(seconds, b.Calls - a.Calls, usec, usec / 1e6 / seconds, cpu is > 0 ? usec / 1e6 / cpu : null);
+        if (seconds <= 0) return null;
+        // Consecutive reads one call apart: the usec between them is the sampler's previous call alone.
+        var alone = ok.Zip(ok.Skip(1)).Where(p => p.Second.Stat.Calls - p.First.Stat.Calls == 1 && p.Second.Stat.Usec >= p.First.Stat.Usec)
+            .Select(p => (double)(p.Second.Stat.Usec - p.First.Stat.Usec)).Order().ToList();
+        double? median = alone.Count == 0 ? null : alone[alone.Count / 2];
+        long calls = raw.Count(r => r.Info is not null);
+        double? usecPerSecond = median * calls / seconds;
+        double? cpu = ok[^1].Info.CpuSeconds - ok[0].Info.CpuSeconds;
+        long allCalls = ok[^1].Stat.Calls - ok[0].Stat.Calls, allUsec = ok[^1].Stat.Usec - ok[0].Stat.Usec;
+        return new SamplerCost(seconds, calls, median, usecPerSecond / 1e6, cpu is > 0 ? usecPerSecond / 1e6 / (cpu / seconds) : null,
+            Math.Max(0, allCalls), Math.Max(0, allUsec));
     }
 
     public async ValueTask DisposeAsync()

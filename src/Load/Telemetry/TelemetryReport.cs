@@ -40,22 +40,25 @@ public static class TelemetryReport
         var costs = t.Nodes.Where(n => n.SamplerCost is not null).ToList();
         if (costs.Count > 0)
         {
-            SamplerCost worst = costs.Select(n => n.SamplerCost!).MaxBy(c => c.ShareOfCore)!;
-            double? worstShare = costs.Max(n => n.SamplerCost!.ShareOfNodeCpu);
+            double? worstCore = costs.Max(n => n.SamplerCost!.ShareOfCore), worstNode = costs.Max(n => n.SamplerCost!.ShareOfNodeCpu);
             md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"Sampler cost (server usec in INFO, cmdstat_info delta over the run; includes any other client's INFO, so an upper bound): at most {worst.InfoUsec / worst.Seconds:0} usec/s on one node = {worst.ShareOfCore:P3} of a core; at most {(worstShare is double w ? w.ToString("P2", CultureInfo.InvariantCulture) : "n/a")} of a node's own CPU in the window.\n"));
+                $"Sampler cost (the server's usec in the sampler's own INFO calls: median per call from cmdstat_info, times its calls): at most {Percent(worstCore, "0.000")} of a core on any node, at most {Percent(worstNode, "0.00")} of the CPU a node used. Every INFO in the window, other clients' included, is the upper bound beside it.\n"));
             md.Append(MarkdownTable.Render(costs,
                 new("node", n => n.Node),
                 new("seconds", n => n.SamplerCost!.Seconds, "0.0"),
-                new("INFO calls", n => n.SamplerCost!.InfoCalls),
-                new("INFO usec", n => n.SamplerCost!.InfoUsec),
+                new("sampler calls", n => n.SamplerCost!.SamplerCalls),
+                new("usec/call (median)", n => n.SamplerCost!.MedianUsecPerCall, "0"),
                 new("% of a core", n => n.SamplerCost!.ShareOfCore * 100, "0.0000"),
-                new("% of node CPU", n => n.SamplerCost!.ShareOfNodeCpu * 100, "0.000")));
+                new("% of node CPU", n => n.SamplerCost!.ShareOfNodeCpu * 100, "0.000"),
+                new("all INFO calls", n => n.SamplerCost!.AllInfoCalls),
+                new("all INFO usec (upper bound)", n => n.SamplerCost!.AllInfoUsec)));
             md.AppendLine();
         }
         foreach (string chart in Charts(dir, t, runs, zero, shift)) md.AppendLine($"![{Path.GetFileNameWithoutExtension(chart)}]({Path.GetFileName(chart)})").AppendLine();
         return md.ToString();
     }
+
+    private static string Percent(double? share, string format) => share is double v ? (v * 100).ToString(format, CultureInfo.InvariantCulture) + " %" : "n/a";
 
     private static string RoleChange(NodeTimeline n)
     {
@@ -111,11 +114,11 @@ public static class TelemetryReport
         Chart("node-replica-lag", "Replica lag over time (primary offset − replica offset)", "bytes", Lines(s => s.ReplicaLagBytes));
         // Several runs each start their own timeline at 0; on this clock they sit one after another beside the nodes.
         if (runs.Count > 1)
-            Chart("p99-scenario-clock", "Client p99 over time, on the node charts' clock (Ok responses)", "p99 (ms)", runs
+            Chart("p99-scenario-clock", "Client p99 over time, on the node charts' clock (every outcome)", "p99 (ms)", runs
                 .Where(r => r.MeasuredStartUtc is not null)
-                .Select(r => (r.Name, Points: r.Timeline.Where(i => i.OkLatency is not null).ToList(), Offset: (r.MeasuredStartUtc!.Value - zero).TotalSeconds))
+                .Select(r => (r.Name, Points: r.Timeline.Where(i => i.AllLatency is not null).ToList(), Offset: (r.MeasuredStartUtc!.Value - zero).TotalSeconds))
                 .Where(r => r.Points.Count > 1)
-                .Select(r => new Series(r.Name, r.Points.Select(i => i.OkLatency!.P99).ToList(), r.Points.Select(i => i.Second + r.Offset).ToList())).ToList());
+                .Select(r => new Series(r.Name, r.Points.Select(i => i.AllLatency!.P99).ToList(), r.Points.Select(i => i.Second + r.Offset).ToList())).ToList());
         return charts;
     }
 }

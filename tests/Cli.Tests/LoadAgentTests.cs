@@ -121,6 +121,11 @@ public sealed partial class LoadAgentTests(ClusterFixture fx, LoadAgentTests.Age
         Assert.Equal(agents.Sum(a => a.Findings.Duplicates!.Audit.Attempts), audit.Attempts);
         Assert.Equal(0, audit.Lost);
         Assert.Equal(0, audit.DoubledKeys);
+        // Every entry found is some agent's, and acknowledged; the agents read disjoint streams (users are disjoint).
+        Assert.Equal(0, audit.Unattributed);
+        Assert.Equal(0, audit.Unacknowledged);
+        Assert.Equal(agents.Sum(a => a.Findings.Duplicates!.Audit.StreamsRead), audit.StreamsRead);
+        Assert.Equal(agents.Sum(a => a.Findings.Duplicates!.Audit.Acknowledged), audit.Acknowledged);
         Assert.True(m.ChecksPassed);
 
         // The merged result is a load result like any other: the gate reads it (3 seconds a side are too few to judge).

@@ -67,18 +67,19 @@ public sealed class AgentSliceTests
     }
 
     [Fact]
-    public void Joined_audit_adds_per_key_counts_and_recovers_the_shared_entries()
+    public void Joined_audit_is_the_agents_sum_as_their_streams_and_keys_are_disjoint()
     {
-        // Two agents read the same 100 entries: agent 0 owns 40 (all acknowledged), agent 1 owns 55 (50 acknowledged); 5 belong to nobody.
-        var a0 = new StreamAuditResult(Attempts: 45, IdempotencyKeys: 40, Acknowledged: 40, Lost: 0, DoubledKeys: 0, Unacknowledged: 60, Uncertain: 0, StreamsRead: 4) { Unattributed = 60 };
-        var a1 = new StreamAuditResult(Attempts: 60, IdempotencyKeys: 55, Acknowledged: 50, Lost: 0, DoubledKeys: 0, Unacknowledged: 50, Uncertain: 1, StreamsRead: 4) { Unattributed = 45 };
-        var (joined, note) = AuditJoin.Join([a0, a1]);
-        Assert.Equal(105, joined.Attempts);
-        Assert.Equal(95, joined.IdempotencyKeys);
-        Assert.Equal(90, joined.Acknowledged);
-        Assert.Equal(10, joined.Unacknowledged); // 5 of agent 1 never acknowledged + 5 of nobody's
-        Assert.Equal(5, joined.Unattributed);
-        Assert.Equal(1, joined.Uncertain);
-        Assert.Equal("", note);
+        var a0 = new StreamAuditResult(Attempts: 45, IdempotencyKeys: 40, Acknowledged: 40, Lost: 1, DoubledKeys: 0, Unacknowledged: 2, Uncertain: 0, StreamsRead: 30) { Unattributed = 1 };
+        var a1 = new StreamAuditResult(Attempts: 60, IdempotencyKeys: 55, Acknowledged: 50, Lost: 0, DoubledKeys: 1, Unacknowledged: 5, Uncertain: 1, StreamsRead: 41) { DoubledEntries = 1 };
+        StreamAuditResult joined = AuditJoin.Join([a0, a1]);
+        Assert.Equal(new StreamAuditResult(105, 95, 90, 1, 1, 7, 1, 71) { Unattributed = 1, DoubledEntries = 1 }, joined);
+        Assert.False(joined.Passed); // one agent's loss fails the joined audit
+    }
+
+    [Fact]
+    public void Every_strategys_stream_key_carries_the_user_so_agents_never_share_a_stream()
+    {
+        foreach (var strategy in new[] { HashtagBench.Keys.KeyStrategy.EventTag, HashtagBench.Keys.KeyStrategy.UserTag, HashtagBench.Keys.KeyStrategy.Bucketed(8), HashtagBench.Keys.KeyStrategy.Legacy })
+            Assert.NotEqual(strategy.Keys("e1", "rx-u0", "k").StreamKey, strategy.Keys("e1", "rx-u1", "k").StreamKey);
     }
 }

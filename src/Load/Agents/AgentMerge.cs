@@ -174,14 +174,14 @@ public static class AgentMerge
         var audits = agents.Select(a => a.Summary.Findings.Duplicates).ToList();
         if (audits.All(d => d is not null))
         {
-            var (joined, note) = AuditJoin.Join(audits.Select(d => d!.Audit).ToList());
+            StreamAuditResult joined = AuditJoin.Join(audits.Select(d => d!.Audit).ToList());
             double? share = null;
             // The retried share joined: weighted by each agent's attempts.
             int attempts = audits.Sum(d => d!.Audit.Attempts);
             if (audits.All(d => d!.RetriedShare is not null) && attempts > 0)
                 share = audits.Sum(d => d!.RetriedShare!.Value * d.Audit.Attempts) / attempts;
             data = data with { Duplicates = new DuplicatesFinding(share, audits[0]!.AskedShare, joined) };
-            f.Markdown.Add(StreamAudit.ToMarkdown(joined, $"joined across {agents.Count} agents{note}"));
+            f.Markdown.Add(StreamAudit.ToMarkdown(joined, $"joined across {agents.Count} agents, each of whose streams, entries and keys are its own"));
         }
         var incidents = agents.Select(a => a.Summary.Findings.Incidents).ToList();
         if (incidents.All(i => i is not null))

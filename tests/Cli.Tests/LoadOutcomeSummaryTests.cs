@@ -41,6 +41,37 @@ public sealed class LoadOutcomeSummaryTests
     }
 
     [Fact]
+    public void The_run_summary_takes_the_p99_apart_and_says_what_dominates()
+    {
+        string dir = Directory.CreateTempSubdirectory("decomposition-summaries").FullName;
+        try
+        {
+            var ok = new Percentiles(800, 0.40, 0.5, 1, 1.70, 2, 3, 0.5);
+            var fromSend = new Percentiles(800, 0.30, 0.35, 0.4, 0.50, 0.6, 1, 0.3);
+            var lateness = new Percentiles(800, 0.02, 0.03, 0.5, 1.10, 1.2, 1.5, 0.1);
+            var run = new RunSummary("event", DateTime.UtcNow, 2, 400, 800, 0, 400, ok, Percentiles.Empty, NoErrors, NoSamples, [], [], "completed")
+            {
+                All = ok, Lateness = lateness, FromSend = fromSend, ServerMsPerCall = 0.05,
+                Server = [new ServerCommandTime("evalsha", 1000, 50_000, ["127.0.0.1:7000"])],
+            };
+            var findings = new ScenarioFindings();
+            RunOutput.Write(dir, RunOutput.Summarise("strategies", [run], findings), [run], findings);
+
+            string summary = string.Join("\n", StepSummaries.Load(dir));
+            // Redis ms/call | from send p50, p99 | from intended p50, p99 | lateness p50, p99 | dominant
+            Assert.Contains("| event | 0.050 | 0.300 | 0.500 | 0.400 | 1.700 | 0.020 | 1.100 | queueing |", summary);
+            Assert.Contains("`event`: p99 1.700 ms is mostly queueing", summary);
+            // The load step's own report carries the same section, and summary.json the typed records.
+            Assert.Contains("Latency decomposition", File.ReadAllText(Path.Combine(dir, "report.md")));
+            LoadRun back = ResultFiles.Read(Path.Combine(dir, ResultFiles.Summary), ResultFiles.LoadSummaryType).Runs[0];
+            Assert.Equal(50.0, Assert.Single(back.Server!).MicrosPerCall);
+            Assert.Equal(0.30, back.FromSend!.P50);
+            Assert.Equal("queueing", back.Decomposition!.Dominant);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void An_older_summary_without_the_new_fields_still_reads_as_n_a()
     {
         var old = new LoadRun("event", DateTime.UtcNow, 2, 300, 600, 0, 300, 0, null, null, NoErrors, NoSamples, [], "completed", []);

@@ -36,6 +36,12 @@ public sealed class FailoverMeasureTests
         var never = timeline.Select(t => t.Second == 14 ? Interval(14, 500) : t).ToList();
         Assert.Null(FailoverScenario.BackToRate(never, 5, 15, 1000));
 
+        // A load generator that drove only 1400/s of a 2000/s target before the fault: recovery is judged against
+        // what it served then (back once it serves 1260/s again), not against a target it never reached.
+        var starved = timeline.Select(t => t.Second > 15 ? t : Interval(t.Second, t.Ok * 14 / 10, t.Length)).ToList();
+        Assert.Equal(4, FailoverScenario.BackToRate(starved, 5, 15, 2000));
+        Assert.Null(FailoverScenario.BackToRate(starved.Select(t => t.Second == 14 ? Interval(14, 1200) : t).ToList(), 5, 15, 2000));
+
         // Rates, not counts: a late tick makes a 1.4 s interval; 1300 served in it is 929/s, enough.
         var late = timeline.Select(t => t.Second == 9 ? Interval(9, 1300, 1.4) : t).ToList();
         Assert.Equal(4, FailoverScenario.BackToRate(late, 5, 15, 1000));

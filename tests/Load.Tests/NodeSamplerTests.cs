@@ -88,6 +88,7 @@ public sealed class NodeSamplerTests(ClusterFixture fx)
         Assert.True(second is not null, "no per-shard series moved between two scrapes");
         Assert.Equal(["0", "1", "2"], second.Keys.Select(Shard).Distinct().Order());
         Assert.Contains(second.Keys, k => k.StartsWith("hashtag_bench_node_cpu_percent", StringComparison.Ordinal) && k.Contains("strategy=\"event\"", StringComparison.Ordinal));
+        Assert.Contains(second.Keys, k => k.StartsWith("hashtag_bench_node_crossslot_errors_total", StringComparison.Ordinal));
 
         // OTLP: at least one non-empty export, with the client latency histogram and a node gauge in it.
         Assert.Contains(collector.Bodies, b => Contains(b, LoadMetrics.LatencyName) && Contains(b, LoadMetrics.NodeCpuName));

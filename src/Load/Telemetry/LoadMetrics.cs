@@ -20,6 +20,7 @@ public static class LoadMetrics
     public const string NodeOpsName = "hashtag_bench.node.ops_per_second";
     public const string NodeMemoryName = "hashtag_bench.node.used_memory";
     public const string NodeLagName = "hashtag_bench.node.replica_lag";
+    public const string NodeCrossSlotName = "hashtag_bench.node.crossslot_errors";
 
     /// <summary>Latency buckets (ms) for a Redis call: sub-millisecond to a failover's seconds (OTel's defaults start at 5 ms).</summary>
     public static readonly double[] LatencyBucketsMs = [0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
@@ -39,6 +40,8 @@ public static class LoadMetrics
         Meter.CreateObservableGauge(NodeOpsName, () => Observe(s => s.OpsPerSec), null, "Node commands per second (INFO commandstats).");
         Meter.CreateObservableGauge(NodeMemoryName, () => Observe(s => s.UsedMemoryBytes), "By", "Node used_memory.");
         Meter.CreateObservableGauge(NodeLagName, () => Observe(s => s.ReplicaLagBytes), "By", "Replica's distance behind its primary.");
+        // The server's own running count (errorstat_CROSSSLOT): a counter, so a dashboard can rate() it.
+        Meter.CreateObservableCounter(NodeCrossSlotName, () => Observe(s => s.CrossSlotErrors), null, "CROSSSLOT errors the node has answered (INFO errorstats).");
     }
 
     /// <summary>Points the gauges at a scenario's sampler (null: no node gauges) and labels what follows with the scenario.</summary>

@@ -5,7 +5,8 @@ namespace HashtagBench.Provisioning;
 public sealed record ClusterNodeLine(string Id, string Endpoint, string Flags, string? PrimaryId, IReadOnlyList<(int From, int To)> Slots)
 {
     public bool IsPrimary => Flags.Contains("master");
-    public bool IsFailed => Flags.Contains("fail"); // fail and fail? both
+    /// <summary>Flagged fail or fail? (PFAIL); a comma-separated flag list, so "nofailover" is not a failure.</summary>
+    public bool IsFailed => Flags.Split(',').Any(f => f is "fail" or "fail?");
     public bool Serves(int slot) => Slots.Any(r => slot >= r.From && slot <= r.To);
     public override string ToString() => $"{Endpoint} {Flags}{(PrimaryId is null ? "" : $" of {PrimaryId[..Math.Min(8, PrimaryId.Length)]}")} {string.Join(',', Slots.Select(r => $"{r.From}-{r.To}"))}".TrimEnd();
 }

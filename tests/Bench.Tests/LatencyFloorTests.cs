@@ -33,6 +33,8 @@ public sealed class LatencyFloorTests(ClusterFixture fx)
         Assert.Equal(0, r.Harness.FailCount);
         Assert.Equal(r.Harness.OkCount, r.Harness.FromSend.Count);
         Assert.NotNull(r.HarnessToSeRedis);
+        Assert.Equal(200, r.SeRedisPaced.Count); // one harness run's worth of calls, ~1 ms apart
+        Assert.NotNull(r.HarnessToSeRedisPaced);
         Assert.False(fx.Mux.GetServer(shard).IsReplica, $"{shard} is the primary owning the event's slot");
         // redis-benchmark comes with redis-server on every machine the tests run on (redis-tools).
         Assert.Null(notRun);

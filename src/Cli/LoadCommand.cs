@@ -105,7 +105,7 @@ public static class LoadCommand
                 CompareWait = r.GetValue(compareWait), Retry = r.GetValue(retry), RequireReplicas = r.GetValue(requireReplicas), MaxLost = r.GetValue(maxLost),
                 SaturationP99Ms = r.GetValue(saturationP99), CapacitySteps = r.GetValue(steps),
                 KeepData = r.GetValue(keepData),
-                Agent = agent.Slice(r, name),
+                Agent = agent.Slice(r, name, external is not null),
                 OutputDir = Path.GetFullPath(r.GetValue(output) ?? Path.Combine("results", "load", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{name}")),
             };
             options.Validate();

@@ -27,7 +27,7 @@ public sealed class AgentOptions
     }
 
     /// <summary>The slice asked for, or null without --agent. Agent mode needs --start-at and --run-id, and a scenario that splits.</summary>
-    public AgentSlice? Slice(ParseResult r, string scenario)
+    public AgentSlice? Slice(ParseResult r, string scenario, bool externalCluster)
     {
         if (r.GetValue(Agent) is not { } text)
         {
@@ -35,6 +35,7 @@ public sealed class AgentOptions
                 throw new ArgumentException("--start-at and --run-id are for load agents: give --agent i/N too.");
             return null;
         }
+        if (!externalCluster) throw new ArgumentException("--agent needs --cluster: the agents of a run share one cluster (each would otherwise start its own).");
         if (!AgentStart.Scenarios.Contains(scenario))
             throw new ArgumentException($"{scenario} does not split across agents (it runs one fault or searches one machine's ceiling); agent mode runs {string.Join(", ", AgentStart.Scenarios)}.");
         var (index, count) = AgentStart.ParseAgent(text);

@@ -111,7 +111,7 @@ public static class LoadCommand
                 CompareWait = r.GetValue(compareWait), Retry = r.GetValue(retry), RequireReplicas = r.GetValue(requireReplicas), MaxLost = r.GetValue(maxLost),
                 SaturationP99Ms = r.GetValue(saturationP99), CapacitySteps = r.GetValue(steps),
                 KeepData = r.GetValue(keepData),
-                Agent = agent.Slice(r, name),
+                Agent = agent.Slice(r, name, external is not null),
                 RetryBackoff = r.GetValue(retryBackoff) is double rb ? TimeSpan.FromMilliseconds(rb) : null, FaultCommand = r.GetValue(faultCommand),
                 OutputDir = Path.GetFullPath(r.GetValue(output) ?? Path.Combine("results", "load", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{name}")),
             };

@@ -207,9 +207,12 @@ public sealed partial class LoadAgentTests(ClusterFixture fx, LoadAgentTests.Age
     [Theory]
     [InlineData("3/3", "must be below 3")]
     [InlineData("x", "is not i/N")]
-    public async Task Bad_agent_options_are_refused(string agent, string expected)
+    [InlineData("0/2", "does not split across agents", "failover")]
+    [InlineData("0/2", "--agent needs --cluster", "multi-event", false)]
+    public async Task Bad_agent_options_are_refused(string agent, string expected, string scenario = "multi-event", bool external = true)
     {
-        var (code, error) = await CliRun.InvokeAsync(["load", "run", "multi-event", "--agent", agent, "--start-at", "2030-01-01T00:00:00Z", "--run-id", "rbad1", "--cluster", "127.0.0.1:1"]);
+        string[] cluster = external ? ["--cluster", "127.0.0.1:1"] : [];
+        var (code, error) = await CliRun.InvokeAsync(["load", "run", scenario, "--agent", agent, "--start-at", "2030-01-01T00:00:00Z", "--run-id", "rbad1", .. cluster]);
         Assert.Equal(ExitCodes.BadInput, code);
         Assert.Contains(expected, error);
     }

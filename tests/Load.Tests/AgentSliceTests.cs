@@ -82,4 +82,19 @@ public sealed class AgentSliceTests
         foreach (var strategy in new[] { HashtagBench.Keys.KeyStrategy.EventTag, HashtagBench.Keys.KeyStrategy.UserTag, HashtagBench.Keys.KeyStrategy.Bucketed(8), HashtagBench.Keys.KeyStrategy.Legacy })
             Assert.NotEqual(strategy.Keys("e1", "rx-u0", "k").StreamKey, strategy.Keys("e1", "rx-u1", "k").StreamKey);
     }
+
+    [Fact]
+    public void A_clock_off_beyond_the_bound_or_a_start_already_past_is_refused()
+    {
+        var at = new DateTime(2026, 11, 25, 18, 0, 0, DateTimeKind.Utc);
+        var agent = new AgentSlice("rclock1", 1, 3, at);
+        TimeSpan skew = TimeSpan.FromMilliseconds(250), late = TimeSpan.FromSeconds(1);
+        // 2 s ahead of the start on a clock 100 ms fast: wait 2.1 s of local time.
+        Assert.Equal(TimeSpan.FromMilliseconds(2100), AgentStart.CheckStart(agent, TimeSpan.FromMilliseconds(100), at.AddSeconds(-2), skew, late));
+        var off = Assert.Throws<ArgumentException>(() => AgentStart.CheckStart(agent, TimeSpan.FromMilliseconds(-400), at.AddSeconds(-2), skew, late));
+        Assert.Contains("agent 1/3: this machine's clock is -400 ms off the cluster's", off.Message);
+        Assert.Equal(TimeSpan.FromMilliseconds(-500), AgentStart.CheckStart(agent, TimeSpan.Zero, at.AddMilliseconds(500), skew, late)); // late, within the bound: starts at once
+        var past = Assert.Throws<ArgumentException>(() => AgentStart.CheckStart(agent, TimeSpan.Zero, at.AddSeconds(5), skew, late));
+        Assert.Contains("passed 5 s ago", past.Message);
+    }
 }

@@ -75,19 +75,29 @@ public static partial class AgentStart
         TextWriter console, CancellationToken ct)
     {
         TimeSpan offset = await ClockOffsetAsync(mux).ConfigureAwait(false);
-        if (offset.Duration() > maxSkew)
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"agent {agent.Label}: this machine's clock is {offset.TotalMilliseconds:+0;-0} ms off the cluster's (Redis TIME), beyond --max-clock-skew {maxSkew.TotalMilliseconds:0} ms: sync it (NTP/chrony) and start again."));
-        // Local time at which the cluster's clock reads the start time.
-        DateTime localStart = agent.StartAtUtc + offset;
-        TimeSpan wait = localStart - DateTime.UtcNow;
-        if (-wait > maxLate)
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"agent {agent.Label}: --start-at {agent.StartAtUtc:yyyy-MM-ddTHH:mm:ss.fffZ} passed {-wait.TotalSeconds:0.###} s ago (more than --max-late-start {maxLate.TotalSeconds:0.###} s): give every agent a later start time."));
+        TimeSpan wait = CheckStart(agent, offset, DateTime.UtcNow, maxSkew, maxLate);
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"agent {agent.Label} of run {agent.RunId}: clock offset {offset.TotalMilliseconds:+0.0;-0.0} ms from the cluster's; starting at {agent.StartAtUtc:HH:mm:ss.fff}Z (in {Math.Max(0, wait.TotalSeconds):0.###} s)"));
         if (wait > TimeSpan.Zero) await Task.Delay(wait, ct).ConfigureAwait(false);
         return agent with { ClockOffsetMs = Math.Round(offset.TotalMilliseconds, 3) };
+    }
+
+    /// <summary>
+    /// How long to wait (local clock) until the cluster's clock reads the start, given this machine's
+    /// <paramref name="offset"/> from it; throws <see cref="ArgumentException"/> when the offset exceeds
+    /// <paramref name="maxSkew"/> or the start passed more than <paramref name="maxLate"/> ago.
+    /// </summary>
+    public static TimeSpan CheckStart(AgentSlice agent, TimeSpan offset, DateTime nowUtc, TimeSpan maxSkew, TimeSpan maxLate)
+    {
+        if (offset.Duration() > maxSkew)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"agent {agent.Label}: this machine's clock is {offset.TotalMilliseconds:+0;-0} ms off the cluster's (Redis TIME), beyond --max-clock-skew {maxSkew.TotalMilliseconds:0} ms: sync it (NTP/chrony) and start again."));
+        // Local time at which the cluster's clock reads the start time.
+        TimeSpan wait = agent.StartAtUtc + offset - nowUtc;
+        if (-wait > maxLate)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"agent {agent.Label}: --start-at {agent.StartAtUtc:yyyy-MM-ddTHH:mm:ss.fffZ} passed {-wait.TotalSeconds:0.###} s ago (more than --max-late-start {maxLate.TotalSeconds:0.###} s): give every agent a later start time."));
+        return wait;
     }
 
     [GeneratedRegex(@"^(\d+)\s*/\s*(\d+)$")]

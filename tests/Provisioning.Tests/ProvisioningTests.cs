@@ -44,4 +44,17 @@ public sealed class ClusterNodesSnapshotTests
         Assert.True(Assert.Single(replicas).IsFailed);
         Assert.Equal([(0, 5460)], snap.PrimaryOf(1)!.Slots);
     }
+
+    [Fact]
+    public void Only_fail_and_pfail_flags_mark_a_node_failing_not_nofailover()
+    {
+        var snap = Provisioning.ClusterNodesSnapshot.Parse("""
+            a1 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-8191
+            b2 127.0.0.1:7001@17001 master,nofailover - 0 0 2 connected 8192-16383
+            c3 127.0.0.1:7002@17002 slave,fail a1 0 0 1 disconnected
+            d4 127.0.0.1:7003@17003 slave,fail? b2 0 0 2 connected
+            """);
+        Assert.Equal(["c3", "d4"], snap.Nodes.Where(n => n.IsFailed).Select(n => n.Id).ToArray());
+        Assert.Equal("b2", snap.PrimaryOf(9000)?.Id); // the nofailover primary still serves its slots
+    }
 }

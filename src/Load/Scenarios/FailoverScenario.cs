@@ -102,19 +102,22 @@ public static class FailoverScenario
     /// <summary>
     /// Back to rate, in seconds after the fault: the end of the first whole second (counted from the fault) from which,
     /// in every later whole second inside the injection period, at least 90% of the joins first sent in it were served
-    /// (Enqueued or Duplicate) within the in-time bound: 1 s, or twice the p99 of the joins sent before the fault if that
-    /// is longer (a starved load generator is not a slow recovery). By send time, not by answer time: answers that come
+    /// (Enqueued or Duplicate) within the in-time bound: 1 s, or twice the p99 of the joins sent in the measured run before
+    /// the fault if that is longer (a starved load generator is not a slow recovery), but never more than 2.5 s, half the
+    /// client's timeout, so joins that hang until they time out are never in time. By send time, not by answer time: answers that come
     /// late (a backlog released after a pause, or the last second's answers arriving after the injection ended) are
     /// judged against the second their join was sent in. Null when it never held, or no whole second was left to judge.
     /// </summary>
-    public static double? BackToRate(IReadOnlyList<JoinRecord> records, double faultAt, double injectionEnd)
+    public static double? BackToRate(IReadOnlyList<JoinRecord> records, double measuredStart, double faultAt, double injectionEnd)
     {
         var joins = records.GroupBy(r => r.IdempotencyKey)
             .Select(g => (Sent: g.Min(r => r.SentAtSeconds), Final: g.MaxBy(r => r.AtSeconds)!))
             .Select(j => (j.Sent, Ok: j.Final.Result is JoinResult.Enqueued or JoinResult.Duplicate, Seconds: j.Final.AtSeconds - j.Sent))
             .ToList();
-        double[] before = joins.Where(j => j.Sent < faultAt).Select(j => j.Seconds).Order().ToArray();
-        double inTime = Math.Max(1, before.Length == 0 ? 0 : 2 * before[Math.Min(before.Length - 1, (int)Math.Ceiling(0.99 * before.Length) - 1)]);
+        // Warm-up joins are left out of the baseline: a cold start is slow for reasons that are gone by the fault.
+        double[] before = joins.Where(j => j.Sent >= measuredStart && j.Sent < faultAt).Select(j => j.Seconds).Order().ToArray();
+        double baseline = before.Length == 0 ? 0 : 2 * before[Math.Min(before.Length - 1, (int)Math.Ceiling(0.99 * before.Length) - 1)];
+        double inTime = Math.Clamp(baseline, 1, 2.5);
         int seconds = (int)Math.Floor(injectionEnd - faultAt);
         if (seconds <= 0) return null;
         var offered = new int[seconds];
@@ -263,7 +266,7 @@ public static class FailoverScenario
         // The outage by send time: from the fault until the slot healed (or the injection ended).
         double outageEnd = healed && !double.IsNaN(healSeconds) ? faultAt + healSeconds : o.Duration.TotalSeconds;
         OutageLatency outage = OutageLatency.Of(records, start + faultAt, start + outageEnd);
-        double? recovery = BackToRate(records, start + faultAt, start + o.Duration.TotalSeconds);
+        double? recovery = BackToRate(records, start, start + faultAt, start + o.Duration.TotalSeconds);
         bool classified = !run.ErrorsByKind.Keys.Any(k => k is nameof(FailureKind.Other) or "unknown" || k.StartsWith("exception.", StringComparison.Ordinal));
 
         // lagged-kill: the offsets' lag in joins, from the bytes one join added to the replication stream while the link was cut.

@@ -167,7 +167,7 @@ public sealed record CapacityResult(
 /// <param name="ErrorWindowSeconds">First failure to last, by when each came back; null when nothing failed.</param>
 /// <param name="LastFailingSentAfterFaultSeconds">When the last failing join was sent, after the fault; null when nothing failed.</param>
 /// <param name="P99InWindowMs">p99, send to answer, of every call sent between the fault and the heal (the end of injection when it never healed), whatever its outcome; null when none was sent.</param>
-/// <param name="RecoverySeconds">From the fault to the end of the first whole interval from which every later one inside the injection serves ≥ 90% of the Ok rate served before the fault (at most the target); null if never.</param>
+/// <param name="RecoverySeconds">From the fault to the end of the first whole second from which, in every later second inside the injection, ≥ 90% of the joins sent in it were served in time (1 s, or twice the pre-fault p99, at most 2.5 s); null if never.</param>
 /// <param name="HealSeconds">From the fault until the slot was served again; null when the fault task did not finish.</param>
 /// <param name="Classified">Every failure had a known kind (no Other, unknown or bare exception).</param>
 public sealed record FailoverRow(

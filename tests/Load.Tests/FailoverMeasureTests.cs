@@ -1,6 +1,5 @@
 using HashtagBench.Contracts;
 using HashtagBench.Enqueue;
-using HashtagBench.Load.Engine;
 using HashtagBench.Load.Scenarios;
 using HashtagBench.Provisioning;
 
@@ -12,39 +11,49 @@ namespace HashtagBench.Load.Tests;
 /// </summary>
 public sealed class FailoverMeasureTests
 {
-    private static IntervalStats Interval(double second, long ok, double length = 1) =>
-        new(second, length, ok, 0, ok / length, Percentiles.Empty, new Dictionary<string, long>());
+    /// <summary>A synthetic run: <paramref name="perSecond"/> joins sent in each second of [from, to), each answered after <paramref name="latency"/>(second).</summary>
+    private static IEnumerable<JoinRecord> Joins(double from, double to, int perSecond, Func<double, double> latency, Func<double, bool>? ok = null)
+    {
+        for (double t = from; t < to - 1e-9; t += 1.0 / perSecond)
+        {
+            JoinResult r = ok is null || ok(t) ? new JoinResult.Enqueued("1-1", "t") : new JoinResult.Failed(FailureKind.Timeout, "timeout", "t");
+            yield return new JoinRecord("e", "u", Guid.NewGuid().ToString("N"), r, AtSeconds: t + latency(t), SentAtSeconds: t);
+        }
+    }
 
     [Fact]
-    public void Back_to_rate_is_the_first_interval_after_the_fault_from_which_every_one_inside_injection_serves_the_target()
+    public void Back_to_rate_is_judged_by_send_time_on_every_second_inside_injection()
     {
-        // Target 1000/s, fault at 5 s, injection ends at 15 s: served 200/s for three seconds, then back from the
-        // interval ending at 9 s. A late tick makes the last interval run 14-15.3 s: 1000 served, 769/s, because no
-        // arrivals came after 15 s; it and the drain after it (nothing served) may not be judged, or a recovered run
-        // would read "never".
-        var timeline = Enumerable.Range(1, 5).Select(s => Interval(s, 1000))
-            .Concat([Interval(6, 200), Interval(7, 200), Interval(8, 200), Interval(9, 950)])
-            .Concat(Enumerable.Range(10, 5).Select(s => Interval(s, 1000)))
-            .Concat([Interval(15.3, 1000, 1.3), Interval(16.3, 0)]).ToList();
-        Assert.Equal(4, FailoverScenario.BackToRate(timeline, 5, 15, 1000));
+        // 100 joins/s for 15 s, fault at 5 s. Joins sent in 5-8 s hang 5 s and fail; from 8 s they are served in 2 ms.
+        var recovered = Joins(0, 15, 100, _ => 0.002, ok: t => t is < 5 or >= 8).ToList();
+        Assert.Equal(4, FailoverScenario.BackToRate(recovered, 0, 5, 15)); // 8-9 s is the first good second: 4 s after the fault
 
-        // A later dip below 90% moves it past the dip.
-        var dip = timeline.Select(t => t.Second == 12 ? Interval(12, 850) : t).ToList();
-        Assert.Equal(8, FailoverScenario.BackToRate(dip, 5, 15, 1000));
+        // A pause's backlog, answered at once when the node resumes at 13 s: by answer time 13-14 s is a burst of Ok
+        // answers, by send time those joins waited up to 8 s. Back only from the first second whose joins waited at most
+        // 1 s (12-13 s): 8 s after the fault.
+        var backlog = Joins(0, 15, 100, t => t is >= 5 and < 13 ? 13 - t : 0.002).ToList();
+        Assert.Equal(8, FailoverScenario.BackToRate(backlog, 0, 5, 15));
 
-        // Still short in the last interval inside injection: never back.
-        var never = timeline.Select(t => t.Second == 14 ? Interval(14, 500) : t).ToList();
-        Assert.Null(FailoverScenario.BackToRate(never, 5, 15, 1000));
+        // The last second's answers arrive after the injection ended (a slow machine: 600 ms each): still sent in it,
+        // still served in time. Judged by answer time this last second would have looked short and read "never".
+        var lateTail = Joins(0, 15, 100, t => t >= 14 ? 0.6 : 0.002, ok: t => t is < 5 or >= 8).ToList();
+        Assert.Equal(4, FailoverScenario.BackToRate(lateTail, 0, 5, 15));
 
-        // A load generator that drove only 1400/s of a 2000/s target before the fault: recovery is judged against
-        // what it served then (back once it serves 1260/s again), not against a target it never reached.
-        var starved = timeline.Select(t => t.Second > 15 ? t : Interval(t.Second, t.Ok * 14 / 10, t.Length)).ToList();
-        Assert.Equal(4, FailoverScenario.BackToRate(starved, 5, 15, 2000));
-        Assert.Null(FailoverScenario.BackToRate(starved.Select(t => t.Second == 14 ? Interval(14, 1200) : t).ToList(), 5, 15, 2000));
+        // A dip later (half of 11-12 s failing) moves it past the dip, to the end of 12-13 s; a bad last second means never.
+        var dip = Joins(0, 15, 100, _ => 0.002, ok: t => t is < 5 or (>= 8 and not (>= 11 and < 11.5))).ToList();
+        Assert.Equal(8, FailoverScenario.BackToRate(dip, 0, 5, 15));
+        var never = Joins(0, 15, 100, _ => 0.002, ok: t => t is < 5 or (>= 8 and < 14.5)).ToList();
+        Assert.Null(FailoverScenario.BackToRate(never, 0, 5, 15));
 
-        // Rates, not counts: a late tick makes a 1.4 s interval; 1300 served in it is 929/s, enough.
-        var late = timeline.Select(t => t.Second == 9 ? Interval(9, 1300, 1.4) : t).ToList();
-        Assert.Equal(4, FailoverScenario.BackToRate(late, 5, 15, 1000));
+        // A starved generator whose joins took 800 ms before the fault too: in time is twice that, not 1 s.
+        var starved = Joins(0, 15, 100, t => t is >= 5 and < 8 ? 5 : 0.8).ToList();
+        Assert.Equal(4, FailoverScenario.BackToRate(starved, 0, 5, 15));
+        // But never so loose that a join hanging into its 5 s timeout counts, however slow the run was before the fault;
+        // and a slow warm-up (before the measured start at 1 s) does not loosen it.
+        var crawling = Joins(0, 15, 100, t => t < 1 ? 9 : t is >= 5 and < 8 ? 5 : 3).ToList();
+        Assert.Null(FailoverScenario.BackToRate(crawling, 1, 5, 15));
+        var slowWarmUp = Joins(0, 15, 100, t => t < 1 ? 9 : t is >= 5 and < 8 ? 5 : 0.002).ToList();
+        Assert.Equal(4, FailoverScenario.BackToRate(slowWarmUp, 1, 5, 15));
     }
 
     [Fact]

@@ -43,7 +43,7 @@ public static class FailoverScenario
         }
         f.Data = new LoadFindings { Failover = rows };
         f.Markdown.Add(string.Create(CultureInfo.InvariantCulture,
-            $"Fault: {FaultName(action, o)} on the primary serving the most popular event, at {FaultAt(o).TotalSeconds:0}s of {o.Duration.TotalSeconds:0}s. WAIT timeout {o.WaitTimeout.TotalMilliseconds:0} ms.\n\n") +
+            $"Fault: {FaultName(action)} on the primary serving the most popular event, at {FaultAt(o).TotalSeconds:0}s of {o.Duration.TotalSeconds:0}s. WAIT timeout {o.WaitTimeout.TotalMilliseconds:0} ms.\n\n") +
             MarkdownTable.Render(rows,
                 new("WAIT", r => r.Wait),
                 new("error window s", r => r.ErrorWindowSeconds, "0.##", IfNull: "none"),
@@ -100,21 +100,37 @@ public static class FailoverScenario
     private static TimeSpan FaultAt(LoadOptions o) => o.FaultAt ?? o.Duration / 3;
 
     /// <summary>
-    /// Back to rate, in seconds after the fault: the end of the first interval from which every later interval serves at
-    /// least 90% of the rate served before the fault (the target, or less when the run could not drive the target even
-    /// then: a starved load generator is not a slow recovery). Judged only on whole intervals inside the injection period:
-    /// one that runs past <paramref name="injectionEnd"/> had fewer arrivals to serve (and the drain after it none), so it
-    /// would say "never" for a run that recovered. Null when it never held, or there was nothing to judge.
+    /// Back to rate, in seconds after the fault: the end of the first whole second (counted from the fault) from which,
+    /// in every later whole second inside the injection period, at least 90% of the joins first sent in it were served
+    /// (Enqueued or Duplicate) within the in-time bound: 1 s, or twice the p99 of the joins sent in the measured run before
+    /// the fault if that is longer (a starved load generator is not a slow recovery), but never more than 2.5 s, half the
+    /// client's timeout, so joins that hang until they time out are never in time. By send time, not by answer time: answers that come
+    /// late (a backlog released after a pause, or the last second's answers arriving after the injection ended) are
+    /// judged against the second their join was sent in. Null when it never held, or no whole second was left to judge.
     /// </summary>
-    public static double? BackToRate(IReadOnlyList<IntervalStats> timeline, double faultAt, double injectionEnd, double target)
+    public static double? BackToRate(IReadOnlyList<JoinRecord> records, double measuredStart, double faultAt, double injectionEnd)
     {
-        const double TickSlack = 0.05; // a tick lands a little late even on an idle machine
-        var whole = timeline.Where(t => !t.IsPartial && t.Second <= injectionEnd + TickSlack).ToList();
-        double[] before = whole.Where(t => t.Second <= faultAt + TickSlack).Select(t => t.OkRps).Order().ToArray();
-        double baseline = before.Length == 0 ? target : Math.Min(target, before[before.Length / 2]);
-        var judged = whole.Where(t => t.Second - t.Length >= faultAt - TickSlack).ToList();
-        for (int i = 0; i < judged.Count; i++)
-            if (judged.Skip(i).All(t => t.OkRps >= 0.9 * baseline)) return judged[i].Second - faultAt;
+        var joins = records.GroupBy(r => r.IdempotencyKey)
+            .Select(g => (Sent: g.Min(r => r.SentAtSeconds), Final: g.MaxBy(r => r.AtSeconds)!))
+            .Select(j => (j.Sent, Ok: j.Final.Result is JoinResult.Enqueued or JoinResult.Duplicate, Seconds: j.Final.AtSeconds - j.Sent))
+            .ToList();
+        // Warm-up joins are left out of the baseline: a cold start is slow for reasons that are gone by the fault.
+        double[] before = joins.Where(j => j.Sent >= measuredStart && j.Sent < faultAt).Select(j => j.Seconds).Order().ToArray();
+        double baseline = before.Length == 0 ? 0 : 2 * before[Math.Min(before.Length - 1, (int)Math.Ceiling(0.99 * before.Length) - 1)];
+        double inTime = Math.Clamp(baseline, 1, 2.5);
+        int seconds = (int)Math.Floor(injectionEnd - faultAt);
+        if (seconds <= 0) return null;
+        var offered = new int[seconds];
+        var served = new int[seconds];
+        foreach (var j in joins)
+        {
+            double since = j.Sent - faultAt;
+            if (since < 0 || since >= seconds) continue;
+            offered[(int)since]++;
+            if (j.Ok && j.Seconds <= inTime) served[(int)since]++;
+        }
+        for (int i = 0; i < seconds; i++)
+            if (Enumerable.Range(i, seconds - i).All(k => offered[k] > 0 && served[k] >= 0.9 * offered[k])) return i + 1;
         return null;
     }
 
@@ -141,7 +157,7 @@ public static class FailoverScenario
         }
     }
 
-    private static string FaultName(FaultAction? action, LoadOptions o) => action?.ToString() ?? "--fault-command";
+    private static string FaultName(FaultAction? action) => action?.ToString() ?? "--fault-command";
 
     /// <summary>How long the harness waits for a fault command's promotion, and how long the command may run.</summary>
     private static readonly TimeSpan CommandPromotionTimeout = TimeSpan.FromMinutes(3), CommandTimeLimit = TimeSpan.FromMinutes(5);
@@ -165,15 +181,15 @@ public static class FailoverScenario
             new EnqueueOptions { WaitReplicas = v.Replicas, WaitTimeout = o.WaitTimeout, SkipWaitWithoutReplicas = v.SkipWithoutReplicas, RequireReplicas = v.Require });
         var faults = new ClusterFaults(ctx.Cluster) { Clock = () => JoinDriver.Clock.Elapsed.TotalSeconds };
         int slot = HashSlot.Of(w.Events[0]);
-        var log = new ConcurrentQueue<JoinRecord>();
-        long moves = 0;
-        void OnMoved(object? _, StackExchange.Redis.HashSlotMovedEventArgs e) => Interlocked.Increment(ref moves);
-        ctx.Mux.HashSlotMoved += OnMoved;
         // The watch has connections of its own: on the load's multiplexed connections its CLUSTER NODES and ROLE would
         // queue behind thousands of joins (or WAITs), and see the promotion late or not at all.
         var watchOptions = ctx.Cluster.CreateOptions();
         watchOptions.ClientName = "hashtag-bench-watch";
         await using StackExchange.Redis.ConnectionMultiplexer watchMux = await ctx.Cluster.ConnectAsync(watchOptions);
+        var log = new ConcurrentQueue<JoinRecord>();
+        long moves = 0;
+        void OnMoved(object? _, StackExchange.Redis.HashSlotMovedEventArgs e) => Interlocked.Increment(ref moves);
+        ctx.Mux.HashSlotMoved += OnMoved;
 
         double start = JoinDriver.Clock.Elapsed.TotalSeconds + o.WarmUp.TotalSeconds;
         double faultAt = 0, healSeconds = double.NaN;
@@ -250,8 +266,7 @@ public static class FailoverScenario
         // The outage by send time: from the fault until the slot healed (or the injection ended).
         double outageEnd = healed && !double.IsNaN(healSeconds) ? faultAt + healSeconds : o.Duration.TotalSeconds;
         OutageLatency outage = OutageLatency.Of(records, start + faultAt, start + outageEnd);
-        double target = run.TargetRps;
-        double? recovery = BackToRate(run.Timeline, faultAt, o.Duration.TotalSeconds, target);
+        double? recovery = BackToRate(records, start, start + faultAt, start + o.Duration.TotalSeconds);
         bool classified = !run.ErrorsByKind.Keys.Any(k => k is nameof(FailureKind.Other) or "unknown" || k.StartsWith("exception.", StringComparison.Ordinal));
 
         // lagged-kill: the offsets' lag in joins, from the bytes one join added to the replication stream while the link was cut.

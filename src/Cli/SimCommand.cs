@@ -134,8 +134,7 @@ public static class SimCommand
         LaunchSimResult result = sim.Run();
         var sizing = result.Strategies.Select(s => LaunchCapacity.Size(s, cpuTarget)).ToList();
         BucketSuggestion buckets = LaunchCapacity.SuggestBuckets(sim, cpuTarget);
-        string md = LaunchSimReport.WriteAll(dir, result, sizing, buckets);
-        LaunchSimSummary summary = LaunchSimReport.Summarise(result, sizing, buckets, []);
+        (string md, LaunchSimSummary summary) = LaunchSimReport.WriteAll(dir, result, sizing, buckets);
         if (json)
         {
             log.WriteLine(LaunchSimReport.ToJson(summary));

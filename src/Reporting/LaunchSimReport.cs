@@ -141,7 +141,8 @@ public static class LaunchSimReport
         return "per user/token/request (spread)";
     }
 
-    public static string WriteAll(string dir, LaunchSimResult result, IReadOnlyList<LaunchSizing> sizing, BucketSuggestion? buckets)
+    /// <summary>Writes launch-sim.json, launch-sim.md and the charts into <paramref name="dir"/>; returns the Markdown path and the summary.</summary>
+    public static (string Markdown, LaunchSimSummary Summary) WriteAll(string dir, LaunchSimResult result, IReadOnlyList<LaunchSizing> sizing, BucketSuggestion? buckets)
     {
         Directory.CreateDirectory(dir);
         var charts = new List<string> { StepBars(dir, result), CpuOverTime(dir, result) }.Select(p => Path.GetRelativePath(dir, p)).ToList();
@@ -149,7 +150,7 @@ public static class LaunchSimReport
         File.WriteAllText(Path.Combine(dir, JsonFile), ToJson(summary));
         string md = Path.Combine(dir, MarkdownFile);
         File.WriteAllText(md, ToMarkdown(summary));
-        return md;
+        return (md, summary);
     }
 
     public static string ToJson(LaunchSimSummary s) => JsonSerializer.Serialize(s, LaunchSimJsonContext.Default.LaunchSimSummary);

@@ -36,6 +36,32 @@ public static class ChartWriter
         return Save(plot, path, title, "", yLabel, legend: n > 1);
     }
 
+    /// <summary>
+    /// Stacked bars: one bar per category, each series a segment stacked on the ones before it (e.g. a shard's
+    /// commands/s split by step). Negative values are drawn as 0: a stack only adds.
+    /// </summary>
+    public static string StackedBars(string path, string title, string yLabel, IReadOnlyList<string> categories, IReadOnlyList<Series> series, double? topMargin = null)
+    {
+        var plot = new Plot();
+        var bases = new double[categories.Count];
+        for (int s = 0; s < series.Count; s++)
+        {
+            var bars = new List<Bar>();
+            for (int c = 0; c < categories.Count && c < series[s].Y.Count; c++)
+            {
+                double v = Math.Max(0, series[s].Y[c]);
+                bars.Add(new Bar { Position = c, ValueBase = bases[c], Value = bases[c] + v, Size = 0.8, FillColor = Palette(s) });
+                bases[c] += v;
+            }
+            var bp = plot.Add.Bars(bars);
+            bp.LegendText = series[s].Name;
+        }
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, categories.Count).Select(i => (double)i).ToArray(), categories.ToArray());
+        if (categories.Count > 12) plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
+        plot.Axes.Margins(bottom: 0, top: topMargin ?? 0.07);
+        return Save(plot, path, title, "", yLabel, legend: series.Count > 1);
+    }
+
     /// <summary>Lines (with markers) of y against x; X defaults to 0..n-1.</summary>
     /// <param name="yFromZero">Start the y axis at 0 (rates), so small wobbles are not blown up to fill the chart.</param>
     public static string Lines(string path, string title, string xLabel, string yLabel, IReadOnlyList<Series> series, bool logX = false, bool logY = false,

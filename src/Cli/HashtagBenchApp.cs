@@ -17,6 +17,7 @@ public static class HashtagBenchApp
         var root = new RootCommand("hashtag-bench: Redis Cluster hash-tag design tools for waiting-queue keys. Exit codes: 0 ok, 1 a threshold/gate/audit failed, 2 bad input or unreachable cluster, 130 interrupted.");
         root.Subcommands.Add(KeyslotCommand.Create());
         root.Subcommands.Add(SimCommand.Create());
+        root.Subcommands.Add(CalibrateCommand.Create());
         root.Subcommands.Add(LoadCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(Run.RunCommand.Create());

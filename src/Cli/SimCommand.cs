@@ -6,6 +6,7 @@ using HashtagBench.Cli.Common;
 using HashtagBench.ClusterSim;
 using HashtagBench.Enqueue;
 using HashtagBench.Provisioning;
+using HashtagBench.WaitingRoom;
 using StackExchange.Redis;
 
 namespace HashtagBench.Cli;
@@ -37,12 +38,16 @@ public static class SimCommand
         var streamBytes = new Option<double>("--stream-bytes") { Description = "Memory of one one-entry stream key.", DefaultValueFactory = _ => new MemoryModel().StreamKeyBytes };
         var dedupeBytes = new Option<double>("--dedupe-bytes") { Description = "Memory of one dedupe key.", DefaultValueFactory = _ => new MemoryModel().DedupeKeyBytes };
         var outDir = new Option<string?>("--out") { Description = "Output directory (default results/sim/<timestamp>)." };
+        var launchFile = new Option<string?>("--launch") { Description = "Launch file (JSON, see README): simulate the whole waiting room per strategy instead of joins alone." };
+        var cpuTarget = new Option<double>("--cpu-target") { Description = "With --launch: highest acceptable CPU of the hottest primary (fraction).", DefaultValueFactory = _ => LaunchCapacity.DefaultTargetCpu };
+        var costs = new Option<string?>("--costs") { Description = "With --launch: a cost table from `hashtag-bench calibrate` (default: the committed one)." };
+        var json = new Option<bool>("--json") { Description = "With --launch: print the result JSON to stdout instead of the tables." };
         // Only the endpoint options: sim reads a live slot map when given one and never starts a cluster itself.
         var cluster = new ClusterOptions();
 
         var cmd = new Command("sim", "Simulate per-shard load of each hash-tag strategy for a workload, with capacity planning and charts (no Redis needed).");
         foreach (Option o in new Option[] { events, popularity, users, rate, duration, profile, duplicates, strategies, shards, slotMap,
-                     capacity, capacityFrom, target, seeds, joins, seed, streamBytes, dedupeBytes, outDir })
+                     capacity, capacityFrom, target, seeds, joins, seed, streamBytes, dedupeBytes, outDir, launchFile, cpuTarget, costs, json })
             cmd.Options.Add(o);
         cluster.AddTo(cmd, endpointOnly: true);
 
@@ -51,6 +56,15 @@ public static class SimCommand
             TextWriter output = r.InvocationConfiguration.Output, error = r.InvocationConfiguration.Error;
             try
             {
+                if (r.GetValue(launchFile) is { } launchPath)
+                {
+                    Launch launch = LaunchFileLoader.Load(launchPath);
+                    if (r.GetResult(strategies) is { Implicit: false })
+                        launch = launch.WithStrategies(r.GetValue(strategies)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                    CommandCostTable table = r.GetValue(costs) is { } costPath ? CommandCostTable.Read(costPath) : CommandCostTable.Default;
+                    string launchDir = r.GetValue(outDir) ?? Path.Combine("results", "sim", "launch-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+                    return RunLaunch(launch, table, r.GetValue(cpuTarget), launchDir, r.GetValue(json), output);
+                }
                 if (r.GetValue(rate) is not null && r.GetValue(profile) is not null)
                     throw new SimInputException("profile", "Give either --rate (constant) or --profile, not both.");
                 if (r.GetValue(capacity) is not null && r.GetValue(capacityFrom) is not null)
@@ -72,7 +86,7 @@ public static class SimCommand
                 string dir = r.GetValue(outDir) ?? Path.Combine("results", "sim", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
                 return Run(workload, StrategyList.Parse(r.GetValue(strategies)!), topology, options, cap, dir, output);
             }
-            catch (Exception ex) when (CliErrors.IsInputError(ex) || ex is RedisException)
+            catch (Exception ex) when (CliErrors.IsInputError(ex) || ex is RedisException or LaunchFileException)
             {
                 return CliErrors.Report(error, ex);
             }
@@ -106,6 +120,37 @@ public static class SimCommand
         if (plan is not null)
             log.WriteLine($"  smallest bucket count for target: {(plan.Buckets.SmallestBuckets is { } b ? $"{KeyStrategy.Bucketed(b)}" : "none")} ({plan.Buckets.Note})");
         log.WriteLine(FormattableString.Invariant($"Report: {md} (+ sim.json and charts) in {total.Elapsed.TotalSeconds:0.0} s total."));
+        return 0;
+    }
+
+    /// <summary>
+    /// sim --launch: the launch per strategy (queue dynamics, per-shard/node commands, CPU, keys), the sizing, the
+    /// bucket count that fits, the report. Prints the strategy and commands-per-user tables (or the JSON). Returns 0.
+    /// </summary>
+    public static int RunLaunch(Launch launch, CommandCostTable costs, double cpuTarget, string dir, bool json, TextWriter log)
+    {
+        var total = Stopwatch.StartNew();
+        var sim = new LaunchSimulator(launch, costs);
+        LaunchSimResult result = sim.Run();
+        var sizing = result.Strategies.Select(s => LaunchCapacity.Size(s, cpuTarget)).ToList();
+        BucketSuggestion buckets = LaunchCapacity.SuggestBuckets(sim, cpuTarget);
+        (string md, LaunchSimSummary summary) = LaunchSimReport.WriteAll(dir, result, sizing, buckets);
+        if (json)
+        {
+            log.WriteLine(LaunchSimReport.ToJson(summary));
+            return 0;
+        }
+        log.WriteLine(FormattableString.Invariant(
+            $"Launch {launch.File.Name}: {result.Population.Visits:N0} visits over {launch.EventIds.Count:N0} events; {result.Topology.Description}, {launch.File.Topology.ReplicasPerShard} replica(s) per shard, reads on {(launch.File.ReplicaReads ? "replicas" : "primaries")}."));
+        log.WriteLine(FormattableString.Invariant($"CPU from the cost table measured {costs.Machine.MeasuredAt:yyyy-MM-dd} on {costs.Machine.Cpu} (redis {costs.Machine.RedisVersion})."));
+        log.Write(LaunchSimReport.StrategyTable(summary));
+        log.WriteLine();
+        log.Write(LaunchSimReport.CountTable(summary));
+        log.WriteLine();
+        foreach (LaunchSimStrategy s in summary.Strategies)
+            log.WriteLine($"  {s.Strategy,-12} multi-key scripts: {string.Join("; ", s.Scripts.Select(x => $"{x.Script} {(x.CoLocated ? "one slot" : "CROSSSLOT on a cluster (standalone: ok)")}"))}");
+        log.WriteLine(FormattableString.Invariant($"  smallest bucketed:N keeping the hottest primary ≤ {cpuTarget:P0} on this topology: {(buckets.Buckets is { } b ? $"bucketed:{b}" : "none of " + string.Join(",", LaunchCapacity.BucketTrials))}"));
+        log.WriteLine(FormattableString.Invariant($"Simulated in {result.Elapsed.TotalSeconds:0.00} s; report {md} in {total.Elapsed.TotalSeconds:0.0} s total."));
         return 0;
     }
 

@@ -164,7 +164,8 @@ public static class SimReport
     private static string Pct(SimBand b) => Inv($"{b.Mean:P2} ({b.P5:P2}–{b.P95:P2})");
     private static string Num(SimBand b) => Inv($"{b.Mean:0.000} ({b.P5:0.000}–{b.P95:0.000})");
 
-    private static string Bytes(double b) => b switch
+    /// <summary>Bytes in B/KiB/MiB/GiB, invariant culture (shared with the launch report).</summary>
+    internal static string Bytes(double b) => b switch
     {
         >= 1L << 30 => Inv($"{b / (1L << 30):0.00} GiB"),
         >= 1 << 20 => Inv($"{b / (1 << 20):0.0} MiB"),

@@ -44,7 +44,7 @@ public sealed class AllSuitesDryRunTests(ClusterFixture fx)
             Assert.True(p.ExitCode == 0, $"bench exited {p.ExitCode}:\n{Tail(output)}");
 
             string[] reports = Directory.GetFiles(artifacts, BdnResultReader.FullJsonPattern, SearchOption.AllDirectories);
-            Assert.Equal(5, reports.Length); // one per suite: slot, keyformat, guard, join, sim
+            Assert.Equal(6, reports.Length); // one per suite: slot, keyformat, guard, join, sim, launch sim
             var results = BdnResultReader.Load(artifacts);
             Assert.All(results.Values, r => Assert.True(r.HasMeasurements, $"{r.Id} has no measurement"));
             Assert.Contains(results.Keys, k => k.Contains("JoinBenchmarks.EvalSha", StringComparison.Ordinal));

@@ -1,0 +1,316 @@
+using HashtagBench.Keys;
+using HashtagBench.WaitingRoom;
+
+namespace HashtagBench.ClusterSim;
+
+/// <summary>Whether a multi-key script's keys share one slot under a schema, read from the key templates alone.</summary>
+/// <param name="Script">The step and command, e.g. "Join EVALSHA".</param>
+/// <param name="CoLocated">Every key has the same hash tag text: one slot for every input, so no CROSSSLOT on a cluster.</param>
+public sealed record ScriptPlacement(string Script, IReadOnlyList<string> Keys, bool CoLocated);
+
+/// <summary>Estimated bytes per key or entry, for the keys-alive figures. Two are measured (see <see cref="MemoryModel"/>); the rest are estimates.</summary>
+public sealed record LaunchMemoryModel
+{
+    public double StreamKeyBytes { get; init; } = new MemoryModel().StreamKeyBytes;
+    public double DedupeKeyBytes { get; init; } = new MemoryModel().DedupeKeyBytes;
+    public double StreamEntryBytes { get; init; } = 40;
+    public double ZsetMemberBytes { get; init; } = 80;
+    public double StringKeyBytes { get; init; } = 120;
+    public double WaitingKeyBytes { get; init; } = 300;
+    public double HashKeyBytes { get; init; } = 160;
+}
+
+/// <summary>One strategy's predicted launch, counted per second, shard, step, command and node role.</summary>
+public sealed class LaunchStrategyResult
+{
+    internal LaunchStrategyResult(WaitingRoomSchema schema, Topology topology, int replicas, int seconds, IReadOnlyList<string> commands)
+    {
+        Schema = schema;
+        Topology = topology;
+        Replicas = replicas;
+        Seconds = seconds;
+        CommandNames = commands;
+        int shards = topology.ShardCount;
+        ShardStepCounts = new long[seconds * shards * Steps];
+        ShardCommandCounts = new long[seconds * shards * commands.Count * 2];
+        PrimaryUsec = new double[seconds * shards];
+        ReplicaUsec = new double[seconds * shards];
+        KeysAlive = new long[seconds * shards];
+        BytesAlive = new double[seconds * shards];
+        KeyClassCommands = new long[Enum.GetValues<KeyClass>().Length];
+    }
+
+    public static readonly int Steps = Enum.GetValues<Step>().Length;
+
+    public WaitingRoomSchema Schema { get; }
+    public Topology Topology { get; }
+    public int Replicas { get; }
+    /// <summary>1-second buckets from launch start to the last request.</summary>
+    public int Seconds { get; }
+    public IReadOnlyList<string> CommandNames { get; }
+    public LaunchTimeline Timeline { get; internal set; } = null!;
+    public IReadOnlyList<ScriptPlacement> Scripts { get; internal set; } = [];
+    /// <summary>Visits whose join script was refused with CROSSSLOT (its keys on two slots), counted on the real slots.</summary>
+    public int CrossSlotVisits { get; internal set; }
+
+    /// <summary>[(second · shards + shard) · steps + step]: commands (both roles).</summary>
+    public long[] ShardStepCounts { get; }
+    /// <summary>[((second · shards + shard) · commands + command) · 2 + role]: role 0 primary, 1 replicas (all of them together).</summary>
+    public long[] ShardCommandCounts { get; }
+    /// <summary>[second · shards + shard]: server microseconds on the primary, and on all replicas together.</summary>
+    public double[] PrimaryUsec { get; }
+    public double[] ReplicaUsec { get; }
+    /// <summary>[second · shards + shard] at the end of the second.</summary>
+    public long[] KeysAlive { get; }
+    public double[] BytesAlive { get; }
+    /// <summary>Commands per key class (a script counts once, under its <see cref="RedisCommand.Key"/>).</summary>
+    public long[] KeyClassCommands { get; }
+    /// <summary>Commands of each visit, by visit index.</summary>
+    public int[] VisitCommands { get; internal set; } = [];
+    /// <summary>Primary microseconds per slot during <see cref="PeakSecond"/>: what resharding would move.</summary>
+    public double[] PeakSlotPrimaryUsec { get; internal set; } = [];
+    /// <summary>The second with the most primary CPU over the whole cluster.</summary>
+    public int PeakSecond { get; internal set; }
+    /// <summary>Anonymous users' entries in the shared, never trimmed streams, alive at the end.</summary>
+    public long AnonymousStreamEntries { get; internal set; }
+
+    public long Commands(int second, int shard) { long s = 0; for (int st = 0; st < Steps; st++) s += ShardStepCounts[(second * Topology.ShardCount + shard) * Steps + st]; return s; }
+    public long Commands(int second) { long s = 0; for (int j = 0; j < Topology.ShardCount; j++) s += Commands(second, j); return s; }
+    public long TotalCommands => KeyClassCommands.Sum();
+}
+
+/// <summary>The whole launch, per strategy: the queue dynamics once, then every request's commands placed on real slots.</summary>
+public sealed record LaunchSimResult(Launch Launch, Topology Topology, LaunchPopulation Population, IReadOnlyList<LaunchStrategyResult> Strategies,
+    CommandCostTable Costs, LaunchMemoryModel Memory, TimeSpan Elapsed);
+
+/// <summary>
+/// Predicts a launch per strategy. Placement is exact: per-event keys hash the file's event IDs, and the random
+/// per-user, per-token and per-request keys are real strings drawn from the seed (<see cref="LaunchPopulation"/>),
+/// hashed to their real slots: one Monte Carlo draw. Commands of a request are <see cref="Traffic.Commands"/>,
+/// never a list of its own. Reads go to replicas when the file says so (spread evenly over a shard's replicas).
+/// </summary>
+public sealed class LaunchSimulator
+{
+    private static readonly KeyClass[] KeyClasses = Enum.GetValues<KeyClass>();
+
+    public LaunchSimulator(Launch launch, CommandCostTable? costs = null, LaunchMemoryModel? memory = null, Topology? topology = null)
+    {
+        Launch = launch;
+        Costs = costs ?? CommandCostTable.Default;
+        Memory = memory ?? new LaunchMemoryModel();
+        Topology = topology ?? TopologyOf(launch);
+        Population = new LaunchPopulation(launch);
+    }
+
+    public Launch Launch { get; }
+    public CommandCostTable Costs { get; }
+    public LaunchMemoryModel Memory { get; }
+    public Topology Topology { get; }
+    public LaunchPopulation Population { get; }
+
+    private LaunchTimeline? _allJoin;
+    // Slots by key template text, shared by every strategy that writes the key the same way (most key classes).
+    private readonly SlotCache _slotCache = new();
+
+    /// <summary>The file's topology: an even split of its shards, or its slot map.</summary>
+    public static Topology TopologyOf(Launch launch) => launch.File.Topology.SlotMap is { } map
+        ? Topology.Parse(map) : Topology.EvenSplit(launch.File.Topology.Shards!.Value);
+
+    /// <summary>The timeline when every join is accepted (shared by every co-located strategy).</summary>
+    public LaunchTimeline Timeline => _allJoin ??= LaunchDynamics.Run(Population);
+
+    public LaunchSimResult Run(IReadOnlyList<WaitingRoomSchema>? schemas = null)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var results = (schemas ?? Launch.Schemas).Select(s => Place(s)).ToList();
+        return new LaunchSimResult(Launch, Topology, Population, results, Costs, Memory, clock.Elapsed);
+    }
+
+    /// <summary>The multi-key scripts of every step and whether their keys always share a slot (pure: templates only).</summary>
+    public static IReadOnlyList<ScriptPlacement> ScriptsOf(WaitingRoomSchema schema) =>
+        Enum.GetValues<Step>().SelectMany(step => Traffic.Commands(step, schema).Where(c => c.Keys.Count > 1)
+                .Select(c => new ScriptPlacement($"{step} {c.Name}", c.Keys.Select(k => schema.Template(k).Text).ToList(),
+                    c.Keys.Select(k => TagText(schema.Template(k))).Distinct().Count() == 1 && c.Keys.All(k => schema.Template(k).Tagged))))
+            .DistinctBy(s => s.Script).ToList();
+
+    /// <summary>The template's hash tag as written (e.g. "&lt;E&gt;"), or its whole text when it has none.</summary>
+    public static string TagText(KeyTemplate t)
+    {
+        if (!t.Tagged) return t.Text;
+        int open = t.Text.IndexOf('{');
+        return t.Text[(open + 1)..t.Text.IndexOf('}', open + 1)];
+    }
+
+    /// <param name="countKeys">Also count keys and memory alive (not needed for a sizing trial).</param>
+    public LaunchStrategyResult Place(WaitingRoomSchema schema, bool countKeys = true)
+    {
+        var slots = new SlotResolver(schema, Population, _slotCache);
+        int visits = Population.Visits;
+
+        // Joins the cluster refuses: the join script's keys on two slots (checked on the real slots of each visit).
+        RedisCommand script = Traffic.Commands(Step.Join, schema).First(c => c.Keys.Count > 1);
+        bool[] refused = new bool[visits];
+        int refusedCount = 0;
+        for (int v = 0; v < visits; v++)
+        {
+            int first = slots.Slot(script.Keys[0], v, 0, slots.OwnBucket(v));
+            for (int k = 1; k < script.Keys.Count; k++) refused[v] |= slots.Slot(script.Keys[k], v, 0, slots.OwnBucket(v)) != first;
+            if (refused[v]) refusedCount++;
+        }
+        LaunchTimeline timeline = refusedCount == 0 ? Timeline : LaunchDynamics.Run(Population, v => refused[v]);
+
+        var plans = new RequestPlans(schema);
+        int shards = Topology.ShardCount, seconds = (int)Math.Floor(timeline.EndSeconds) + 1;
+        var r = new LaunchStrategyResult(schema, Topology, Launch.File.Topology.ReplicasPerShard, seconds, plans.CommandNames)
+        {
+            Timeline = timeline,
+            Scripts = ScriptsOf(schema),
+            CrossSlotVisits = refusedCount,
+            VisitCommands = new int[visits],
+        };
+        bool replicaReads = Launch.File.ReplicaReads;
+        double[] usec = plans.CommandNames.Select(Costs.UsecPerCall).ToArray();
+
+        // The peak second first: primary CPU per second does not depend on slots, only on the commands.
+        var clusterPrimary = new double[seconds];
+        foreach (LaunchRequest q in timeline.Requests)
+            foreach (var (cmd, index) in plans.For(q))
+                if (!(replicaReads && cmd.Read)) clusterPrimary[(int)q.Time] += usec[index];
+        r.PeakSecond = Array.IndexOf(clusterPrimary, clusterPrimary.Max());
+        r.PeakSlotPrimaryUsec = new double[Topology.Slots];
+
+        int cmdCount = plans.CommandNames.Count;
+        foreach (LaunchRequest q in timeline.Requests)
+        {
+            int t = (int)q.Time;
+            int own = slots.OwnBucket(q.Visit);
+            foreach (var (cmd, index) in plans.For(q))
+            {
+                int bucket = (own + cmd.OtherBucket) % schema.Buckets;
+                int slot = slots.Slot(cmd.Key, q.Visit, q.Ordinal, bucket);
+                int shard = Topology.ShardOf(slot);
+                int role = replicaReads && cmd.Read ? 1 : 0;
+                int cell = t * shards + shard;
+                r.ShardStepCounts[cell * LaunchStrategyResult.Steps + (int)q.Step]++;
+                r.ShardCommandCounts[(cell * cmdCount + index) * 2 + role]++;
+                (role == 0 ? r.PrimaryUsec : r.ReplicaUsec)[cell] += usec[index];
+                if (role == 0 && t == r.PeakSecond) r.PeakSlotPrimaryUsec[slot] += usec[index];
+                r.KeyClassCommands[(int)cmd.Key]++;
+                r.VisitCommands[q.Visit]++;
+            }
+        }
+        if (countKeys) new AliveKeys(this, r, slots).Count();
+        return r;
+    }
+
+    /// <summary>Each request's command list, from <see cref="Traffic.Commands"/> once per step and path; a refused join stops at its script.</summary>
+    private sealed class RequestPlans
+    {
+        private readonly Dictionary<(Step, RequestOutcome), (RedisCommand, int)[]> _plans = [];
+        private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+
+        public RequestPlans(WaitingRoomSchema schema)
+        {
+            var outcomes = new (Step, RequestOutcome)[]
+            {
+                (Step.Join, RequestOutcome.Ok), (Step.Join, RequestOutcome.JoinCrossSlot), (Step.Status, RequestOutcome.Ok),
+                (Step.StatusExpired, RequestOutcome.Ok), (Step.Enter, RequestOutcome.EnterFront), (Step.Enter, RequestOutcome.EnterBucketed),
+                (Step.Enter, RequestOutcome.EnterThrottled), (Step.Leave, RequestOutcome.Ok), (Step.HoldSeat, RequestOutcome.Ok),
+            };
+            foreach (var (step, outcome) in outcomes)
+            {
+                IReadOnlyList<RedisCommand> cmds = Traffic.Commands(step, schema, new LaunchRequest(0, 0, step, outcome, 0).EnterPath);
+                // CROSSSLOT: the script errors, the handler answers 5xx; nothing after the script is sent.
+                if (outcome == RequestOutcome.JoinCrossSlot) cmds = [.. cmds.Take(cmds.ToList().FindIndex(c => c.Keys.Count > 1) + 1)];
+                foreach (RedisCommand c in cmds) _index.TryAdd(c.Name, _index.Count);
+                _plans[(step, outcome)] = cmds.Select(c => (c, _index[c.Name])).ToArray();
+            }
+            CommandNames = [.. _index.OrderBy(e => e.Value).Select(e => e.Key)];
+        }
+
+        public IReadOnlyList<string> CommandNames { get; }
+        public (RedisCommand Command, int Index)[] For(LaunchRequest q) => _plans[(q.Step, q.Outcome)];
+    }
+
+    /// <summary>
+    /// A key's slot, hashing each distinct key once: per-event keys once per event and bucket, per-visit keys once
+    /// per visit, per-request keys (those holding the idempotency key) per request.
+    /// </summary>
+    /// <summary>Computed slots by key template text: per event and bucket, per visit, and per request.</summary>
+    internal sealed class SlotCache
+    {
+        public readonly Dictionary<string, int[]> PerEvent = [], PerVisit = [];
+        public readonly Dictionary<string, Dictionary<long, int>> PerRequest = [];
+    }
+
+    internal sealed class SlotResolver
+    {
+        private readonly WaitingRoomSchema _schema;
+        private readonly LaunchPopulation _pop;
+        private readonly SlotInputs[] _inputs;
+        private readonly int[][] _eventSlots;      // [class][event · buckets + bucket]
+        private readonly int[][] _visitSlots;      // [class][visit]
+        private readonly Dictionary<long, int>[] _requestSlots; // [class][visit << 16 | ordinal]
+        private readonly int[] _ownBucket;
+        private (int Visit, int Ordinal) _argsOf = (-1, -1);
+        private KeyArgs? _args;
+
+        public SlotResolver(WaitingRoomSchema schema, LaunchPopulation pop, SlotCache cache)
+        {
+            _schema = schema;
+            _pop = pop;
+            _inputs = KeyClasses.Select(c => schema.Template(c).SlotDependsOn).ToArray();
+            int events = pop.Launch.EventIds.Count;
+            _eventSlots = KeyClasses.Select(c => Shared(cache.PerEvent, $"{schema.Template(c).Text}#{schema.Buckets}", () => Filled(events * schema.Buckets))).ToArray();
+            _visitSlots = KeyClasses.Select(c => Shared(cache.PerVisit, $"{schema.Template(c).Text}#{schema.Buckets}", () => Filled(pop.Visits))).ToArray();
+            _requestSlots = KeyClasses.Select(c => Shared(cache.PerRequest, schema.Template(c).Text, () => new Dictionary<long, int>())).ToArray();
+            _ownBucket = new int[pop.Visits];
+            var bucketOfUser = new int[pop.Users];
+            for (int u = 0; u < pop.Users; u++) bucketOfUser[u] = schema.BucketOf(pop.UserId(u));
+            for (int v = 0; v < pop.Visits; v++) _ownBucket[v] = bucketOfUser[pop.UserOf(v)];
+        }
+
+        public int OwnBucket(int visit) => _ownBucket[visit];
+
+        /// <summary>The slot of key class <paramref name="c"/> for request <paramref name="ordinal"/> of a visit, in <paramref name="bucket"/>.</summary>
+        public int Slot(KeyClass c, int visit, int ordinal, int bucket)
+        {
+            SlotInputs inputs = _inputs[(int)c];
+            if ((inputs & ~(SlotInputs.Event | SlotInputs.Bucket)) == 0)
+            {
+                ref int s = ref _eventSlots[(int)c][_pop.EventOf(visit) * _schema.Buckets + bucket];
+                if (s < 0) s = Hash(c, visit, ordinal, bucket);
+                return s;
+            }
+            if ((inputs & SlotInputs.IdempotencyKey) != 0)
+            {
+                // Keyed without the bucket: no template holds both the idempotency key and a bucket.
+                var perRequest = _requestSlots[(int)c];
+                long key = (long)visit << 16 | (uint)ordinal;
+                if (!perRequest.TryGetValue(key, out int slot)) perRequest[key] = slot = Hash(c, visit, ordinal, bucket);
+                return slot;
+            }
+            if (bucket != _ownBucket[visit]) return Hash(c, visit, ordinal, bucket);
+            ref int vs = ref _visitSlots[(int)c][visit];
+            if (vs < 0) vs = Hash(c, visit, ordinal, bucket);
+            return vs;
+        }
+
+        // The key's real text, hashed. The inputs are drawn only on a cache miss (one request's at a time).
+        private int Hash(KeyClass c, int visit, int ordinal, int bucket)
+        {
+            if (_argsOf != (visit, ordinal)) (_args, _argsOf) = (_pop.ArgsFor(visit, ordinal), (visit, ordinal));
+            return HashSlot.Of(_schema.Key(c, _args!, bucket: bucket));
+        }
+
+        private static T Shared<T>(Dictionary<string, T> cache, string key, Func<T> create) =>
+            cache.TryGetValue(key, out T? v) ? v : cache[key] = create();
+
+        private static int[] Filled(int n)
+        {
+            var a = new int[n];
+            Array.Fill(a, -1);
+            return a;
+        }
+    }
+}

@@ -1,0 +1,108 @@
+using System.Text.Json;
+using HashtagBench.ClusterSim;
+using HashtagBench.Contracts;
+using HashtagBench.Provisioning;
+using HashtagBench.TestSupport;
+using StackExchange.Redis;
+
+namespace HashtagBench.Cli.Tests;
+
+/// <summary>sim --launch and calibrate: exit codes, one-line errors, and what they write.</summary>
+[Collection(ClusterCollection.Name)] // serial: swaps Console.Out and Console.Error
+public sealed class SimLaunchCommandTests(ClusterFixture fx) : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("sim-launch").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private const string Small = """
+        { "name": "cli-small", "events": [ { "id": "evt_a" }, { "id": "evt_b" } ], "arrival": { "users": 40, "overSeconds": 4 },
+          "replicaReads": true, "topology": { "shards": 3 }, "strategies": [ "legacy", "event" ] }
+        """;
+
+    private string Write(string json)
+    {
+        string path = Path.Combine(_dir, $"launch-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    [Theory]
+    [InlineData("\"users\": 40", "\"users\": -1", "arrival.users must be 1..")]
+    [InlineData("\"shards\": 3", "\"shards\": 3, \"slotMap\": \"0-16383:0\"", "topology needs exactly one of shards or slotMap")]
+    [InlineData("\"legacy\"", "\"nope\"", "strategies[0] Unknown strategy 'nope'")]
+    [InlineData("{ \"name\"", "{ \"nam\": 1, \"name\"", "nam")]
+    public async Task A_bad_launch_file_exits_2_with_one_line_naming_the_field(string valid, string bad, string expected)
+    {
+        string path = Write(Small.Replace(valid, bad));
+        var (code, output, error) = await CliRun.InvokeWithOutputAsync(["sim", "--launch", path, "--out", _dir]);
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.StartsWith($"error: launch file {path}: ", error);
+        Assert.Contains(expected, error);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("", output);
+    }
+
+    [Fact]
+    public async Task A_missing_launch_file_or_a_bad_cpu_target_exits_2()
+    {
+        var (code, _, error) = await CliRun.InvokeWithOutputAsync(["sim", "--launch", Path.Combine(_dir, "none.json")]);
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains("(file) cannot be read", error);
+        (code, _, error) = await CliRun.InvokeWithOutputAsync(["sim", "--launch", Write(Small), "--cpu-target", "1.5", "--out", _dir]);
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains("CPU target", error);
+    }
+
+    [Fact]
+    public async Task A_launch_prints_the_tables_and_writes_the_report_with_the_stacked_chart()
+    {
+        string outDir = Path.Combine(_dir, "out");
+        var (code, output, error) = await CliRun.InvokeWithOutputAsync(["sim", "--launch", Write(Small), "--strategies", "event,bucketed:4", "--out", outDir]);
+        Assert.True(code == 0, error);
+        Assert.Contains("| event |", output);
+        Assert.Contains("| bucketed:4 |", output);
+        Assert.DoesNotContain("| legacy |", output); // --strategies replaces the file's list
+        Assert.Contains("27 + 9N", output);
+        Assert.Contains("yes (", output); // formula + paths reconcile with the simulated total
+        Assert.True(File.Exists(Path.Combine(outDir, "shard-commands-by-step.png")));
+        Assert.Contains("shard-commands-by-step.png", File.ReadAllText(Path.Combine(outDir, "launch-sim.md")));
+
+        (code, output, error) = await CliRun.InvokeWithOutputAsync(["sim", "--launch", Write(Small), "--json", "--out", Path.Combine(_dir, "json")]);
+        Assert.True(code == 0, error);
+        using JsonDocument doc = JsonDocument.Parse(output);
+        JsonElement strategies = doc.RootElement.GetProperty("strategies");
+        Assert.Equal(2, strategies.GetArrayLength());
+        Assert.True(strategies[0].GetProperty("crossSlotVisits").GetInt32() > 0); // legacy
+        Assert.Equal(0, strategies[1].GetProperty("crossSlotVisits").GetInt32());
+    }
+
+    [Fact]
+    public async Task Calibrate_refuses_too_few_visits_and_an_unreachable_cluster()
+    {
+        var (code, _, error) = await CliRun.InvokeWithOutputAsync(["calibrate", "--visits", "10"]);
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains("--visits", error);
+        (code, _, error) = await CliRun.InvokeWithOutputAsync(["calibrate", "--cluster", "127.0.0.1:1", "--visits", "100"]);
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task Calibrate_measures_every_command_on_the_cluster_and_leaves_no_key()
+    {
+        string seeds = string.Join(",", fx.Cluster.Seeds.Select(ClusterConnector.Format));
+        string path = Path.Combine(_dir, "costs.json");
+        var (code, output, error) = await CliRun.InvokeWithOutputAsync(["calibrate", "--cluster", seeds, "--visits", "200", "--out", path]);
+        Assert.True(code == 0, error);
+        CommandCostTable table = CommandCostTable.Read(path);
+        Assert.Equal(CommandCalibratorNames(), table.Commands.Select(c => c.Command));
+        Assert.All(table.Commands, c => Assert.True(c.Calls >= 200 && c.UsecPerCall > 0, $"{c.Command}: {c.Calls} calls"));
+        Assert.StartsWith("7.", table.Machine.RedisVersion);
+        Assert.Contains("usec/call", output);
+        foreach (IServer s in fx.Primaries())
+            Assert.Empty(s.Keys(pattern: "*calib-*").Take(1));
+    }
+
+    private static IEnumerable<string> CommandCalibratorNames() => HashtagBench.Load.CommandCalibrator.Measured;
+}

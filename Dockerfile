@@ -6,6 +6,7 @@ WORKDIR /src
 COPY Directory.Build.props Directory.Packages.props ./
 COPY src/Keys/Keys.csproj src/Keys/
 COPY src/Contracts/Contracts.csproj src/Contracts/
+COPY src/WaitingRoom/WaitingRoom.csproj src/WaitingRoom/
 COPY src/Enqueue/Enqueue.csproj src/Enqueue/
 COPY src/Provisioning/Provisioning.csproj src/Provisioning/
 COPY src/ClusterSim/ClusterSim.csproj src/ClusterSim/

@@ -86,7 +86,7 @@ public static class SimCommand
                 string dir = r.GetValue(outDir) ?? Path.Combine("results", "sim", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
                 return Run(workload, StrategyList.Parse(r.GetValue(strategies)!), topology, options, cap, dir, output);
             }
-            catch (Exception ex) when (CliErrors.IsInputError(ex) || ex is RedisException or LaunchFileException)
+            catch (Exception ex) when (CliErrors.IsInputError(ex) || ex is RedisException)
             {
                 return CliErrors.Report(error, ex);
             }

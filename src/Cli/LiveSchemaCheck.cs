@@ -58,7 +58,7 @@ public static class LiveSchemaCheck
     private static string Cell(SchemaCheckResult result, Step step)
     {
         StepCheck? failed = result.Steps.FirstOrDefault(s => s.Step == step && !s.Ok);
-        if (failed is null) return result.Steps.Any(s => s.Step == step) ? LiveCheck.Ok : "n/a";
+        if (failed is null) return result.Steps.Any(s => s.Step == step) ? LiveCheck.Ok : LiveCheck.NotRun;
         return failed.CrossSlot ? LiveCheck.CrossSlot : $"fail: {failed.Failure!.Kind}";
     }
 }

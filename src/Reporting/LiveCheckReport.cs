@@ -12,7 +12,7 @@ public sealed record LiveCheckRow(string Strategy, string Step, string Standalon
 /// <param name="Failed">Why the check fails the run (a non-legacy strategy failing on the cluster, or any failing standalone); empty: it passes.</param>
 public sealed record LiveCheck(string StandaloneServer, string Cluster, IReadOnlyList<LiveCheckRow> Rows, string Verdict, IReadOnlyList<string> Failed)
 {
-    public const string Ok = "ok", CrossSlot = "CROSSSLOT";
+    public const string Ok = "ok", CrossSlot = "CROSSSLOT", NotRun = "n/a";
 
     /// <summary>The incident's sentence, when this run shows it.</summary>
     public const string IncidentSentence = "legacy passes standalone and fails on the cluster: the reason the incident shipped.";
@@ -22,8 +22,8 @@ public sealed record LiveCheck(string StandaloneServer, string Cluster, IReadOnl
     /// <summary>Builds the verdict: legacy failing on the cluster is expected and informational; anything else failing is not.</summary>
     public static LiveCheck Of(string standaloneServer, string cluster, IReadOnlyList<LiveCheckRow> rows)
     {
-        var failed = rows.Where(r => r.Standalone != Ok).Select(r => $"{r.Strategy} {r.Step} standalone: {r.Standalone}")
-            .Concat(rows.Where(r => r.Strategy != "legacy" && r.Cluster != Ok).Select(r => $"{r.Strategy} {r.Step} cluster: {r.Cluster}")).ToList();
+        var failed = rows.Where(r => r.Standalone is not (Ok or NotRun)).Select(r => $"{r.Strategy} {r.Step} standalone: {r.Standalone}")
+            .Concat(rows.Where(r => r.Strategy != "legacy" && r.Cluster is not (Ok or NotRun)).Select(r => $"{r.Strategy} {r.Step} cluster: {r.Cluster}")).ToList();
         var legacy = rows.Where(r => r.Strategy == "legacy").ToList();
         string verdict = legacy.Count == 0 ? "legacy not in this launch's strategies."
             : legacy.All(r => r.Standalone == Ok) && legacy.Any(r => r.Cluster == CrossSlot) ? IncidentSentence
@@ -31,8 +31,11 @@ public sealed record LiveCheck(string StandaloneServer, string Cluster, IReadOnl
         return new LiveCheck(standaloneServer, cluster, rows, verdict, failed);
     }
 
+    /// <summary>The strategy × step table, with a note when a step was not reached on one side.</summary>
     public string Table() => MarkdownTable.Render(Rows,
-        new("strategy", r => r.Strategy), new("step", r => r.Step), new("standalone", r => r.Standalone), new("cluster", r => r.Cluster));
+        new("strategy", r => r.Strategy), new("step", r => r.Step), new("standalone", r => r.Standalone), new("cluster", r => r.Cluster))
+        + (Rows.Any(r => r.Standalone == NotRun || r.Cluster == NotRun)
+            ? "n/a: the step was not reached there (after a refused join there is no heartbeat, so the status call takes the expired path).\n" : "");
 
     public string ToMarkdown()
     {

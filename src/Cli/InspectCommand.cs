@@ -5,6 +5,7 @@ using HashtagBench.Cli.Common;
 using HashtagBench.Contracts;
 using HashtagBench.Keys;
 using HashtagBench.Provisioning;
+using HashtagBench.WaitingRoom;
 using StackExchange.Redis;
 
 namespace HashtagBench.Cli;
@@ -19,11 +20,12 @@ public static class InspectCommand
     {
         var events = new Option<string?>("--events") { Description = "Event IDs to place, comma-separated (e.g. evt_2025_1001,evt_2025_1002)." };
         var strategies = new Option<string>("--strategies") { DefaultValueFactory = _ => "legacy,event,user,bucketed:8", Description = "Strategies to place each event under, comma-separated." };
+        var launchFile = new Option<string?>("--launch") { Description = "Launch file: place its events (generated IDs included) under the strategies it names; combines with --events." };
         var json = new Option<bool>("--json") { Description = "Print the inspection as JSON instead of tables." };
         var cpuInterval = new Option<double>("--cpu-interval") { DefaultValueFactory = _ => 1, Description = "Seconds between the two INFO cpu reads a node's CPU % is measured over (0: CPU n/a)." };
         var cluster = new ClusterOptions();
         var cmd = new Command("inspect", "Read-only look at a cluster: nodes, keys, memory, ops/s, CPU, replication, where events sit, CROSSSLOT count, health. Never KEYS or SCAN.");
-        foreach (Option o in new Option[] { events, strategies, json, cpuInterval }) cmd.Options.Add(o);
+        foreach (Option o in new Option[] { events, launchFile, strategies, json, cpuInterval }) cmd.Options.Add(o);
         cluster.AddTo(cmd);
         cmd.SetAction((r, ct) => CliErrors.GuardAsync(Console.Error, async () =>
         {
@@ -31,6 +33,15 @@ public static class InspectCommand
             string[] ids = Split(r.GetValue(events));
             foreach (string id in ids) KeyInput.Validate(id, "--events");
             var strats = Split(r.GetValue(strategies)).Select(KeyStrategy.Parse).ToList();
+            if (r.GetValue(launchFile) is { } launchPath)
+            {
+                // The loader resolves generated IDs (pattern + count) to the same list sim --launch simulates.
+                Launch launch = LaunchFileLoader.Load(launchPath);
+                ids = [.. ids.Concat(launch.EventIds).Distinct(StringComparer.Ordinal)];
+                // event-all joins as event: one row per distinct join strategy. An explicit --strategies adds to the file's.
+                IEnumerable<KeyStrategy> fromFile = launch.Schemas.Select(s => s.Join);
+                strats = [.. (r.GetResult(strategies) is { Implicit: false } ? strats.Concat(fromFile) : fromFile).DistinctBy(s => s.Name)];
+            }
             double interval = r.GetValue(cpuInterval);
             if (interval is < 0 or > 60 || double.IsNaN(interval)) throw new ArgumentException("--cpu-interval must be 0..60 seconds.");
             await using RunningCluster running = await cluster.StartAsync(r, ct);

@@ -6,6 +6,8 @@ using HashtagBench.Cli.Common;
 using HashtagBench.ClusterSim;
 using HashtagBench.Enqueue;
 using HashtagBench.Provisioning;
+using HashtagBench.Reporting;
+using HashtagBench.Contracts;
 using HashtagBench.WaitingRoom;
 using StackExchange.Redis;
 
@@ -42,12 +44,13 @@ public static class SimCommand
         var cpuTarget = new Option<double>("--cpu-target") { Description = "With --launch: highest acceptable CPU of the hottest primary (fraction).", DefaultValueFactory = _ => LaunchCapacity.DefaultTargetCpu };
         var costs = new Option<string?>("--costs") { Description = "With --launch: a cost table from `hashtag-bench calibrate` (default: the committed one)." };
         var json = new Option<bool>("--json") { Description = "With --launch: print the result JSON to stdout instead of the tables." };
+        var checkLive = new Option<bool>("--check-live") { Description = "With --launch: run every strategy's key schema on one standalone redis-server and on a cluster (local, or --cluster) and compare." };
         // Only the endpoint options: sim reads a live slot map when given one and never starts a cluster itself.
         var cluster = new ClusterOptions();
 
         var cmd = new Command("sim", "Simulate per-shard load of each hash-tag strategy for a workload, with capacity planning and charts (no Redis needed).");
         foreach (Option o in new Option[] { events, popularity, users, rate, duration, profile, duplicates, strategies, shards, slotMap,
-                     capacity, capacityFrom, target, seeds, joins, seed, streamBytes, dedupeBytes, outDir, launchFile, cpuTarget, costs, json })
+                     capacity, capacityFrom, target, seeds, joins, seed, streamBytes, dedupeBytes, outDir, launchFile, cpuTarget, costs, json, checkLive })
             cmd.Options.Add(o);
         cluster.AddTo(cmd, endpointOnly: true);
 
@@ -63,7 +66,14 @@ public static class SimCommand
                         launch = launch.WithStrategies(r.GetValue(strategies)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
                     CommandCostTable table = r.GetValue(costs) is { } costPath ? CommandCostTable.Read(costPath) : CommandCostTable.Default;
                     string launchDir = r.GetValue(outDir) ?? Path.Combine("results", "sim", "launch-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
-                    return RunLaunch(launch, table, r.GetValue(cpuTarget), launchDir, r.GetValue(json), output);
+                    LiveCheck? live = null;
+                    if (r.GetValue(checkLive))
+                    {
+                        LaunchCapacity.CheckTarget(r.GetValue(cpuTarget)); // bad input before anything is started
+                        live = await LiveSchemaCheck.RunAsync(launch, cluster.External(r), msg => error.WriteLine(msg), ct);
+                    }
+                    int code = RunLaunch(launch, table, r.GetValue(cpuTarget), launchDir, r.GetValue(json), output, live);
+                    return live is { Passed: false } && code == ExitCodes.Ok ? ExitCodes.Failed : code;
                 }
                 if (r.GetValue(rate) is not null && r.GetValue(profile) is not null)
                     throw new SimInputException("profile", "Give either --rate (constant) or --profile, not both.");
@@ -86,7 +96,7 @@ public static class SimCommand
                 string dir = r.GetValue(outDir) ?? Path.Combine("results", "sim", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
                 return Run(workload, StrategyList.Parse(r.GetValue(strategies)!), topology, options, cap, dir, output);
             }
-            catch (Exception ex) when (CliErrors.IsInputError(ex) || ex is RedisException or LaunchFileException)
+            catch (Exception ex) when (CliErrors.IsInputError(ex) || ex is RedisException)
             {
                 return CliErrors.Report(error, ex);
             }
@@ -127,14 +137,14 @@ public static class SimCommand
     /// sim --launch: the launch per strategy (queue dynamics, per-shard/node commands, CPU, keys), the sizing, the
     /// bucket count that fits, the report. Prints the strategy and commands-per-user tables (or the JSON). Returns 0.
     /// </summary>
-    public static int RunLaunch(Launch launch, CommandCostTable costs, double cpuTarget, string dir, bool json, TextWriter log)
+    public static int RunLaunch(Launch launch, CommandCostTable costs, double cpuTarget, string dir, bool json, TextWriter log, LiveCheck? live = null)
     {
         var total = Stopwatch.StartNew();
         var sim = new LaunchSimulator(launch, costs);
         LaunchSimResult result = sim.Run();
         var sizing = result.Strategies.Select(s => LaunchCapacity.Size(s, cpuTarget)).ToList();
         BucketSuggestion buckets = LaunchCapacity.SuggestBuckets(sim, cpuTarget);
-        (string md, LaunchSimSummary summary) = LaunchSimReport.WriteAll(dir, result, sizing, buckets);
+        (string md, LaunchSimSummary summary) = LaunchSimReport.WriteAll(dir, result, sizing, buckets, live);
         if (json)
         {
             log.WriteLine(LaunchSimReport.ToJson(summary));
@@ -150,6 +160,15 @@ public static class SimCommand
         foreach (LaunchSimStrategy s in summary.Strategies)
             log.WriteLine($"  {s.Strategy,-12} multi-key scripts: {string.Join("; ", s.Scripts.Select(x => $"{x.Script} {(x.CoLocated ? "one slot" : "CROSSSLOT on a cluster (standalone: ok)")}"))}");
         log.WriteLine(FormattableString.Invariant($"  smallest bucketed:N keeping the hottest primary ≤ {cpuTarget:P0} on this topology: {(buckets.Buckets is { } b ? $"bucketed:{b}" : "none of " + string.Join(",", LaunchCapacity.BucketTrials))}"));
+        if (live is not null)
+        {
+            log.WriteLine();
+            log.WriteLine($"Live check: each strategy's key schema against {live.StandaloneServer} and {live.Cluster}:");
+            log.Write(live.Table());
+            log.WriteLine(live.Verdict);
+            if (!live.Passed) log.WriteLine("FAILED: " + string.Join("; ", live.Failed));
+            log.WriteLine();
+        }
         log.WriteLine(FormattableString.Invariant($"Simulated in {result.Elapsed.TotalSeconds:0.00} s; report {md} in {total.Elapsed.TotalSeconds:0.0} s total."));
         return 0;
     }

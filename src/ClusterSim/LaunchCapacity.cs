@@ -18,9 +18,13 @@ public static class LaunchCapacity
     public const int MaxShards = 1000;
     public static readonly int[] BucketTrials = [2, 4, 8, 16, 32, 64, 128];
 
+    /// <summary>Refuses a CPU target outside (0, 1].</summary>
+    public static void CheckTarget(double targetCpu) =>
+        SimInputException.Require(targetCpu is > 0 and <= 1, "cpu-target", $"The CPU target is a fraction in (0, 1], e.g. 0.7 (got {targetCpu}).");
+
     public static LaunchSizing Size(LaunchStrategyResult r, double targetCpu = DefaultTargetCpu)
     {
-        SimInputException.Require(targetCpu is > 0 and <= 1, "cpu-target", $"The CPU target is a fraction in (0, 1], e.g. 0.7 (got {targetCpu}).");
+        CheckTarget(targetCpu);
         int shards = r.Topology.ShardCount;
         (double hot, int hotShard, int hotSecond) = (0, 0, 0);
         double replicaHot = 0;

@@ -38,21 +38,29 @@ public static class LocalProcesses
 
     internal static Process StartRedis(string redisServer, string configPath)
     {
-        var psi = new ProcessStartInfo(redisServer, configPath)
+        Process p = StartRedis(redisServer, [configPath], Path.GetDirectoryName(configPath)!);
+        File.AppendAllText(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(configPath)!)!, "pids"), p.Id + "\n");
+        return p;
+    }
+
+    /// <summary>Starts redis-server with these arguments (no config file, no run dir), tracked for kill-on-exit.</summary>
+    internal static Process StartRedis(string redisServer, IReadOnlyList<string> args, string? workingDirectory = null)
+    {
+        var psi = new ProcessStartInfo(redisServer)
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(configPath)!,
+            WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
         };
-        Process p = Process.Start(psi) ?? throw new ClusterProvisioningException($"Could not start {redisServer} {configPath}.");
+        foreach (string a in args) psi.ArgumentList.Add(a);
+        Process p = Process.Start(psi) ?? throw new ClusterProvisioningException($"Could not start {redisServer} {string.Join(' ', args)}.");
         // Drain the pipes so the child never blocks on a full buffer (the log file has the details).
         p.OutputDataReceived += static (_, _) => { };
         p.ErrorDataReceived += static (_, _) => { };
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         Live[p.Id] = p;
-        File.AppendAllText(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(configPath)!)!, "pids"), p.Id + "\n");
         return p;
     }
 

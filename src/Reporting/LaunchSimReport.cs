@@ -11,7 +11,7 @@ namespace HashtagBench.Reporting;
 public sealed record LaunchSimSummary(
     string Launch, string Source, ulong Seed, int Users, int Visits, int Events, string Topology, int Shards, int ReplicasPerShard,
     bool ReplicaReads, double TargetCpu, CostMachine CostsFrom, IReadOnlyList<CommandCost> Costs, double ElapsedSeconds,
-    IReadOnlyList<LaunchSimStrategy> Strategies, LaunchSimBuckets? Buckets, IReadOnlyList<string> Charts);
+    IReadOnlyList<LaunchSimStrategy> Strategies, LaunchSimBuckets? Buckets, IReadOnlyList<string> Charts, LiveCheck? LiveCheck = null);
 
 /// <param name="PeakSecond">The second with the most commands over the whole cluster.</param>
 /// <param name="HottestShareOverall">The hottest shard's share of every command of the launch.</param>
@@ -142,11 +142,13 @@ public static class LaunchSimReport
     }
 
     /// <summary>Writes launch-sim.json, launch-sim.md and the charts into <paramref name="dir"/>; returns the Markdown path and the summary.</summary>
-    public static (string Markdown, LaunchSimSummary Summary) WriteAll(string dir, LaunchSimResult result, IReadOnlyList<LaunchSizing> sizing, BucketSuggestion? buckets)
+    /// <param name="liveCheck">The `--check-live` result, when run: it goes into both files.</param>
+    public static (string Markdown, LaunchSimSummary Summary) WriteAll(string dir, LaunchSimResult result, IReadOnlyList<LaunchSizing> sizing, BucketSuggestion? buckets,
+        LiveCheck? liveCheck = null)
     {
         Directory.CreateDirectory(dir);
         var charts = new List<string> { StepBars(dir, result), CpuOverTime(dir, result) }.Select(p => Path.GetRelativePath(dir, p)).ToList();
-        LaunchSimSummary summary = Summarise(result, sizing, buckets, charts);
+        LaunchSimSummary summary = Summarise(result, sizing, buckets, charts) with { LiveCheck = liveCheck };
         File.WriteAllText(Path.Combine(dir, JsonFile), ToJson(summary));
         string md = Path.Combine(dir, MarkdownFile);
         File.WriteAllText(md, ToMarkdown(summary));
@@ -195,6 +197,7 @@ public static class LaunchSimReport
             new("strategy", r => r.Strategy), new("script", r => r.sc.Script), new("keys", r => string.Join(", ", r.sc.Keys)),
             new("cluster", r => r.sc.CoLocated ? "one slot: ok" : "**CROSSSLOT** (keys on different slots)"),
             new("standalone", r => "ok (one node holds every slot)"))).AppendLine();
+        if (s.LiveCheck is { } live) md.AppendLine(live.ToMarkdown());
         foreach (LaunchSimStrategy x in s.Strategies)
         {
             md.AppendLine($"## {x.Strategy}").AppendLine();

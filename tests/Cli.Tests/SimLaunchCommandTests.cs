@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Text.Json;
 using HashtagBench.ClusterSim;
 using HashtagBench.Contracts;
@@ -75,6 +76,38 @@ public sealed class SimLaunchCommandTests(ClusterFixture fx) : IDisposable
         Assert.Equal(2, strategies.GetArrayLength());
         Assert.True(strategies[0].GetProperty("crossSlotVisits").GetInt32() > 0); // legacy
         Assert.Equal(0, strategies[1].GetProperty("crossSlotVisits").GetInt32());
+    }
+
+    [Fact]
+    public async Task Check_live_shows_legacy_passing_standalone_and_failing_on_the_cluster_and_reports_it()
+    {
+        // Starts its own standalone redis-server and local cluster through the provider code, as a user's run does.
+        string outDir = Path.Combine(_dir, "live");
+        var (code, output, error) = await CliRun.InvokeWithOutputAsync(["sim", "--launch", Write(Small), "--check-live", "--out", outDir]);
+        Assert.True(code == 0, error); // legacy failing on the cluster is expected: informational, not a failure
+        Assert.Contains("| legacy | Join | ok | CROSSSLOT |", output);
+        foreach (string step in new[] { "Join", "Enter", "StatusExpired", "HoldSeat", "Leave" })
+            Assert.Contains($"| event | {step} | ok | ok |", output);
+        Assert.Contains("legacy passes standalone and fails on the cluster", output);
+        Assert.DoesNotContain("FAILED", output);
+        string md = File.ReadAllText(Path.Combine(outDir, "launch-sim.md"));
+        Assert.Contains("## Live check: standalone vs cluster", md);
+        Assert.Contains("| legacy | Join | ok | CROSSSLOT |", md);
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "launch-sim.json")));
+        Assert.True(doc.RootElement.GetProperty("liveCheck").GetProperty("passed").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Check_live_on_an_external_cluster_leaves_no_key_behind()
+    {
+        string seeds = string.Join(",", fx.Cluster.Seeds.Select(ClusterConnector.Format));
+        var (code, output, error) = await CliRun.InvokeWithOutputAsync(["sim", "--launch", Write(Small), "--check-live", "--cluster", seeds, "--out", Path.Combine(_dir, "ext")]);
+        Assert.True(code == 0, error);
+        Assert.Contains("| legacy | Join | ok | CROSSSLOT |", output);
+        Match removed = Regex.Match(error, @"removed [1-9]\d* key\(s\) of check (r\d+)");
+        Assert.True(removed.Success, error);
+        foreach (IServer s in fx.Primaries())
+            Assert.Empty(s.Keys(pattern: $"*{removed.Groups[1].Value}*").Take(1));
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using HashtagBench.Contracts;
 using HashtagBench.ClusterSim;
 using HashtagBench.Keys;
 using HashtagBench.Provisioning;
+using HashtagBench.WaitingRoom;
 using StackExchange.Redis;
 
 namespace HashtagBench.Cli.Common;
@@ -15,7 +16,7 @@ public static class CliErrors
     /// <summary>Errors that mean the user asked for something impossible or pointed at an unusable cluster.</summary>
     public static bool IsInputError(Exception ex) => ex is ArgumentException or FormatException or SimInputException or InvalidKeyInputException
         or ClusterProvisioningException or RedisConnectionException or FileNotFoundException or DirectoryNotFoundException
-        or UnauthorizedAccessException;
+        or UnauthorizedAccessException or LaunchFileException;
 
     /// <summary>
     /// The message alone, on one line. ArgumentException appends " (Parameter 'x')" and the actual value on a new

@@ -15,6 +15,8 @@ namespace HashtagBench.Contracts;
     RespectRequiredConstructorParameters = true,
     RespectNullableAnnotations = true)]
 [JsonSerializable(typeof(LoadSummary))]
+[JsonSerializable(typeof(LaunchRunResult))]
+[JsonSerializable(typeof(LaunchComparison))]
 [JsonSerializable(typeof(CapacityResult))]
 [JsonSerializable(typeof(SimSummary))]
 [JsonSerializable(typeof(ClusterInspection))]

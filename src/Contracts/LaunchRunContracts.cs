@@ -1,0 +1,78 @@
+namespace HashtagBench.Contracts;
+
+// The launch rehearsal's typed seams: `load run launch` writes a LaunchRunResult per strategy, the comparer turns
+// it and `sim --launch`'s prediction into a LaunchComparison, and `run --launch` reports both. Latencies are in ms
+// and null when there was no call of that kind (never 0).
+
+/// <summary>One strategy's live launch against a cluster (`load run launch`).</summary>
+/// <param name="Scale">The factor the file was scaled by (1: as written); <paramref name="ScaleNote"/> says what changed.</param>
+/// <param name="KeyPrefix">Written before every key, outside any hash tag: tagged keys keep their slot on a rerun.</param>
+/// <param name="Seconds">From the first arrival's intended time to the last answer.</param>
+/// <param name="Steps">Per step (join, status, enter, leave, hold-seat, status-expired) and one row "all".</param>
+/// <param name="Nodes">Every node at the start, with its shard (index in slot order) and role.</param>
+/// <param name="MeasuredCommands">INFO commandstats calls per node and command, after minus before (nested script calls and replicated writes included, as the server counts them).</param>
+/// <param name="Interrupted">Stopped by Ctrl-C/SIGTERM: partial numbers, never a pass.</param>
+public sealed record LaunchRunResult(
+    string Launch, string Strategy, ulong Seed, double Scale, string ScaleNote, string RunId, string KeyPrefix,
+    DateTime StartedUtc, double Seconds,
+    IReadOnlyList<LaunchStepResult> Steps,
+    LaunchLifecycle Users,
+    IReadOnlyList<ThresholdCheck> Thresholds, bool ThresholdsPassed,
+    IReadOnlyList<LaunchNode> Nodes,
+    IReadOnlyList<NodeCommandCount> MeasuredCommands,
+    NodeTelemetry? Telemetry,
+    IReadOnlyList<NodeMemory> MemoryLeft,
+    bool Interrupted)
+{
+    /// <summary>Where each event of the launch sat: event ID to slot and shard under this strategy (its queue key).</summary>
+    public IReadOnlyList<EventPlacement> Events { get; init; } = [];
+    /// <summary>Keys the run removed at the end (0 with --keep-data).</summary>
+    public long KeysRemoved { get; init; }
+}
+
+/// <summary>One step's requests: every outcome's latency from its intended time, and Ok's alone.</summary>
+public sealed record LaunchStepResult(string Step, long Requests, long Ok, long Failed, Latency? OkLatency, Latency? AllLatency,
+    IReadOnlyDictionary<string, long> FailuresByKind)
+{
+    /// <summary>Failed share of requests in %; null with no request.</summary>
+    public double? FailPercent => Requests == 0 ? null : 100.0 * Failed / Requests;
+}
+
+/// <summary>How every user's visit ended. Every user is counted once: Entered + Left + Expired + Failed + Unfinished = Users.</summary>
+/// <param name="FailureReasons">Failed users by reason (e.g. "join: CROSSSLOT", "status: Timeout").</param>
+/// <param name="Unfinished">Still waiting when the run stopped (its time limit, or an interrupt).</param>
+public sealed record LaunchLifecycle(int Users, int Entered, int Left, int Expired, int Failed, int Unfinished,
+    IReadOnlyDictionary<string, int> FailureReasons);
+
+public sealed record LaunchNode(string Endpoint, int Shard, string Role);
+
+public sealed record NodeCommandCount(string Endpoint, string Command, long Calls);
+
+/// <summary>A node's used_memory and DBSIZE before the launch and after it (before the run's keys are removed).</summary>
+public sealed record NodeMemory(string Endpoint, int Shard, string Role, long? BytesBefore, long? BytesAfter, long? KeysBefore, long? KeysAfter);
+
+public sealed record EventPlacement(string EventId, int Slot, int Shard);
+
+/// <summary>
+/// Measured against predicted, per node: each node's share of all commands the server counted, and per command.
+/// Shares are of the run's total on every node, so a per-node error is in percentage points.
+/// </summary>
+public sealed record LaunchComparison(string Strategy, double TolerancePp, IReadOnlyList<NodeShareRow> Nodes, IReadOnlyList<NodeCommandRow> Commands)
+{
+    /// <summary>The largest |measured − predicted| node share, in percentage points; null with no node.</summary>
+    public double? WorstShareErrorPp => Nodes.Count == 0 ? null : Nodes.Max(n => Math.Abs(n.ErrorPp));
+    public bool WithinTolerance => WorstShareErrorPp is { } w && w <= TolerancePp;
+}
+
+/// <param name="PredictedPerSec">Mean commands per second over the run; null when the run had no length.</param>
+public sealed record NodeShareRow(string Endpoint, int Shard, string Role, long Predicted, long Measured, double PredictedShare, double MeasuredShare,
+    double? PredictedPerSec, double? MeasuredPerSec)
+{
+    /// <summary>Measured minus predicted share, in percentage points.</summary>
+    public double ErrorPp => 100 * (MeasuredShare - PredictedShare);
+}
+
+public sealed record NodeCommandRow(string Endpoint, int Shard, string Role, string Command, long Predicted, long Measured, double PredictedShare, double MeasuredShare)
+{
+    public double ErrorPp => 100 * (MeasuredShare - PredictedShare);
+}

@@ -25,7 +25,7 @@ public sealed record LaunchRunResult(
     bool Interrupted)
 {
     /// <summary>Where each event of the launch sat: event ID to slot and shard under this strategy (its queue key).</summary>
-    public IReadOnlyList<EventPlacement> Events { get; init; } = [];
+    public IReadOnlyList<LaunchEventPlacement> Events { get; init; } = [];
     /// <summary>Keys the run removed at the end (0 with --keep-data).</summary>
     public long KeysRemoved { get; init; }
 }
@@ -51,7 +51,7 @@ public sealed record NodeCommandCount(string Endpoint, string Command, long Call
 /// <summary>A node's used_memory and DBSIZE before the launch and after it (before the run's keys are removed).</summary>
 public sealed record NodeMemory(string Endpoint, int Shard, string Role, long? BytesBefore, long? BytesAfter, long? KeysBefore, long? KeysAfter);
 
-public sealed record EventPlacement(string EventId, int Slot, int Shard);
+public sealed record LaunchEventPlacement(string EventId, int Slot, int Shard);
 
 /// <summary>
 /// Measured against predicted, per node: each node's share of all commands the server counted, and per command.

@@ -22,18 +22,3 @@ public static partial class LaunchScenario
     public static Task<LaunchRunResult> RunAsync(LaunchRunRequest request, RunningCluster cluster, IConnectionMultiplexer mux,
         Action<string>? log = null, CancellationToken ct = default) => throw new NotImplementedException("part A");
 }
-
-// ---- part B (wt-b) replaces this section with the real comparer in LaunchComparer.cs ----
-public static partial class LaunchComparer
-{
-    /// <summary>
-    /// The prediction for exactly this run: `sim --launch` on the same scaled file and seed, on the live slot map
-    /// (<paramref name="liveTopology"/>), with the run's key prefix (untagged keys move with it).
-    /// </summary>
-    public static LaunchStrategyResult Predict(Launch scaledLaunch, WaitingRoomSchema schema, Topology liveTopology, string keyPrefix) =>
-        throw new NotImplementedException("part B");
-
-    /// <summary>Per node and per command: measured share of all commands the servers counted against the predicted share.</summary>
-    public static LaunchComparison Compare(LaunchStrategyResult predicted, LaunchRunResult measured, double tolerancePp = 2) =>
-        throw new NotImplementedException("part B");
-}

@@ -40,7 +40,7 @@ public static class LaunchComparer
         foreach (string endpoint in measured.MeasuredCommands.Select(c => c.Endpoint).Distinct(StringComparer.Ordinal))
             if (!nodes.Any(n => n.Endpoint == endpoint)) nodes.Add(new LaunchNode(endpoint, -1, "unknown"));
 
-        var (predictedCounts, unplaced) = PredictPerNode(predicted, nodes, seatHold);
+        var (predictedCounts, unplaced) = PredictedCalls(predicted, nodes, seatHold);
         var measuredCounts = new Dictionary<(string Endpoint, string Command), long>();
         var excluded = new List<NodeCommandCount>();
         foreach (NodeCommandCount c in measured.MeasuredCommands)
@@ -84,9 +84,10 @@ public static class LaunchComparer
     /// <summary>
     /// Expected commandstats calls per node and command. Shards map to nodes by index in slot order and role;
     /// reads sent to replicas are spread evenly over the shard's replicas (on its primary when it has none).
+    /// <c>Unplaced</c>: calls predicted on a shard none of <paramref name="nodes"/> is the primary of.
     /// </summary>
-    private static (Dictionary<(string Endpoint, string Command), double> Counts, double Unplaced) PredictPerNode(
-        LaunchStrategyResult predicted, IReadOnlyList<LaunchNode> nodes, SeatHoldPath seatHold)
+    public static (IReadOnlyDictionary<(string Endpoint, string Command), double> Counts, double Unplaced) PredictedCalls(
+        LaunchStrategyResult predicted, IReadOnlyList<LaunchNode> nodes, SeatHoldPath seatHold = SeatHoldPath.SoldOut)
     {
         var counts = new Dictionary<(string, string), double>();
         double unplaced = 0;

@@ -155,7 +155,7 @@ public static class LaunchRunReport
             tail = $"the file's {shardsNow} shard{S(shardsNow)} {Keep(shardsNow)} it under {target}" + (m < shardsNow ? $" ({m} would)" : "");
         else
             tail = $"{m} shard{S(m)}{(bucket is null ? "" : $" (or {bucket} on the file's {shardsNow})")} {Keep(m)} it under {target}";
-        return $"{head}; at full scale the model puts it at {full}, so {tail}.";
+        return $"{head}; {(input.Scale == 1 ? "the full-scale model" : "at full scale the model")} puts it at {full}, so {tail}.";
     }
 
     /// <summary>Writes report.md and its charts into <paramref name="dir"/>; returns the Markdown path.</summary>

@@ -21,6 +21,8 @@ public sealed record LaunchRunStrategy(string Strategy, bool ExpectedCrossSlot)
     public LaunchSizing? PredictedAtScale { get; init; }
     /// <summary>The sizing answer from the unscaled file on its own topology.</summary>
     public LaunchSizing? FullScale { get; init; }
+    /// <summary>The prefix its keys carried (outside any hash tag).</summary>
+    public string? KeyPrefix { get; init; }
     /// <summary>Why the strategy has no result (one line); null when it ran.</summary>
     public string? Error { get; init; }
 }
@@ -178,7 +180,7 @@ public static class LaunchRunReport
         md.AppendLine($"# Launch rehearsal: {input.Launch}").AppendLine();
         md.Append(MarkdownTable.Render(
             [("launch file", input.Source), ("seed", Inv($"{input.Seed}")), ("run ID", input.RunId),
-             ("key prefix", string.Join(", ", input.Strategies.Select(s => s.Measured?.KeyPrefix).OfType<string>().Distinct().Select(p => $"`{p}`")) is { Length: > 0 } k ? k : "n/a"),
+             ("key prefix", string.Join(", ", input.Strategies.Select(s => s.Measured?.KeyPrefix ?? s.KeyPrefix).OfType<string>().Distinct().Select(p => $"`{p}`")) is { Length: > 0 } k ? k : "n/a"),
              ("cluster", input.Cluster), ("scale", $"{ScaleText(input.Scale)}: {input.ScaleNote}"),
              ("strategies", string.Join(", ", input.Strategies.Select(s => s.Strategy))), ("CPU target", Percent(input.TargetCpu * 100))],
             new Column<(string, string)>("", r => r.Item1), new Column<(string, string)>("", r => r.Item2))).AppendLine();

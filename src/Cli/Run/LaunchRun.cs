@@ -63,10 +63,10 @@ public static class LaunchRun
             foreach (WaitingRoomSchema schema in scaled.Schemas)
             {
                 if (ct.IsCancellationRequested) { interrupted = true; break; }
-                var entry = new LaunchRunStrategy(schema.Name, LaunchSimulator.ScriptsOf(schema).Any(s => !s.CoLocated))
-                    { FullScale = fullSizing.GetValueOrDefault(schema.Name) };
                 // One prefix per strategy: with --keep-data a later strategy must not find an earlier one's queues.
                 string prefix = $"hb:{runId}:{FileSafe(schema.Name)}:";
+                var entry = new LaunchRunStrategy(schema.Name, LaunchSimulator.ScriptsOf(schema).Any(s => !s.CoLocated))
+                    { FullScale = fullSizing.GetValueOrDefault(schema.Name), KeyPrefix = prefix };
                 output.WriteLine($"== {schema.Name}: key prefix {prefix}");
                 try
                 {

@@ -87,7 +87,7 @@ public static class LaunchRun
                     strategies.Add(entry with { Error = "interrupted" });
                     break;
                 }
-                catch (Exception ex) when (CliErrors.IsInputError(ex))
+                catch (Exception ex) when (ex is RedisConnectionException or ClusterProvisioningException)
                 {
                     // The cluster went away (or refused us) mid-run: report what there is and exit 2.
                     unreachable = true;

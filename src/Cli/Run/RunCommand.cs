@@ -27,14 +27,23 @@ public static class RunCommand
         var gate = new Option<bool>("--gate") { Description = "Fail the run when the bench regression gate or a load threshold fails (CI)." };
         var output = new Option<string?>("--out") { Description = "Output folder (default results/<run-id>)." };
         var keepData = new Option<bool>("--keep-data") { Description = "Leave the load steps' keys on an external cluster (by default they are deleted)." };
+        var launch = new LaunchRunCommandOptions();
         var cluster = new ClusterOptions();
         var metrics = new MetricsOptions();
-        var cmd = new Command("run", "Run benchmarks, load scenarios and the simulation on one cluster, and write a report with charts.");
+        var cmd = new Command("run", "Run benchmarks, load scenarios and the simulation on one cluster, and write a report with charts; or, with --launch FILE, rehearse a launch.");
         foreach (Option o in new Option[] { quick, suites, scenarios, noSim, gate, output, keepData }) cmd.Options.Add(o);
+        launch.AddTo(cmd);
         cluster.AddTo(cmd);
         metrics.AddTo(cmd);
         cmd.SetAction((r, ct) => CliErrors.GuardAsync(Console.Error, () =>
         {
+            if (launch.Get(r, [quick, suites, scenarios, noSim, gate, metrics.Otlp, metrics.Prometheus], output, keepData) is { } launchOptions)
+            {
+                ExternalEndpoint? ext = cluster.External(r);
+                ProviderKind k = cluster.Kind(r, ext);
+                return LaunchRun.ExecuteAsync(launchOptions, c => ClusterProvisioner.StartAsync(k, new ClusterSpec(), ext, m => Console.Error.WriteLine(m), c),
+                    Console.Out, Console.Error, ct);
+            }
             var export = metrics.Apply(r, new Load.Scenarios.LoadOptions());
             RunPlan plan = RunPlan.Create(r.GetValue(quick), r.GetValue(suites), r.GetValue(scenarios), !r.GetValue(noSim), r.GetValue(gate), r.GetValue(output))
                 with { KeepData = r.GetValue(keepData), OtlpEndpoint = export.OtlpEndpoint, PrometheusPort = export.PrometheusPort };

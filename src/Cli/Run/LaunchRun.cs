@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using HashtagBench.Cli.Common;
+using HashtagBench.ClusterSim;
+using HashtagBench.Contracts;
+using HashtagBench.Load.Rehearsal;
+using HashtagBench.Provisioning;
+using HashtagBench.WaitingRoom;
+using StackExchange.Redis;
+
+namespace HashtagBench.Cli.Run;
+
+/// <summary>`run --launch FILE`: what to run.</summary>
+/// <param name="Strategies">Comma-separated; null: the file's.</param>
+/// <param name="Seed">Overrides the file's seed; null: the file's.</param>
+public sealed record LaunchRunOptions(string LaunchPath, double Scale = 1, string? Strategies = null, ulong? Seed = null, bool KeepData = false,
+    string? OutputDir = null, double MaxSeconds = 600, double CpuTarget = LaunchCapacity.DefaultTargetCpu);
+
+/// <summary>
+/// `run --launch FILE`: the sizing model on the file as written, then, on one cluster, each strategy's live launch at
+/// the given scale beside the model's prediction for exactly that run, and one report (report.md, report.html,
+/// charts, and each strategy's LaunchRunResult and LaunchComparison as JSON). Exit 0 pass, 1 a comparison out of
+/// tolerance or a threshold failed (legacy's CROSSSLOT excepted, see <see cref="LaunchRunReport.Verdict"/>), 2 bad
+/// input or an unreachable cluster, 130 interrupted.
+/// </summary>
+public static class LaunchRun
+{
+    public static async Task<int> ExecuteAsync(LaunchRunOptions o, Func<CancellationToken, Task<RunningCluster>> startCluster, TextWriter output, TextWriter error, CancellationToken ct)
+    {
+        // Every input is checked before a cluster is started.
+        Launch launch = LaunchFileLoader.Load(o.LaunchPath);
+        if (o.Seed is { } seed) // the loader's check is internal: a round trip through the file format re-checks the changed file
+            launch = LaunchFileLoader.Parse(LaunchFileLoader.ToJson(launch.File with { Seed = seed }), launch.Source);
+        if (o.Strategies is { } names)
+            launch = launch.WithStrategies(names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        (Launch scaled, string scaleNote) = LaunchScaling.Scale(launch, o.Scale);
+        LaunchCapacity.CheckTarget(o.CpuTarget);
+        if (!(o.MaxSeconds > 0)) throw new ArgumentException($"--max-seconds must be > 0 (got {o.MaxSeconds.ToString(CultureInfo.InvariantCulture)}).");
+
+        string runId = RandomNumberGenerator.GetHexString(8, lowercase: true);
+        string runDir = Path.GetFullPath(o.OutputDir ?? Path.Combine(RepoPaths.Locate().Root, "results", $"launch-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{runId}"));
+        var total = Stopwatch.StartNew();
+        output.WriteLine($"run --launch {launch.File.Name}: run ID {runId}, seed {launch.File.Seed}, {LaunchRunReport.ScaleText(o.Scale)} ({scaleNote}) → {runDir}");
+
+        // The sizing answer comes from the file as written, on its own topology: no cluster needed.
+        var sim = new LaunchSimulator(launch);
+        LaunchSimResult fullScale = sim.Run();
+        var fullSizing = fullScale.Strategies.ToDictionary(r => r.Schema.Name, r => LaunchCapacity.Size(r, o.CpuTarget));
+        BucketSuggestion buckets = LaunchCapacity.SuggestBuckets(sim, o.CpuTarget);
+        output.WriteLine($"sizing model (full scale, {fullScale.Topology.Description}) in {fullScale.Elapsed.TotalSeconds:0.0} s");
+
+        RunningCluster cluster = await startCluster(ct);
+        var strategies = new List<LaunchRunStrategy>();
+        bool interrupted = false, unreachable = false;
+        string clusterText = cluster.Description;
+        try
+        {
+            Directory.CreateDirectory(runDir);
+            await using ConnectionMultiplexer mux = await cluster.ConnectAsync();
+            Topology live = Topology.FromSlotOwners(LiveSlotMap.Read(mux));
+            output.WriteLine($"cluster: {clusterText} ({live.Description})");
+            foreach (WaitingRoomSchema schema in scaled.Schemas)
+            {
+                if (ct.IsCancellationRequested) { interrupted = true; break; }
+                // One prefix per strategy: with --keep-data a later strategy must not find an earlier one's queues.
+                string prefix = $"hb:{runId}:{FileSafe(schema.Name)}:";
+                var entry = new LaunchRunStrategy(schema.Name, LaunchSimulator.ScriptsOf(schema).Any(s => !s.CoLocated))
+                    { FullScale = fullSizing.GetValueOrDefault(schema.Name), KeyPrefix = prefix };
+                output.WriteLine($"== {schema.Name}: key prefix {prefix}");
+                try
+                {
+                    LaunchStrategyResult predicted = LaunchComparer.Predict(scaled, schema, live, prefix);
+                    entry = entry with { PredictedSteps = ShardStepRates.Of(predicted), PredictedAtScale = LaunchCapacity.Size(predicted, o.CpuTarget) };
+                    var request = new LaunchRunRequest(scaled, o.Scale, scaleNote, schema, runId, prefix, o.KeepData, o.MaxSeconds);
+                    LaunchRunResult measured = await LaunchScenario.RunAsync(request, cluster, mux, msg => output.WriteLine($"   {msg}"), ct);
+                    entry = entry with { Measured = measured };
+                    ResultFiles.Write(Path.Combine(runDir, $"launch-{FileSafe(schema.Name)}.json"), measured, ResultsJsonContext.Default.LaunchRunResult);
+                    if (measured.Interrupted || ct.IsCancellationRequested) { interrupted = true; strategies.Add(entry); break; }
+                    LaunchComparison comparison = LaunchComparer.Compare(predicted, measured);
+                    entry = entry with { Comparison = comparison };
+                    ResultFiles.Write(Path.Combine(runDir, $"comparison-{FileSafe(schema.Name)}.json"), comparison, ResultsJsonContext.Default.LaunchComparison);
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    interrupted = true;
+                    strategies.Add(entry with { Error = "interrupted" });
+                    break;
+                }
+                catch (Exception ex) when (ex is RedisConnectionException or ClusterProvisioningException)
+                {
+                    // The cluster went away (or refused us) mid-run: report what there is and exit 2.
+                    unreachable = true;
+                    strategies.Add(entry with { Error = CliErrors.Describe(ex) });
+                    output.WriteLine($"   {schema.Name}: {CliErrors.Describe(ex)}");
+                    break;
+                }
+                catch (Exception ex)
+                {
+                    // A bug in one strategy's step: its stack trace goes to the run log, the report says it did not run, the others still run.
+                    File.AppendAllText(Path.Combine(runDir, "run.log"), $"{DateTime.UtcNow:O} {schema.Name}\n{ex}\n\n");
+                    entry = entry with { Error = $"{ex.GetType().Name}: {CliErrors.Describe(ex)} (stack trace in run.log)" };
+                    output.WriteLine($"   {schema.Name}: {entry.Error}");
+                }
+                strategies.Add(entry);
+            }
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
+        }
+        interrupted |= ct.IsCancellationRequested;
+
+        var input = new LaunchRunInput(launch.File.Name, launch.Source, launch.File.Seed, o.Scale, scaleNote, runId, clusterText, o.CpuTarget,
+            fullScale.Topology.ShardCount, buckets, strategies, Findings: null, interrupted);
+        string md = LaunchRunReport.Write(runDir, input);
+        string html = Path.Combine(runDir, "report.html");
+        File.WriteAllText(html, RunReport.ToHtml(File.ReadAllText(md), runDir, $"launch {launch.File.Name} {runId}"));
+
+        foreach (LaunchRunStrategy s in strategies) output.WriteLine(LaunchRunReport.SizingSentence(s, input));
+        LaunchRunVerdict verdict = LaunchRunReport.Verdict(input);
+        foreach (string e in verdict.Expected) output.WriteLine($"expected: {e}");
+        output.WriteLine($"report: {md}");
+        output.WriteLine($"report: {html}");
+        output.WriteLine($"total {total.Elapsed.TotalSeconds:0}s");
+        if (interrupted) return ExitCodes.Interrupted;
+        foreach (string f in verdict.Failures) error.WriteLine($"error: {f}");
+        if (unreachable) return ExitCodes.BadInput;
+        return verdict.Passed ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    /// <summary>A strategy name as a file or key-prefix part: "bucketed:8" → "bucketed-8".</summary>
+    private static string FileSafe(string name) => string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c == '-' ? c : '-'));
+}

@@ -1,0 +1,45 @@
+using System.CommandLine;
+using System.Globalization;
+using HashtagBench.ClusterSim;
+
+namespace HashtagBench.Cli.Run;
+
+/// <summary>The options `run` takes for `--launch FILE` (see <see cref="LaunchRun"/>), declared and checked in one place.</summary>
+public sealed class LaunchRunCommandOptions
+{
+    public Option<string?> Launch { get; } = new("--launch") { Description = "Rehearse this launch file on the cluster instead of the benchmark run: each strategy's live launch beside the model, one report with the sizing answer." };
+    public Option<double> Scale { get; } = new("--scale") { Description = "With --launch: users and rates × F, in (0, 1] (e.g. 0.05 = 1/20 scale).", DefaultValueFactory = _ => 1 };
+    public Option<string?> Strategies { get; } = new("--strategies") { Description = "With --launch: comma-separated strategies instead of the file's (legacy, event, event-all, user, bucketed:N)." };
+    public Option<ulong?> Seed { get; } = new("--seed") { Description = "With --launch: overrides the file's seed (users, arrivals, poll jitter)." };
+    public Option<double> MaxSeconds { get; } = new("--max-seconds") { Description = "With --launch: hard stop per strategy; users still waiting are counted unfinished.", DefaultValueFactory = _ => 600 };
+    public Option<double> CpuTarget { get; } = new("--cpu-target") { Description = "With --launch: the hottest primary's CPU the sizing answer keeps under (fraction).", DefaultValueFactory = _ => LaunchCapacity.DefaultTargetCpu };
+
+    private IEnumerable<Option> All => [Launch, Scale, Strategies, Seed, MaxSeconds, CpuTarget];
+
+    public void AddTo(Command cmd)
+    {
+        foreach (Option o in All) cmd.Options.Add(o);
+    }
+
+    /// <summary>
+    /// The launch run's options when --launch was given, else null. The launch-only options without --launch, and
+    /// the benchmark run's options with it, are refused (exit 2): either would be silently ignored otherwise.
+    /// </summary>
+    public LaunchRunOptions? Get(ParseResult r, IReadOnlyList<Option> benchRunOnly, Option<string?> output, Option<bool> keepData)
+    {
+        static bool Given(ParseResult r, Option o) => r.GetResult(o) is { Implicit: false };
+        if (r.GetValue(Launch) is not { } path)
+        {
+            var stray = All.Skip(1).Where(o => Given(r, o)).Select(o => o.Name).ToList();
+            if (stray.Count > 0) throw new ArgumentException($"{string.Join(", ", stray)} {(stray.Count == 1 ? "needs" : "need")} --launch FILE.");
+            return null;
+        }
+        var clash = benchRunOnly.Where(o => Given(r, o)).Select(o => o.Name).ToList();
+        if (clash.Count > 0) throw new ArgumentException($"--launch rehearses the launch alone: {string.Join(", ", clash)} {(clash.Count == 1 ? "does" : "do")} not apply to it.");
+        if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("--launch needs a launch file, e.g. --launch launches/gateway-30k.json.");
+        double scale = r.GetValue(Scale);
+        if (!(scale > 0 && scale <= 1)) throw new ArgumentException($"--scale must be in (0, 1] (got {scale.ToString(CultureInfo.InvariantCulture)}).");
+        return new LaunchRunOptions(path, scale, r.GetValue(Strategies), r.GetValue(Seed), r.GetValue(keepData), r.GetValue(output),
+            r.GetValue(MaxSeconds), r.GetValue(CpuTarget));
+    }
+}

@@ -1,0 +1,382 @@
+using System.Globalization;
+using System.Text;
+using HashtagBench.Charts;
+using HashtagBench.ClusterSim;
+using HashtagBench.Contracts;
+using HashtagBench.WaitingRoom;
+
+namespace HashtagBench.Reporting;
+
+/// <summary>What `run --launch` learned about one strategy. Every part is optional: a step that could not run leaves its part null.</summary>
+/// <param name="ExpectedCrossSlot">The model puts one of the strategy's multi-key scripts on two slots (legacy's join): its CROSSSLOT failures are the finding, not a failure of the run.</param>
+public sealed record LaunchRunStrategy(string Strategy, bool ExpectedCrossSlot)
+{
+    /// <summary>The live run at the run's scale (part A's scenario).</summary>
+    public LaunchRunResult? Measured { get; init; }
+    /// <summary>Measured against the model's prediction for exactly this run, per node.</summary>
+    public LaunchComparison? Comparison { get; init; }
+    /// <summary>The model's client commands/s by step per shard for this run (scaled file, live slot map).</summary>
+    public IReadOnlyList<ShardStepRates> PredictedSteps { get; init; } = [];
+    /// <summary>The model's hottest primary at this run's scale, to set beside the measured CPU.</summary>
+    public LaunchSizing? PredictedAtScale { get; init; }
+    /// <summary>The sizing answer from the unscaled file on its own topology.</summary>
+    public LaunchSizing? FullScale { get; init; }
+    /// <summary>The prefix its keys carried (outside any hash tag).</summary>
+    public string? KeyPrefix { get; init; }
+    /// <summary>Why the strategy has no result (one line); null when it ran.</summary>
+    public string? Error { get; init; }
+}
+
+/// <summary>One shard's predicted client commands per second by step (in <see cref="Step"/> order), mean over the model's launch.</summary>
+public sealed record ShardStepRates(int Shard, string Name, IReadOnlyList<double> PerSecByStep)
+{
+    public double Total => PerSecByStep.Sum();
+
+    /// <summary>Per shard, each step's commands over the whole prediction divided by its length in seconds.</summary>
+    public static IReadOnlyList<ShardStepRates> Of(LaunchStrategyResult r)
+    {
+        int shards = r.Topology.ShardCount, steps = LaunchStrategyResult.Steps;
+        return Enumerable.Range(0, shards).Select(j => new ShardStepRates(j, r.Topology.Names[j], Enumerable.Range(0, steps).Select(st =>
+        {
+            long sum = 0;
+            for (int s = 0; s < r.Seconds; s++) sum += r.ShardStepCounts[(s * shards + j) * steps + st];
+            return r.Seconds == 0 ? 0 : sum / (double)r.Seconds;
+        }).ToList())).ToList();
+    }
+}
+
+/// <summary>Everything one `run --launch` report holds.</summary>
+/// <param name="Cluster">The cluster as printed (no password: <c>RunningCluster.Description</c>).</param>
+/// <param name="FileShards">Shards in the launch file's topology: what the full-scale sizing is for.</param>
+/// <param name="Findings">Null: none computed (not "none found").</param>
+public sealed record LaunchRunInput(
+    string Launch, string Source, ulong Seed, double Scale, string ScaleNote, string RunId, string Cluster, double TargetCpu, int FileShards,
+    BucketSuggestion? Buckets, IReadOnlyList<LaunchRunStrategy> Strategies, IReadOnlyList<LaunchFinding>? Findings, bool Interrupted);
+
+/// <summary>Pass or fail, and why. <paramref name="Expected"/> lists what failed as the design predicts (legacy's CROSSSLOT), which does not fail the run.</summary>
+public sealed record LaunchRunVerdict(IReadOnlyList<string> Failures, IReadOnlyList<string> Expected)
+{
+    public bool Passed => Failures.Count == 0;
+}
+
+/// <summary>
+/// The `run --launch` report: report.md (+ charts) from typed records only. Latency, CPU, memory and rates are n/a
+/// where nothing was measured, never 0.
+/// </summary>
+public static class LaunchRunReport
+{
+    public const string MarkdownFile = "report.md";
+    private static readonly string[] StepNames = Enum.GetNames<Step>();
+
+    /// <summary>
+    /// The run fails when, for any strategy: it did not run or measured nothing, its lifecycle does not add up, the
+    /// per-node comparison is missing or out of tolerance, or a threshold failed. A strategy the model marks CROSSSLOT
+    /// (legacy) has its threshold failures excused only when every failed request failed CROSSSLOT: that is the
+    /// incident reproduced. An interrupted run never passes.
+    /// </summary>
+    public static LaunchRunVerdict Verdict(LaunchRunInput input)
+    {
+        var failures = new List<string>();
+        var expected = new List<string>();
+        if (input.Interrupted) failures.Add("interrupted: partial numbers");
+        if (input.Strategies.Count == 0) failures.Add("no strategy ran");
+        foreach (LaunchRunStrategy s in input.Strategies)
+        {
+            string n = s.Strategy;
+            if (s.Error is not null) { failures.Add($"{n}: {s.Error}"); continue; }
+            if (s.Measured is not { } m) { failures.Add($"{n}: not measured"); continue; }
+            if (m.Steps.Sum(x => x.Step == "all" ? 0 : x.Requests) == 0) failures.Add($"{n}: measured nothing (no request)");
+            LaunchLifecycle u = m.Users;
+            if (u.Entered + u.Left + u.Expired + u.Failed + u.Unfinished != u.Users)
+                failures.Add(Inv($"{n}: lifecycle does not add up ({u.Entered} + {u.Left} + {u.Expired} + {u.Failed} + {u.Unfinished} ≠ {u.Users} users)"));
+            if (s.Comparison is not { } c) failures.Add($"{n}: no measured-vs-predicted comparison");
+            else if (!c.WithinTolerance)
+                failures.Add($"{n}: worst per-node share error {Pp(c.WorstShareErrorPp)} > {c.TolerancePp:0.#} pp");
+            if (!m.ThresholdsPassed)
+            {
+                string failed = string.Join(", ", m.Thresholds.Where(t => !t.Pass).Select(ThresholdText));
+                if (s.ExpectedCrossSlot && OnlyCrossSlot(m)) expected.Add($"{n}: thresholds failed as the model predicts, every failure CROSSSLOT ({failed})");
+                else failures.Add($"{n}: thresholds failed ({(failed.Length == 0 ? "no rule passed" : failed)})");
+            }
+        }
+        return new LaunchRunVerdict(failures, expected);
+    }
+
+    /// <summary>Every failed request of every step failed with a CROSSSLOT kind, and there was at least one.</summary>
+    private static bool OnlyCrossSlot(LaunchRunResult m)
+    {
+        var kinds = m.Steps.Where(x => x.Step != "all").SelectMany(x => x.FailuresByKind).Where(k => k.Value > 0).ToList();
+        return kinds.Count > 0 && kinds.All(k => k.Key.Contains("crossslot", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>"1/20 scale" for a whole fraction, "full scale" for 1, else "0.3× scale".</summary>
+    public static string ScaleText(double scale)
+    {
+        if (scale == 1) return "full scale";
+        double inverse = 1 / scale;
+        return Math.Abs(inverse - Math.Round(inverse)) < 1e-6 ? Inv($"1/{Math.Round(inverse):0} scale") : Inv($"{scale:0.###}× scale");
+    }
+
+    /// <summary>The hottest primary in the run's telemetry: its endpoint, shard, peak CPU (% of one core) and when; null with no CPU sample of a primary.</summary>
+    public static (string Node, int? Shard, double CpuPercent, double Second)? HottestPrimary(NodeTelemetry? telemetry)
+    {
+        var samples = (telemetry?.Nodes ?? []).Where(n => IsPrimary(n.Role))
+            .SelectMany(n => n.Samples.Where(x => x.Ok && x.CpuPercent is not null).Select(x => (n.Node, n.Shard, CpuPercent: x.CpuPercent!.Value, x.Second)))
+            .ToList();
+        return samples.Count == 0 ? null : samples.MaxBy(x => x.CpuPercent);
+    }
+
+    private static bool IsPrimary(string role) => role is "master" or "primary";
+
+    /// <summary>
+    /// The sizing answer in one sentence: measured CPU at this scale (with the model's figure for the same run), the
+    /// model's CPU at full scale, and the shard (or bucket) count that keeps it under target.
+    /// </summary>
+    public static string SizingSentence(LaunchRunStrategy s, LaunchRunInput input)
+    {
+        string scale = ScaleText(input.Scale);
+        string target = Percent(input.TargetCpu * 100);
+        var hot = HottestPrimary(s.Measured?.Telemetry);
+        string measured = hot is { } h ? Percent(h.CpuPercent) : "n/a";
+        string model = s.PredictedAtScale is { } p ? $" (the model: {Percent(p.HottestPrimaryCpu * 100)})" : "";
+        if (s.ExpectedCrossSlot)
+        {
+            LaunchStepResult? join = s.Measured?.Steps.FirstOrDefault(x => x.Step.Equals(nameof(Step.Join), StringComparison.OrdinalIgnoreCase));
+            string joins = join is null ? "no join measured" : Inv($"{join.Failed:N0} of {join.Requests:N0} join requests failed at {scale}");
+            return $"With `{s.Strategy}` tags the joins fail CROSSSLOT instead ({joins}): no shard or bucket count fixes that; the dedupe key needs the event's tag.";
+        }
+        string head = $"With `{s.Strategy}` tags the hottest primary reached {measured} CPU at {scale}{model}";
+        if (s.FullScale is not { } f) return head + "; the model has no full-scale figure.";
+        string full = Percent(f.HottestPrimaryCpu * 100);
+        string? bucket = input.Buckets?.Buckets is { } k && !s.Strategy.StartsWith("bucketed", StringComparison.Ordinal) ? $"`bucketed:{k}`" : null;
+        int shardsNow = input.FileShards;
+        string tail;
+        if (f.ShardsNeeded is not { } m)
+            tail = $"no shard count keeps it under {target} ({f.ShardsNote})" + (bucket is null ? "" : $"; {bucket} on the file's {shardsNow} does");
+        else if (f.HottestPrimaryCpu <= input.TargetCpu)
+            tail = $"the file's {shardsNow} shard{S(shardsNow)} {Keep(shardsNow)} it under {target}" + (m < shardsNow ? $" ({m} would)" : "");
+        else
+            tail = $"{m} shard{S(m)}{(bucket is null ? "" : $" (or {bucket} on the file's {shardsNow})")} {Keep(m)} it under {target}";
+        return $"{head}; {(input.Scale == 1 ? "the full-scale model" : "at full scale the model")} puts it at {full}, so {tail}.";
+    }
+
+    /// <summary>Writes report.md and its charts into <paramref name="dir"/>; returns the Markdown path.</summary>
+    public static string Write(string dir, LaunchRunInput input)
+    {
+        Directory.CreateDirectory(dir);
+        var charts = new List<string>();
+        if (CpuChart(dir, input) is { } cpu) charts.Add(cpu);
+        foreach (LaunchRunStrategy s in input.Strategies)
+            if (NodeChart(dir, input, s) is { } nodes) charts.Add(nodes);
+        string path = Path.Combine(dir, MarkdownFile);
+        File.WriteAllText(path, ToMarkdown(input, charts.Select(c => Path.GetRelativePath(dir, c).Replace('\\', '/')).ToList()));
+        return path;
+    }
+
+    public static string ToMarkdown(LaunchRunInput input, IReadOnlyList<string>? charts = null)
+    {
+        var md = new StringBuilder();
+        LaunchRunVerdict verdict = Verdict(input);
+        md.AppendLine($"# Launch rehearsal: {input.Launch}").AppendLine();
+        md.Append(MarkdownTable.Render(
+            [("launch file", input.Source), ("seed", Inv($"{input.Seed}")), ("run ID", input.RunId),
+             ("key prefix", string.Join(", ", input.Strategies.Select(s => s.Measured?.KeyPrefix ?? s.KeyPrefix).OfType<string>().Distinct().Select(p => $"`{p}`")) is { Length: > 0 } k ? k : "n/a"),
+             ("cluster", input.Cluster), ("scale", $"{ScaleText(input.Scale)}: {input.ScaleNote}"),
+             ("strategies", string.Join(", ", input.Strategies.Select(s => s.Strategy))), ("CPU target", Percent(input.TargetCpu * 100))],
+            new Column<(string, string)>("", r => r.Item1), new Column<(string, string)>("", r => r.Item2))).AppendLine();
+
+        md.AppendLine("## Verdict").AppendLine();
+        md.AppendLine(verdict.Passed ? "**PASS**" : (input.Interrupted ? "**INTERRUPTED**" : "**FAIL**")).AppendLine();
+        foreach (string f in verdict.Failures) md.AppendLine($"- {f}");
+        foreach (string e in verdict.Expected) md.AppendLine($"- expected: {e}");
+        if (verdict.Failures.Count + verdict.Expected.Count > 0) md.AppendLine();
+
+        md.AppendLine("## Sizing").AppendLine();
+        foreach (LaunchRunStrategy s in input.Strategies) md.AppendLine($"- {SizingSentence(s, input)}");
+        md.AppendLine();
+        if (input.Buckets is { } b)
+            md.AppendLine(Inv($"Full-scale model on the file's {input.FileShards} shard(s): smallest bucketed:N keeping the hottest primary ≤ {Percent(input.TargetCpu * 100)}: ") +
+                (b.Buckets is { } n ? $"**bucketed:{n}**" : "none tried") + " (" + string.Join(", ", b.Trials.Select(t => $"bucketed:{t.Buckets} → {Percent(t.HottestPrimaryCpu * 100)}")) + ").").AppendLine();
+
+        md.AppendLine("## Lifecycle").AppendLine();
+        md.Append(MarkdownTable.Render(input.Strategies,
+            new("strategy", s => s.Strategy),
+            new("users", s => s.Measured?.Users.Users, "N0"),
+            new("entered", s => s.Measured?.Users.Entered, "N0"),
+            new("left", s => s.Measured?.Users.Left, "N0"),
+            new("expired", s => s.Measured?.Users.Expired, "N0"),
+            new("failed", s => s.Measured?.Users.Failed, "N0"),
+            new("failed by reason", s => s.Measured is { } m ? (m.Users.FailureReasons.Count == 0 ? "none" : string.Join("; ", m.Users.FailureReasons.OrderByDescending(r => r.Value).Select(r => Inv($"{r.Key}: {r.Value:N0}")))) : null),
+            new("unfinished", s => s.Measured?.Users.Unfinished, "N0"),
+            new("seconds", s => s.Measured?.Seconds, "0.0"))).AppendLine();
+
+        md.AppendLine("## Hottest primary CPU").AppendLine();
+        md.Append(MarkdownTable.Render(input.Strategies,
+            new("strategy", s => s.Strategy),
+            new("hottest primary", s => HottestPrimary(s.Measured?.Telemetry)?.Node),
+            new("shard", s => HottestPrimary(s.Measured?.Telemetry)?.Shard),
+            new("peak CPU (% of a core)", s => HottestPrimary(s.Measured?.Telemetry)?.CpuPercent, "0.0"),
+            new("at second", s => HottestPrimary(s.Measured?.Telemetry)?.Second, "0"),
+            new("model at this scale", s => s.PredictedAtScale is { } p ? p.HottestPrimaryCpu * 100 : null, "0.0"),
+            new("model at full scale", s => s.FullScale is { } f ? f.HottestPrimaryCpu * 100 : null, "0.0"),
+            new("shards for target (full scale)", s => s.FullScale is { } f ? (f.ShardsNeeded is { } n ? Inv($"{n}") : f.ShardsNote) : null))).AppendLine();
+
+        foreach (LaunchRunStrategy s in input.Strategies) AppendStrategy(md, s);
+
+        md.AppendLine("## Findings").AppendLine();
+        if (input.Findings is null) md.AppendLine("none computed").AppendLine();
+        else if (input.Findings.Count == 0) md.AppendLine("none found").AppendLine();
+        else md.Append(MarkdownTable.Render(input.Findings, new("finding", f => f.Title), new("number", f => f.Number), new("detail", f => f.Detail))).AppendLine();
+
+        if (charts is { Count: > 0 })
+        {
+            md.AppendLine("## Charts").AppendLine();
+            foreach (string c in charts) md.AppendLine($"![{Path.GetFileNameWithoutExtension(c)}]({c})").AppendLine();
+        }
+        return md.ToString();
+    }
+
+    private static void AppendStrategy(StringBuilder md, LaunchRunStrategy s)
+    {
+        md.AppendLine($"## {s.Strategy}").AppendLine();
+        if (s.Error is not null) md.AppendLine($"> **did not run**: {s.Error}").AppendLine();
+        if (s.ExpectedCrossSlot) md.AppendLine("The model puts this strategy's join keys on two slots: on a cluster its joins fail CROSSSLOT (the incident). That is reported, not a failure of the run.").AppendLine();
+        if (s.Measured is { } m)
+        {
+            if (m.Interrupted) md.AppendLine("> **interrupted**: partial numbers.").AppendLine();
+            md.AppendLine(Inv($"{m.ScaleNote}. {m.Seconds:0.0} s from the first arrival to the last answer; latency in ms from each call's intended time.")).AppendLine();
+            md.AppendLine("### Step latency").AppendLine();
+            md.Append(StepTable(m.Steps)).AppendLine();
+            md.AppendLine("### Thresholds").AppendLine();
+            md.Append(MarkdownTable.Render(m.Thresholds,
+                new("threshold", t => t.Threshold),
+                new("actual", t => t.NoData ? null : t.Actual, "0.##"),
+                new("limit", t => t.Limit, "0.##"),
+                new("verdict", t => t.Pass ? "pass" : t.NoData ? "**FAIL** (no data)" : "**FAIL**"))).AppendLine();
+            md.AppendLine(m.ThresholdsPassed ? "All thresholds passed." : "Thresholds failed.").AppendLine();
+        }
+        if (s.Comparison is { } c)
+        {
+            md.AppendLine("### Measured vs predicted per node").AppendLine();
+            md.AppendLine(Inv($"Share of every command the servers counted (INFO commandstats, after minus before), per node; tolerance {c.TolerancePp:0.#} pp. Worst error: **{Pp(c.WorstShareErrorPp)}** ({(c.WithinTolerance ? "within" : "OUT OF")} tolerance).")).AppendLine();
+            md.Append(NodeTable(c)).AppendLine();
+            if (c.Commands.Count > 0)
+            {
+                md.AppendLine("Largest per-command errors (node × command):").AppendLine();
+                md.Append(MarkdownTable.Render(c.Commands.OrderByDescending(r => Math.Abs(r.ErrorPp)).Take(10),
+                    new("node", r => r.Endpoint), new("shard", r => r.Shard), new("role", r => r.Role), new("command", r => r.Command),
+                    new("predicted", r => r.Predicted, "N0"), new("measured", r => r.Measured, "N0"),
+                    new("predicted share", r => r.PredictedShare, "P2"), new("measured share", r => r.MeasuredShare, "P2"),
+                    new("error (pp)", r => r.ErrorPp, "+0.00;-0.00;0.00"))).AppendLine();
+            }
+        }
+        else if (s.Measured is not null) md.AppendLine("Measured vs predicted per node: n/a (no comparison).").AppendLine();
+        if (s.PredictedSteps.Count > 0)
+        {
+            md.AppendLine("### Commands/s by step per shard").AppendLine();
+            md.AppendLine("Predicted client commands/s by step (mean over the model's launch) beside the server-counted commands/s of the shard's nodes (nested script calls and replication included), predicted and measured.").AppendLine();
+            var cols = new List<Column<ShardStepRates>> { new("shard", r => r.Name) };
+            cols.AddRange(StepNames.Select((n, i) => new Column<ShardStepRates>(n, r => r.PerSecByStep[i], "N1")).Where((_, i) => s.PredictedSteps.Any(r => r.PerSecByStep[i] > 0)));
+            cols.Add(new("client cmds/s (model)", r => r.Total, "N1"));
+            cols.Add(new("server cmds/s predicted", r => ShardRate(s.Comparison, r.Shard, n => n.PredictedPerSec), "N1"));
+            cols.Add(new("server cmds/s measured", r => ShardRate(s.Comparison, r.Shard, n => n.MeasuredPerSec), "N1"));
+            md.Append(MarkdownTable.Render(s.PredictedSteps, cols)).AppendLine();
+        }
+        if (s.Measured is { } mm)
+        {
+            md.AppendLine("### Memory left behind").AppendLine();
+            md.AppendLine(Inv($"used_memory and DBSIZE after the launch minus before it (before the run's keys were removed); keys removed afterwards: {mm.KeysRemoved:N0}.")).AppendLine();
+            md.Append(MarkdownTable.Render(mm.MemoryLeft,
+                new("node", r => r.Endpoint), new("shard", r => r.Shard), new("role", r => r.Role),
+                new("bytes", r => r.BytesAfter - r.BytesBefore, "+#,0;-#,0;0"),
+                new("keys", r => r.KeysAfter - r.KeysBefore, "+#,0;-#,0;0"))).AppendLine();
+            if (mm.MemoryLeft.Count > 0)
+            {
+                long? bytes = Sum(mm.MemoryLeft.Select(r => r.BytesAfter - r.BytesBefore)), keys = Sum(mm.MemoryLeft.Select(r => r.KeysAfter - r.KeysBefore));
+                string bytesText = bytes is { } b ? (b < 0 ? "-" : "+") + SimReport.Bytes(Math.Abs(b)) : "n/a";
+                string keysText = keys is { } k ? k.ToString("+#,0;-#,0;0", CultureInfo.InvariantCulture) : "n/a";
+                md.AppendLine($"Total over every node: {bytesText}, {keysText} keys (replicas hold copies of their primary's keys).").AppendLine();
+            }
+        }
+    }
+
+    /// <summary>Every step's requests and latency (ms): Ok's alone and every outcome's, n/a for no call.</summary>
+    public static string StepTable(IReadOnlyList<LaunchStepResult> steps) => MarkdownTable.Render(steps,
+        new("step", x => x.Step),
+        new("requests", x => x.Requests, "N0"),
+        new("ok", x => x.Ok, "N0"),
+        new("failed", x => x.Failed, "N0"),
+        new("failed %", x => x.FailPercent, "0.00"),
+        new("ok p50", x => x.OkLatency?.P50, "0.0"),
+        new("ok p95", x => x.OkLatency?.P95, "0.0"),
+        new("ok p99", x => x.OkLatency?.P99, "0.0"),
+        new("all p50", x => x.AllLatency?.P50, "0.0"),
+        new("all p95", x => x.AllLatency?.P95, "0.0"),
+        new("all p99", x => x.AllLatency?.P99, "0.0"),
+        new("failures by kind", x => x.FailuresByKind.Count == 0 ? "" : string.Join("; ", x.FailuresByKind.OrderByDescending(k => k.Value).Select(k => Inv($"{k.Key}: {k.Value:N0}")))));
+
+    /// <summary>Per node: predicted and measured count, share, commands/s and the error against the tolerance.</summary>
+    public static string NodeTable(LaunchComparison c) => MarkdownTable.Render(c.Nodes,
+        new("node", r => r.Endpoint), new("shard", r => r.Shard), new("role", r => r.Role),
+        new("predicted", r => r.Predicted, "N0"), new("measured", r => r.Measured, "N0"),
+        new("predicted share", r => r.PredictedShare, "P2"), new("measured share", r => r.MeasuredShare, "P2"),
+        new("predicted /s", r => r.PredictedPerSec, "N1"), new("measured /s", r => r.MeasuredPerSec, "N1"),
+        new("error (pp)", r => r.ErrorPp, "+0.00;-0.00;0.00"),
+        new("", r => Math.Abs(r.ErrorPp) <= c.TolerancePp ? "✓" : "✗"));
+
+    private static double? ShardRate(LaunchComparison? c, int shard, Func<NodeShareRow, double?> rate)
+    {
+        if (c is null) return null;
+        var rows = c.Nodes.Where(n => n.Shard == shard).ToList();
+        return rows.Count == 0 || rows.Any(r => rate(r) is null) ? null : rows.Sum(r => rate(r)!.Value);
+    }
+
+    private static long? Sum(IEnumerable<long?> values)
+    {
+        var list = values.ToList();
+        return list.Count == 0 || list.Any(v => v is null) ? null : list.Sum(v => v!.Value);
+    }
+
+    /// <summary>Each strategy's hottest primary's CPU per sample; null when no strategy has one.</summary>
+    private static string? CpuChart(string dir, LaunchRunInput input)
+    {
+        var series = new List<Series>();
+        foreach (LaunchRunStrategy s in input.Strategies)
+        {
+            if (HottestPrimary(s.Measured?.Telemetry) is not { } hot) continue;
+            NodeTimeline t = s.Measured!.Telemetry!.Nodes.First(n => n.Node == hot.Node && IsPrimary(n.Role));
+            var points = t.Samples.Where(x => x.Ok && x.CpuPercent is not null).ToList(); // gaps are left out, never drawn as 0
+            series.Add(new Series($"{s.Strategy} ({hot.Node})", points.Select(x => x.CpuPercent!.Value).ToList(), points.Select(x => x.Second).ToList()));
+        }
+        if (series.Count == 0) return null;
+        return ChartWriter.Lines(Path.Combine(dir, "hottest-primary-cpu.png"), $"{input.Launch} at {ScaleText(input.Scale)}: hottest primary's CPU",
+            "seconds since sampling started", "CPU (% of one core)", series, yFromZero: true);
+    }
+
+    /// <summary>Per node: predicted and measured server commands/s; null without a comparison with rates.</summary>
+    private static string? NodeChart(string dir, LaunchRunInput input, LaunchRunStrategy s)
+    {
+        if (s.Comparison is not { Nodes.Count: > 0 } c || c.Nodes.Any(n => n.PredictedPerSec is null || n.MeasuredPerSec is null)) return null;
+        var categories = c.Nodes.Select(n => $"{n.Shard} {n.Role}").ToList();
+        var series = new List<Series>
+        {
+            new("predicted", c.Nodes.Select(n => n.PredictedPerSec!.Value).ToList()),
+            new("measured", c.Nodes.Select(n => n.MeasuredPerSec!.Value).ToList()),
+        };
+        string file = "node-commands-" + string.Concat(s.Strategy.Select(ch => char.IsLetterOrDigit(ch) ? ch : '-')) + ".png";
+        return ChartWriter.GroupedBars(Path.Combine(dir, file), $"{input.Launch}, {s.Strategy}: server commands/s per node (shard role)", "commands/s", categories, series, topMargin: 0.3);
+    }
+
+    private static string ThresholdText(ThresholdCheck t) =>
+        t.NoData ? $"{t.Threshold}: no data" : Inv($"{t.Threshold}: {t.Actual:0.##} vs {t.Limit:0.##}");
+
+    /// <summary>A CPU or share in %, with a space as the report writes it ("64 %"); one decimal under 10.</summary>
+    public static string Percent(double percent) => Inv($"{percent.ToString(percent < 10 ? "0.0" : "0", CultureInfo.InvariantCulture)} %");
+
+    private static string Pp(double? pp) => pp is { } v ? Inv($"{v:0.00} pp") : "n/a";
+
+    private static string S(int n) => n == 1 ? "" : "s";
+    private static string Keep(int n) => n == 1 ? "keeps" : "keep";
+
+    private static string Inv(FormattableString f) => f.ToString(CultureInfo.InvariantCulture);
+}

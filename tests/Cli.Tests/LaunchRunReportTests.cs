@@ -1,0 +1,192 @@
+using HashtagBench.ClusterSim;
+using HashtagBench.Contracts;
+using HashtagBench.Reporting;
+using HashtagBench.WaitingRoom;
+
+namespace HashtagBench.Cli.Tests;
+
+/// <summary>The `run --launch` report composed from records built here: tables, n/a, the sizing sentence, the verdict.</summary>
+public sealed class LaunchRunReportTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("launch-report").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static Latency Lat(double p50, double p95, double p99) => new(100, p50, p50, p95, p99, p99, p99, p50);
+
+    private static readonly LaunchNode[] Nodes = [new("127.0.0.1:7000", 0, "master"), new("127.0.0.1:7001", 0, "replica"), new("127.0.0.1:7002", 1, "master"), new("127.0.0.1:7003", 1, "replica")];
+
+    private static NodeTelemetry Telemetry(double hotPeak) => new(DateTime.UnixEpoch, 1,
+    [
+        new NodeTimeline("127.0.0.1:7000", 0, "master", [new(1, true, "master", 10, 100, null, 1000, null, 0), new(2, true, "master", 20, 100, null, 1000, null, 0)], null),
+        new NodeTimeline("127.0.0.1:7001", 0, "replica", [new(1, true, "replica", 99, 100, null, 1000, 0, 0)], null), // a replica never counts as the hottest primary
+        new NodeTimeline("127.0.0.1:7002", 1, "master",
+            [new(1, true, "master", 30, 100, null, 1000, null, 0), new(2, false, null, null, null, null, null, null, null), new(3, true, "master", hotPeak, 100, null, 1000, null, 0)], null),
+    ]);
+
+    private static LaunchRunResult Measured(string strategy, bool thresholdsPass = true, string joinFailure = "CrossSlotServer", long joinFailed = 0,
+        LaunchLifecycle? users = null, NodeTelemetry? telemetry = null, long statusRequests = 40) => new(
+        "tiny", strategy, 7, 0.05, "scaled 0.05×: 30,000 → 1,500 users", "1a2b3c4d", $"hb:1a2b3c4d:{strategy}:", DateTime.UnixEpoch, 12.5,
+        [
+            new LaunchStepResult("join", 30, 30 - joinFailed, joinFailed, joinFailed == 30 ? null : Lat(1.5, 4, 9), Lat(1.5, 4, 9),
+                joinFailed == 0 ? new Dictionary<string, long>() : new Dictionary<string, long> { [joinFailure] = joinFailed }),
+            new LaunchStepResult("status", statusRequests, statusRequests, 0, statusRequests == 0 ? null : Lat(0.8, 2, 3), statusRequests == 0 ? null : Lat(0.8, 2, 3), new Dictionary<string, long>()),
+            new LaunchStepResult("all", 30 + statusRequests, 30 + statusRequests - joinFailed, joinFailed, Lat(1, 3, 8), Lat(1, 3, 8), new Dictionary<string, long>()),
+        ],
+        users ?? new LaunchLifecycle(30, 30 - (int)joinFailed, 0, 0, (int)joinFailed, 0, joinFailed == 0 ? new Dictionary<string, int>() : new Dictionary<string, int> { ["join: " + joinFailure] = (int)joinFailed }),
+        [new ThresholdCheck("join failures % < 5", 100.0 * joinFailed / 30, 5, thresholdsPass), new ThresholdCheck("status p99 ms < 7000", 0, 7000, true) { NoData = statusRequests == 0 }],
+        thresholdsPass, Nodes, [new NodeCommandCount("127.0.0.1:7000", "evalsha", 30)], telemetry ?? Telemetry(64),
+        [new NodeMemory("127.0.0.1:7000", 0, "master", 1_000_000, 1_250_000, 10, 70), new NodeMemory("127.0.0.1:7001", 0, "replica", null, 1_250_000, 10, 70)],
+        Interrupted: false) { KeysRemoved = 60 };
+
+    private static LaunchComparison Comparison(string strategy, double errorPp) => new(strategy, 2,
+    [
+        new NodeShareRow("127.0.0.1:7000", 0, "master", 500, 500, 0.50, 0.50 + errorPp / 100, 40, 41),
+        new NodeShareRow("127.0.0.1:7002", 1, "master", 500, 500, 0.50, 0.50 - errorPp / 100, 40, 39),
+    ],
+    [new NodeCommandRow("127.0.0.1:7000", 0, "master", "evalsha", 30, 30, 0.1, 0.1 + errorPp / 100)]);
+
+    private static LaunchSizing Sizing(WaitingRoomSchema schema, double cpu, int? shards, string note = "as many as a perfectly even spread needs") =>
+        new(schema, 0.7, cpu, 1, 4, cpu / 2, shards, note);
+
+    private static LaunchRunStrategy Event(double errorPp = 0.5, bool thresholdsPass = true) => new("event", ExpectedCrossSlot: false)
+    {
+        Measured = Measured("event", thresholdsPass),
+        Comparison = Comparison("event", errorPp),
+        PredictedSteps = [new ShardStepRates(0, "127.0.0.1:7000", [10, 20, 0, 0, 0, 0]), new ShardStepRates(1, "127.0.0.1:7002", [12, 18, 0, 0, 0, 0])],
+        PredictedAtScale = Sizing(WaitingRoomSchema.Event, 0.03, 1),
+        FullScale = Sizing(WaitingRoomSchema.Event, 1.2, 5),
+    };
+
+    private static LaunchRunStrategy Legacy(string joinFailure = "CrossSlotServer") => new("legacy", ExpectedCrossSlot: true)
+    {
+        Measured = Measured("legacy", thresholdsPass: false, joinFailure, joinFailed: 29),
+        Comparison = Comparison("legacy", 0.1),
+        FullScale = Sizing(WaitingRoomSchema.Legacy, 0.09, 1),
+    };
+
+    private static LaunchRunInput Input(params LaunchRunStrategy[] strategies) => new("tiny", "launches/tiny.json", 7, 0.05, "scaled 0.05×: 30,000 → 1,500 users",
+        "1a2b3c4d", "local: 6 redis-server processes", 0.7, 3, new BucketSuggestion(16, [(2, 1.0), (4, 0.9), (8, 0.8), (16, 0.6)]), strategies, Findings: null, Interrupted: false);
+
+    [Fact]
+    public void The_sizing_sentence_carries_measured_cpu_the_model_at_this_scale_and_the_full_scale_answer()
+    {
+        LaunchRunInput input = Input(Event(), Legacy());
+        Assert.Equal("With `event` tags the hottest primary reached 64 % CPU at 1/20 scale (the model: 3.0 %); at full scale the model puts it at 120 %, " +
+            "so 5 shards (or `bucketed:16` on the file's 3) keep it under 70 %.", LaunchRunReport.SizingSentence(input.Strategies[0], input));
+        Assert.Equal("With `legacy` tags the joins fail CROSSSLOT instead (29 of 30 join requests failed at 1/20 scale): no shard or bucket count fixes that; " +
+            "the dedupe key needs the event's tag.", LaunchRunReport.SizingSentence(input.Strategies[1], input));
+    }
+
+    [Fact]
+    public void The_sizing_sentence_says_when_the_files_shards_suffice_when_no_count_does_and_na_without_telemetry()
+    {
+        LaunchRunInput input = Input();
+        var fits = Event() with { FullScale = Sizing(WaitingRoomSchema.Event, 0.265, 2), Measured = Measured("event", telemetry: new NodeTelemetry(DateTime.UnixEpoch, 1, [])) };
+        Assert.Equal("With `event` tags the hottest primary reached n/a CPU at 1/20 scale (the model: 3.0 %); at full scale the model puts it at 27 %, " +
+            "so the file's 3 shards keep it under 70 % (2 would).", LaunchRunReport.SizingSentence(fits, input));
+        var hotSlot = Event() with { FullScale = Sizing(WaitingRoomSchema.Event, 3.1, null, "one slot alone needs 95 % of a core at peak: no shard count helps, spread the key") };
+        Assert.EndsWith("so no shard count keeps it under 70 % (one slot alone needs 95 % of a core at peak: no shard count helps, spread the key); `bucketed:16` on the file's 3 does.",
+            LaunchRunReport.SizingSentence(hotSlot, input));
+        var bucketed = Event() with { Strategy = "bucketed:8", FullScale = Sizing(WaitingRoomSchema.Bucketed(8), 0.9, 4) };
+        Assert.EndsWith("so 4 shards keep it under 70 %.", LaunchRunReport.SizingSentence(bucketed, input)); // no bucket advice for a bucketed strategy
+        Assert.Equal("1/20 scale", LaunchRunReport.ScaleText(0.05));
+        Assert.Equal("0.3× scale", LaunchRunReport.ScaleText(0.3));
+        Assert.Equal("full scale", LaunchRunReport.ScaleText(1));
+    }
+
+    [Fact]
+    public void The_hottest_primary_is_the_primary_sample_with_the_highest_cpu_gaps_and_replicas_left_out()
+    {
+        var hot = LaunchRunReport.HottestPrimary(Telemetry(64));
+        Assert.Equal(("127.0.0.1:7002", (int?)1, 64.0, 3.0), hot);
+        Assert.Null(LaunchRunReport.HottestPrimary(null));
+        Assert.Null(LaunchRunReport.HottestPrimary(new NodeTelemetry(DateTime.UnixEpoch, 1, [new NodeTimeline("x", 0, "master", [new(1, false, null, null, null, null, null, null, null)], null)])));
+    }
+
+    [Fact]
+    public void The_report_holds_every_table_with_na_where_nothing_was_measured_and_passes_with_legacys_crossslot_expected()
+    {
+        LaunchRunInput input = Input(Event(), Legacy()) with { Strategies = [Event() with { Measured = Measured("event", statusRequests: 0) }, Legacy()] };
+        LaunchRunVerdict verdict = LaunchRunReport.Verdict(input);
+        Assert.True(verdict.Passed, string.Join("; ", verdict.Failures));
+        Assert.Contains(verdict.Expected, e => e.StartsWith("legacy: thresholds failed as the model predicts, every failure CROSSSLOT", StringComparison.Ordinal));
+
+        string md = LaunchRunReport.ToMarkdown(input);
+        Assert.Contains("**PASS**", md);
+        Assert.Contains("| run ID | 1a2b3c4d |", md);
+        Assert.Contains("| key prefix | `hb:1a2b3c4d:event:`, `hb:1a2b3c4d:legacy:` |", md);
+        Assert.Contains("| step | requests | ok | failed | failed % | ok p50 | ok p95 | ok p99 | all p50 | all p95 | all p99 | failures by kind |", md);
+        Assert.Contains("| status | 0 | 0 | 0 | n/a | n/a | n/a | n/a | n/a | n/a | n/a |  |", md); // no call: n/a, never 0
+        Assert.Contains("| join | 30 | 1 | 29 | 96.67 | 1.5 | 4.0 | 9.0 | 1.5 | 4.0 | 9.0 | CrossSlotServer: 29 |", md);
+        Assert.Contains("| status p99 ms < 7000 | n/a | 7000 | pass |", md);
+        Assert.Contains("| strategy | users | entered | left | expired | failed | failed by reason | unfinished | seconds |", md);
+        Assert.Contains("| legacy | 30 | 1 | 0 | 0 | 29 | join: CrossSlotServer: 29 | 0 | 12.5 |", md);
+        Assert.Contains("| 127.0.0.1:7000 | 0 | master | 500 | 500 | 50.00 % | 50.50 % | 40.0 | 41.0 | +0.50 | ✓ |", md);
+        Assert.Contains("| event | 127.0.0.1:7002 | 1 | 64.0 | 3 | 3.0 | 120.0 | 5 |", md);
+        Assert.Contains("| 127.0.0.1:7000 | 10.0 | 20.0 | 30.0 | 40.0 | 41.0 |", md); // by step, beside the shard's server rates
+        Assert.Contains("| 127.0.0.1:7000 | 0 | master | +250,000 | +60 |", md);
+        Assert.Contains("| 127.0.0.1:7001 | 0 | replica | n/a | +60 |", md); // no reading before: n/a, never a guess
+        Assert.Contains("Total over every node: n/a, +120 keys", md);
+        Assert.Contains("## Findings\n\nnone computed", md);
+        Assert.Contains("- With `event` tags the hottest primary reached 64 % CPU at 1/20 scale", md);
+    }
+
+    [Fact]
+    public void A_comparison_out_of_tolerance_fails_the_run_and_the_report_says_so()
+    {
+        LaunchRunInput input = Input(Event(errorPp: 3.5));
+        LaunchRunVerdict verdict = LaunchRunReport.Verdict(input);
+        Assert.False(verdict.Passed);
+        Assert.Equal(["event: worst per-node share error 3.50 pp > 2 pp"], verdict.Failures);
+        string md = LaunchRunReport.ToMarkdown(input);
+        Assert.Contains("**FAIL**", md);
+        Assert.Contains("Worst error: **3.50 pp** (OUT OF tolerance)", md);
+        Assert.Contains("| +3.50 | ✗ |", md);
+    }
+
+    [Fact]
+    public void Thresholds_fail_the_run_except_legacys_crossslot_and_a_run_that_measured_nothing_or_does_not_add_up_fails()
+    {
+        Assert.Equal(["event: thresholds failed (join failures % < 5: 0 vs 5)"], LaunchRunReport.Verdict(Input(Event(thresholdsPass: false))).Failures);
+        // Legacy failing for another reason than CROSSSLOT is a real failure.
+        Assert.Single(LaunchRunReport.Verdict(Input(Legacy("Timeout"))).Failures, f => f.StartsWith("legacy: thresholds failed", StringComparison.Ordinal));
+        var nothing = Event() with { Measured = Measured("event") with { Steps = [new LaunchStepResult("join", 0, 0, 0, null, null, new Dictionary<string, long>())] } };
+        Assert.Contains("event: measured nothing (no request)", LaunchRunReport.Verdict(Input(nothing)).Failures);
+        var lost = Event() with { Measured = Measured("event", users: new LaunchLifecycle(30, 20, 0, 0, 0, 5, new Dictionary<string, int>())) };
+        Assert.Contains(LaunchRunReport.Verdict(Input(lost)).Failures, f => f.StartsWith("event: lifecycle does not add up", StringComparison.Ordinal));
+        var notCompared = Event() with { Comparison = null };
+        Assert.Contains("event: no measured-vs-predicted comparison", LaunchRunReport.Verdict(Input(notCompared)).Failures);
+        Assert.Contains("interrupted: partial numbers", LaunchRunReport.Verdict(Input(Event()) with { Interrupted = true }).Failures);
+        Assert.Contains("event: part A", LaunchRunReport.Verdict(Input(new LaunchRunStrategy("event", false) { Error = "part A" })).Failures);
+        Assert.Contains("no strategy ran", LaunchRunReport.Verdict(Input()).Failures);
+    }
+
+    [Fact]
+    public void Write_puts_the_report_and_its_charts_in_the_folder()
+    {
+        string md = LaunchRunReport.Write(_dir, Input(Event(), Legacy()));
+        string text = File.ReadAllText(md);
+        Assert.True(File.Exists(Path.Combine(_dir, "hottest-primary-cpu.png")));
+        Assert.True(File.Exists(Path.Combine(_dir, "node-commands-event.png")));
+        Assert.Contains("![hottest-primary-cpu](hottest-primary-cpu.png)", text);
+        Assert.Contains("![node-commands-legacy](node-commands-legacy.png)", text);
+    }
+
+    [Fact]
+    public void Predicted_step_rates_per_shard_add_up_to_the_models_commands()
+    {
+        Launch launch = LaunchFileLoader.Parse("""
+            { "name": "rates", "events": [ { "id": "evt_a" }, { "id": "evt_b" }, { "id": "evt_c" } ], "arrival": { "users": 200, "overSeconds": 4 },
+              "topology": { "shards": 3 }, "strategies": [ "bucketed:4" ] }
+            """);
+        LaunchStrategyResult r = new LaunchSimulator(launch).Run().Strategies.Single();
+        var rates = ShardStepRates.Of(r);
+        Assert.Equal(3, rates.Count);
+        for (int j = 0; j < 3; j++)
+            Assert.Equal(Enumerable.Range(0, r.Seconds).Sum(s => r.Commands(s, j)), rates[j].Total * r.Seconds, precision: 6);
+        Assert.Equal((double)Enumerable.Range(0, r.Seconds).Sum(s => r.ShardStepCounts[(s * 3 + 1) * LaunchStrategyResult.Steps + (int)Step.Status]),
+            rates[1].PerSecByStep[(int)Step.Status] * r.Seconds, precision: 6);
+        Assert.True(rates.All(x => x.PerSecByStep[(int)Step.Join] > 0));
+    }
+}

@@ -12,6 +12,12 @@ public sealed record LaunchCeilingResult(string Launch, string Schema, string Ev
     IReadOnlyList<CeilingMixCommand> Mix, double DroppedShare, CeilingSide Harness, CeilingSide RedisBenchmark,
     int LogicalCpus, string LoadBefore, string LoadAfter)
 {
+    /// <summary>Every key the run wrote carries this prefix (before the hash tag, so the slot is the event's).</summary>
+    public string RunPrefix { get; init; } = "";
+
+    /// <summary>Keys of the run removed at its end (SCAN MATCH *prefix*, UNLINK).</summary>
+    public long KeysRemoved { get; init; }
+
     /// <summary>Harness mix rate over redis-benchmark's, both from the server's counts; null when either side measured nothing.</summary>
     public double? Ratio => Harness.MixRate is double h && RedisBenchmark.MixRate is double rb && rb > 0 ? h / rb : null;
 }

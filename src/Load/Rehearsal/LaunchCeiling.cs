@@ -52,6 +52,8 @@ public static class LaunchCeiling
         IServer server = mux.GetServer(node);
         IDatabase db = mux.GetDatabase();
         string loadBefore = LoadAverage();
+        LaunchCeilingResult result;
+        long removed;
         try
         {
             await server.ScriptLoadAsync(EnqueueScript.Source).ConfigureAwait(false);
@@ -72,18 +74,21 @@ public static class LaunchCeiling
                 }
             }
             bool local = IsLocal(node);
-            return new LaunchCeilingResult(Path.GetFileName(launch.Source), WaitingRoomSchema.Event.Name, mix.EventId, node, s.Clients, window,
+            string? shared = MachineShared(loadBefore);
+            result = new LaunchCeilingResult(Path.GetFileName(launch.Source), WaitingRoomSchema.Event.Name, mix.EventId, node, s.Clients, window,
                 [.. mix.Commands.Select(c => c.Mix)], mix.DroppedShare,
-                Side("harness", harness, Environment.ProcessorCount, local),
+                Side("harness", harness, Environment.ProcessorCount, local, shared),
                 // redis-benchmark runs its clients on one thread (no --threads): one core is all it can use.
-                Side("redis-benchmark", rb, 1, local),
-                Environment.ProcessorCount, loadBefore, LoadAverage());
+                Side("redis-benchmark", rb, 1, local, shared),
+                Environment.ProcessorCount, loadBefore, LoadAverage()) { RunPrefix = runPrefix };
         }
         finally
         {
-            long removed = await KeyCleanup.RemoveRunKeysAsync(mux, runPrefix, CancellationToken.None).ConfigureAwait(false);
+            // Also after a failure or Ctrl-C: the exception passes on once the keys are gone.
+            removed = await KeyCleanup.RemoveRunKeysAsync(mux, runPrefix, CancellationToken.None).ConfigureAwait(false);
             log?.Invoke($"removed {removed} key(s) of run {runPrefix}");
         }
+        return result with { KeysRemoved = removed };
     }
 
     /// <summary>Every run starts here: the hot event's two queue ZSETs hold every member, each member's stream its one entry.</summary>
@@ -273,7 +278,7 @@ public static class LaunchCeiling
     /// What held the side back: the server's one command thread, the client's cores (<paramref name="clientCores"/>),
     /// or, when both run here, the machine's cores together; "none saturated" when nothing reached <see cref="Saturated"/>.
     /// </summary>
-    private static CeilingSide Side(string name, List<CeilingCommandRun> runs, int clientCores, bool serverOnThisMachine)
+    private static CeilingSide Side(string name, List<CeilingCommandRun> runs, int clientCores, bool serverOnThisMachine, string? machineShared)
     {
         var side = new CeilingSide(name, runs, "");
         var load = new List<(string What, double Use, string Shown)>();
@@ -285,9 +290,17 @@ public static class LaunchCeiling
                 load.Add(("machine CPU", (client + sv) / Environment.ProcessorCount, FormattableString.Invariant($"client + server {client + sv:0.00} of {Environment.ProcessorCount} cores")));
         }
         var top = load.OrderByDescending(l => l.Use).FirstOrDefault();
-        string limiter = load.Count == 0 ? "n/a" : top.Use >= Saturated ? $"{top.What} ({top.Shown})" : $"none saturated (highest: {top.What}, {top.Shown})";
+        string limiter = load.Count == 0 ? "n/a" : top.Use >= Saturated ? $"{top.What} ({top.Shown})"
+            : machineShared is not null ? $"the machine's other load ({machineShared}; highest here: {top.What}, {top.Shown})"
+            : $"none saturated (highest: {top.What}, {top.Shown})";
         return side with { Limiter = limiter };
     }
+
+    /// <summary>When more tasks wanted a CPU than there are CPUs: the processes measured here got only a share of the machine.</summary>
+    private static string? MachineShared(string loadAverage) =>
+        double.TryParse(loadAverage.Split(' ')[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double oneMinute) && oneMinute > Environment.ProcessorCount
+            ? FormattableString.Invariant($"load average {oneMinute:0.0} on {Environment.ProcessorCount} CPUs")
+            : null;
 
     private static bool IsLocal(string node) =>
         node.StartsWith("127.", StringComparison.Ordinal) || node.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase) || node.StartsWith("[::1]", StringComparison.Ordinal);
@@ -331,7 +344,7 @@ public static class LaunchCeiling
         md.AppendLine();
         md.AppendLine(F($"**harness / redis-benchmark = {MarkdownTable.Cell(r.Ratio, "0.00")}** (mix rates, server counts): ") +
             (r.Ratio is double ratio ? ratio >= 1 ? "the harness drives at least as much as redis-benchmark." : "the harness drives less than redis-benchmark." : "n/a: a side measured nothing."));
-        md.AppendLine(F($"\nMachine: {r.LogicalCpus} logical CPUs, load average {r.LoadBefore} before, {r.LoadAfter} after."));
+        md.AppendLine(F($"\nMachine: {r.LogicalCpus} logical CPUs, load average {r.LoadBefore} before, {r.LoadAfter} after. Keys of run `{r.RunPrefix}`: {r.KeysRemoved:N0} removed."));
         return md.ToString();
     }
 }

@@ -58,6 +58,7 @@ public static class BenchCommand
             Launch file = LaunchFileLoader.Load(r.GetValue(launch)!);
             var settings = new LaunchCeiling.Settings(r.GetValue(seconds), r.GetValue(clients));
             if (settings.Clients is < 1 or > 10_000) throw new ArgumentException("--clients must be in [1, 10000].");
+            if (settings.SecondsPerSide is not (> 0 and <= 3600)) throw new ArgumentException("--seconds must be in (0, 3600].");
             (string? tool, string notRun) = RedisBenchmarkTool.Locate(cluster.External(r));
             if (tool is null)
             {

@@ -91,8 +91,8 @@ public sealed class LaunchCeilingTests(ClusterFixture fx)
     [Fact]
     public void Server_counts_leave_out_failed_calls_and_a_command_never_called_is_zero_calls()
     {
-        Assert.Equal((8, 3), LaunchCeiling.Counts("calls=10,usec=5,usec_per_call=0.50,rejected_calls=1,failed_calls=2"));
-        Assert.Equal((0, 0), LaunchCeiling.Counts(null));
+        Assert.Equal((8L, 3L), LaunchCeiling.Counts("calls=10,usec=5,usec_per_call=0.50,rejected_calls=1,failed_calls=2"));
+        Assert.Equal((0L, 0L), LaunchCeiling.Counts(null));
     }
 
     [Fact]

@@ -130,7 +130,7 @@ public static class LaunchCeiling
     /// <summary>"calls=…,usec=…,rejected_calls=…,failed_calls=…" → calls the server ran without error, and errors (0, 0 before the first call).</summary>
     internal static (long Calls, long Failed) Counts(string? cmdstat)
     {
-        long calls = 0, failed = 0;
+        long calls = 0, failed = 0, rejected = 0;
         foreach (string part in (cmdstat ?? "").Split(','))
         {
             int eq = part.IndexOf('=');
@@ -138,11 +138,12 @@ public static class LaunchCeiling
             switch (part[..eq])
             {
                 case "calls": calls = v; break;
-                case "failed_calls" or "rejected_calls": failed += v; break;
+                case "failed_calls": failed = v; break;
+                case "rejected_calls": rejected = v; break;
             }
         }
-        // Redis 7 counts a call that failed in calls too (a rejected one not): what succeeded is the difference.
-        return (calls - Math.Min(calls, failed), failed);
+        // Redis 7 counts a call that failed while running in calls too, a rejected one (never run) not.
+        return (calls - Math.Min(calls, failed), failed + rejected);
     }
 
     private static CeilingCommandRun Run(CeilingCommand c, Snapshot a, Snapshot b, double? clientRate, string? note)

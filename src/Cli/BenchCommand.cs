@@ -3,7 +3,11 @@ using System.CommandLine;
 using System.Diagnostics;
 using HashtagBench.Cli.Common;
 using HashtagBench.Cli.Run;
+using HashtagBench.Load.Rehearsal;
+using HashtagBench.Load.Scenarios;
 using HashtagBench.Provisioning;
+using HashtagBench.WaitingRoom;
+using StackExchange.Redis;
 
 namespace HashtagBench.Cli;
 
@@ -22,6 +26,7 @@ public static class BenchCommand
             TreatUnmatchedTokensAsErrors = false,
         };
         cluster.AddTo(cmd, endpointOnly: true);
+        cmd.Subcommands.Add(LaunchCeilingCommand());
         cmd.SetAction((r, ct) => CliErrors.GuardAsync(Console.Error, async () =>
         {
             ExternalEndpoint? external = cluster.External(r);
@@ -29,6 +34,52 @@ public static class BenchCommand
             var args = new List<string> { dll };
             args.AddRange(r.UnmatchedTokens);
             return await ForwardAsync("dotnet", args, external?.ToEnvironment(), ct);
+        }));
+        return cmd;
+    }
+
+    /// <summary>
+    /// bench launch-ceiling: the harness's client path against redis-benchmark -c N on the hot shard's mix of a launch
+    /// (<see cref="LaunchCeiling"/>). Runs in this process: the harness side must be the harness's own client code.
+    /// </summary>
+    private static Command LaunchCeilingCommand()
+    {
+        var launch = new Option<string>("--launch") { Description = "Launch file whose hot-shard mix is driven.", DefaultValueFactory = _ => Path.Combine("launches", "gateway-30k.json") };
+        var seconds = new Option<double>("--seconds") { Description = "Measured seconds per side, split over the mix's commands.", DefaultValueFactory = _ => 10 };
+        var clients = new Option<int>("--clients") { Description = "redis-benchmark connections (-c) and harness closed-loop callers.", DefaultValueFactory = _ => 50 };
+        var output = new Option<string?>("--artifacts") { Description = "Folder for launch-ceiling.md and .json (default results/bench/<UTC time>)." };
+        var cluster = new ClusterOptions();
+        var cmd = new Command(LaunchCeiling.Verb, "Harness vs redis-benchmark -c 50 on the hot shard's command mix of a launch, side by side, counted by the server; prints the ratio.");
+        foreach (Option o in new Option[] { launch, seconds, clients, output }) cmd.Options.Add(o);
+        cluster.AddTo(cmd);
+        cmd.SetAction((r, ct) => CliErrors.GuardAsync(r.InvocationConfiguration.Error, async () =>
+        {
+            TextWriter o = r.InvocationConfiguration.Output, e = r.InvocationConfiguration.Error;
+            Launch file = LaunchFileLoader.Load(r.GetValue(launch)!);
+            var settings = new LaunchCeiling.Settings(r.GetValue(seconds), r.GetValue(clients));
+            if (settings.Clients is < 1 or > 10_000) throw new ArgumentException("--clients must be in [1, 10000].");
+            if (settings.SecondsPerSide is not (> 0 and <= 3600)) throw new ArgumentException("--seconds must be in (0, 3600].");
+            (string? tool, string notRun) = RedisBenchmarkTool.Locate(cluster.External(r));
+            if (tool is null)
+            {
+                e.WriteLine($"error: redis-benchmark cannot run: {notRun}.");
+                return ExitCodes.BadInput;
+            }
+            await using RunningCluster running = await cluster.StartAsync(r, ct);
+            await using ConnectionMultiplexer mux = await running.ConnectAsync();
+            LaunchCeilingResult result;
+            try { result = await LaunchCeiling.MeasureAsync(file, running, mux, tool, settings, m => e.WriteLine(m), ct); }
+            catch (OperationCanceledException) { return ExitCodes.Interrupted; }
+            catch (RedisException ex) { return CliErrors.Report(e, ex); }
+            string md = LaunchCeiling.Markdown(result);
+            o.WriteLine(md);
+            string dir = r.GetValue(output) ?? Path.Combine("results", "bench", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture));
+            Directory.CreateDirectory(dir);
+            await File.WriteAllTextAsync(Path.Combine(dir, "launch-ceiling.md"), md, ct);
+            await File.WriteAllTextAsync(Path.Combine(dir, "launch-ceiling.json"), ResultFiles.Serialize(result, ResultsJsonContext.Default.LaunchCeilingResult) + "\n", ct);
+            o.WriteLine($"results: {Path.Combine(dir, "launch-ceiling.md")}");
+            // A side that measured nothing has no rate and so no ratio: that is a failed run, not a ratio of 0.
+            return ct.IsCancellationRequested ? ExitCodes.Interrupted : result.Ratio is null ? ExitCodes.Failed : ExitCodes.Ok;
         }));
         return cmd;
     }

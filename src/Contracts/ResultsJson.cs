@@ -20,6 +20,7 @@ namespace HashtagBench.Contracts;
 [JsonSerializable(typeof(CapacityResult))]
 [JsonSerializable(typeof(SimSummary))]
 [JsonSerializable(typeof(ClusterInspection))]
+[JsonSerializable(typeof(LaunchCeilingResult))]
 public sealed partial class ResultsJsonContext : JsonSerializerContext;
 
 /// <summary>The result files' names, and reading and writing them through <see cref="ResultsJsonContext"/>.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using HashtagBench.Enqueue;
 using HashtagBench.Provisioning;
 
@@ -12,7 +13,7 @@ public sealed record RedisBenchmarkResult(double Rps, double AvgMs, double MinMs
 /// redis-benchmark EVALSHA with the production enqueue script against one primary, over the harness's TLS and CA:
 /// the reference point both the capacity scenario and the latency-floor suite compare the harness with.
 /// </summary>
-public static class RedisBenchmarkTool
+public static partial class RedisBenchmarkTool
 {
     /// <summary>
     /// The tool's path, or why it cannot run like for like: not installed, or a cluster that needs a password, which
@@ -33,17 +34,42 @@ public static class RedisBenchmarkTool
     /// </summary>
     public static List<string> EvalShaArgs(string endpoint, ExternalEndpoint? auth, string evt, int clients, int requests, bool csv)
     {
+        List<string> args = ConnectionArgs(endpoint, auth, clients, requests, keyspace: 100_000_000);
+        args.Add(csv ? "--csv" : "-q");
+        args.AddRange(["EVALSHA", EnqueueScript.Sha1Hex, "2", $"dedupe:{{{evt}}}:rb:__rand_int__", $"stream:event:{{{evt}}}:user:rb__rand_int__", "tok", evt, "rb", "3600"]);
+        return args;
+    }
+
+    /// <summary>
+    /// Host, port, TLS and CA, connections, requests and the __rand_int__ range: every run's common arguments. No
+    /// password ever: <see cref="Locate"/> refuses a cluster that needs one.
+    /// </summary>
+    public static List<string> ConnectionArgs(string endpoint, ExternalEndpoint? auth, int clients, long requests, long keyspace)
+    {
         int colon = endpoint.LastIndexOf(':');
         var args = new List<string>
         {
             "-h", endpoint[..colon], "-p", endpoint[(colon + 1)..], "-n", requests.ToString(CultureInfo.InvariantCulture),
-            "-c", clients.ToString(CultureInfo.InvariantCulture), "-r", "100000000", csv ? "--csv" : "-q",
+            "-c", clients.ToString(CultureInfo.InvariantCulture), "-r", keyspace.ToString(CultureInfo.InvariantCulture),
         };
         if (auth?.Tls == true) args.Add("--tls");
         if (auth?.CaFile is { } ca) args.AddRange(["--cacert", ca]);
-        args.AddRange(["EVALSHA", EnqueueScript.Sha1Hex, "2", $"dedupe:{{{evt}}}:rb:__rand_int__", $"stream:event:{{{evt}}}:user:rb__rand_int__", "tok", evt, "rb", "3600"]);
         return args;
     }
+
+    /// <summary>
+    /// The last "overall" rate of the progress line redis-benchmark rewrites every 250 ms ("CMD: rps=… (overall: R)
+    /// avg_msec=…"): its own count since it started, for a run stopped before its summary. Null when it printed none.
+    /// </summary>
+    public static double? LastOverallRps(string output)
+    {
+        // A run killed mid-write leaves a cut line at the end: the last complete match is the last count.
+        Match? last = ProgressLine().Matches(output).LastOrDefault();
+        return last is not null && double.TryParse(last.Groups[1].ValueSpan, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v > 0 ? v : null;
+    }
+
+    [GeneratedRegex(@"rps=[0-9.]+ \(overall: ([0-9.]+)\)")]
+    private static partial Regex ProgressLine();
 
     /// <summary>Runs the tool and returns its standard output and exit code.</summary>
     public static async Task<(string Output, int ExitCode)> RunAsync(string tool, IEnumerable<string> args, CancellationToken ct)

@@ -96,6 +96,12 @@ public sealed class LaunchFindingsTests(ClusterFixture fx)
         long off = shardOf.Where(kv => kv.Value != own).Sum(kv => perClass.GetValueOrDefault(kv.Key));
         Assert.True(all > 0);
         Assert.Equal((double)off / all, f.OffShardShare!.Value, 12);
+        // Every event: its untagged keys' shards against its own, by hand.
+        Assert.Equal(3, f.EventsByShards.Values.Sum());
+        var touched = Sim.Value.Launch.EventIds.Select(ev => new[] { HashSlot.Of(ev), HashSlot.Of("metrics:admission:" + ev), HashSlot.Of("admission:bucket:" + ev) }
+            .Select(r.Topology.ShardOf).Distinct().Count()).ToList();
+        Assert.All(f.EventsByShards, kv => Assert.Equal(touched.Count(t => t == kv.Key), kv.Value));
+        Assert.InRange(f.AllEventsOffShardShare!.Value, 0, 1);
         LaunchFinding finding = LaunchFindings.Compute(Sim.Value)[2];
         Assert.Contains($"{(double)off / all * 100:0.#} % of {hot}'s per-event commands land off its shard {own}", finding.Number);
     }
@@ -128,7 +134,7 @@ public sealed class LaunchFindingsTests(ClusterFixture fx)
         Assert.Equal(10, f.ClientRatio!.Value, 9);
         Assert.Equal(10, f.ServerRatio!.Value, 9);
         string number = LaunchFindings.Compute(Sim.Value, probe: probe)[0].Number;
-        Assert.Contains("XRANGE - + 5 ms at 10,000 entries, 0.5 ms at 1,000 (10×)", number);
+        Assert.Contains("XRANGE - + 5 ms at 10,000 entries, 0.5 ms at 1,000 (10×); server 1 ms vs 100 µs per call (10×)", number);
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace HashtagBench.Load.Rehearsal;
 /// <param name="LaunchEntries">Anonymous entries left in every event's shared stream at the end (the simulator's AnonymousStreamEntries); null without a simulation.</param>
 /// <param name="LargestStreamEntries">The longest single stream of those (the event with the most anonymous users who stayed).</param>
 /// <param name="ServerUsecAtLaunchSize">The probe's server usec per call, fitted linearly in entries and read at <paramref name="LargestStreamEntries"/>; null without two probe sizes.</param>
-public sealed record UntrimmedStreamFigures(StreamGrowthPoint? Smallest, StreamGrowthPoint? Largest, long? LaunchEntries, long? LargestStreamEntries,
+public sealed record UntrimmedStreamFigures(IReadOnlyList<StreamGrowthPoint> Points, StreamGrowthPoint? Smallest, StreamGrowthPoint? Largest, long? LaunchEntries, long? LargestStreamEntries,
     string? LargestStreamEvent, double? ServerUsecAtLaunchSize, bool Extrapolated)
 {
     /// <summary>Client p50 at the largest size over the smallest; null without two sizes.</summary>
@@ -31,8 +31,14 @@ public sealed record StatusFanOut(string Strategy, int Buckets, int ModelPerPoll
 /// Under <c>event</c>: per-event keys without a hash tag, where they land for the hottest event, and the share of that
 /// event's per-event-key commands (the launch's mix, from KeyClassCommands) that lands off its own shard.
 /// </summary>
+/// <param name="EventsByShards">Over every event of the launch: how many events have their per-event keys on 1, 2 or 3 shards.</param>
+/// <param name="AllEventsOffShardShare">The same share over every event, weighted by its joins.</param>
 public sealed record UntaggedKeyFigures(IReadOnlyList<KeyClass> Untagged, string? HotEvent, int? OwnShard, IReadOnlyDictionary<KeyClass, int> ShardOfUntagged,
-    double? OffShardShare, int? ShardsTouched);
+    double? OffShardShare, int? ShardsTouched)
+{
+    public IReadOnlyDictionary<int, int> EventsByShards { get; init; } = new Dictionary<int, int>();
+    public double? AllEventsOffShardShare { get; init; }
+}
 
 /// <summary>Read traffic on replicas: predicted share of all commands, per strategy, and measured where a live run was given.</summary>
 public sealed record ReplicaReadShare(string Strategy, double? Predicted, double? Measured);
@@ -88,23 +94,23 @@ public static class LaunchFindings
             double sxx = fit.Sum(p => (p.Entries - mx) * (p.Entries - mx)), sxy = fit.Sum(p => (p.Entries - mx) * (p.ServerUsecPerCall!.Value - my));
             if (sxx > 0) atLaunch = Math.Max(0, my + sxy / sxx * (longest.Value - mx));
         }
-        return new UntrimmedStreamFigures(smallest, largest, entries, longest, longestEvent, atLaunch, longest > fit.LastOrDefault()?.Entries);
+        return new UntrimmedStreamFigures(measured, smallest, largest, entries, longest, longestEvent, atLaunch, longest > fit.LastOrDefault()?.Entries);
     }
 
     private static LaunchFinding UntrimmedStreamFinding(UntrimmedStreamFigures f)
     {
         string number = f is { Smallest: { } s, Largest: { } l }
-            ? Inv($"XRANGE - + {l.ClientP50Ms:0.###} ms at {l.Entries:N0} entries, {s.ClientP50Ms:0.###} ms at {s.Entries:N0} ({Times(f.ClientRatio)}); server {Usec(l.ServerUsecPerCall)} vs {Usec(s.ServerUsecPerCall)} per call ({Times(f.ServerRatio)})")
+            ? Inv($"XRANGE - + {Ms(l.ClientP50Ms)} at {l.Entries:N0} entries, {Ms(s.ClientP50Ms)} at {s.Entries:N0} ({Times(f.ClientRatio)}); server {Usec(l.ServerUsecPerCall)} vs {Usec(s.ServerUsecPerCall)} per call ({Times(f.ServerRatio)})")
             : "n/a (no stream probe with two sizes)";
         string launch = f.LaunchEntries is not long total ? "No simulation given: the launch's stream length is n/a."
             : f.LargestStreamEntries is not > 0 ? Inv($"This launch leaves {total:N0} anonymous entries: its shared streams stay empty (no anonymous user stays), so its Leave/expiry reads are short.")
             : Inv($"This launch leaves {total:N0} anonymous entries in the shared streams, {f.LargestStreamEntries:N0} in the longest ({f.LargestStreamEvent}); ") +
               (f.ServerUsecAtLaunchSize is double u
-                  ? Inv($"a Leave or expiry there costs about {u / 1000:0.###} ms of server time per XRANGE (the probe's linear fit{(f.Extrapolated ? ", extrapolated past its largest size" : "")}), on the one thread of that event's shard.")
+                  ? Inv($"a Leave or expiry there costs about {Ms(u / 1000)} of server time per XRANGE (the probe's linear fit{(f.Extrapolated ? ", extrapolated past its largest size" : "")}), on the one thread of that event's shard.")
                   : "its cost there is n/a (no probe with two sizes).");
         return new("O(n) XRANGE - + on the untrimmed shared anonymous stream", number,
             "Leave and the expired-status cleanup read the whole stream (XRANGE - +) to find one entry, and anonymous joins all append to one stream per event that is never trimmed. " +
-            Inv($"Client latency p50 (p99) per size: {string.Join(", ", new[] { f.Smallest, f.Largest }.OfType<StreamGrowthPoint>().Select(p => Inv($"{p.Entries:N0}: {p.ClientP50Ms:0.###} ({p.ClientP99Ms:0.###}) ms over {p.Calls} calls")).DefaultIfEmpty(NotAvailable))}. ") + launch);
+            Inv($"Per size, client p50 (p99) and server time per call: {string.Join("; ", f.Points.Select(p => Inv($"{p.Entries:N0} entries: {Ms(p.ClientP50Ms)} ({Ms(p.ClientP99Ms)}), {Usec(p.ServerUsecPerCall)} over {p.Calls} calls")).DefaultIfEmpty(NotAvailable))}. ") + launch);
     }
 
     // ---- 2. the fan-out of bucketed position reads ----
@@ -161,14 +167,26 @@ public static class LaunchFindings
         // The hottest event: the most joined visits.
         var joins = new int[sim.Launch.EventIds.Count];
         foreach (VisitOutcome v in r.Timeline.Visits) if (v.Joined) joins[sim.Population.EventOf(v.Visit)]++;
-        string hot = sim.Launch.EventIds[Array.IndexOf(joins, joins.Max())];
-        var args = new KeyArgs(hot, "", "", "");
-        int ShardOf(KeyClass c) => r.Topology.ShardOf(HashSlot.Of(schema.Key(c, args, keyPrefix)));
-        int own = ShardOf(perEvent.First(c => schema.Template(c).Tagged));
-        var shards = untagged.ToDictionary(c => c, ShardOf);
         long all = perEvent.Sum(c => r.KeyClassCommands[(int)c]);
-        long off = shards.Where(e => e.Value != own).Sum(e => r.KeyClassCommands[(int)e.Key]);
-        return new(untagged, hot, own, shards, all == 0 ? null : (double)off / all, shards.Values.Append(own).Distinct().Count());
+        KeyClass tagged = perEvent.First(c => schema.Template(c).Tagged);
+        // Per event: its own (tagged) shard, each untagged key's shard, and the share of the mix that lands elsewhere.
+        var placed = sim.Launch.EventIds.Select(e =>
+        {
+            var args = new KeyArgs(e, "", "", "");
+            int ShardOf(KeyClass c) => r.Topology.ShardOf(HashSlot.Of(schema.Key(c, args, keyPrefix)));
+            int own = ShardOf(tagged);
+            var shards = untagged.ToDictionary(c => c, ShardOf);
+            long off = shards.Where(x => x.Value != own).Sum(x => r.KeyClassCommands[(int)x.Key]);
+            return (Own: own, Shards: shards, Off: all == 0 ? (double?)null : (double)off / all, Touched: shards.Values.Append(own).Distinct().Count());
+        }).ToList();
+        int hot = Array.IndexOf(joins, joins.Max());
+        long joined = joins.Sum(j => (long)j);
+        var h = placed[hot];
+        return new(untagged, sim.Launch.EventIds[hot], h.Own, h.Shards, h.Off, h.Touched)
+        {
+            EventsByShards = placed.GroupBy(p => p.Touched).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count()),
+            AllEventsOffShardShare = all == 0 || joined == 0 ? null : placed.Select((p, e) => p.Off!.Value * joins[e]).Sum() / joined,
+        };
     }
 
     /// <summary>Key classes whose slot depends on the event alone (with its bucket): the keys that heat an event's shard.</summary>
@@ -185,7 +203,8 @@ public static class LaunchFindings
             : Inv($"{f.Untagged.Count} untagged per-event keys; their share of a hot event's commands is n/a (no simulation of event)");
         string detail = Inv($"Under event, {keys} hold the event ID without a hash tag, so each hashes on its own and sits on a shard of its own choosing: ") +
             "a hot event heats its tagged keys' shard and up to two more. " +
-            (f.HotEvent is null ? "" : Inv($"For {f.HotEvent}: {string.Join(", ", f.ShardOfUntagged.Select(e => $"{schema.Template(e.Key).Text} on shard {e.Value}"))}; its tagged keys on shard {f.OwnShard}. ")) +
+            (f.HotEvent is null ? "" : Inv($"For {f.HotEvent} (the most joins): {string.Join(", ", f.ShardOfUntagged.Select(e => $"{schema.Template(e.Key).Text} on shard {e.Value}"))}; its tagged keys on shard {f.OwnShard}. ")) +
+            (f.EventsByShards.Count == 0 ? "" : Inv($"Over all events: {string.Join(", ", f.EventsByShards.Select(e => $"{e.Value} on {e.Key} shard{(e.Key == 1 ? "" : "s")}"))}; {Pct(f.AllEventsOffShardShare)} of their per-event commands (by joins) land off their own shard. ")) +
             "The share uses the launch's mix of per-event commands (the simulation's commands per key class). event-all tags both keys and keeps an event on one shard.";
         return new("Untagged per-event keys heat a second and third shard", number, detail);
     }
@@ -252,7 +271,9 @@ public static class LaunchFindings
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
     private static string Times(double? ratio) => ratio is double x ? Inv($"{x:0.#}×") : NotAvailable;
-    private static string Usec(double? usec) => usec is double u ? Inv($"{u:0.#} µs") : NotAvailable;
+    private static string Usec(double? usec) => usec is not double u ? NotAvailable : u >= 1000 ? Ms(u / 1000) : Inv($"{u:0.#} µs");
+    // Three significant digits or so: 0.0912 ms, 4.12 ms, 41.2 ms, 412 ms.
+    private static string Ms(double ms) => Inv($"{ms.ToString(ms >= 100 ? "0" : ms >= 10 ? "0.#" : ms >= 1 ? "0.##" : "0.###", CultureInfo.InvariantCulture)} ms");
     private static string Per(double? x) => x is double v ? Inv($"{v:0.##}") : NotAvailable;
     private static string Pct(double? x) => x is double v ? Inv($"{v * 100:0.#} %") : NotAvailable;
 }

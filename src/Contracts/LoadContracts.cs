@@ -134,6 +134,12 @@ public sealed record StreamAuditResult(int Attempts, int IdempotencyKeys, int Ac
     public int AcknowledgedKeysWithoutEntry { get; init; }
     /// <summary>Keys the script applied more than once (two attempts answered Enqueued or NotReplicated): the dedupe key did not stop the retry.</summary>
     public int ReEnqueuedKeys { get; init; }
+    /// <summary>
+    /// Idempotency keys whose dedupe key exists but no stream entry does, and the reverse; null when the dedupe keys
+    /// were not read. The script writes both in one slot, so they replicate (and are lost) together: both should be 0.
+    /// </summary>
+    public int? DedupeWithoutEntry { get; init; }
+    public int? EntryWithoutDedupe { get; init; }
 }
 
 /// <param name="RetriedShare">Fraction of attempts that retried an earlier idempotency key; null when nothing was sent.</param>

@@ -17,6 +17,7 @@ namespace HashtagBench.Contracts;
 [JsonSerializable(typeof(LoadSummary))]
 [JsonSerializable(typeof(LaunchRunResult))]
 [JsonSerializable(typeof(LaunchComparison))]
+[JsonSerializable(typeof(StreamGrowthResult))]
 [JsonSerializable(typeof(CapacityResult))]
 [JsonSerializable(typeof(SimSummary))]
 [JsonSerializable(typeof(ClusterInspection))]

@@ -123,9 +123,11 @@ public sealed class FailoverMeasureTests
         Assert.Contains("exit code 0", log);
 
         // The harness's own manual failover is seen the same way: one promotion, to the former replica.
-        var own = await Run(Options("own", 6, 2) with { Fault = "failover" });
+        var own = await Run(Options("own", 6, 2) with { Fault = "failover", Retry = 0 });
         PromotedItsReplica(own.Row, own.Before, string.Join("\n", own.Outcome.Findings.Markdown));
         Assert.Null(own.Row.FaultCommandLog);
+        // An explicit --retry 0 overrides the failover's default of two.
+        Assert.Equal((0, 0L), (own.Row.RetryCount, own.Row.RetriesSent));
 
         // A command that fails fails the run, and no promotion is claimed.
         var bad = await Run(Options("bad", 2, 1) with { FaultCommand = "echo refused >&2; exit 3" });
@@ -134,11 +136,12 @@ public sealed class FailoverMeasureTests
         Assert.Equal(0, bad.Row.SlotOwnerChanges);
         Assert.Contains("exit code 3", string.Join("\n", bad.Outcome.Findings.Markdown));
 
-        // Pause (8 s) with two retries: the window by send time cannot end before the node is resumed, so it holds
+        // Pause (8 s) with the failover's default two retries: the window by send time cannot end before the node is resumed, so it holds
         // most of the pause's joins; joins sent at its start time out (5 s) and are retried, so the outage's p99 is
         // at least the client's timeout.
-        var pause = await Run(Options("pause", 11, 1) with { Fault = "pause", Retry = 2 });
+        var pause = await Run(Options("pause", 11, 1) with { Fault = "pause" });
         string pauseReport = string.Join("\n", pause.Outcome.Findings.Markdown);
+        Assert.Equal(FailoverScenario.DefaultRetry, pause.Row.RetryCount);
         Assert.True(pause.Row.Healed, pauseReport);
         Assert.True(pause.Row.OutageSeconds >= 8, pauseReport);
         Assert.True(pause.Row.OutageJoins >= 0.75 * 300 * 8, pauseReport);

@@ -64,6 +64,13 @@ public sealed class FaultAuditTests(ClusterFixture fx)
         Assert.Equal(0, a.DoubledKeys);
         Assert.Equal(1, a.AcknowledgedKeysWithoutEntry);
         Assert.Equal(1, a.ReEnqueuedKeys);
+        Assert.Null(a.DedupeWithoutEntry); // the dedupe keys were not read: n/a, not 0
+
+        // R's dedupe key and entry agree; D has neither. Then a damaged cluster: D's dedupe key without entry, R's entry without one.
+        StreamAuditResult agree = StreamAudit.Audit(records, ["tR1"], 1, new HashSet<string> { "R" });
+        Assert.Equal((0, 0), (agree.DedupeWithoutEntry, agree.EntryWithoutDedupe));
+        StreamAuditResult disagree = StreamAudit.Audit(records, ["tR1"], 1, new HashSet<string> { "D" });
+        Assert.Equal((1, 1), (disagree.DedupeWithoutEntry, disagree.EntryWithoutDedupe));
     }
 
     [Fact]
@@ -105,7 +112,7 @@ public sealed class FaultAuditTests(ClusterFixture fx)
         var o = new LoadOptions
         {
             Rate = 500, Duration = TimeSpan.FromSeconds(9), WarmUp = TimeSpan.FromSeconds(0.5), Quick = true,
-            Fault = "lagged-kill", FaultAt = TimeSpan.FromSeconds(2), MaxLost = 0, Retry = 2,
+            Fault = "lagged-kill", FaultAt = TimeSpan.FromSeconds(2), MaxLost = 0, // --retry left at the failover default (2)
             OutputDir = Path.Combine(Path.GetTempPath(), "hashtag-bench-tests", $"lagged-{Guid.NewGuid():N}"),
         };
         ScenarioOutcome outcome = await Catalog.Scenarios["failover"](new LoadContext(cluster, mux, o), CancellationToken.None);
@@ -132,14 +139,38 @@ public sealed class FaultAuditTests(ClusterFixture fx)
         // primary took them. No key is doubled: the entry and the dedupe key are written by one script in one slot and
         // replicated together, so an attempt lost with the old primary takes its dedupe key with it and the retry's
         // entry is the only one.
+        Assert.Equal(FailoverScenario.DefaultRetry, row.RetryCount);
         Assert.True(row.RetriesSent > 0, report);
         Assert.True(row.RetriesEnqueuedAfterPromotion > 0, report);
         Assert.Equal(0, row.Audit.DoubledKeys);
+        // The invariant behind it, read back from the cluster: every idempotency key has its dedupe key iff it has an entry.
+        Assert.Equal(0, row.Audit.DedupeWithoutEntry);
+        Assert.Equal(0, row.Audit.EntryWithoutDedupe);
+        Assert.Contains("keys whose dedupe key and entry disagree: 0", report);
         Assert.Equal(1, row.SlotOwnerChanges);
         Assert.NotEqual(row.FormerPrimary, row.PromotedTo);
         // --max-lost 0 fails the checks, and says so.
         Assert.False(outcome.Findings.ChecksPassed);
         Assert.Contains("--max-lost 0 exceeded", report);
+        Assert.All(cluster.LocalNodes, n => Assert.True(n.IsRunning));
+
+        // The same fault with --require-replicas 1: joins the frozen replica never acknowledged are answered NotReplicated
+        // (a 503) although the script ran; their retries run it again. Those keys are re-enqueued, never doubled: each
+        // lost attempt took its dedupe key with it, and the invariant holds on the cluster after the second failover too.
+        ScenarioOutcome strict = await Catalog.Scenarios["failover"](new LoadContext(cluster, mux, o with
+        {
+            MaxLost = null, RequireReplicas = 1,
+            OutputDir = Path.Combine(Path.GetTempPath(), "hashtag-bench-tests", $"lagged-strict-{Guid.NewGuid():N}"),
+        }), CancellationToken.None);
+        FailoverRow s = Assert.Single(strict.Findings.Data.Failover!);
+        string strictReport = string.Join("\n", strict.Findings.Markdown);
+        Assert.True(s.Healed, strictReport);
+        Assert.True(s.RetriesSent > 0, strictReport);
+        Assert.True(s.Audit.ReEnqueuedKeys > 0, strictReport);
+        Assert.Equal(0, s.Audit.DoubledKeys);
+        Assert.Equal(0, s.Audit.Lost); // acknowledged only once a replica had it
+        Assert.Equal(0, s.Audit.DedupeWithoutEntry);
+        Assert.Equal(0, s.Audit.EntryWithoutDedupe);
         Assert.All(cluster.LocalNodes, n => Assert.True(n.IsRunning));
     }
 }

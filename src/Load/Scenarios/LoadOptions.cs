@@ -38,8 +38,11 @@ public sealed record LoadOptions
     public bool KeepData { get; init; }
 
     // Faults and audits: retries, strict replication, and the loss budget.
-    /// <summary>Re-send a failed or timed-out join up to this many times, with the same idempotency key, after a backoff.</summary>
-    public int Retry { get; init; }
+    /// <summary>
+    /// Re-send a failed or timed-out join up to this many times, with the same idempotency key, after a backoff.
+    /// Null: the scenario's default (failover: <see cref="FailoverScenario.DefaultRetry"/>; the others: none).
+    /// </summary>
+    public int? Retry { get; init; }
     /// <summary>The first retry's backoff; each later one doubles, up to 8 s (or this, if longer). Null: 1 s.</summary>
     public TimeSpan? RetryBackoff { get; init; }
     /// <summary>failover: run this shell command at the fault time instead of a built-in fault (works on external clusters).</summary>

@@ -15,17 +15,26 @@ namespace HashtagBench.Load.Scenarios;
 /// </summary>
 public static class StreamAudit
 {
-    public static async Task<StreamAuditResult> RunAsync(IConnectionMultiplexer mux, KeyStrategy strategy, IReadOnlyList<JoinRecord> records)
+    /// <param name="readDedupeKeys">Also read every idempotency key's dedupe key, to check it exists exactly when an entry does.</param>
+    public static async Task<StreamAuditResult> RunAsync(IConnectionMultiplexer mux, KeyStrategy strategy, IReadOnlyList<JoinRecord> records, bool readDedupeKeys = false)
     {
         var streams = records.Select(r => strategy.Keys(r.Event, r.User, r.IdempotencyKey).StreamKey).Distinct().ToList();
         IDatabase db = mux.GetDatabase();
         StreamEntry[][] contents = await Task.WhenAll(streams.Select(k => db.StreamRangeAsync(k)));
         IEnumerable<string> tokens = contents.SelectMany(c => c).Select(e => (string?)e["token"] ?? "");
-        return Audit(records, tokens, streams.Count);
+        HashSet<string>? withDedupe = null;
+        if (readDedupeKeys)
+        {
+            var keys = records.DistinctBy(r => r.IdempotencyKey).ToList();
+            bool[] exists = await Task.WhenAll(keys.Select(r => db.KeyExistsAsync(strategy.Keys(r.Event, r.User, r.IdempotencyKey).DedupeKey)));
+            withDedupe = keys.Where((_, i) => exists[i]).Select(r => r.IdempotencyKey).ToHashSet();
+        }
+        return Audit(records, tokens, streams.Count, withDedupe);
     }
 
     /// <summary>The audit itself, over the tokens found in the streams (one per entry).</summary>
-    public static StreamAuditResult Audit(IReadOnlyList<JoinRecord> records, IEnumerable<string> streamTokens, int streamsRead)
+    /// <param name="keysWithDedupe">The idempotency keys whose dedupe key was found; null when they were not read.</param>
+    public static StreamAuditResult Audit(IReadOnlyList<JoinRecord> records, IEnumerable<string> streamTokens, int streamsRead, IReadOnlySet<string>? keysWithDedupe = null)
     {
         // Every token an attempt sent, whatever its outcome, names its idempotency key.
         var keyOfToken = new Dictionary<string, string>();
@@ -59,6 +68,8 @@ public static class StreamAudit
             Unattributed = foreign,
             AcknowledgedKeysWithoutEntry = ackedWithoutEntry,
             ReEnqueuedKeys = reEnqueued,
+            DedupeWithoutEntry = keysWithDedupe?.Count(k => !entriesPerKey.ContainsKey(k)),
+            EntryWithoutDedupe = keysWithDedupe is null ? null : entriesPerKey.Keys.Count(k => !keysWithDedupe.Contains(k)),
         };
     }
 

@@ -1,5 +1,3 @@
-// TEMPORARY SEAM (integration lead): the public surface of the launch rehearsal, so the parts can be built in
-// parallel. Each helper replaces its own part with the real code, in its own file, and deletes its section here.
 using HashtagBench.ClusterSim;
 using HashtagBench.Contracts;
 using HashtagBench.Provisioning;

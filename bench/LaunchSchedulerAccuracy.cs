@@ -70,9 +70,9 @@ public static class LaunchSchedulerAccuracy
     /// <paramref name="users"/> users, each first due at U(0, 4) s, then every U(2, 4) s after its poll ran. Only the
     /// timers due after the 4 s ramp count: the steady state, where every user is waiting.
     /// </summary>
-    public static async Task<SchedulerAccuracy> MeasureAsync(int users, TimeSpan during, CancellationToken ct)
+    /// <param name="ramp">Seconds in which every user makes its first poll (not measured).</param>
+    public static async Task<SchedulerAccuracy> MeasureAsync(int users, TimeSpan during, CancellationToken ct, double ramp = 4)
     {
-        const double ramp = 4;
         var rng = new Random(users);
         var lateness = new LongHistogram(Stats.HighestMicros, 3);
         long measureFrom = UserScheduler<int>.ToTicks(ramp);

@@ -57,6 +57,7 @@ public static class LaunchScenario
 
         await using NodeSampler sampler = await NodeSampler.StartAsync(cluster, TimeSpan.FromSeconds(1)).ConfigureAwait(false);
         var nodes = sampler.Nodes.Select(n => new LaunchNode(n.Endpoint, n.Shard ?? -1, n.Role)).ToList();
+        IReadOnlyList<SlotOwner> owners = LiveSlotMap.Read(mux);
         var memoryBefore = await ReadMemoryAsync(mux, sampler.Nodes).ConfigureAwait(false);
         CommandStatsReading before = await ShardStats.ReadCommandStatsAsync(mux).ConfigureAwait(false);
 
@@ -73,18 +74,26 @@ public static class LaunchScenario
             await progress.ConfigureAwait(false);
         }
 
-        // The rest is not cancelled by ct: an interrupted run still reads its counters and removes its keys.
+        // The rest is not cancelled by ct: an interrupted run still reads what it can and removes its keys. A node
+        // gone by now (an interrupt tears a local cluster down) leaves gaps, never a crash.
         CommandStatsReading after = await ShardStats.ReadCommandStatsAsync(mux).ConfigureAwait(false);
         NodeTelemetry telemetry = await sampler.StopAsync().ConfigureAwait(false);
         var memoryAfter = await ReadMemoryAsync(mux, sampler.Nodes).ConfigureAwait(false);
         var memory = sampler.Nodes.Select((n, i) => new NodeMemory(n.Endpoint, n.Shard ?? -1, n.Role,
             memoryBefore[i].Bytes, memoryAfter[i].Bytes, memoryBefore[i].Keys, memoryAfter[i].Keys)).ToList();
-        IReadOnlyList<LaunchEventPlacement> events = Placement(request.Launch, schema, request.KeyPrefix, LiveSlotMap.Read(mux));
+        IReadOnlyList<LaunchEventPlacement> events = Placement(request.Launch, schema, request.KeyPrefix, owners);
         long removed = 0;
         if (!request.KeepData)
         {
-            removed = await KeyCleanup.RemoveRunKeysAsync(mux, request.KeyPrefix, CancellationToken.None).ConfigureAwait(false);
-            log?.Invoke($"removed {removed:N0} key(s) of run {request.RunId} (prefix {request.KeyPrefix}; --keep-data keeps them)");
+            try
+            {
+                removed = await KeyCleanup.RemoveRunKeysAsync(mux, request.KeyPrefix, CancellationToken.None).ConfigureAwait(false);
+                log?.Invoke($"removed {removed:N0} key(s) of run {request.RunId} (prefix {request.KeyPrefix}; --keep-data keeps them)");
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+            {
+                log?.Invoke($"could not remove the keys of run {request.RunId} (prefix {request.KeyPrefix}): {ex.Message.Split('\n')[0]}");
+            }
         }
         else log?.Invoke($"kept the keys of run {request.RunId} (prefix {request.KeyPrefix})");
 

@@ -201,8 +201,7 @@ public static class LaunchDynamics
     /// <summary>Whether an admitted visit holds a seat right after entering (random stream 3).</summary>
     public static bool HoldsSeat(LaunchPopulation pop, int visit) => LaunchPopulation.Unit(pop.Rng(visit, 3).Next()) < pop.Launch.File.SeatHoldShare;
 
-    /// <summary>The entry rule's band for a 1-based rank; null past the last band (may not enter).</summary>
-    public static EntryBand? BandOf(IReadOnlyList<EntryBand> rule, long rank)
+    private static EntryBand? BandOf(IReadOnlyList<EntryBand> rule, long rank)
     {
         foreach (EntryBand b in rule) if (rank <= b.UpToRank) return b;
         return null;

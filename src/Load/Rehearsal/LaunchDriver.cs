@@ -80,10 +80,12 @@ internal sealed class LaunchDriver
             try { await _allEnded.Task.WaitAsync(limit.Token).ConfigureAwait(false); }
             catch (OperationCanceledException) { interrupted = ct.IsCancellationRequested; }
         }
-        // No new timers; calls already sent get their answers (bounded), so what they did is counted.
+        // No new timers; calls already sent get their answers (bounded), so what they did is counted. After an
+        // interrupt nothing more is counted: the teardown it starts would fail them, and those visits are unfinished.
         _stopping = true;
+        if (interrupted) _closed = true;
         _scheduler.Stop();
-        if (Interlocked.Read(ref _inflight) > 0)
+        if (!interrupted && Interlocked.Read(ref _inflight) > 0)
             try { await _drained.Task.WaitAsync(drainLimit, CancellationToken.None).ConfigureAwait(false); }
             catch (TimeoutException) { }
         _closed = true;

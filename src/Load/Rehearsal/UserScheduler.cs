@@ -39,6 +39,9 @@ public sealed class UserScheduler<T> : IDisposable
         Clock = clock ?? Stopwatch.StartNew();
     }
 
+    /// <summary>How the dispatcher sleeps its last 2 ms on this machine (the engine's precise timer, or the 1 ms fallback).</summary>
+    public static string TimerKind => InjectorTimer.Kind;
+
     public Stopwatch Clock { get; }
     public long NowTicks => Clock.ElapsedTicks;
     public long Fired => Interlocked.Read(ref _fired);

@@ -169,6 +169,37 @@ public sealed class ServerFootprintClusterTests(ClusterFixture fx)
         Assert.Equal(11, seen.Count);
     }
 
+    [Fact]
+    public async Task A_join_on_a_primary_without_the_cached_script_adds_one_EVAL()
+    {
+        WaitingRoomSchema schema = WaitingRoomSchema.Event;
+        var nodes = await ClusterCounters.NodesAsync(fx.Mux);
+        var owners = LiveSlotMap.Read(fx.Mux);
+        string prefix = JoinChecks.Unique("cold") + ":";
+        var client = new WaitingRoomClient(fx.Mux.GetDatabase(), new WaitingRoomOptions { Schema = schema, KeyPrefix = prefix });
+        var args = new KeyArgs(JoinChecks.Unique("evt"), "u1", "idem-cold", "", ClientIp: client.Options.ClientIp);
+        int shard = owners.ToList().FindIndex(o => o.Ranges.Any(r => HashSlot.Of(schema.Key(KeyClass.Stream, args, prefix)) is int slot && slot >= r.From && slot <= r.To));
+        TestNode primary = nodes.Single(n => n.Primary && n.Shard == shard);
+        await fx.Mux.GetServer(primary.Endpoint).ExecuteAsync("SCRIPT", "FLUSH");
+        await ClusterCounters.SettleAsync(fx.Mux, nodes);
+        foreach (var n in nodes) await fx.Mux.GetServer(n.Endpoint).ExecuteAsync("CONFIG", "RESETSTAT");
+
+        JoinStepResult join = await client.JoinAsync(args.EventId, args.UserId, args.IdempotencyKey);
+        Assert.Equal(StepOutcome.Joined, join.Outcome);
+        await join.Background;
+        await ClusterCounters.SettleAsync(fx.Mux, nodes);
+        var calls = await ClusterCounters.CallsAsync(fx.Mux, nodes);
+        var expected = Expected(schema, Step.Join, null, args with { WaitingToken = join.User.WaitingToken }, SeatHoldPath.SoldOut, false, false, prefix, owners, nodes);
+        long Measured(string command) => calls.GetValueOrDefault((primary.Endpoint, command));
+        long Predicted(string command) => expected.GetValueOrDefault((primary.Endpoint, command));
+        // NOSCRIPT: the refused EVALSHA is still counted (a failed call), then the client's fallback loads the script
+        // (SCRIPT LOAD, harness traffic) and runs it with one EVAL: one extra EVAL per cold primary, same nested calls.
+        Assert.Equal(Predicted("evalsha"), Measured("evalsha"));
+        Assert.Equal(Predicted("eval") + 1, Measured("eval"));
+        Assert.Equal(1, Measured("script|load"));
+        foreach (string nested in new[] { "exists", "time", "xadd", "setex" }) Assert.Equal(Predicted(nested), Measured(nested));
+    }
+
     // The model's commands of one request on their real nodes, expanded by the footprint.
     private static Dictionary<(string Endpoint, string Command), long> Expected(WaitingRoomSchema schema, Step step, EnterPath? path, KeyArgs args,
         SeatHoldPath hold, bool refused, bool replicaReads, string prefix, IReadOnlyList<SlotOwner> owners, IReadOnlyList<TestNode> nodes)

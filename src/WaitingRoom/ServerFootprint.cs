@@ -27,8 +27,9 @@ public enum SeatHoldPath { SoldOut, Held, Unavailable }
 /// <item>reads propagate nothing; with replica reads they are counted on the replica that served them.</item>
 /// </list>
 /// Assumes the model's paths: keys a DEL/ZREM/XDEL/EXPIRE touches exist (the heartbeat, the queue member, the
-/// stream entry), and the enqueue script's SHA is cached (the first EVALSHA per primary after a restart answers
-/// NOSCRIPT and is followed by an EVAL: two extra calls per primary, not modelled).
+/// stream entry), and the enqueue script's SHA is cached (the first EVALSHA per primary after a restart or SCRIPT
+/// FLUSH answers NOSCRIPT, still counted as an evalsha call, and the client's fallback adds a SCRIPT LOAD and one
+/// EVAL: one extra eval per cold primary, not modelled).
 /// </summary>
 public static class ServerFootprint
 {

@@ -84,6 +84,16 @@ public sealed class LaunchComparerTests
     }
 
     [Fact]
+    public void A_run_without_a_length_has_no_rates_and_the_report_says_n_a()
+    {
+        LaunchStrategyResult p = LaunchComparer.Predict(Small, WaitingRoomSchema.Event, ThreeShards, "");
+        LaunchComparison c = LaunchComparer.Compare(p, Run("event", PerfectMeasurement(p, Nodes), seconds: 0));
+        Assert.All(c.Nodes, n => Assert.Null(n.MeasuredPerSec));
+        Assert.All(c.Nodes, n => Assert.Null(n.PredictedPerSec));
+        Assert.Contains("| n/a | n/a |", LaunchComparisonReport.NodeTable(c));
+    }
+
+    [Fact]
     public void A_node_that_counted_nothing_fails_the_check()
     {
         LaunchStrategyResult p = LaunchComparer.Predict(Small, WaitingRoomSchema.Event, ThreeShards, "");

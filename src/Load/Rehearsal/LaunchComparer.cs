@@ -8,7 +8,8 @@ namespace HashtagBench.Load.Rehearsal;
 /// Sets a live launch beside its prediction, per node: the simulator's per-shard command counts turned into what
 /// each node's INFO commandstats shows (<see cref="ServerFootprint"/>: nested script calls on the node that runs
 /// them, replicated effects on every replica, reads on replicas when the launch reads there), against what the
-/// servers counted.
+/// servers counted. Not modelled: keys whose TTL runs out during the run reach replicas as DEL (reservations live
+/// 30 s, so only runs longer than that see them), and one EVAL per primary whose script cache was cold.
 /// </summary>
 public static class LaunchComparer
 {

@@ -28,9 +28,9 @@ public sealed class ServerFootprintClusterTests(ClusterFixture fx)
     public async Task Every_step_and_path_counts_on_every_node_exactly_what_the_footprint_says(string schemaName, bool replicaReads)
     {
         WaitingRoomSchema schema = WaitingRoomSchema.Parse(schemaName);
-        var nodes = await NodesAsync();
+        var nodes = await ClusterCounters.NodesAsync(fx.Mux);
         var owners = LiveSlotMap.Read(fx.Mux);
-        var clock = new ManualClock();
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
         string prefix = JoinChecks.Unique("fp") + ":";
         WaitingRoomClient Client(int admissionCapacity = 500, double refill = 50) => new(fx.Mux.GetDatabase(), new WaitingRoomOptions
         {
@@ -44,16 +44,16 @@ public sealed class ServerFootprintClusterTests(ClusterFixture fx)
         // Measures one request: `act` returns the step, path and key inputs it took, which pick the model's command list.
         async Task Check(string what, Func<Task<(Step Step, EnterPath? Path, KeyArgs Args, SeatHoldPath Hold, bool Refused)>> act)
         {
-            await SettleAsync(nodes);
+            await ClusterCounters.SettleAsync(fx.Mux, nodes);
             foreach (var n in nodes) await fx.Mux.GetServer(n.Endpoint).ExecuteAsync("CONFIG", "RESETSTAT");
             var (step, path, args, hold, refused) = await act();
-            await SettleAsync(nodes);
+            await ClusterCounters.SettleAsync(fx.Mux, nodes);
             var expected = Expected(schema, step, path, args, hold, refused, replicaReads, prefix, owners, nodes);
+            var calls = await ClusterCounters.CallsAsync(fx.Mux, nodes);
             foreach (var n in nodes)
             {
-                var info = await NodeInfo.ReadAsync(fx.Mux.GetServer(n.Endpoint), ["commandstats"]);
-                var measured = info.Commands().Where(c => c.Value.Calls > 0 && ServerFootprint.Commands.Contains(c.Key))
-                    .OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key}={c.Value.Calls}");
+                var measured = calls.Where(c => c.Key.Endpoint == n.Endpoint && c.Value > 0 && ServerFootprint.Commands.Contains(c.Key.Command))
+                    .OrderBy(c => c.Key.Command, StringComparer.Ordinal).Select(c => $"{c.Key.Command}={c.Value}");
                 var predicted = expected.Where(e => e.Key.Endpoint == n.Endpoint).OrderBy(e => e.Key.Command, StringComparer.Ordinal).Select(e => $"{e.Key.Command}={e.Value}");
                 Assert.True(predicted.SequenceEqual(measured),
                     $"{schema} replicaReads={replicaReads} {what}, shard {n.Shard} {(n.Primary ? "primary" : "replica")}: predicted [{string.Join(' ', predicted)}], measured [{string.Join(' ', measured)}]");
@@ -169,9 +169,40 @@ public sealed class ServerFootprintClusterTests(ClusterFixture fx)
         Assert.Equal(11, seen.Count);
     }
 
+    [Fact]
+    public async Task A_join_on_a_primary_without_the_cached_script_adds_one_EVAL()
+    {
+        WaitingRoomSchema schema = WaitingRoomSchema.Event;
+        var nodes = await ClusterCounters.NodesAsync(fx.Mux);
+        var owners = LiveSlotMap.Read(fx.Mux);
+        string prefix = JoinChecks.Unique("cold") + ":";
+        var client = new WaitingRoomClient(fx.Mux.GetDatabase(), new WaitingRoomOptions { Schema = schema, KeyPrefix = prefix });
+        var args = new KeyArgs(JoinChecks.Unique("evt"), "u1", "idem-cold", "", ClientIp: client.Options.ClientIp);
+        int shard = owners.ToList().FindIndex(o => o.Ranges.Any(r => HashSlot.Of(schema.Key(KeyClass.Stream, args, prefix)) is int slot && slot >= r.From && slot <= r.To));
+        TestNode primary = nodes.Single(n => n.Primary && n.Shard == shard);
+        await fx.Mux.GetServer(primary.Endpoint).ExecuteAsync("SCRIPT", "FLUSH");
+        await ClusterCounters.SettleAsync(fx.Mux, nodes);
+        foreach (var n in nodes) await fx.Mux.GetServer(n.Endpoint).ExecuteAsync("CONFIG", "RESETSTAT");
+
+        JoinStepResult join = await client.JoinAsync(args.EventId, args.UserId, args.IdempotencyKey);
+        Assert.Equal(StepOutcome.Joined, join.Outcome);
+        await join.Background;
+        await ClusterCounters.SettleAsync(fx.Mux, nodes);
+        var calls = await ClusterCounters.CallsAsync(fx.Mux, nodes);
+        var expected = Expected(schema, Step.Join, null, args with { WaitingToken = join.User.WaitingToken }, SeatHoldPath.SoldOut, false, false, prefix, owners, nodes);
+        long Measured(string command) => calls.GetValueOrDefault((primary.Endpoint, command));
+        long Predicted(string command) => expected.GetValueOrDefault((primary.Endpoint, command));
+        // NOSCRIPT: the refused EVALSHA is still counted (a failed call), then the client's fallback loads the script
+        // (SCRIPT LOAD, harness traffic) and runs it with one EVAL: one extra EVAL per cold primary, same nested calls.
+        Assert.Equal(Predicted("evalsha"), Measured("evalsha"));
+        Assert.Equal(Predicted("eval") + 1, Measured("eval"));
+        Assert.Equal(1, Measured("script|load"));
+        foreach (string nested in new[] { "exists", "time", "xadd", "setex" }) Assert.Equal(Predicted(nested), Measured(nested));
+    }
+
     // The model's commands of one request on their real nodes, expanded by the footprint.
     private static Dictionary<(string Endpoint, string Command), long> Expected(WaitingRoomSchema schema, Step step, EnterPath? path, KeyArgs args,
-        SeatHoldPath hold, bool refused, bool replicaReads, string prefix, IReadOnlyList<SlotOwner> owners, IReadOnlyList<Node> nodes)
+        SeatHoldPath hold, bool refused, bool replicaReads, string prefix, IReadOnlyList<SlotOwner> owners, IReadOnlyList<TestNode> nodes)
     {
         var counts = new Dictionary<(string, string), long>();
         int own = schema.BucketOf(args.UserId);
@@ -182,7 +213,7 @@ public sealed class ServerFootprintClusterTests(ClusterFixture fx)
             int shard = owners.ToList().FindIndex(o => o.Ranges.Any(r => slot >= r.From && slot <= r.To));
             CommandFootprint f = ServerFootprint.Of(c, hold);
             bool onReplica = replicaReads && c.Read;
-            foreach (Node n in nodes.Where(n => n.Shard == shard))
+            foreach (TestNode n in nodes.Where(n => n.Shard == shard))
             {
                 // The serving node counts the command and its script's calls; every replica counts what a write propagates.
                 IEnumerable<string> names = n.Primary != onReplica ? f.Served : [];
@@ -191,38 +222,5 @@ public sealed class ServerFootprintClusterTests(ClusterFixture fx)
             }
         }
         return counts;
-    }
-
-    private sealed record Node(string Endpoint, int Shard, bool Primary);
-
-    private sealed class ManualClock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = DateTimeOffset.UtcNow;
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
-    private async Task<List<Node>> NodesAsync()
-    {
-        var snapshot = ClusterNodesSnapshot.Parse(NodeInfo.Text(await fx.Primaries()[0].ExecuteAsync("CLUSTER", "NODES")));
-        var primaries = snapshot.Nodes.Where(n => n.IsPrimary && n.Slots.Count > 0).OrderBy(n => n.Slots.Min(s => s.From)).ToList();
-        return [.. snapshot.Nodes.Select(n => new Node(n.Endpoint, primaries.FindIndex(p => p.Id == (n.IsPrimary ? n.Id : n.PrimaryId)), n.IsPrimary))];
-    }
-
-    // Every replica has applied its primary's stream (offsets equal), so the counts are complete.
-    private async Task SettleAsync(IReadOnlyList<Node> nodes)
-    {
-        for (int attempt = 0; attempt < 500; attempt++)
-        {
-            bool caughtUp = true;
-            foreach (Node p in nodes.Where(n => n.Primary))
-            {
-                long? offset = (await NodeInfo.ReadAsync(fx.Mux.GetServer(p.Endpoint), ["replication"])).Long("master_repl_offset");
-                foreach (Node r in nodes.Where(n => !n.Primary && n.Shard == p.Shard))
-                    caughtUp &= (await NodeInfo.ReadAsync(fx.Mux.GetServer(r.Endpoint), ["replication"])).Long("slave_repl_offset") >= offset;
-            }
-            if (caughtUp) return;
-            await Task.Delay(10);
-        }
-        throw new TimeoutException("The replicas did not catch up with their primaries within 5 s.");
     }
 }

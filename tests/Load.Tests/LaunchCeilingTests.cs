@@ -86,6 +86,13 @@ public sealed class LaunchCeilingTests(ClusterFixture fx)
         var result = new LaunchCeilingResult("l", "event", "evt_1", "127.0.0.1:1", 50, 1, [], 0, ok, empty, 2, "0 0 0", "0 0 0");
         Assert.Null(result.Ratio);
         Assert.Contains("n/a", LaunchCeiling.Markdown(result));
+
+        // The record crosses the JSON seam whole: the computed rates come back the same from the stored runs.
+        LaunchCeilingResult back = System.Text.Json.JsonSerializer.Deserialize(
+            ResultFiles.Serialize(result with { KeysRemoved = 3 }, ResultsJsonContext.Default.LaunchCeilingResult), ResultsJsonContext.Default.LaunchCeilingResult)!;
+        Assert.Equal(150, back.Harness.MixRate!.Value, 9);
+        Assert.Null(back.Ratio);
+        Assert.Equal(3, back.KeysRemoved);
     }
 
     [Fact]

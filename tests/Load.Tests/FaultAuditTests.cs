@@ -5,12 +5,13 @@ using HashtagBench.Load.Scenarios;
 using HashtagBench.Provisioning;
 using HashtagBench.TestSupport;
 using StackExchange.Redis;
+using Xunit.Abstractions;
 
 namespace HashtagBench.Load.Tests;
 
 /// <summary>The stream audit against data whose damage is known, and the lagged-kill fault on a cluster of its own.</summary>
 [Collection(LoadClusterCollection.Name)]
-public sealed class FaultAuditTests(ClusterFixture fx)
+public sealed class FaultAuditTests(ClusterFixture fx, ITestOutputHelper output)
 {
     private static JoinRecord Rec(string evt, string key, JoinResult r, int attempt = 0) => new(evt, "u1", key, r, Attempt: attempt);
 
@@ -171,6 +172,8 @@ public sealed class FaultAuditTests(ClusterFixture fx)
         Assert.Equal(0, s.Audit.Lost); // acknowledged only once a replica had it
         Assert.Equal(0, s.Audit.DedupeWithoutEntry);
         Assert.Equal(0, s.Audit.EntryWithoutDedupe);
+        foreach (FailoverRow x in new[] { row, s })
+            output.WriteLine($"lagged-kill WAIT {x.Wait}: acknowledged {x.Audit.Acknowledged}, lost {x.Audit.Lost}, retries {x.RetriesSent}, doubled {x.Audit.DoubledKeys}, re-enqueued {x.Audit.ReEnqueuedKeys}, dedupe/entry mismatches {x.Audit.DedupeWithoutEntry}/{x.Audit.EntryWithoutDedupe}");
         Assert.All(cluster.LocalNodes, n => Assert.True(n.IsRunning));
     }
 }

@@ -127,7 +127,8 @@ public sealed class ScenarioTests(ClusterFixture fx)
         // Destructive: a cluster of its own, not the shared fixture.
         await using RunningCluster cluster = await ClusterProvisioner.StartAsync(ProviderKind.Local);
         await using var mux = await cluster.ConnectAsync();
-        LoadOptions o = Short("failover", x => x with { Duration = TimeSpan.FromSeconds(12), FaultAt = TimeSpan.FromSeconds(3), Fault = "kill", WaitReplicas = 1 });
+        // --retry 0: this test classifies the failures themselves; the failover's default retries would recover them.
+        LoadOptions o = Short("failover", x => x with { Duration = TimeSpan.FromSeconds(12), FaultAt = TimeSpan.FromSeconds(3), Fault = "kill", WaitReplicas = 1, Retry = 0 });
         await using var sampler = await Telemetry.NodeSampler.StartAsync(cluster, TimeSpan.FromSeconds(1));
         ScenarioOutcome outcome = await Catalog.Scenarios["failover"](new LoadContext(cluster, mux, o), CancellationToken.None);
         NodeTelemetry nodes = await sampler.StopAsync();

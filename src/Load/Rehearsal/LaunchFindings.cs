@@ -199,7 +199,8 @@ public static class LaunchFindings
         string keys = string.Join(" and ", f.Untagged.Select(c => schema.Template(c).Text));
         var elsewhere = f.ShardOfUntagged.Where(e => e.Value != f.OwnShard).Select(e => e.Value).Distinct().Order().ToList();
         string number = f.OffShardShare is double share
-            ? Inv($"{share * 100:0.#} % of {f.HotEvent}'s per-event commands land off its shard {f.OwnShard}, on {(elsewhere.Count == 0 ? "no other shard" : "shard " + string.Join(" and ", elsewhere))} ({f.ShardsTouched} shards in all)")
+            ? Inv($"{share * 100:0.#} % of {f.HotEvent}'s per-event commands land off its shard {f.OwnShard}, on {(elsewhere.Count == 0 ? "no other shard" : "shard " + string.Join(" and ", elsewhere))} ({f.ShardsTouched} shards in all)") +
+              Inv($"; all {f.EventsByShards.Values.Sum()} events: {Pct(f.AllEventsOffShardShare)} off their shard, {f.EventsByShards.GetValueOrDefault(3)} of them on 3 shards, {f.EventsByShards.GetValueOrDefault(2)} on 2")
             : Inv($"{f.Untagged.Count} untagged per-event keys; their share of a hot event's commands is n/a (no simulation of event)");
         string detail = Inv($"Under event, {keys} hold the event ID without a hash tag, so each hashes on its own and sits on a shard of its own choosing: ") +
             "a hot event heats its tagged keys' shard and up to two more. " +

@@ -13,6 +13,7 @@ namespace HashtagBench.Load.Rehearsal;
 /// Grows ONE shared anonymous stream (the key every <c>user_id = "anonymous"</c> join appends to, never trimmed) to each
 /// size and measures the Leave/expiry step's <c>XRANGE - +</c> on it: client latency over K sequential calls, and the
 /// server's usec per call from the INFO commandstats delta of its node. The stream is deleted afterwards.
+/// The delta counts every XRANGE that node served meanwhile: run it before or after a launch, not during one.
 /// </summary>
 public static class StreamGrowthProbe
 {

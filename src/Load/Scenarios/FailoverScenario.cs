@@ -84,8 +84,8 @@ public static class FailoverScenario
                        "online replicas (INFO replication, at most once a second) and skips a WAIT that cannot be met, counting it as a shortfall: " +
                        "the join is acknowledged without a replica copy, which is the honest state of that shard until a replica returns.");
         f.Markdown.Add("The outage is measured by send time, per join: from its first attempt's send to its final answer, retries and backoff " +
-                       "included, for every join first sent between the fault and the heal. A client's timeout (5 s) caps one attempt, so without " +
-                       "--retry no join can show a longer outage than that; with retries a join sent at the start of a pause is answered only once the " +
+                       "included, for every join first sent between the fault and the heal. A client's timeout (5 s) caps one attempt, so with " +
+                       "--retry 0 no join can show a longer outage than that; with retries (two by default) a join sent at the start of a pause is answered only once the " +
                        "node is back or its slot has moved, and its latency shows the whole outage. The promotion is seen by the harness itself: it " +
                        "polls CLUSTER NODES (from a node other than the old owner) and accepts a new owner of the hot slot once it answers ROLE as master.");
         foreach (FailoverRow r in rows.Where(r => r.FaultCommandLog is not null && r.FaultCommandExitCode != 0))

@@ -65,14 +65,14 @@ public sealed partial class LoadLaunchOptions
             var request = new LaunchRunRequest(scaled, scale, note, schemas[i], id, LaunchScenario.KeyPrefixFor(id), keepData, maxSeconds);
             LaunchRunResult result = await LaunchScenario.RunAsync(request, running, mux, console.WriteLine, ct);
             results.Add(result);
-            string file = LaunchRunReport.Write(outDir, result);
+            string file = LaunchScenarioReport.Write(outDir, result);
             IReadOnlyList<string> audit = LaunchVerdicts.Audit(result.Users, result.Steps);
             Print(console, result, audit, file);
             failed |= !result.ThresholdsPassed || audit.Count > 0;
             interrupted |= result.Interrupted;
         }
-        string report = Path.Combine(outDir, LaunchRunReport.ReportFile);
-        await File.WriteAllTextAsync(report, LaunchRunReport.Markdown(results, interrupted), CancellationToken.None);
+        string report = Path.Combine(outDir, LaunchScenarioReport.ReportFile);
+        await File.WriteAllTextAsync(report, LaunchScenarioReport.Markdown(results, interrupted), CancellationToken.None);
         console.WriteLine($"report: {report}");
         if (interrupted) { console.WriteLine("interrupted: the launch was stopped before its end; its thresholds do not pass."); return ExitCodes.Interrupted; }
         return failed ? ExitCodes.Failed : ExitCodes.Ok;

@@ -74,7 +74,7 @@ public sealed class LoadLaunchCommandTests(ClusterFixture fx)
         Assert.Equal(12, evt.Users.Entered);
         Assert.False(legacy.ThresholdsPassed);
         Assert.Equal(12, legacy.Users.Failed);
-        string report = await File.ReadAllTextAsync(Path.Combine(outDir, LaunchRunReport.ReportFile));
+        string report = await File.ReadAllTextAsync(Path.Combine(outDir, LaunchScenarioReport.ReportFile));
         Assert.Contains("## `event`", report);
         Assert.Contains("CROSSSLOT", report);
     }

@@ -6,7 +6,7 @@ using HashtagBench.Reporting;
 namespace HashtagBench.Load.Rehearsal;
 
 /// <summary>`load run launch`'s own files: one launch-&lt;strategy&gt;.json per strategy and a short report.md.</summary>
-public static class LaunchRunReport
+public static class LaunchScenarioReport
 {
     public const string ReportFile = "report.md";
 

@@ -18,6 +18,7 @@ namespace HashtagBench.Contracts;
 [JsonSerializable(typeof(LaunchRunResult))]
 [JsonSerializable(typeof(LaunchComparison))]
 [JsonSerializable(typeof(StreamGrowthResult))]
+[JsonSerializable(typeof(LaunchFinding))]
 [JsonSerializable(typeof(CapacityResult))]
 [JsonSerializable(typeof(SimSummary))]
 [JsonSerializable(typeof(ClusterInspection))]

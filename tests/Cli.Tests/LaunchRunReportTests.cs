@@ -123,7 +123,7 @@ public sealed class LaunchRunReportTests : IDisposable
         Assert.Contains("| strategy | users | entered | left | expired | failed | failed by reason | unfinished | seconds |", md);
         Assert.Contains("| legacy | 30 | 1 | 0 | 0 | 29 | join: CrossSlotServer: 29 | 0 | 12.5 |", md);
         Assert.Contains("| 127.0.0.1:7000 | 0 | master | 500 | 500 | 50.00 % | 50.50 % | 40.0 | 41.0 | +0.50 | ✓ |", md);
-        Assert.Contains("| event | 127.0.0.1:7002 | 1 | 64.0 | 3 | 3.0 | 120.0 | 5 |", md);
+        Assert.Contains("| event | 127.0.0.1:7002 | 1 | 64.0 | 3 | 3.0 | 21.3 | 120.0 | 5 |", md);
         Assert.Contains("| 127.0.0.1:7000 | 10.0 | 20.0 | 30.0 | 40.0 | 41.0 |", md); // by step, beside the shard's server rates
         Assert.Contains("| 127.0.0.1:7000 | 0 | master | +250,000 | +60 |", md);
         Assert.Contains("| 127.0.0.1:7001 | 0 | replica | n/a | +60 |", md); // no reading before: n/a, never a guess

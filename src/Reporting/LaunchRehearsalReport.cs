@@ -63,7 +63,7 @@ public sealed record LaunchRunVerdict(IReadOnlyList<string> Failures, IReadOnlyL
 /// The `run --launch` report: report.md (+ charts) from typed records only. Latency, CPU, memory and rates are n/a
 /// where nothing was measured, never 0.
 /// </summary>
-public static class LaunchRunReport
+public static class LaunchRehearsalReport
 {
     public const string MarkdownFile = "report.md";
     private static readonly string[] StepNames = Enum.GetNames<Step>();

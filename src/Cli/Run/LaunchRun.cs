@@ -21,7 +21,7 @@ public sealed record LaunchRunOptions(string LaunchPath, double Scale = 1, strin
 /// `run --launch FILE`: the sizing model on the file as written, then, on one cluster, each strategy's live launch at
 /// the given scale beside the model's prediction for exactly that run, and one report (report.md, report.html,
 /// charts, and each strategy's LaunchRunResult and LaunchComparison as JSON). Exit 0 pass, 1 a comparison out of
-/// tolerance or a threshold failed (legacy's CROSSSLOT excepted, see <see cref="LaunchRunReport.Verdict"/>), 2 bad
+/// tolerance or a threshold failed (legacy's CROSSSLOT excepted, see <see cref="LaunchRehearsalReport.Verdict"/>), 2 bad
 /// input or an unreachable cluster, 130 interrupted.
 /// </summary>
 public static class LaunchRun
@@ -41,7 +41,7 @@ public static class LaunchRun
         string runId = RandomNumberGenerator.GetHexString(8, lowercase: true);
         string runDir = Path.GetFullPath(o.OutputDir ?? Path.Combine(RepoPaths.Locate().Root, "results", $"launch-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{runId}"));
         var total = Stopwatch.StartNew();
-        output.WriteLine($"run --launch {launch.File.Name}: run ID {runId}, seed {launch.File.Seed}, {LaunchRunReport.ScaleText(o.Scale)} ({scaleNote}) → {runDir}");
+        output.WriteLine($"run --launch {launch.File.Name}: run ID {runId}, seed {launch.File.Seed}, {LaunchRehearsalReport.ScaleText(o.Scale)} ({scaleNote}) → {runDir}");
 
         // The sizing answer comes from the file as written, on its own topology: no cluster needed.
         var sim = new LaunchSimulator(launch);
@@ -113,12 +113,12 @@ public static class LaunchRun
 
         var input = new LaunchRunInput(launch.File.Name, launch.Source, launch.File.Seed, o.Scale, scaleNote, runId, clusterText, o.CpuTarget,
             fullScale.Topology.ShardCount, buckets, strategies, Findings: null, interrupted);
-        string md = LaunchRunReport.Write(runDir, input);
+        string md = LaunchRehearsalReport.Write(runDir, input);
         string html = Path.Combine(runDir, "report.html");
         File.WriteAllText(html, RunReport.ToHtml(File.ReadAllText(md), runDir, $"launch {launch.File.Name} {runId}"));
 
-        foreach (LaunchRunStrategy s in strategies) output.WriteLine(LaunchRunReport.SizingSentence(s, input));
-        LaunchRunVerdict verdict = LaunchRunReport.Verdict(input);
+        foreach (LaunchRunStrategy s in strategies) output.WriteLine(LaunchRehearsalReport.SizingSentence(s, input));
+        LaunchRunVerdict verdict = LaunchRehearsalReport.Verdict(input);
         foreach (string e in verdict.Expected) output.WriteLine($"expected: {e}");
         output.WriteLine($"report: {md}");
         output.WriteLine($"report: {html}");

@@ -6,7 +6,7 @@ using HashtagBench.WaitingRoom;
 namespace HashtagBench.Cli.Tests;
 
 /// <summary>The `run --launch` report composed from records built here: tables, n/a, the sizing sentence, the verdict.</summary>
-public sealed class LaunchRunReportTests : IDisposable
+public sealed class LaunchRehearsalReportTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("launch-report").FullName;
 
@@ -73,9 +73,10 @@ public sealed class LaunchRunReportTests : IDisposable
     {
         LaunchRunInput input = Input(Event(), Legacy());
         Assert.Equal("With `event` tags the hottest primary reached 64 % CPU at 1/20 scale (the model: 3.0 %); at full scale the model puts it at 120 %, " +
-            "so 5 shards (or `bucketed:16` on the file's 3) keep it under 70 %.", LaunchRunReport.SizingSentence(input.Strategies[0], input));
+            "so 5 shards (or `bucketed:16` on the file's 3) keep it under 70 %. Measured CPU ran 21.3× the model's at this scale: read 120 % as a floor.",
+            LaunchRehearsalReport.SizingSentence(input.Strategies[0], input));
         Assert.Equal("With `legacy` tags the joins fail CROSSSLOT instead (29 of 30 join requests failed at 1/20 scale): no shard or bucket count fixes that; " +
-            "the dedupe key needs the event's tag.", LaunchRunReport.SizingSentence(input.Strategies[1], input));
+            "the dedupe key needs the event's tag.", LaunchRehearsalReport.SizingSentence(input.Strategies[1], input));
     }
 
     [Fact]
@@ -84,35 +85,37 @@ public sealed class LaunchRunReportTests : IDisposable
         LaunchRunInput input = Input();
         var fits = Event() with { FullScale = Sizing(WaitingRoomSchema.Event, 0.265, 2), Measured = Measured("event", telemetry: new NodeTelemetry(DateTime.UnixEpoch, 1, [])) };
         Assert.Equal("With `event` tags the hottest primary reached n/a CPU at 1/20 scale (the model: 3.0 %); at full scale the model puts it at 27 %, " +
-            "so the file's 3 shards keep it under 70 % (2 would).", LaunchRunReport.SizingSentence(fits, input));
+            "so the file's 3 shards keep it under 70 % (2 would).", LaunchRehearsalReport.SizingSentence(fits, input));
         var hotSlot = Event() with { FullScale = Sizing(WaitingRoomSchema.Event, 3.1, null, "one slot alone needs 95 % of a core at peak: no shard count helps, spread the key") };
-        Assert.EndsWith("so no shard count keeps it under 70 % (one slot alone needs 95 % of a core at peak: no shard count helps, spread the key); `bucketed:16` on the file's 3 does.",
-            LaunchRunReport.SizingSentence(hotSlot, input));
+        Assert.Contains("so no shard count keeps it under 70 % (one slot alone needs 95 % of a core at peak: no shard count helps, spread the key); `bucketed:16` on the file's 3 does.",
+            LaunchRehearsalReport.SizingSentence(hotSlot, input));
         var bucketed = Event() with { Strategy = "bucketed:8", FullScale = Sizing(WaitingRoomSchema.Bucketed(8), 0.9, 4) };
-        Assert.EndsWith("so 4 shards keep it under 70 %.", LaunchRunReport.SizingSentence(bucketed, input)); // no bucket advice for a bucketed strategy
-        Assert.Equal("1/20 scale", LaunchRunReport.ScaleText(0.05));
-        Assert.Equal("0.3× scale", LaunchRunReport.ScaleText(0.3));
-        Assert.Equal("full scale", LaunchRunReport.ScaleText(1));
+        Assert.EndsWith("so 4 shards keep it under 70 %. Measured CPU ran 21.3× the model's at this scale: read 90 % as a floor.", LaunchRehearsalReport.SizingSentence(bucketed, input)); // no bucket advice for a bucketed strategy
+        var close = Event() with { PredictedAtScale = Sizing(WaitingRoomSchema.Event, 0.5, 1) }; // measured 64 % vs model 50 %: no floor warning
+        Assert.EndsWith("keep it under 70 %.", LaunchRehearsalReport.SizingSentence(close, input));
+        Assert.Equal("1/20 scale", LaunchRehearsalReport.ScaleText(0.05));
+        Assert.Equal("0.3× scale", LaunchRehearsalReport.ScaleText(0.3));
+        Assert.Equal("full scale", LaunchRehearsalReport.ScaleText(1));
     }
 
     [Fact]
     public void The_hottest_primary_is_the_primary_sample_with_the_highest_cpu_gaps_and_replicas_left_out()
     {
-        var hot = LaunchRunReport.HottestPrimary(Telemetry(64));
+        var hot = LaunchRehearsalReport.HottestPrimary(Telemetry(64));
         Assert.Equal(("127.0.0.1:7002", (int?)1, 64.0, 3.0), hot);
-        Assert.Null(LaunchRunReport.HottestPrimary(null));
-        Assert.Null(LaunchRunReport.HottestPrimary(new NodeTelemetry(DateTime.UnixEpoch, 1, [new NodeTimeline("x", 0, "master", [new(1, false, null, null, null, null, null, null, null)], null)])));
+        Assert.Null(LaunchRehearsalReport.HottestPrimary(null));
+        Assert.Null(LaunchRehearsalReport.HottestPrimary(new NodeTelemetry(DateTime.UnixEpoch, 1, [new NodeTimeline("x", 0, "master", [new(1, false, null, null, null, null, null, null, null)], null)])));
     }
 
     [Fact]
     public void The_report_holds_every_table_with_na_where_nothing_was_measured_and_passes_with_legacys_crossslot_expected()
     {
         LaunchRunInput input = Input(Event(), Legacy()) with { Strategies = [Event() with { Measured = Measured("event", statusRequests: 0) }, Legacy()] };
-        LaunchRunVerdict verdict = LaunchRunReport.Verdict(input);
+        LaunchRunVerdict verdict = LaunchRehearsalReport.Verdict(input);
         Assert.True(verdict.Passed, string.Join("; ", verdict.Failures));
         Assert.Contains(verdict.Expected, e => e.StartsWith("legacy: thresholds failed as the model predicts, every failure CROSSSLOT", StringComparison.Ordinal));
 
-        string md = LaunchRunReport.ToMarkdown(input);
+        string md = LaunchRehearsalReport.ToMarkdown(input);
         Assert.Contains("**PASS**", md);
         Assert.Contains("| run ID | 1a2b3c4d |", md);
         Assert.Contains("| key prefix | `hb:1a2b3c4d:event:`, `hb:1a2b3c4d:legacy:` |", md);
@@ -123,7 +126,7 @@ public sealed class LaunchRunReportTests : IDisposable
         Assert.Contains("| strategy | users | entered | left | expired | failed | failed by reason | unfinished | seconds |", md);
         Assert.Contains("| legacy | 30 | 1 | 0 | 0 | 29 | join: CrossSlotServer: 29 | 0 | 12.5 |", md);
         Assert.Contains("| 127.0.0.1:7000 | 0 | master | 500 | 500 | 50.00 % | 50.50 % | 40.0 | 41.0 | +0.50 | ✓ |", md);
-        Assert.Contains("| event | 127.0.0.1:7002 | 1 | 64.0 | 3 | 3.0 | 120.0 | 5 |", md);
+        Assert.Contains("| event | 127.0.0.1:7002 | 1 | 64.0 | 3 | 3.0 | 21.3 | 120.0 | 5 |", md);
         Assert.Contains("| 127.0.0.1:7000 | 10.0 | 20.0 | 30.0 | 40.0 | 41.0 |", md); // by step, beside the shard's server rates
         Assert.Contains("| 127.0.0.1:7000 | 0 | master | +250,000 | +60 |", md);
         Assert.Contains("| 127.0.0.1:7001 | 0 | replica | n/a | +60 |", md); // no reading before: n/a, never a guess
@@ -136,10 +139,10 @@ public sealed class LaunchRunReportTests : IDisposable
     public void A_comparison_out_of_tolerance_fails_the_run_and_the_report_says_so()
     {
         LaunchRunInput input = Input(Event(errorPp: 3.5));
-        LaunchRunVerdict verdict = LaunchRunReport.Verdict(input);
+        LaunchRunVerdict verdict = LaunchRehearsalReport.Verdict(input);
         Assert.False(verdict.Passed);
         Assert.Equal(["event: worst per-node share error 3.50 pp > 2 pp"], verdict.Failures);
-        string md = LaunchRunReport.ToMarkdown(input);
+        string md = LaunchRehearsalReport.ToMarkdown(input);
         Assert.Contains("**FAIL**", md);
         Assert.Contains("Worst error: **3.50 pp** (OUT OF tolerance)", md);
         Assert.Contains("| +3.50 | ✗ |", md);
@@ -148,24 +151,24 @@ public sealed class LaunchRunReportTests : IDisposable
     [Fact]
     public void Thresholds_fail_the_run_except_legacys_crossslot_and_a_run_that_measured_nothing_or_does_not_add_up_fails()
     {
-        Assert.Equal(["event: thresholds failed (join failures % < 5: 0 vs 5)"], LaunchRunReport.Verdict(Input(Event(thresholdsPass: false))).Failures);
+        Assert.Equal(["event: thresholds failed (join failures % < 5: 0 vs 5)"], LaunchRehearsalReport.Verdict(Input(Event(thresholdsPass: false))).Failures);
         // Legacy failing for another reason than CROSSSLOT is a real failure.
-        Assert.Single(LaunchRunReport.Verdict(Input(Legacy("Timeout"))).Failures, f => f.StartsWith("legacy: thresholds failed", StringComparison.Ordinal));
+        Assert.Single(LaunchRehearsalReport.Verdict(Input(Legacy("Timeout"))).Failures, f => f.StartsWith("legacy: thresholds failed", StringComparison.Ordinal));
         var nothing = Event() with { Measured = Measured("event") with { Steps = [new LaunchStepResult("join", 0, 0, 0, null, null, new Dictionary<string, long>())] } };
-        Assert.Contains("event: measured nothing (no request)", LaunchRunReport.Verdict(Input(nothing)).Failures);
+        Assert.Contains("event: measured nothing (no request)", LaunchRehearsalReport.Verdict(Input(nothing)).Failures);
         var lost = Event() with { Measured = Measured("event", users: new LaunchLifecycle(30, 20, 0, 0, 0, 5, new Dictionary<string, int>())) };
-        Assert.Contains(LaunchRunReport.Verdict(Input(lost)).Failures, f => f.StartsWith("event: lifecycle does not add up", StringComparison.Ordinal));
+        Assert.Contains(LaunchRehearsalReport.Verdict(Input(lost)).Failures, f => f.StartsWith("event: lifecycle does not add up", StringComparison.Ordinal));
         var notCompared = Event() with { Comparison = null };
-        Assert.Contains("event: no measured-vs-predicted comparison", LaunchRunReport.Verdict(Input(notCompared)).Failures);
-        Assert.Contains("interrupted: partial numbers", LaunchRunReport.Verdict(Input(Event()) with { Interrupted = true }).Failures);
-        Assert.Contains("event: part A", LaunchRunReport.Verdict(Input(new LaunchRunStrategy("event", false) { Error = "part A" })).Failures);
-        Assert.Contains("no strategy ran", LaunchRunReport.Verdict(Input()).Failures);
+        Assert.Contains("event: no measured-vs-predicted comparison", LaunchRehearsalReport.Verdict(Input(notCompared)).Failures);
+        Assert.Contains("interrupted: partial numbers", LaunchRehearsalReport.Verdict(Input(Event()) with { Interrupted = true }).Failures);
+        Assert.Contains("event: part A", LaunchRehearsalReport.Verdict(Input(new LaunchRunStrategy("event", false) { Error = "part A" })).Failures);
+        Assert.Contains("no strategy ran", LaunchRehearsalReport.Verdict(Input()).Failures);
     }
 
     [Fact]
     public void Write_puts_the_report_and_its_charts_in_the_folder()
     {
-        string md = LaunchRunReport.Write(_dir, Input(Event(), Legacy()));
+        string md = LaunchRehearsalReport.Write(_dir, Input(Event(), Legacy()));
         string text = File.ReadAllText(md);
         Assert.True(File.Exists(Path.Combine(_dir, "hottest-primary-cpu.png")));
         Assert.True(File.Exists(Path.Combine(_dir, "node-commands-event.png")));

@@ -53,6 +53,7 @@ public static class LaunchRun
         RunningCluster cluster = await startCluster(ct);
         var strategies = new List<LaunchRunStrategy>();
         bool interrupted = false, unreachable = false;
+        StreamGrowthResult? probe = null;
         string clusterText = cluster.Description;
         try
         {
@@ -104,6 +105,7 @@ public static class LaunchRun
                 }
                 strategies.Add(entry);
             }
+            if (!interrupted && !unreachable) probe = await ProbeStreamAsync(mux, scaled, runId, output, ct);
         }
         finally
         {
@@ -112,7 +114,8 @@ public static class LaunchRun
         interrupted |= ct.IsCancellationRequested;
 
         var input = new LaunchRunInput(launch.File.Name, launch.Source, launch.File.Seed, o.Scale, scaleNote, runId, clusterText, o.CpuTarget,
-            fullScale.Topology.ShardCount, buckets, strategies, Findings: null, interrupted);
+            fullScale.Topology.ShardCount, buckets, strategies,
+            LaunchFindings.Compute(fullScale, [.. strategies.Select(s => s.Measured).OfType<LaunchRunResult>()], probe), interrupted);
         string md = LaunchRehearsalReport.Write(runDir, input);
         string html = Path.Combine(runDir, "report.html");
         File.WriteAllText(html, RunReport.ToHtml(File.ReadAllText(md), runDir, $"launch {launch.File.Name} {runId}"));
@@ -127,6 +130,29 @@ public static class LaunchRun
         foreach (string f in verdict.Failures) error.WriteLine($"error: {f}");
         if (unreachable) return ExitCodes.BadInput;
         return verdict.Passed ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    /// <summary>Entries the shared-stream probe measures XRANGE - + at (finding 1: Leave/expiry as the stream grows).</summary>
+    public static readonly int[] ProbeSizes = [1_000, 10_000, 50_000];
+
+    /// <summary>
+    /// Grows one shared anonymous stream on the cluster, after the launches so it does not disturb their counts, and
+    /// measures Leave's XRANGE - + at each size. A failed probe leaves finding 1 at n/a instead of failing the run.
+    /// </summary>
+    private static async Task<StreamGrowthResult?> ProbeStreamAsync(IConnectionMultiplexer mux, Launch launch, string runId, TextWriter output, CancellationToken ct)
+    {
+        WaitingRoomSchema schema = launch.Schemas.FirstOrDefault(s => LaunchSimulator.ScriptsOf(s).All(p => p.CoLocated)) ?? WaitingRoomSchema.Event;
+        try
+        {
+            StreamGrowthResult r = await StreamGrowthProbe.RunAsync(mux, schema, $"hb:{runId}:probe:", ProbeSizes, callsPerSize: 20, ct: ct);
+            output.WriteLine($"stream probe: XRANGE - + at {string.Join(" / ", r.Points.Select(p => $"{p.Entries:N0}: {p.ClientP50Ms:0.##} ms"))} (client p50)");
+            return r;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            output.WriteLine($"stream probe: not measured ({CliErrors.Describe(ex)})");
+            return null;
+        }
     }
 
     /// <summary>A strategy name as a file or key-prefix part: "bucketed:8" → "bucketed-8".</summary>

@@ -17,6 +17,7 @@ public static class BenchCli
           dotnet run -c Release --project bench -- --list flat
           dotnet run -c Release --project bench -- compare --base <dir|file> --diff <dir|file> [--threshold 5%] [--noise 2ns] [--filter '<glob>']
           dotnet run -c Release --project bench -- latency-floor [--rate 800] [--seconds 5] [--calls 10000] [--rounds 3] [--artifacts <dir>]
+          dotnet run -c Release --project bench -- scheduler-accuracy [--users 30000] [--baseline-users 300] [--seconds 20] [--artifacts <dir>]
         Results go to results/bench/<UTC time>/results/ (Markdown, CSV, full JSON) unless --artifacts <dir> is given.
         """;
 
@@ -24,6 +25,7 @@ public static class BenchCli
     {
         if (args.Length > 0 && args[0] == "compare") return RunCompare(args, new InvocationConfiguration());
         if (args.Length > 0 && args[0] == LatencyFloor.Verb) return LatencyFloor.Run(args, new InvocationConfiguration());
+        if (args.Length > 0 && args[0] == LaunchSchedulerAccuracy.Verb) return LaunchSchedulerAccuracy.Run(args, new InvocationConfiguration());
         if (args.Length == 0)
         {
             // BenchmarkSwitcher would prompt on stdin, which hangs a script; say how to pick suites instead.

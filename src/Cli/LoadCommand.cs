@@ -5,6 +5,7 @@ using HashtagBench.Cli.Common;
 using HashtagBench.Keys;
 using HashtagBench.Load;
 using HashtagBench.Load.Engine;
+using HashtagBench.Load.Rehearsal;
 using HashtagBench.Load.Scenarios;
 using HashtagBench.Provisioning;
 using HdrHistogram;
@@ -45,7 +46,7 @@ public static class LoadCommand
 
     public static Command RunCommand()
     {
-        var scenario = new Argument<string>("scenario") { Description = $"One of: {string.Join(", ", ScenarioRunner.Names)}" };
+        var scenario = new Argument<string>("scenario") { Description = $"One of: {string.Join(", ", ScenarioRunner.Names)}, {LaunchScenario.Name} (with --launch FILE)" };
         var rate = new Option<double?>("--rate") { Description = "Joins per second to inject (default 2000; quick 800)." };
         var duration = new Option<double?>("--duration") { Description = "Seconds of measured load per run (default 15; quick 5)." };
         var warmup = new Option<double?>("--warmup") { Description = "Warm-up seconds before measuring (default 2; quick 1)." };
@@ -77,6 +78,7 @@ public static class LoadCommand
         var metrics = new MetricsOptions();
         var cluster = new ClusterOptions();
         var agent = new AgentOptions();
+        var launch = new LoadLaunchOptions();
 
         var cmd = new Command("run", "Run a scenario; writes summary.json, timeline.csv, report.md, HdrHistogram logs and charts.");
         cmd.Arguments.Add(scenario);
@@ -88,9 +90,12 @@ public static class LoadCommand
         metrics.AddTo(cmd);
         cluster.AddTo(cmd);
         agent.AddTo(cmd);
+        launch.AddTo(cmd);
         cmd.SetAction((r, ct) => CliErrors.GuardAsync(Console.Error, async () =>
         {
             string name = r.GetValue(scenario)!.Trim().ToLowerInvariant();
+            if (name == LaunchScenario.Name) return await launch.RunAsync(r, cluster, agent, r.GetValue(keepData), r.GetValue(output), Console.Out, ct);
+            launch.RefuseOutsideLaunch(r, name);
             if (!ScenarioRunner.Names.Contains(name))
                 throw new ArgumentException($"Unknown scenario '{name}'. Known: {string.Join(", ", ScenarioRunner.Names)}.");
             bool q = r.GetValue(quick);
@@ -169,7 +174,12 @@ public static class LoadCommand
     public static Command ListCommand()
     {
         var cmd = new Command("list", "List the scenarios.");
-        cmd.SetAction(_ => { foreach (string s in ScenarioRunner.Names) Console.WriteLine(s); return ExitCodes.Ok; });
+        cmd.SetAction(_ =>
+        {
+            foreach (string s in ScenarioRunner.Names) Console.WriteLine(s);
+            Console.WriteLine($"{LaunchScenario.Name} (--launch FILE)");
+            return ExitCodes.Ok;
+        });
         return cmd;
     }
 

@@ -67,7 +67,7 @@ public static class LaunchDynamics
         var ordinal = new int[visits];
         var actAt = new double[visits];       // leave or stop-polling time
         var acts = new VisitEnd?[visits];     // Leave or Expire; null: waits to enter
-        var jitter = new SplitMix64[visits];
+        var jitter = new PollIntervals[visits];
 
         var agenda = new PriorityQueue<(Kind Kind, int Visit), (double Time, long Seq)>();
         long seq = 0;
@@ -143,7 +143,7 @@ public static class LaunchDynamics
                     }
                     requests.Add(new(t, v, Step.Enter, path, ordinal[v]++));
                     queues[e].Add(position[v], -1);
-                    bool hold = PopulationDraw(v, 3) < f.SeatHoldShare;
+                    bool hold = HoldsSeat(pop, v);
                     if (hold) requests.Add(new(t, v, Step.HoldSeat, RequestOutcome.Ok, ordinal[v]++));
                     Finish(v, t, VisitEnd.Enter, path, hold);
                     break;
@@ -161,12 +161,8 @@ public static class LaunchDynamics
 
         void Begin(int v, double t)
         {
-            var rng = pop.Rng(v, 1);
-            double r = LaunchPopulation.Unit(rng.Next());
-            ShareAfter? act = r < f.Leave.Share ? f.Leave : r < f.Leave.Share + f.Expiry.Share ? f.Expiry : null;
-            acts[v] = act is null ? null : ReferenceEquals(act, f.Leave) ? VisitEnd.Leave : VisitEnd.Expire;
-            if (act is not null) actAt[v] = t + act.MinSeconds + (act.MaxSeconds - act.MinSeconds) * LaunchPopulation.Unit(rng.Next());
-            jitter[v] = pop.Rng(v, 2);
+            (acts[v], actAt[v]) = BehaviourOf(pop, v, t);
+            jitter[v] = new PollIntervals(pop, v);
             outcomes[v] = new VisitOutcome(v, t, null, t, 0, 0, 0, null, null, false, t);
         }
 
@@ -181,15 +177,43 @@ public static class LaunchDynamics
             if (pop.IterationOf(v) + 1 < iterations) Schedule(Kind.Join, v + 1, t);
         }
 
-        double NextInterval(int v) => f.Poll.MinSeconds + (f.Poll.MaxSeconds - f.Poll.MinSeconds) * LaunchPopulation.Unit(jitter[v].Next());
-
-        double PopulationDraw(int v, int stream) => LaunchPopulation.Unit(pop.Rng(v, stream).Next());
+        double NextInterval(int v) => jitter[v].Next();
     }
+
+    // The per-visit draws below are shared with the live run (src/Load's LaunchScenario), so a real launch makes the
+    // same decisions from the same seed; only the server's answers (rank, bucket) differ.
+
+    /// <summary>
+    /// The visit's leave-or-expire draw (random stream 1), made when it starts at <paramref name="start"/>: whether it
+    /// leaves, stops polling (expires) or waits to enter (null), and at what time it acts.
+    /// </summary>
+    public static (VisitEnd? Act, double ActAt) BehaviourOf(LaunchPopulation pop, int visit, double start)
+    {
+        LaunchFile f = pop.Launch.File;
+        var rng = pop.Rng(visit, 1);
+        double r = LaunchPopulation.Unit(rng.Next());
+        ShareAfter? act = r < f.Leave.Share ? f.Leave : r < f.Leave.Share + f.Expiry.Share ? f.Expiry : null;
+        if (act is null) return (null, 0);
+        return (ReferenceEquals(act, f.Leave) ? VisitEnd.Leave : VisitEnd.Expire,
+            start + act.MinSeconds + (act.MaxSeconds - act.MinSeconds) * LaunchPopulation.Unit(rng.Next()));
+    }
+
+    /// <summary>Whether an admitted visit holds a seat right after entering (random stream 3).</summary>
+    public static bool HoldsSeat(LaunchPopulation pop, int visit) => LaunchPopulation.Unit(pop.Rng(visit, 3).Next()) < pop.Launch.File.SeatHoldShare;
 
     private static EntryBand? BandOf(IReadOnlyList<EntryBand> rule, long rank)
     {
         foreach (EntryBand b in rule) if (rank <= b.UpToRank) return b;
         return null;
+    }
+
+    /// <summary>One visit's poll intervals in order (random stream 2): uniform in the file's [min, max] seconds.</summary>
+    public struct PollIntervals(LaunchPopulation pop, int visit)
+    {
+        private SplitMix64 _rng = pop.Rng(visit, 2);
+        private readonly PollLaw _law = pop.Launch.File.Poll;
+
+        public double Next() => _law.MinSeconds + (_law.MaxSeconds - _law.MinSeconds) * LaunchPopulation.Unit(_rng.Next());
     }
 
     /// <summary>Binary indexed tree of 0/1 "still queued" flags in join order.</summary>

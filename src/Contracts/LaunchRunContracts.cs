@@ -28,6 +28,8 @@ public sealed record LaunchRunResult(
     public IReadOnlyList<LaunchEventPlacement> Events { get; init; } = [];
     /// <summary>Keys the run removed at the end (0 with --keep-data).</summary>
     public long KeysRemoved { get; init; }
+    /// <summary>The harness's own error: how late the user timers fired (fired − due); null when none fired.</summary>
+    public Latency? SchedulerLateness { get; init; }
 }
 
 /// <summary>One step's requests: every outcome's latency from its intended time, and Ok's alone.</summary>

@@ -43,15 +43,31 @@ public sealed class WaitingRoomClient
     /// POST join: rate limit, idempotency check, the enqueue script (EVALSHA), the queue pipeline, the stored answer;
     /// then, in the background, the position read and the waiting data's rewrite (<see cref="JoinStepResult.Background"/>).
     /// </summary>
-    public async Task<JoinStepResult> JoinAsync(string eventId, string userId, string? idempotencyKey = null)
+    public Task<JoinStepResult> JoinAsync(string eventId, string userId, string? idempotencyKey = null) =>
+        JoinAsync(eventId, userId, idempotencyKey, waitingToken: null, clientIp: null);
+
+    /// <summary>
+    /// The join of a known visitor (a launch's population): its own user ID (as given: <c>anonymous</c> included),
+    /// idempotency key, waiting token and client IP, so a rerun writes the same keys. The user remembers the IP for
+    /// its later requests.
+    /// </summary>
+    public Task<JoinStepResult> JoinAsync(KeyArgs visitor)
+    {
+        ArgumentNullException.ThrowIfNull(visitor);
+        KeyInput.Validate(visitor.WaitingToken, nameof(visitor.WaitingToken));
+        KeyInput.Validate(visitor.ClientIp, nameof(visitor.ClientIp));
+        return JoinAsync(visitor.EventId, visitor.UserId, visitor.IdempotencyKey, visitor.WaitingToken, visitor.ClientIp);
+    }
+
+    private async Task<JoinStepResult> JoinAsync(string eventId, string userId, string? idempotencyKey, string? waitingToken, string? clientIp)
     {
         // IDs go into keys: one with a brace would move the hash tag. Refused before anything is sent.
         KeyInput.Validate(eventId, nameof(eventId));
         KeyInput.Validate(userId, nameof(userId));
         if (idempotencyKey is not null) KeyInput.Validate(idempotencyKey, nameof(idempotencyKey));
         DateTimeOffset joinedAt = Options.Clock.GetUtcNow();
-        var user = new WaitingUser(eventId, IsAnonymous(userId) ? AnonymousUser : userId, NewUuid(),
-            idempotencyKey ?? NewUuid(), joinedAt.ToUnixTimeSeconds(), joinedAt);
+        var user = new WaitingUser(eventId, IsAnonymous(userId) ? AnonymousUser : userId, waitingToken ?? NewUuid(),
+            idempotencyKey ?? NewUuid(), joinedAt.ToUnixTimeSeconds(), joinedAt) { ClientIp = clientIp };
         var r = new Request(this, Step.Join, user, user.JoinIdempotencyKey);
         try
         {
@@ -134,7 +150,7 @@ public sealed class WaitingRoomClient
                 await _db.SortedSetLengthAsync(r.Key(c), now - window, now, flags: r.Flags(c)).ConfigureAwait(false);
             }
             long? rank = await PositionAsync(r, KeyClass.EventQueue, user).ConfigureAwait(false);
-            bool ready = rank is long q && EntryRule.MayEnter(q, Waited(user));
+            bool ready = rank is long q && MayEnter(q, Waited(user));
             return new(Step.Status, StepOutcome.Waiting, position, rank, ready);
         }
         catch (Exception ex) when (FailureClassifier.IsRedisFailure(ex))
@@ -172,8 +188,10 @@ public sealed class WaitingRoomClient
     /// POST enter: the waiting data, the queue rank, then the entry rule (rank ≤ 100 and a minimum wait; ranks
     /// 11–100 take an admission-bucket token), and on a grant the reservation and the queue updates.
     /// </summary>
-    public async Task<EnterStepResult> EnterAsync(WaitingUser user, string? idempotencyKey = null)
+    /// <param name="reservationToken">The token a grant hands out (a launch's population gives its own); null: a new UUID.</param>
+    public async Task<EnterStepResult> EnterAsync(WaitingUser user, string? idempotencyKey = null, string? reservationToken = null)
     {
+        if (reservationToken is not null) KeyInput.Validate(reservationToken, nameof(reservationToken));
         // Start on the longest path; the rank and the bucket decide which one this request really takes.
         var r = new Request(this, Step.Enter, user, idempotencyKey ?? NewUuid(), EnterPath.Bucketed);
         try
@@ -182,14 +200,14 @@ public sealed class WaitingRoomClient
             RedisCommand c = r.Next("GET", KeyClass.Waiting);
             if ((await _db.StringGetAsync(r.Key(c), r.Flags(c)).ConfigureAwait(false)).IsNull) return new(StepOutcome.NotFound, user);
             long? rank = await PositionAsync(r, KeyClass.EventQueue, user).ConfigureAwait(false);
-            if (rank is not long q || !EntryRule.MayEnter(q, Waited(user)))
+            if (rank is not long q || !MayEnter(q, Waited(user)))
             {
                 r.Plan.Reroute(Step.Enter, EnterPath.NotReady);
                 return new(StepOutcome.NotReady, user, rank, EnterPath.NotReady);
             }
             long now = Now;
             EnterPath path = EnterPath.Front;
-            if (EntryRule.NeedsBucket(q))
+            if (NeedsBucket(q))
             {
                 c = r.Next("EVAL", KeyClass.AdmissionBucket);
                 var admitted = (long)await EvalAsync(r, c, WaitingRoomScripts.AdmissionBucket,
@@ -203,7 +221,7 @@ public sealed class WaitingRoomClient
             }
             else r.Plan.Reroute(Step.Enter, EnterPath.Front);
 
-            string rt = NewUuid();
+            string rt = reservationToken ?? NewUuid();
             user = user with { ReservationToken = rt };
             r = r.WithReservation(rt);
             await SetAsync(_db, r, r.Next("SET", KeyClass.Reservation),
@@ -331,6 +349,15 @@ public sealed class WaitingRoomClient
         return rank.Result is long x ? x + 1 + earlier.Sum(t => t.Result) : null;
     }
 
+    // The entry rule: the options' bands (a launch file's), else the reference's.
+    private bool MayEnter(long rank, double waitedSeconds) => Options.EntryBands is { } bands
+        ? BandOf(bands, rank) is { } b && waitedSeconds >= b.MinWaitSeconds
+        : EntryRule.MayEnter(rank, waitedSeconds);
+
+    private bool NeedsBucket(long rank) => Options.EntryBands is { } bands ? BandOf(bands, rank)?.Bucket == true : EntryRule.NeedsBucket(rank);
+
+    private static EntryBand? BandOf(IReadOnlyList<EntryBand> bands, long rank) => bands.FirstOrDefault(b => rank <= b.UpToRank);
+
     private double Waited(WaitingUser user) => (Options.Clock.GetUtcNow() - user.JoinedAt).TotalSeconds;
 
     // The waiting data the gateway keeps under queue:waiting:<wt> (its QueueData JSON).
@@ -354,7 +381,7 @@ public sealed class WaitingRoomClient
 
         public Request(WaitingRoomClient client, Step step, WaitingUser user, string idempotencyKey = "", EnterPath? path = null, string seat = "")
             : this(client, step, user, new CommandPlan(client.Schema, step, path),
-                new KeyArgs(user.EventId, user.UserId, idempotencyKey, user.WaitingToken, user.ReservationToken ?? "", client.Options.ClientIp, seat))
+                new KeyArgs(user.EventId, user.UserId, idempotencyKey, user.WaitingToken, user.ReservationToken ?? "", user.ClientIp ?? client.Options.ClientIp, seat))
         {
         }
 

@@ -34,6 +34,12 @@ public sealed record WaitingRoomOptions
     public int AdmissionCapacity { get; init; } = 500;
     public double AdmissionPerSecond { get; init; } = 50;
 
+    /// <summary>
+    /// The entry rule's rank bands (a launch file's <c>admission.entryRule</c>): a rank past the last band may not
+    /// enter, a band's minimum wait applies, bucket bands take an admission token. Null: the reference's <see cref="HashtagBench.WaitingRoom.EntryRule"/>.
+    /// </summary>
+    public IReadOnlyList<EntryBand>? EntryBands { get; init; }
+
     /// <summary>The join script's dedupe TTL: the reference passes 300 s.</summary>
     public TimeSpan DedupeTtl { get; init; } = TimeSpan.FromSeconds(300);
 
@@ -53,5 +59,7 @@ public sealed record WaitingRoomOptions
         if (AdmissionCapacity < 1 || !(AdmissionPerSecond >= 0)) throw new ArgumentOutOfRangeException(nameof(AdmissionCapacity), "The admission bucket needs a capacity of at least 1 and a refill of 0 or more.");
         if (DedupeTtl < TimeSpan.FromSeconds(1) || SeatHoldTtl < TimeSpan.FromSeconds(1)) throw new ArgumentOutOfRangeException(nameof(DedupeTtl), "TTLs are whole seconds, at least 1.");
         ArgumentNullException.ThrowIfNull(Clock);
+        if (EntryBands is { } bands && (bands.Count == 0 || bands.Zip(bands.Skip(1)).Any(p => p.Second.UpToRank <= p.First.UpToRank) || bands[0].UpToRank < 1))
+            throw new ArgumentException("EntryBands needs rank bands in increasing order, the first from rank 1.", nameof(EntryBands));
     }
 }

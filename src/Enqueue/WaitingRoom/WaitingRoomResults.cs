@@ -63,6 +63,8 @@ public sealed record WaitingUser(string EventId, string UserId, string WaitingTo
     public string? StreamId { get; init; }
     /// <summary>The reservation token, once granted.</summary>
     public string? ReservationToken { get; init; }
+    /// <summary>The client address its requests come from (the rate limit's key); null: the options' <see cref="WaitingRoomOptions.ClientIp"/>.</summary>
+    public string? ClientIp { get; init; }
 }
 
 /// <summary>The join's answer. <see cref="Background"/> is the gateway's goroutine after the answer (position read, then SET).</summary>

@@ -15,14 +15,6 @@ namespace HashtagBench.Load.Rehearsal;
 public sealed record LaunchRunRequest(Launch Launch, double Scale, string ScaleNote, WaitingRoomSchema Schema, string RunId, string KeyPrefix,
     bool KeepData = false, double MaxSeconds = 600, TimeSpan? RequestTimeout = null);
 
-// ---- part A (wt-a) replaces this section with the real scenario in LaunchScenario.cs ----
-public static partial class LaunchScenario
-{
-    /// <summary>Drives the launch's users against the cluster and measures it (latency per step, lifecycle, per-node commandstats, telemetry, memory).</summary>
-    public static Task<LaunchRunResult> RunAsync(LaunchRunRequest request, RunningCluster cluster, IConnectionMultiplexer mux,
-        Action<string>? log = null, CancellationToken ct = default) => throw new NotImplementedException("part A");
-}
-
 // ---- part B (wt-b) replaces this section with the real comparer in LaunchComparer.cs ----
 public static partial class LaunchComparer
 {

@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text;
+using HashtagBench.Contracts;
+using HashtagBench.Reporting;
+
+namespace HashtagBench.Load.Rehearsal;
+
+/// <summary>`load run launch`'s own files: one launch-&lt;strategy&gt;.json per strategy and a short report.md.</summary>
+public static class LaunchRunReport
+{
+    public const string ReportFile = "report.md";
+
+    /// <summary>The result file of one strategy, e.g. launch-event.json, launch-bucketed-8.json (no ':' in file names).</summary>
+    public static string FileName(string strategy) => $"launch-{strategy.Replace(':', '-')}.json";
+
+    public static string Write(string outputDir, LaunchRunResult result)
+    {
+        Directory.CreateDirectory(outputDir);
+        string path = Path.Combine(outputDir, FileName(result.Strategy));
+        ResultFiles.Write(path, result, ResultsJsonContext.Default.LaunchRunResult);
+        return path;
+    }
+
+    /// <summary>One section per strategy: lifecycle, steps, thresholds, per-node commands, memory left, the harness's own lateness, the audit.</summary>
+    public static string Markdown(IReadOnlyList<LaunchRunResult> runs, bool interrupted)
+    {
+        var sb = new StringBuilder();
+        LaunchRunResult? first = runs.FirstOrDefault();
+        sb.AppendLine($"# Launch {first?.Launch ?? "(nothing ran)"}: live run");
+        sb.AppendLine();
+        if (interrupted) sb.AppendLine("**interrupted**: stopped by Ctrl-C/SIGTERM before the end; the numbers are partial and no threshold passes.").AppendLine();
+        if (first is null) return sb.AppendLine("Measured nothing: no strategy ran.").ToString();
+        sb.AppendLine(Inv($"Seed {first.Seed}; {first.ScaleNote}. Latency of every request from its intended time (a join: the user's arrival; a poll: its timer; an enter or seat hold: the answer that allowed it), so a stall in the harness or the cluster shows in every request behind it."));
+        sb.AppendLine();
+        foreach (LaunchRunResult r in runs) Section(sb, r);
+        return sb.ToString();
+    }
+
+    private static void Section(StringBuilder sb, LaunchRunResult r)
+    {
+        IReadOnlyList<string> audit = LaunchVerdicts.Audit(r.Users, r.Steps);
+        LaunchLifecycle u = r.Users;
+        sb.AppendLine($"## `{r.Strategy}`{(r.Interrupted ? " (interrupted)" : "")}");
+        sb.AppendLine();
+        sb.AppendLine(Inv($"Run {r.RunId} (key prefix `{r.KeyPrefix}`), {r.Seconds:0.0} s from the first arrival to the last answer. Thresholds: **{(r.ThresholdsPassed ? "pass" : "FAIL")}**; audit: **{(audit.Count == 0 ? "ok" : "FAIL")}**."));
+        sb.AppendLine();
+        sb.AppendLine(Inv($"Visits: {u.Users:N0}: entered {u.Entered:N0}, left {u.Left:N0}, expired {u.Expired:N0}, failed {u.Failed:N0}, unfinished {u.Unfinished:N0}."));
+        if (u.FailureReasons.Count > 0)
+            sb.AppendLine("Failed because: " + string.Join(", ", u.FailureReasons.Select(kv => Inv($"{kv.Key} ×{kv.Value:N0}"))) + ".");
+        if (r.Strategy == "legacy")
+            sb.AppendLine("Expected for `legacy`: its join script's keys (an untagged dedupe key beside a tagged stream key) span two slots, so the cluster refuses every join (CROSSSLOT), as in the incident; its join threshold fails by design.");
+        sb.AppendLine();
+        sb.Append(MarkdownTable.Render(r.Steps,
+            new Column<LaunchStepResult>("step", s => s.Step),
+            new("requests", s => s.Requests, "N0"),
+            new("failed", s => s.Failed, "N0"),
+            new("fail %", s => s.FailPercent, "0.##"),
+            new("p50 ms", s => s.AllLatency?.P50, "0.00"),
+            new("p95 ms", s => s.AllLatency?.P95, "0.00"),
+            new("p99 ms", s => s.AllLatency?.P99, "0.00"),
+            new("max ms", s => s.AllLatency?.Max, "0.00"),
+            new("ok p99 ms", s => s.OkLatency?.P99, "0.00"),
+            new("failures", s => s.FailuresByKind.Count == 0 ? "" : string.Join(", ", s.FailuresByKind.Select(kv => Inv($"{kv.Key} {kv.Value:N0}"))))));
+        sb.AppendLine();
+        sb.Append(MarkdownTable.Render(r.Thresholds,
+            new Column<ThresholdCheck>("threshold", t => t.Threshold),
+            new("actual", t => t.NoData ? null : t.Actual, "0.###"),
+            new("verdict", t => t.Pass ? "pass" : "FAIL")));
+        sb.AppendLine();
+        var perNode = r.Nodes.Select(n => (Node: n, Calls: r.MeasuredCommands.Where(c => c.Endpoint == n.Endpoint).Sum(c => c.Calls))).ToList();
+        long total = perNode.Sum(p => p.Calls);
+        var memory = r.MemoryLeft.ToDictionary(m => m.Endpoint);
+        sb.AppendLine("Per node (INFO commandstats after − before, every command the server counted; memory and keys before → after, before the run's keys were removed):");
+        sb.AppendLine();
+        sb.Append(MarkdownTable.Render(perNode,
+            new Column<(LaunchNode Node, long Calls)>("node", p => p.Node.Endpoint),
+            new("shard", p => p.Node.Shard),
+            new("role", p => p.Node.Role),
+            new("commands", p => p.Calls, "N0"),
+            new("share", p => total == 0 ? null : (double)p.Calls / total, "P1"),
+            new("per s", p => r.Seconds > 0 ? p.Calls / r.Seconds : null, "N0"),
+            new("used_memory before → after", p => memory.TryGetValue(p.Node.Endpoint, out var m) ? $"{Bytes(m.BytesBefore)} → {Bytes(m.BytesAfter)}" : null),
+            new("keys before → after", p => memory.TryGetValue(p.Node.Endpoint, out var m) ? $"{Count(m.KeysBefore)} → {Count(m.KeysAfter)}" : null)));
+        sb.AppendLine();
+        string lateness = r.SchedulerLateness is { } l ? Inv($"p50 {l.P50:0.000} ms, p99 {l.P99:0.000} ms, max {l.Max:0.000} ms over {l.Count:N0} timers") : "n/a (no timer fired)";
+        sb.AppendLine($"Harness: user timers fired late by {lateness}. Keys removed at the end: {r.KeysRemoved:N0}.");
+        foreach (string p in audit) sb.AppendLine($"- audit: {p}");
+        sb.AppendLine();
+    }
+
+    private static string Bytes(long? b) => b is long v ? Inv($"{v / 1048576.0:0.0} MiB") : "n/a";
+    private static string Count(long? n) => n is long v ? Inv($"{v:N0}") : "n/a";
+    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,186 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using HashtagBench.ClusterSim;
+using HashtagBench.Contracts;
+using HashtagBench.Enqueue.WaitingRoom;
+using HashtagBench.Keys;
+using HashtagBench.Load.Engine;
+using HashtagBench.Load.Scenarios;
+using HashtagBench.Load.Telemetry;
+using HashtagBench.Provisioning;
+using HashtagBench.WaitingRoom;
+using StackExchange.Redis;
+
+namespace HashtagBench.Load.Rehearsal;
+
+/// <summary>
+/// `load run launch`: a launch file's users against a real cluster, one strategy per run. Users arrive on the file's
+/// profile (open model) and each lives its own lifecycle (<see cref="LaunchDriver"/>); around the run it reads the
+/// per-node truth: INFO commandstats before and after, every node sampled once a second, memory and keys left.
+/// </summary>
+public static class LaunchScenario
+{
+    public const string Name = "launch";
+
+    /// <summary>A new run ID: 8 hex digits.</summary>
+    public static string NewRunId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+
+    /// <summary>The default key prefix of a run: "hb:&lt;runId&gt;:", outside every hash tag, so tagged keys keep their slot on a rerun.</summary>
+    public static string KeyPrefixFor(string runId) => $"hb:{runId}:";
+
+    /// <summary>Drives the launch's users against the cluster and measures it (latency per step, lifecycle, per-node commandstats, telemetry, memory).</summary>
+    public static Task<LaunchRunResult> RunAsync(LaunchRunRequest request, RunningCluster cluster, IConnectionMultiplexer mux,
+        Action<string>? log = null, CancellationToken ct = default) => RunAsync(request, cluster, mux, log, hooks: null, ct);
+
+    internal static async Task<LaunchRunResult> RunAsync(LaunchRunRequest request, RunningCluster cluster, IConnectionMultiplexer mux,
+        Action<string>? log, LaunchTestHooks? hooks, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!(request.MaxSeconds > 0)) throw new ArgumentException($"--max-seconds must be positive (got {request.MaxSeconds.ToString(CultureInfo.InvariantCulture)}).");
+        if (request.RequestTimeout is { } rt && rt <= TimeSpan.Zero) throw new ArgumentException("The request timeout must be positive.");
+        LaunchFile file = request.Launch.File;
+        WaitingRoomSchema schema = request.Schema;
+        var options = new WaitingRoomOptions
+        {
+            Schema = schema,
+            KeyPrefix = request.KeyPrefix,
+            ReplicaReads = file.ReplicaReads,
+            // Who joins as "anonymous" is the population's draw (its user ID), not the client's.
+            AnonymousShare = 0,
+            AdmissionCapacity = Math.Max(1, (int)Math.Round(file.Admission.BucketCapacity)),
+            AdmissionPerSecond = file.Admission.RefillPerSecond,
+            EntryBands = file.Admission.EntryRule,
+        };
+        var client = new WaitingRoomClient(mux.GetDatabase(), options);
+        var pop = new LaunchPopulation(request.Launch);
+        DateTime started = DateTime.UtcNow;
+
+        await using NodeSampler sampler = await NodeSampler.StartAsync(cluster, TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        var nodes = sampler.Nodes.Select(n => new LaunchNode(n.Endpoint, n.Shard ?? -1, n.Role)).ToList();
+        await WarmUpAsync(mux, options with { KeyPrefix = request.KeyPrefix + "warmup:" }).ConfigureAwait(false);
+        IReadOnlyList<SlotOwner> owners = LiveSlotMap.Read(mux);
+        var memoryBefore = await ReadMemoryAsync(mux, sampler.Nodes).ConfigureAwait(false);
+        CommandStatsReading before = await ShardStats.ReadCommandStatsAsync(mux).ConfigureAwait(false);
+
+        log?.Invoke($"launch {file.Name} [{schema.Name}]: {pop.Visits:N0} visit(s) on {request.Launch.EventIds.Count:N0} event(s), seed {file.Seed}, key prefix {request.KeyPrefix}; {request.ScaleNote}");
+        var driver = new LaunchDriver(pop, client, request.RequestTimeout, hooks);
+        TimeSpan drainLimit = TimeSpan.FromSeconds(Math.Max(10, 2 * (request.RequestTimeout?.TotalSeconds ?? 5)));
+        using var progressStop = new CancellationTokenSource();
+        Task progress = log is null ? Task.CompletedTask : ProgressAsync(driver, log, progressStop.Token);
+        bool interrupted;
+        try { interrupted = await driver.RunAsync(request.MaxSeconds, drainLimit, ct).ConfigureAwait(false); }
+        finally
+        {
+            await progressStop.CancelAsync().ConfigureAwait(false);
+            await progress.ConfigureAwait(false);
+        }
+
+        // The rest is not cancelled by ct: an interrupted run still reads what it can and removes its keys. A node
+        // gone by now (an interrupt tears a local cluster down) leaves gaps, never a crash.
+        CommandStatsReading after = await ShardStats.ReadCommandStatsAsync(mux).ConfigureAwait(false);
+        NodeTelemetry telemetry = await sampler.StopAsync().ConfigureAwait(false);
+        var memoryAfter = await ReadMemoryAsync(mux, sampler.Nodes).ConfigureAwait(false);
+        var memory = sampler.Nodes.Select((n, i) => new NodeMemory(n.Endpoint, n.Shard ?? -1, n.Role,
+            memoryBefore[i].Bytes, memoryAfter[i].Bytes, memoryBefore[i].Keys, memoryAfter[i].Keys)).ToList();
+        IReadOnlyList<LaunchEventPlacement> events = Placement(request.Launch, schema, request.KeyPrefix, owners);
+        long removed = 0;
+        if (!request.KeepData)
+        {
+            try
+            {
+                removed = await KeyCleanup.RemoveRunKeysAsync(mux, request.KeyPrefix, CancellationToken.None).ConfigureAwait(false);
+                log?.Invoke($"removed {removed:N0} key(s) of run {request.RunId} (prefix {request.KeyPrefix}; --keep-data keeps them)");
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+            {
+                log?.Invoke($"could not remove the keys of run {request.RunId} (prefix {request.KeyPrefix}): {ex.Message.Split('\n')[0]}");
+            }
+        }
+        else log?.Invoke($"kept the keys of run {request.RunId} (prefix {request.KeyPrefix})");
+
+        IReadOnlyList<LaunchStepResult> steps = driver.Steps();
+        IReadOnlyList<ThresholdCheck> thresholds = LaunchVerdicts.Check(file.Thresholds, steps);
+        Percentiles lateness = Percentiles.From(driver.DispatchLateness);
+        if (driver.BackgroundFailures > 0) log?.Invoke($"{driver.BackgroundFailures:N0} join background read(s) failed (position read after the answer)");
+        return new LaunchRunResult(file.Name, schema.Name, file.Seed, request.Scale, request.ScaleNote, request.RunId, request.KeyPrefix,
+            started, driver.Seconds, steps, driver.Lifecycle(), thresholds, !interrupted && thresholds.All(t => t.Pass),
+            nodes, CommandDelta(mux, before, after), telemetry, memory, interrupted)
+        {
+            Events = events,
+            KeysRemoved = removed,
+            SchedulerLateness = RunOutput.ToLatency(lateness),
+        };
+    }
+
+    /// <summary>Per node and command, calls after minus before (only nodes read both times; counters that went back are left out).</summary>
+    internal static IReadOnlyList<NodeCommandCount> CommandDelta(IConnectionMultiplexer mux, CommandStatsReading before, CommandStatsReading after)
+    {
+        // ShardStats keys nodes by EndPoint.ToString(); the run's nodes are host:port as the cluster announces them.
+        var names = mux.GetServers().ToDictionary(s => s.EndPoint.ToString()!, s => ClusterConnector.Format(s.EndPoint), StringComparer.Ordinal);
+        var rows = new List<NodeCommandCount>();
+        foreach (var (node, now) in after.Nodes.OrderBy(n => n.Key, StringComparer.Ordinal))
+        {
+            if (!before.Nodes.TryGetValue(node, out var then)) continue;
+            foreach (var (command, c) in now.OrderBy(c => c.Key, StringComparer.Ordinal))
+            {
+                long calls = c.Calls - then.GetValueOrDefault(command).Calls;
+                if (calls > 0) rows.Add(new NodeCommandCount(names.GetValueOrDefault(node, node), command, calls));
+            }
+        }
+        return rows;
+    }
+
+    /// <summary>Each event's queue key (bucket 0 under bucketed:N) with the run's prefix: its slot and shard on the live map.</summary>
+    public static IReadOnlyList<LaunchEventPlacement> Placement(Launch launch, WaitingRoomSchema schema, string keyPrefix, IReadOnlyList<SlotOwner> owners) =>
+        launch.EventIds.Select(id =>
+        {
+            int slot = HashSlot.Of(schema.Key(KeyClass.EventQueue, new KeyArgs(id, "", "", ""), keyPrefix, bucket: 0));
+            int shard = -1;
+            for (int i = 0; i < owners.Count && shard < 0; i++)
+                if (owners[i].Ranges.Any(r => slot >= r.From && slot <= r.To)) shard = i;
+            return new LaunchEventPlacement(id, slot, shard);
+        }).ToList();
+
+    /// <summary>
+    /// Off the record, before anything is read: a few visits through every step on their own keys (removed at once),
+    /// so the first strategy of a process does not pay the JIT's and the connections' first calls in its latencies.
+    /// </summary>
+    private static async Task WarmUpAsync(IConnectionMultiplexer mux, WaitingRoomOptions options)
+    {
+        for (int i = 0; i < 6; i++) await SchemaCheck.RunAsync(mux.GetDatabase(), options).ConfigureAwait(false);
+        await KeyCleanup.RemoveRunKeysAsync(mux, options.KeyPrefix).ConfigureAwait(false);
+    }
+
+    private static async Task<(long? Bytes, long? Keys)[]> ReadMemoryAsync(IConnectionMultiplexer mux, IReadOnlyList<SampledNode> nodes)
+    {
+        var result = new (long?, long?)[nodes.Count];
+        for (int i = 0; i < nodes.Count; i++)
+        {
+            try
+            {
+                IServer server = mux.GetServer(nodes[i].Endpoint);
+                NodeInfo info = await NodeInfo.ReadAsync(server, ["memory"]).WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+                long keys = await server.DatabaseSizeAsync().WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+                result[i] = (info.UsedMemory, keys);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException or ArgumentException) { result[i] = (null, null); }
+        }
+        return result;
+    }
+
+    private static async Task ProgressAsync(LaunchDriver driver, Action<string> log, CancellationToken stop)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(5), stop).ConfigureAwait(false);
+                LaunchLifecycle l = driver.Lifecycle();
+                log(string.Create(CultureInfo.InvariantCulture,
+                    $"  t={driver.Clock.Elapsed.TotalSeconds:0}s: {l.Users - l.Unfinished:N0}/{l.Users:N0} visits ended (entered {l.Entered:N0}, left {l.Left:N0}, expired {l.Expired:N0}, failed {l.Failed:N0})"));
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+}

@@ -20,11 +20,22 @@ public sealed record LaunchMemoryModel
     public double HashKeyBytes { get; init; } = 160;
 }
 
+/// <summary>
+/// A model command as the simulator counts it for the servers' view (<see cref="ServerFootprint"/>): one of each
+/// name and key class (a script's footprint depends on which script it is), and whether the cluster refused it
+/// (a CROSSSLOT script never reaches a server).
+/// </summary>
+public sealed record CountedCommand(RedisCommand Command, bool Refused);
+
 /// <summary>One strategy's predicted launch, counted per second, shard, step, command and node role.</summary>
 public sealed class LaunchStrategyResult
 {
-    internal LaunchStrategyResult(WaitingRoomSchema schema, Topology topology, int replicas, int seconds, IReadOnlyList<string> commands)
+    internal LaunchStrategyResult(WaitingRoomSchema schema, Topology topology, int replicas, int seconds, IReadOnlyList<string> commands,
+        IReadOnlyList<CountedCommand> counted, string keyPrefix)
     {
+        CountedCommands = counted;
+        KeyPrefix = keyPrefix;
+        ShardCountedCounts = new long[topology.ShardCount * counted.Count * 2];
         Schema = schema;
         Topology = topology;
         Replicas = replicas;
@@ -48,6 +59,12 @@ public sealed class LaunchStrategyResult
     /// <summary>1-second buckets from launch start to the last request.</summary>
     public int Seconds { get; }
     public IReadOnlyList<string> CommandNames { get; }
+    /// <summary>Written before every key (a run ID); it moves untagged keys, never tagged ones.</summary>
+    public string KeyPrefix { get; }
+    /// <summary>The distinct model commands <see cref="ShardCountedCounts"/> is indexed by.</summary>
+    public IReadOnlyList<CountedCommand> CountedCommands { get; }
+    /// <summary>[(shard · counted + command) · 2 + role] over the whole launch: role 0 primary, 1 replicas (reads sent there).</summary>
+    public long[] ShardCountedCounts { get; }
     public LaunchTimeline Timeline { get; internal set; } = null!;
     public IReadOnlyList<ScriptPlacement> Scripts { get; internal set; } = [];
     /// <summary>Visits whose join script was refused with CROSSSLOT (its keys on two slots), counted on the real slots.</summary>
@@ -93,8 +110,12 @@ public sealed class LaunchSimulator
 {
     private static readonly KeyClass[] KeyClasses = Enum.GetValues<KeyClass>();
 
-    public LaunchSimulator(Launch launch, CommandCostTable? costs = null, LaunchMemoryModel? memory = null, Topology? topology = null)
+    /// <param name="keyPrefix">Before every key, outside any hash tag, as a live run writes it (a run ID); "" for none.</param>
+    public LaunchSimulator(Launch launch, CommandCostTable? costs = null, LaunchMemoryModel? memory = null, Topology? topology = null, string keyPrefix = "")
     {
+        ArgumentNullException.ThrowIfNull(keyPrefix);
+        if (keyPrefix.AsSpan().IndexOfAny('{', '}') >= 0) throw new ArgumentException("A key prefix cannot hold braces: it would become the hash tag.", nameof(keyPrefix));
+        KeyPrefix = keyPrefix;
         Launch = launch;
         Costs = costs ?? CommandCostTable.Default;
         Memory = memory ?? new LaunchMemoryModel();
@@ -107,6 +128,7 @@ public sealed class LaunchSimulator
     public LaunchMemoryModel Memory { get; }
     public Topology Topology { get; }
     public LaunchPopulation Population { get; }
+    public string KeyPrefix { get; }
 
     private LaunchTimeline? _allJoin;
     // Slots by key template text, shared by every strategy that writes the key the same way (most key classes).
@@ -144,7 +166,7 @@ public sealed class LaunchSimulator
     /// <param name="countKeys">Also count keys and memory alive (not needed for a sizing trial).</param>
     public LaunchStrategyResult Place(WaitingRoomSchema schema, bool countKeys = true)
     {
-        var slots = new SlotResolver(schema, Population, _slotCache);
+        var slots = new SlotResolver(schema, Population, _slotCache, KeyPrefix);
         int visits = Population.Visits;
 
         // Joins the cluster refuses: the join script's keys on two slots (checked on the real slots of each visit).
@@ -161,7 +183,7 @@ public sealed class LaunchSimulator
 
         var plans = new RequestPlans(schema);
         int shards = Topology.ShardCount, seconds = (int)Math.Floor(timeline.EndSeconds) + 1;
-        var r = new LaunchStrategyResult(schema, Topology, Launch.File.Topology.ReplicasPerShard, seconds, plans.CommandNames)
+        var r = new LaunchStrategyResult(schema, Topology, Launch.File.Topology.ReplicasPerShard, seconds, plans.CommandNames, plans.Counted, KeyPrefix)
         {
             Timeline = timeline,
             Scripts = ScriptsOf(schema),
@@ -174,17 +196,17 @@ public sealed class LaunchSimulator
         // The peak second first: primary CPU per second does not depend on slots, only on the commands.
         var clusterPrimary = new double[seconds];
         foreach (LaunchRequest q in timeline.Requests)
-            foreach (var (cmd, index) in plans.For(q))
+            foreach (var (cmd, index, _) in plans.For(q))
                 if (!(replicaReads && cmd.Read)) clusterPrimary[(int)q.Time] += usec[index];
         r.PeakSecond = Array.IndexOf(clusterPrimary, clusterPrimary.Max());
         r.PeakSlotPrimaryUsec = new double[Topology.Slots];
 
-        int cmdCount = plans.CommandNames.Count;
+        int cmdCount = plans.CommandNames.Count, countedCount = plans.Counted.Count;
         foreach (LaunchRequest q in timeline.Requests)
         {
             int t = (int)q.Time;
             int own = slots.OwnBucket(q.Visit);
-            foreach (var (cmd, index) in plans.For(q))
+            foreach (var (cmd, index, counted) in plans.For(q))
             {
                 int bucket = (own + cmd.OtherBucket) % schema.Buckets;
                 int slot = slots.Slot(cmd.Key, q.Visit, q.Ordinal, bucket);
@@ -193,6 +215,7 @@ public sealed class LaunchSimulator
                 int cell = t * shards + shard;
                 r.ShardStepCounts[cell * LaunchStrategyResult.Steps + (int)q.Step]++;
                 r.ShardCommandCounts[(cell * cmdCount + index) * 2 + role]++;
+                r.ShardCountedCounts[(shard * countedCount + counted) * 2 + role]++;
                 (role == 0 ? r.PrimaryUsec : r.ReplicaUsec)[cell] += usec[index];
                 if (role == 0 && t == r.PeakSecond) r.PeakSlotPrimaryUsec[slot] += usec[index];
                 r.KeyClassCommands[(int)cmd.Key]++;
@@ -206,8 +229,10 @@ public sealed class LaunchSimulator
     /// <summary>Each request's command list, from <see cref="Traffic.Commands"/> once per step and path; a refused join stops at its script.</summary>
     private sealed class RequestPlans
     {
-        private readonly Dictionary<(Step, RequestOutcome), (RedisCommand, int)[]> _plans = [];
+        private readonly Dictionary<(Step, RequestOutcome), (RedisCommand, int, int)[]> _plans = [];
         private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+        private readonly Dictionary<(string, KeyClass, bool, bool), int> _counted = [];
+        private readonly List<CountedCommand> _countedList = [];
 
         public RequestPlans(WaitingRoomSchema schema)
         {
@@ -221,15 +246,24 @@ public sealed class LaunchSimulator
             {
                 IReadOnlyList<RedisCommand> cmds = Traffic.Commands(step, schema, new LaunchRequest(0, 0, step, outcome, 0).EnterPath);
                 // CROSSSLOT: the script errors, the handler answers 5xx; nothing after the script is sent.
-                if (outcome == RequestOutcome.JoinCrossSlot) cmds = [.. cmds.Take(cmds.ToList().FindIndex(c => c.Keys.Count > 1) + 1)];
+                bool refused = outcome == RequestOutcome.JoinCrossSlot;
+                if (refused) cmds = [.. cmds.Take(cmds.ToList().FindIndex(c => c.Keys.Count > 1) + 1)];
                 foreach (RedisCommand c in cmds) _index.TryAdd(c.Name, _index.Count);
-                _plans[(step, outcome)] = cmds.Select(c => (c, _index[c.Name])).ToArray();
+                _plans[(step, outcome)] = cmds.Select((c, i) => (c, _index[c.Name], CountedIndex(c, refused && i == cmds.Count - 1))).ToArray();
             }
             CommandNames = [.. _index.OrderBy(e => e.Value).Select(e => e.Key)];
         }
 
         public IReadOnlyList<string> CommandNames { get; }
-        public (RedisCommand Command, int Index)[] For(LaunchRequest q) => _plans[(q.Step, q.Outcome)];
+        public IReadOnlyList<CountedCommand> Counted => _countedList;
+        public (RedisCommand Command, int Index, int Counted)[] For(LaunchRequest q) => _plans[(q.Step, q.Outcome)];
+
+        private int CountedIndex(RedisCommand c, bool refused)
+        {
+            if (_counted.TryGetValue((c.Name, c.Key, c.Read, refused), out int i)) return i;
+            _countedList.Add(new CountedCommand(c, refused));
+            return _counted[(c.Name, c.Key, c.Read, refused)] = _countedList.Count - 1;
+        }
     }
 
     /// <summary>
@@ -247,6 +281,7 @@ public sealed class LaunchSimulator
     {
         private readonly WaitingRoomSchema _schema;
         private readonly LaunchPopulation _pop;
+        private readonly string _prefix;
         private readonly SlotInputs[] _inputs;
         private readonly int[][] _eventSlots;      // [class][event · buckets + bucket]
         private readonly int[][] _visitSlots;      // [class][visit]
@@ -255,9 +290,10 @@ public sealed class LaunchSimulator
         private (int Visit, int Ordinal) _argsOf = (-1, -1);
         private KeyArgs? _args;
 
-        public SlotResolver(WaitingRoomSchema schema, LaunchPopulation pop, SlotCache cache)
+        public SlotResolver(WaitingRoomSchema schema, LaunchPopulation pop, SlotCache cache, string prefix)
         {
             _schema = schema;
+            _prefix = prefix;
             _pop = pop;
             _inputs = KeyClasses.Select(c => schema.Template(c).SlotDependsOn).ToArray();
             int events = pop.Launch.EventIds.Count;
@@ -300,7 +336,7 @@ public sealed class LaunchSimulator
         private int Hash(KeyClass c, int visit, int ordinal, int bucket)
         {
             if (_argsOf != (visit, ordinal)) (_args, _argsOf) = (_pop.ArgsFor(visit, ordinal), (visit, ordinal));
-            return HashSlot.Of(_schema.Key(c, _args!, bucket: bucket));
+            return HashSlot.Of(_schema.Key(c, _args!, _prefix, bucket));
         }
 
         private static T Shared<T>(Dictionary<string, T> cache, string key, Func<T> create) =>

@@ -63,7 +63,11 @@ public sealed record LaunchComparison(string Strategy, double TolerancePp, IRead
 {
     /// <summary>The largest |measured − predicted| node share, in percentage points; null with no node.</summary>
     public double? WorstShareErrorPp => Nodes.Count == 0 ? null : Nodes.Max(n => Math.Abs(n.ErrorPp));
-    public bool WithinTolerance => WorstShareErrorPp is { } w && w <= TolerancePp;
+    public bool WithinTolerance => WorstShareErrorPp is { } w && w <= TolerancePp && Unplaced == 0;
+    /// <summary>What the servers counted that the waiting room's commands cannot produce (the harness's INFO, CLUSTER, PING…): left out of the shares.</summary>
+    public IReadOnlyList<NodeCommandCount> Excluded { get; init; } = [];
+    /// <summary>Commands the prediction counted on a shard no node of the run served (its node list lacked a primary): never silently dropped.</summary>
+    public long Unplaced { get; init; }
 }
 
 /// <param name="PredictedPerSec">Mean commands per second over the run; null when the run had no length.</param>

@@ -1,4 +1,5 @@
 using HashtagBench.Enqueue.WaitingRoom;
+using HashtagBench.TestSupport;
 using HashtagBench.WaitingRoom;
 using StackExchange.Redis;
 

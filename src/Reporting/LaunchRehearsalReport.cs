@@ -93,7 +93,7 @@ public static class LaunchRehearsalReport
                 failures.Add(Inv($"{n}: lifecycle does not add up ({u.Entered} + {u.Left} + {u.Expired} + {u.Failed} + {u.Unfinished} ≠ {u.Users} users)"));
             if (s.Comparison is not { } c) failures.Add($"{n}: no measured-vs-predicted comparison");
             else if (!c.WithinTolerance)
-                failures.Add($"{n}: worst per-node share error {Pp(c.WorstShareErrorPp)} > {c.TolerancePp:0.#} pp");
+                failures.Add(LaunchComparisonReport.WorstLine(c));
             if (!m.ThresholdsPassed)
             {
                 string failed = string.Join(", ", m.Thresholds.Where(t => !t.Pass).Select(ThresholdText));
@@ -259,6 +259,9 @@ public static class LaunchRehearsalReport
         {
             if (m.Interrupted) md.AppendLine("> **interrupted**: partial numbers.").AppendLine();
             md.AppendLine(Inv($"{m.ScaleNote}. {m.Seconds:0.0} s from the first arrival to the last answer; latency in ms from each call's intended time.")).AppendLine();
+            md.AppendLine(m.SchedulerLateness is { } late
+                ? Inv($"The harness's own delay: user timers fired {late.P50:0.0} ms (p50), {late.P99:0.0} ms (p99), {late.Max:0.0} ms (max) after they were due ({late.Count:N0} timers); latency above includes it.")
+                : "The harness's own delay: n/a (no user timer fired).").AppendLine();
             md.AppendLine("### Step latency").AppendLine();
             md.Append(StepTable(m.Steps)).AppendLine();
             md.AppendLine("### Thresholds").AppendLine();
@@ -272,17 +275,8 @@ public static class LaunchRehearsalReport
         if (s.Comparison is { } c)
         {
             md.AppendLine("### Measured vs predicted per node").AppendLine();
-            md.AppendLine(Inv($"Share of every command the servers counted (INFO commandstats, after minus before), per node; tolerance {c.TolerancePp:0.#} pp. Worst error: **{Pp(c.WorstShareErrorPp)}** ({(c.WithinTolerance ? "within" : "OUT OF")} tolerance).")).AppendLine();
-            md.Append(NodeTable(c)).AppendLine();
-            if (c.Commands.Count > 0)
-            {
-                md.AppendLine("Largest per-command errors (node × command):").AppendLine();
-                md.Append(MarkdownTable.Render(c.Commands.OrderByDescending(r => Math.Abs(r.ErrorPp)).Take(10),
-                    new("node", r => r.Endpoint), new("shard", r => r.Shard), new("role", r => r.Role), new("command", r => r.Command),
-                    new("predicted", r => r.Predicted, "N0"), new("measured", r => r.Measured, "N0"),
-                    new("predicted share", r => r.PredictedShare, "P2"), new("measured share", r => r.MeasuredShare, "P2"),
-                    new("error (pp)", r => r.ErrorPp, "+0.00;-0.00;0.00"))).AppendLine();
-            }
+            md.AppendLine("Each node's share of every command the servers counted (INFO commandstats, after minus before) against the model's prediction for this run.").AppendLine();
+            md.AppendLine(LaunchComparisonReport.ToMarkdown(c).TrimEnd()).AppendLine();
         }
         else if (s.Measured is not null) md.AppendLine("Measured vs predicted per node: n/a (no comparison).").AppendLine();
         if (s.PredictedSteps.Count > 0)
@@ -328,15 +322,6 @@ public static class LaunchRehearsalReport
         new("all p95", x => x.AllLatency?.P95, "0.0"),
         new("all p99", x => x.AllLatency?.P99, "0.0"),
         new("failures by kind", x => x.FailuresByKind.Count == 0 ? "" : string.Join("; ", x.FailuresByKind.OrderByDescending(k => k.Value).Select(k => Inv($"{k.Key}: {k.Value:N0}")))));
-
-    /// <summary>Per node: predicted and measured count, share, commands/s and the error against the tolerance.</summary>
-    public static string NodeTable(LaunchComparison c) => MarkdownTable.Render(c.Nodes,
-        new("node", r => r.Endpoint), new("shard", r => r.Shard), new("role", r => r.Role),
-        new("predicted", r => r.Predicted, "N0"), new("measured", r => r.Measured, "N0"),
-        new("predicted share", r => r.PredictedShare, "P2"), new("measured share", r => r.MeasuredShare, "P2"),
-        new("predicted /s", r => r.PredictedPerSec, "N1"), new("measured /s", r => r.MeasuredPerSec, "N1"),
-        new("error (pp)", r => r.ErrorPp, "+0.00;-0.00;0.00"),
-        new("", r => Math.Abs(r.ErrorPp) <= c.TolerancePp ? "✓" : "✗"));
 
     private static double? ShardRate(LaunchComparison? c, int shard, Func<NodeShareRow, double?> rate)
     {
@@ -386,8 +371,6 @@ public static class LaunchRehearsalReport
 
     /// <summary>A CPU or share in %, with a space as the report writes it ("64 %"); one decimal under 10.</summary>
     public static string Percent(double percent) => Inv($"{percent.ToString(percent < 10 ? "0.0" : "0", CultureInfo.InvariantCulture)} %");
-
-    private static string Pp(double? pp) => pp is { } v ? Inv($"{v:0.00} pp") : "n/a";
 
     private static string S(int n) => n == 1 ? "" : "s";
     private static string Keep(int n) => n == 1 ? "keeps" : "keep";

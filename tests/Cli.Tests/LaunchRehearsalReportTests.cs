@@ -37,7 +37,7 @@ public sealed class LaunchRehearsalReportTests : IDisposable
         [new ThresholdCheck("join failures % < 5", 100.0 * joinFailed / 30, 5, thresholdsPass), new ThresholdCheck("status p99 ms < 7000", 0, 7000, true) { NoData = statusRequests == 0 }],
         thresholdsPass, Nodes, [new NodeCommandCount("127.0.0.1:7000", "evalsha", 30)], telemetry ?? Telemetry(64),
         [new NodeMemory("127.0.0.1:7000", 0, "master", 1_000_000, 1_250_000, 10, 70), new NodeMemory("127.0.0.1:7001", 0, "replica", null, 1_250_000, 10, 70)],
-        Interrupted: false) { KeysRemoved = 60 };
+        Interrupted: false) { KeysRemoved = 60, SchedulerLateness = Lat(0.4, 2, 3) };
 
     private static LaunchComparison Comparison(string strategy, double errorPp) => new(strategy, 2,
     [
@@ -125,7 +125,8 @@ public sealed class LaunchRehearsalReportTests : IDisposable
         Assert.Contains("| status p99 ms < 7000 | n/a | 7000 | pass |", md);
         Assert.Contains("| strategy | users | entered | left | expired | failed | failed by reason | unfinished | seconds |", md);
         Assert.Contains("| legacy | 30 | 1 | 0 | 0 | 29 | join: CrossSlotServer: 29 | 0 | 12.5 |", md);
-        Assert.Contains("| 127.0.0.1:7000 | 0 | master | 500 | 500 | 50.00 % | 50.50 % | 40.0 | 41.0 | +0.50 | ✓ |", md);
+        Assert.Contains("| 127.0.0.1:7000 | 0 | master | 500 | 500 | 50.0 % | 50.5 % | 40 | 41 | +0.50 | ✓ |", md); // part B's renderer
+        Assert.Contains("user timers fired 0.4 ms (p50), 3.0 ms (p99), 3.0 ms (max) after they were due (100 timers)", md);
         Assert.Contains("| event | 127.0.0.1:7002 | 1 | 64.0 | 3 | 3.0 | 21.3 | 120.0 | 5 |", md);
         Assert.Contains("| 127.0.0.1:7000 | 10.0 | 20.0 | 30.0 | 40.0 | 41.0 |", md); // by step, beside the shard's server rates
         Assert.Contains("| 127.0.0.1:7000 | 0 | master | +250,000 | +60 |", md);
@@ -141,10 +142,9 @@ public sealed class LaunchRehearsalReportTests : IDisposable
         LaunchRunInput input = Input(Event(errorPp: 3.5));
         LaunchRunVerdict verdict = LaunchRehearsalReport.Verdict(input);
         Assert.False(verdict.Passed);
-        Assert.Equal(["event: worst per-node share error 3.50 pp > 2 pp"], verdict.Failures);
+        Assert.Equal(["`event`: worst per-node share error 3.50 pp on 127.0.0.1:7000 (shard 0 master: measured 53.5 %, predicted 50.0 %), tolerance 2 pp ✗."], verdict.Failures);
         string md = LaunchRehearsalReport.ToMarkdown(input);
         Assert.Contains("**FAIL**", md);
-        Assert.Contains("Worst error: **3.50 pp** (OUT OF tolerance)", md);
         Assert.Contains("| +3.50 | ✗ |", md);
     }
 
@@ -158,6 +158,8 @@ public sealed class LaunchRehearsalReportTests : IDisposable
         Assert.Contains("event: measured nothing (no request)", LaunchRehearsalReport.Verdict(Input(nothing)).Failures);
         var lost = Event() with { Measured = Measured("event", users: new LaunchLifecycle(30, 20, 0, 0, 0, 5, new Dictionary<string, int>())) };
         Assert.Contains(LaunchRehearsalReport.Verdict(Input(lost)).Failures, f => f.StartsWith("event: lifecycle does not add up", StringComparison.Ordinal));
+        var unplaced = Event() with { Comparison = Comparison("event", 0.5) with { Unplaced = 12 } };
+        Assert.Contains(LaunchRehearsalReport.Verdict(Input(unplaced)).Failures, f => f.Contains("12 predicted commands on a shard with no primary", StringComparison.Ordinal));
         var notCompared = Event() with { Comparison = null };
         Assert.Contains("event: no measured-vs-predicted comparison", LaunchRehearsalReport.Verdict(Input(notCompared)).Failures);
         Assert.Contains("interrupted: partial numbers", LaunchRehearsalReport.Verdict(Input(Event()) with { Interrupted = true }).Failures);

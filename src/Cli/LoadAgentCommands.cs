@@ -100,14 +100,21 @@ public static class LoadAgentCommands
     /// <summary>Deletes a run's keys from a cluster: what load agents leave for after the last of them finished.</summary>
     public static Command CleanupCommand()
     {
-        var runId = new Option<string>("--run-id") { Required = true, Description = "The run whose keys to delete (every key it wrote carries it)." };
+        var runId = new Option<string?>("--run-id") { Description = "The load agents' run whose keys to delete (every key it wrote carries it)." };
+        var prefix = new Option<string?>("--prefix") { Description = "Or a key prefix to delete by, e.g. hb:19a66fba: (the prefix `run --launch` and `load run launch` print)." };
         var cluster = new ClusterOptions();
         var cmd = new Command("cleanup", "Delete every key of a run (SCAN + UNLINK by its prefix) from an external cluster, e.g. after load agents finished.");
         cmd.Options.Add(runId);
+        cmd.Options.Add(prefix);
         cluster.AddTo(cmd, endpointOnly: true);
         cmd.SetAction((r, ct) => CliErrors.GuardAsync(Console.Error, async () =>
         {
-            string id = AgentStart.CheckRunId(r.GetValue(runId)!);
+            string id = (r.GetValue(runId), r.GetValue(prefix)) switch
+            {
+                ({ } run, null) => AgentStart.CheckRunId(run),
+                (null, { } p) => KeyCleanup.CheckPrefix(p),
+                _ => throw new ArgumentException("cleanup needs exactly one of --run-id (load agents) or --prefix (a launch run's key prefix)."),
+            };
             ExternalEndpoint external = cluster.External(r) ?? throw new ArgumentException("cleanup needs --cluster: it only deletes from a cluster someone else runs.");
             await using RunningCluster running = await ClusterProvisioner.StartAsync(ProviderKind.External, new ClusterSpec(), external, m => Console.Error.WriteLine(m), ct);
             await using ConnectionMultiplexer mux = await running.ConnectAsync();

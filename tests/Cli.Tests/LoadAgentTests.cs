@@ -168,6 +168,27 @@ public sealed partial class LoadAgentTests(ClusterFixture fx, LoadAgentTests.Age
     }
 
     [Fact]
+    public async Task Cleanup_by_prefix_removes_a_launch_runs_keys_and_nothing_else()
+    {
+        string prefix = $"hb:{Guid.NewGuid():N}"[..11] + ":";
+        IDatabase db = fx.Mux.GetDatabase();
+        for (int i = 0; i < 20; i++) await db.StringSetAsync($"{prefix}event:queue:{{evt_{i}}}", "x");
+        var (code, output, error) = await CliRun.InvokeWithOutputAsync(["load", "cleanup", "--prefix", prefix, "--cluster", Seeds]);
+        Assert.True(code == 0, error);
+        Assert.Contains("removed", output);
+        foreach (IServer s in fx.Primaries())
+            await foreach (RedisKey k in s.KeysAsync(pattern: $"{prefix}*", pageSize: 1000))
+                Assert.Fail($"{k} survived cleanup");
+
+        foreach (string[] bad in new[] { new[] { "--prefix", "hb:*" }, ["--prefix", "hb"], ["--prefix", prefix, "--run-id", "r1234"], [] })
+        {
+            var (badCode, badError) = await CliRun.InvokeAsync(["load", "cleanup", .. bad, "--cluster", Seeds]);
+            Assert.Equal(ExitCodes.BadInput, badCode);
+            Assert.Single(badError.Trim().Split('\n'));
+        }
+    }
+
+    [Fact]
     public async Task Merge_refuses_a_missing_slice_a_doubled_slice_and_another_run()
     {
         string[] dirs = await AgentDirsAsync();

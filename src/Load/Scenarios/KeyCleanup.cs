@@ -9,10 +9,15 @@ namespace HashtagBench.Load.Scenarios;
 /// </summary>
 public static class KeyCleanup
 {
+    /// <summary>A prefix long enough and free of glob characters, so a SCAN by it cannot match someone else's keys.</summary>
+    public static string CheckPrefix(string runPrefix) =>
+        runPrefix.Length >= 4 && runPrefix.IndexOfAny(['*', '?', '[', ']', '\\']) < 0
+            ? runPrefix
+            : throw new ArgumentException($"'{runPrefix}' is not a run prefix to delete by (at least 4 characters, no * ? [ ] \\).");
+
     public static async Task<long> RemoveRunKeysAsync(IConnectionMultiplexer mux, string runPrefix, CancellationToken ct = default)
     {
-        if (runPrefix.Length < 4 || runPrefix.IndexOfAny(['*', '?', '[', ']', '\\']) >= 0)
-            throw new ArgumentException($"'{runPrefix}' is not a run prefix to delete by.", nameof(runPrefix));
+        CheckPrefix(runPrefix);
         IDatabase db = mux.GetDatabase();
         long removed = 0;
         foreach (IServer primary in mux.GetServers().Where(s => s.IsConnected && !s.IsReplica))

@@ -12,7 +12,15 @@ public sealed class FaultCommandTests(ClusterFixture fx)
     [Fact]
     public async Task The_environment_names_the_hot_slot_its_primary_and_a_replica_and_the_watch_reads_them_through_the_client()
     {
+        // A fault test earlier in this collection may have left slot 42's old primary still rejoining as a replica:
+        // wait (counts, not time, decide; 60 s of slack) until the slot's primary has its one replica again.
         ClusterNodesSnapshot nodes = (await PromotionWatch.ReadNodesAsync(fx.Mux))!;
+        for (var wait = System.Diagnostics.Stopwatch.StartNew(); nodes.PrimaryOf(42) is not { } p || nodes.ReplicasOf(p).Count() != 1; )
+        {
+            Assert.True(wait.Elapsed < TimeSpan.FromSeconds(60), "slot 42's primary never had exactly one replica");
+            await Task.Delay(200);
+            nodes = (await PromotionWatch.ReadNodesAsync(fx.Mux))!;
+        }
         ClusterNodeLine primary = nodes.PrimaryOf(42)!;
         ClusterNodeLine replica = nodes.ReplicasOf(primary).Single();
         IReadOnlyDictionary<string, string> env = FaultCommand.Environment(fx.Cluster, nodes, 42);

@@ -67,6 +67,7 @@ public sealed class Stats : IDisposable
     // previous tick's snapshot, so no increment can fall between two intervals and the totals stay exact.
     private readonly ConcurrentDictionary<string, StrongBox<long>> _errors = new();
     private Dictionary<string, long> _errorsAtTick = [];
+    private readonly Lock _failLock = new();
     private readonly ConcurrentDictionary<string, string> _errorSamples = new();
     private readonly HistogramLogWriter? _log;
     private readonly DateTime _start = DateTime.UtcNow;
@@ -99,8 +100,13 @@ public sealed class Stats : IDisposable
     {
         long v = Math.Clamp(micros, 1, HighestMicros);
         if (r.IsOk) { _ok.RecordValue(v); return; }
-        _fail.RecordValue(v);
-        Interlocked.Increment(ref _errors.GetOrAdd(r.Status, static _ => new StrongBox<long>()).Value);
+        // The failure and its kind are counted together: a tick between the two would put the failure in one
+        // interval and its kind in another, and the last tick would then count kinds its failures never reached.
+        lock (_failLock)
+        {
+            _fail.RecordValue(v);
+            Interlocked.Increment(ref _errors.GetOrAdd(r.Status, static _ => new StrongBox<long>()).Value);
+        }
         if (r.Message is not null) _errorSamples.TryAdd(r.Status, r.Message);
     }
 
@@ -114,10 +120,14 @@ public sealed class Stats : IDisposable
     public IntervalStats Tick(double second, double intervalSeconds)
     {
         _okInterval = _ok.GetIntervalHistogram(_okInterval);
-        _failInterval = _fail.GetIntervalHistogram(_failInterval);
         _latenessInterval = _lateness.GetIntervalHistogram(_latenessInterval);
         _fromSendInterval = _fromSend.GetIntervalHistogram(_fromSendInterval);
-        Dictionary<string, long> totals = _errors.ToDictionary(e => e.Key, e => Interlocked.Read(ref e.Value.Value));
+        Dictionary<string, long> totals;
+        lock (_failLock)
+        {
+            _failInterval = _fail.GetIntervalHistogram(_failInterval);
+            totals = _errors.ToDictionary(e => e.Key, e => Interlocked.Read(ref e.Value.Value));
+        }
         Dictionary<string, long> errors = totals.Select(e => (e.Key, N: e.Value - _errorsAtTick.GetValueOrDefault(e.Key)))
             .Where(e => e.N > 0).ToDictionary(e => e.Key, e => e.N);
         _errorsAtTick = totals;
@@ -150,10 +160,13 @@ public sealed class Stats : IDisposable
     public void Discard()
     {
         _okInterval = _ok.GetIntervalHistogram(_okInterval);
-        _failInterval = _fail.GetIntervalHistogram(_failInterval);
         _latenessInterval = _lateness.GetIntervalHistogram(_latenessInterval);
         _fromSendInterval = _fromSend.GetIntervalHistogram(_fromSendInterval);
-        _errors.Clear();
+        lock (_failLock)
+        {
+            _failInterval = _fail.GetIntervalHistogram(_failInterval);
+            _errors.Clear();
+        }
         _errorSamples.Clear();
     }
 

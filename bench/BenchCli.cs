@@ -2,6 +2,7 @@ using System.CommandLine;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using HashtagBench.Bench.Compare;
+using HashtagBench.Contracts;
 
 namespace HashtagBench.Bench;
 
@@ -43,18 +44,25 @@ public static class BenchCli
         return failed ? 1 : 0;
     }
 
+    /// <summary>
+    /// Parses one verb's command line under a root of its own and runs it: a parse error is bad input (exit 2, one
+    /// line per error, then <paramref name="usage"/> when given), so exit 1 keeps meaning a failed measurement or gate.
+    /// </summary>
+    public static int Invoke(Command verb, string rootDescription, string[] args, InvocationConfiguration io, string? usage = null)
+    {
+        var root = new RootCommand(rootDescription);
+        root.Subcommands.Add(verb);
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count == 0) return parsed.Invoke(io);
+        foreach (var e in parsed.Errors) io.Error.WriteLine($"error: {e.Message}");
+        if (usage is not null) io.Error.WriteLine(usage);
+        return ExitCodes.BadInput;
+    }
+
     /// <summary>The compare verb. Command-line mistakes exit 2 like bad input, so exit 1 always means a regression.</summary>
     public static int RunCompare(string[] args, InvocationConfiguration io)
     {
-        var root = new RootCommand("bench compare: the benchmark regression gate.");
-        root.Subcommands.Add(CompareCommand.Create());
-        ParseResult parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
-        {
-            foreach (var e in parsed.Errors) io.Error.WriteLine($"error: {e.Message}");
-            io.Error.WriteLine("usage: compare --base <dir|file> --diff <dir|file> [--threshold 5%] [--noise 2ns] [--filter <glob>...]");
-            return CompareCommand.BadInput;
-        }
-        return parsed.Invoke(io);
+        return Invoke(CompareCommand.Create(), "bench compare: the benchmark regression gate.", args, io,
+            "usage: compare --base <dir|file> --diff <dir|file> [--threshold 5%] [--noise 2ns] [--filter <glob>...]");
     }
 }

@@ -91,15 +91,7 @@ public static class LatencyFloor
                     : measured.All(x => x.HarnessToSeRedis is not null) ? ExitCodes.Ok : ExitCodes.Failed;
             }
         });
-        var root = new RootCommand("bench latency-floor");
-        root.Subcommands.Add(cmd);
-        ParseResult parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
-        {
-            foreach (var e in parsed.Errors) io.Error.WriteLine($"error: {e.Message}");
-            return ExitCodes.BadInput;
-        }
-        return parsed.Invoke(io);
+        return BenchCli.Invoke(cmd, "bench latency-floor", args, io);
     }
 
     public sealed record Settings(double Rate, TimeSpan During, int Calls, int Rounds);

@@ -55,15 +55,7 @@ public static class LaunchSchedulerAccuracy
             return ct.IsCancellationRequested ? ExitCodes.Interrupted
                 : small.Lateness.IsEmpty || large.Lateness.IsEmpty ? ExitCodes.Failed : ExitCodes.Ok;
         });
-        var root = new RootCommand("bench scheduler-accuracy");
-        root.Subcommands.Add(cmd);
-        ParseResult parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
-        {
-            foreach (var e in parsed.Errors) io.Error.WriteLine($"error: {e.Message}");
-            return ExitCodes.BadInput;
-        }
-        return parsed.Invoke(io);
+        return BenchCli.Invoke(cmd, "bench scheduler-accuracy", args, io);
     }
 
     /// <summary>

@@ -8,6 +8,11 @@ public sealed record ClusterNodeLine(string Id, string Endpoint, string Flags, s
     /// <summary>Flagged fail or fail? (PFAIL); a comma-separated flag list, so "nofailover" is not a failure.</summary>
     public bool IsFailed => Flags.Split(',').Any(f => f is "fail" or "fail?");
     public bool Serves(int slot) => Slots.Any(r => slot >= r.From && slot <= r.To);
+    /// <summary>
+    /// The node's address is known to the one that answered: a node still being met (handshake) or whose address was
+    /// not learned yet (noaddr) is listed as ":0", which nothing can connect to.
+    /// </summary>
+    public bool HasAddress => !Endpoint.EndsWith(":0", StringComparison.Ordinal) && !Flags.Split(',').Any(f => f is "noaddr" or "handshake");
     public override string ToString() => $"{Endpoint} {Flags}{(PrimaryId is null ? "" : $" of {PrimaryId[..Math.Min(8, PrimaryId.Length)]}")} {string.Join(',', Slots.Select(r => $"{r.From}-{r.To}"))}".TrimEnd();
 }
 

@@ -30,10 +30,10 @@ public static class FaultCommand
         ExternalEndpoint endpoint = cluster.Auth ?? new ExternalEndpoint(string.Join(",", cluster.Seeds.Select(ClusterConnector.Format)));
         var env = new Dictionary<string, string>(endpoint.ToEnvironment()) { [SlotVariable] = slot.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         if (endpoint.Password is { } password) env[RedisCliPasswordVariable] = password;
-        if (nodes.PrimaryOf(slot) is { } primary)
+        if (nodes.PrimaryOf(slot) is { HasAddress: true } primary)
         {
             Add(env, PrimaryHostVariable, PrimaryPortVariable, primary.Endpoint);
-            if (nodes.ReplicasOf(primary).FirstOrDefault(r => !r.IsFailed) is { } replica)
+            if (nodes.ReplicasOf(primary).FirstOrDefault(r => !r.IsFailed && r.HasAddress) is { } replica)
                 Add(env, ReplicaHostVariable, ReplicaPortVariable, replica.Endpoint);
         }
         return env;

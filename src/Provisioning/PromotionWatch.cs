@@ -68,6 +68,21 @@ public sealed class PromotionWatch : IAsyncDisposable
         return null;
     }
 
+    /// <summary>
+    /// CLUSTER NODES once every node in it has a known address (a young cluster's gossip may still list one as ":0"),
+    /// or the last view read when <paramref name="patience"/> runs out; null when no node answered.
+    /// </summary>
+    public static async Task<ClusterNodesSnapshot?> ReadCompleteNodesAsync(IConnectionMultiplexer mux, TimeSpan patience, CancellationToken ct = default)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            ClusterNodesSnapshot? view = await ReadNodesAsync(mux).ConfigureAwait(false);
+            if (view is null || view.Nodes.All(n => n.HasAddress) || clock.Elapsed >= patience) return view;
+            await Task.Delay(200, ct).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>ROLE's first field (master, slave) as <paramref name="endpoint"/> answers it; null when it does not.</summary>
     public static async Task<string?> RoleAsync(IConnectionMultiplexer mux, string endpoint)
     {

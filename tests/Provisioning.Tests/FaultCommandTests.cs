@@ -37,6 +37,19 @@ public sealed class FaultCommandTests(ClusterFixture fx)
     }
 
     [Fact]
+    public void A_replica_listed_without_an_address_is_left_out_of_the_environment_not_given_port_0()
+    {
+        // A young cluster's gossip: the replica of slot 42's primary is still ":0" (noaddr) in this node's view.
+        var snap = ClusterNodesSnapshot.Parse("""
+            a1 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-16383
+            c3 :0@0 slave,noaddr a1 0 0 1 disconnected
+            """);
+        IReadOnlyDictionary<string, string> env = FaultCommand.Environment(fx.Cluster, snap, 42);
+        Assert.Equal("7000", env[FaultCommand.PrimaryPortVariable]);
+        Assert.False(env.ContainsKey(FaultCommand.ReplicaPortVariable));
+    }
+
+    [Fact]
     public async Task Output_goes_to_the_log_with_the_secret_masked_and_the_exit_code_is_reported()
     {
         string log = LogPath();

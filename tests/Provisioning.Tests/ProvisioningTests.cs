@@ -57,4 +57,16 @@ public sealed class ClusterNodesSnapshotTests
         Assert.Equal(["c3", "d4"], snap.Nodes.Where(n => n.IsFailed).Select(n => n.Id).ToArray());
         Assert.Equal("b2", snap.PrimaryOf(9000)?.Id); // the nofailover primary still serves its slots
     }
+
+    [Fact]
+    public void A_node_listed_without_an_address_has_none()
+    {
+        // A young cluster's gossip: the replica of slot 42's primary is still ":0" (noaddr) in this node's view.
+        var snap = Provisioning.ClusterNodesSnapshot.Parse("""
+            a1 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-16383
+            c3 :0@0 slave,noaddr a1 0 0 1 disconnected
+            """);
+        Assert.False(snap.Nodes.Single(n => n.Id == "c3").HasAddress);
+        Assert.True(snap.Nodes.Single(n => n.Id == "a1").HasAddress);
+    }
 }

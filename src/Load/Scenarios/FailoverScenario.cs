@@ -220,7 +220,7 @@ public static class FailoverScenario
         Task fault = Task.Run(async () =>
         {
             await Task.Delay(o.WarmUp + FaultAt(o), faultCts.Token);
-            ClusterNodesSnapshot before = await PromotionWatch.ReadNodesAsync(watchMux)
+            ClusterNodesSnapshot before = await PromotionWatch.ReadCompleteNodesAsync(watchMux, TimeSpan.FromSeconds(10), faultCts.Token)
                 ?? throw new InvalidOperationException("No node answered CLUSTER NODES before the fault.");
             formerPrimary = before.PrimaryOf(slot)?.Endpoint ?? throw new InvalidOperationException($"No healthy primary serves slot {slot} before the fault.");
             hotShardEvents = w.Events.Where(e => before.PrimaryOf(HashSlot.Of(e))?.Endpoint == formerPrimary).ToHashSet();

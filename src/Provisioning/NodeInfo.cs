@@ -80,7 +80,7 @@ public sealed class NodeInfo
 
     /// <summary>errorstat_CROSSSLOT's count; 0 when the server keeps errorstats but saw none; null when it keeps none.</summary>
     public long? CrossSlotErrors =>
-        !HasSection("Errorstats") ? null : Get("errorstat_CROSSSLOT") is { } v ? SubField(v, "count") ?? 0 : 0;
+        !HasSection("Errorstats") ? null : Get("errorstat_CROSSSLOT") is { } v ? StatField(v, "count") ?? 0 : 0;
 
     /// <summary>INFO commandstats: command name (lower case, "evalsha", "cluster|nodes") → calls and usec.</summary>
     public IReadOnlyDictionary<string, CommandStat> Commands()
@@ -88,12 +88,12 @@ public sealed class NodeInfo
         var result = new Dictionary<string, CommandStat>(StringComparer.Ordinal);
         foreach (var (k, v) in _fields)
             if (k.StartsWith("cmdstat_", StringComparison.Ordinal))
-                result[k["cmdstat_".Length..]] = new CommandStat(SubField(v, "calls") ?? 0, SubField(v, "usec") ?? 0);
+                result[k["cmdstat_".Length..]] = new CommandStat(StatField(v, "calls") ?? 0, StatField(v, "usec") ?? 0);
         return result;
     }
 
-    // "calls=3,usec=24,usec_per_call=8.00,rejected_calls=0" → the named value.
-    private static long? SubField(string value, string name)
+    /// <summary>One counter of a commandstats value: "calls=3,usec=24,usec_per_call=8.00,rejected_calls=0" → the named value; null when absent.</summary>
+    public static long? StatField(string value, string name)
     {
         foreach (string part in value.Split(','))
         {

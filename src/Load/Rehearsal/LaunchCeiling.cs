@@ -130,18 +130,9 @@ public static class LaunchCeiling
     /// <summary>"calls=…,usec=…,rejected_calls=…,failed_calls=…" → calls the server ran without error, and errors (0, 0 before the first call).</summary>
     internal static (long Calls, long Failed) Counts(string? cmdstat)
     {
-        long calls = 0, failed = 0, rejected = 0;
-        foreach (string part in (cmdstat ?? "").Split(','))
-        {
-            int eq = part.IndexOf('=');
-            if (eq < 0 || !long.TryParse(part.AsSpan(eq + 1), NumberStyles.Integer, CultureInfo.InvariantCulture, out long v)) continue;
-            switch (part[..eq])
-            {
-                case "calls": calls = v; break;
-                case "failed_calls": failed = v; break;
-                case "rejected_calls": rejected = v; break;
-            }
-        }
+        string value = cmdstat ?? "";
+        long calls = NodeInfo.StatField(value, "calls") ?? 0, failed = NodeInfo.StatField(value, "failed_calls") ?? 0,
+            rejected = NodeInfo.StatField(value, "rejected_calls") ?? 0;
         // Redis 7 counts a call that failed while running in calls too, a rejected one (never run) not.
         return (calls - Math.Min(calls, failed), failed + rejected);
     }

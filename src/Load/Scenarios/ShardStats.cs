@@ -118,18 +118,9 @@ public static class ShardStats
             if (!line.StartsWith("cmdstat_", StringComparison.Ordinal)) continue;
             int colon = line.IndexOf(':');
             if (colon < 0) continue;
-            long calls = 0, usec = 0, rejected = 0;
-            foreach (string part in line[(colon + 1)..].Split(','))
-            {
-                int eq = part.IndexOf('=');
-                if (eq < 0 || !long.TryParse(part.AsSpan(eq + 1), NumberStyles.Integer, CultureInfo.InvariantCulture, out long v)) continue;
-                switch (part[..eq])
-                {
-                    case "calls": calls = v; break;
-                    case "usec": usec = v; break;
-                    case "rejected_calls": rejected = v; break;
-                }
-            }
+            string value = line[(colon + 1)..];
+            long calls = NodeInfo.StatField(value, "calls") ?? 0, usec = NodeInfo.StatField(value, "usec") ?? 0,
+                rejected = NodeInfo.StatField(value, "rejected_calls") ?? 0;
             // Subcommands read "cmdstat_client|list"; lower case like the top-level names.
             result[line["cmdstat_".Length..colon].ToLowerInvariant()] = new CommandCounters(calls, usec, rejected);
         }

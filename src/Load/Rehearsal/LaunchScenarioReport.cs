@@ -50,17 +50,8 @@ public static class LaunchScenarioReport
         if (r.Strategy == "legacy")
             sb.AppendLine("Expected for `legacy`: its join script's keys (an untagged dedupe key beside a tagged stream key) span two slots, so the cluster refuses every join (CROSSSLOT), as in the incident; its join threshold fails by design.");
         sb.AppendLine();
-        sb.Append(MarkdownTable.Render(r.Steps,
-            new Column<LaunchStepResult>("step", s => s.Step),
-            new("requests", s => s.Requests, "N0"),
-            new("failed", s => s.Failed, "N0"),
-            new("fail %", s => s.FailPercent, "0.##"),
-            new("p50 ms", s => s.AllLatency?.P50, "0.00"),
-            new("p95 ms", s => s.AllLatency?.P95, "0.00"),
-            new("p99 ms", s => s.AllLatency?.P99, "0.00"),
-            new("max ms", s => s.AllLatency?.Max, "0.00"),
-            new("ok p99 ms", s => s.OkLatency?.P99, "0.00"),
-            new("failures", s => s.FailuresByKind.Count == 0 ? "" : string.Join(", ", s.FailuresByKind.Select(kv => Inv($"{kv.Key} {kv.Value:N0}"))))));
+        // The same step table as `run --launch`'s report: Ok and every outcome side by side, n/a for no call.
+        sb.Append(LaunchRehearsalReport.StepTable(r.Steps));
         sb.AppendLine();
         sb.Append(MarkdownTable.Render(r.Thresholds,
             new Column<ThresholdCheck>("threshold", t => t.Threshold),

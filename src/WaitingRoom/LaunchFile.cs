@@ -35,6 +35,8 @@ public sealed record LaunchFile
     /// <summary>Share of admitted users who run the seat-hold script right after entering.</summary>
     public double SeatHoldShare { get; set; }
     public LaunchTopology Topology { get; set; } = new();
+    /// <summary>The gateway's Redis client: pods, pool, and what one round trip holds (default: the reference gateway).</summary>
+    public ClientShape Client { get; set; } = new();
     /// <summary>Strategy names (<see cref="WaitingRoomSchema.Parse"/>).</summary>
     public IReadOnlyList<string> Strategies { get; set; } = ["legacy", "event", "event-all", "user", "bucketed:8"];
     public LaunchThresholds Thresholds { get; set; } = new();

@@ -51,7 +51,7 @@ public sealed class Launch
 /// <summary>Reads and checks launch files (source-generated JSON; comments and trailing commas allowed; unknown fields refused).</summary>
 public static class LaunchFileLoader
 {
-    public const int MaxUsers = 10_000_000, MaxEvents = 1_000_000, MaxIterations = 1000;
+    public const int MaxUsers = 10_000_000, MaxEvents = 1_000_000, MaxIterations = 1000, MaxPods = 10_000, MaxPoolSize = 100_000;
 
     public static Launch Load(string path)
     {
@@ -183,6 +183,13 @@ public static class LaunchFileLoader
         Require(t.SlotMap is null || t.SlotMap.Trim().Length > 0, "topology.slotMap", "is empty");
         Require(t.ReplicasPerShard is >= 0 and <= 16, "topology.replicasPerShard", $"must be 0..16 (got {t.ReplicasPerShard})");
         Require(!f.ReplicaReads || t.ReplicasPerShard > 0, "replicaReads", "needs topology.replicasPerShard ≥ 1");
+
+        ClientShape c = f.Client;
+        Require(c is not null, "client", "must be an object {\"mode\": \"Pooled\"|\"Multiplexed\", \"pods\": ..., \"poolSize\": ..., \"minIdleConns\": ...}");
+        Require(Enum.IsDefined(c!.Mode), "client.mode", "must be Pooled or Multiplexed");
+        Require(c.Pods is >= 1 and <= MaxPods, "client.pods", $"must be 1..{MaxPods} (got {c.Pods})");
+        Require(c.PoolSize is >= 1 and <= MaxPoolSize, "client.poolSize", $"must be 1..{MaxPoolSize} (got {c.PoolSize})");
+        Require(c.MinIdleConns >= 0 && c.MinIdleConns <= c.PoolSize, "client.minIdleConns", $"must be 0..client.poolSize (got {c.MinIdleConns})");
 
         Require(f.Strategies is { Count: > 0 }, "strategies", "must name at least one strategy");
         var schemas = new List<WaitingRoomSchema>();

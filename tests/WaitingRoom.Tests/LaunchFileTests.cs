@@ -21,6 +21,7 @@ public class LaunchFileTests
           "replicaReads": true,
           "seatHoldShare": 0.4,
           "topology": { "slotMap": "0-8000:0, 8001-16383:1", "replicasPerShard": 2 },
+          "client": { "mode": "multiplexed", "pods": 7, "poolSize": 50, "minIdleConns": 5 },
           "strategies": [ "event", "bucketed:4" ],
           "thresholds": { "all": { "p95Ms": 5000, "p99Ms": 7000, "maxFailurePercent": 10 }, "join": { "maxFailurePercent": 5 }, "holdSeat": { "p95Ms": 100 }, },
         }
@@ -48,6 +49,7 @@ public class LaunchFileTests
         Assert.Equal(new RetryRules(4, 0.5), f.Retry);
         Assert.Equal((0.3, 12, true, 0.4), (f.AnonymousShare, f.ClientIps, f.ReplicaReads, f.SeatHoldShare));
         Assert.Equal(("0-8000:0, 8001-16383:1", 2, (int?)null), (f.Topology.SlotMap, f.Topology.ReplicasPerShard, f.Topology.Shards));
+        Assert.Equal(new ClientShape { Mode = ClientMode.Multiplexed, Pods = 7, PoolSize = 50, MinIdleConns = 5 }, f.Client);
         Assert.Equal(["event", "bucketed:4"], l.Schemas.Select(s => s.Name));
         Assert.Equal(new StepThreshold(5000, 7000, 10), f.Thresholds.All);
         Assert.Equal(new StepThreshold(null, null, 5), f.Thresholds.Join);
@@ -70,6 +72,8 @@ public class LaunchFileTests
         Assert.Equal([10L, 50, 100], f.Admission.EntryRule.Select(b => b.UpToRank));
         Assert.Equal(["legacy", "event", "event-all", "user", "bucketed:8"], l.Schemas.Select(s => s.Name));
         Assert.Equal(50, l.Users);
+        Assert.Equal(ClientShape.Reference, f.Client);
+        Assert.Equal((ClientMode.Pooled, 108, 1000, 100), (f.Client.Mode, f.Client.Pods, f.Client.PoolSize, f.Client.MinIdleConns));
     }
 
     [Fact]
@@ -112,6 +116,10 @@ public class LaunchFileTests
     [InlineData("\"p99Ms\": 7000", "\"p99Ms\": 4000", "thresholds.all.p99Ms must be ≥ p95Ms")]
     [InlineData("\"maxFailurePercent\": 5", "\"maxFailurePercent\": 101", "thresholds.join.maxFailurePercent must be 0..100")]
     [InlineData("\"p95Ms\": 100", "\"p95Ms\": 0", "thresholds.holdSeat.p95Ms must be > 0")]
+    [InlineData("\"mode\": \"multiplexed\"", "\"mode\": \"pipelined\"", "client.mode is not valid")]
+    [InlineData("\"pods\": 7", "\"pods\": 0", "client.pods must be 1..")]
+    [InlineData("\"poolSize\": 50", "\"poolSize\": 0", "client.poolSize must be 1..")]
+    [InlineData("\"minIdleConns\": 5", "\"minIdleConns\": 51", "client.minIdleConns must be 0..client.poolSize")]
     public void A_bad_value_is_one_error_naming_its_field(string valid, string bad, string expected)
     {
         Assert.Contains(valid, Full);
@@ -160,6 +168,7 @@ public class LaunchFileTests
         Assert.Equal(5, l.Schemas.Count);
         Assert.Equal(new StepThreshold(5000, 7000, 10), l.File.Thresholds.All);
         Assert.Equal((5.0, 20.0, 20.0), (l.File.Thresholds.Join!.MaxFailurePercent, l.File.Thresholds.Status!.MaxFailurePercent, l.File.Thresholds.Enter!.MaxFailurePercent));
+        Assert.Equal(ClientShape.Reference, l.File.Client); // the reference gateway's pods and pool, written out
     }
 
     [Fact]

@@ -2,6 +2,8 @@
 # hashtag-bench runner (PowerShell twin of run-bench.sh): a thin wrapper over the hashtag-bench executable.
 #   ./run-bench.ps1 test              install what the tests need, build, run every test project;
 #                                     last line "N passed, N failed, N skipped"
+#        test --stress                the same with `stress-ng --cpu 2` loading the machine throughout
+#        test --no-docker             the same without starting Docker
 #   ./run-bench.ps1 [run options]     the one-command benchmark + load + simulation run (see README)
 # Where redis-server is missing it installs it with apt-get (Linux, sudo when not root), as run-bench.sh does;
 # elsewhere it says what to install and exits 2.
@@ -41,16 +43,26 @@ function Confirm-Redis([bool]$containersOk) {
 if ($args.Count -gt 0 -and $args[0] -eq 'test') {
     $out = Join-Path $PSScriptRoot 'results/test-results'
     if (Test-Path $out) { Remove-Item -Recurse -Force $out }
+    $rest = @($args | Select-Object -Skip 1)
+    $stress = $rest -contains '--stress'; $docker = -not ($rest -contains '--no-docker')
+    $rest = @($rest | Where-Object { $_ -ne '--stress' -and $_ -ne '--no-docker' })
     Confirm-Redis $false
-    if (Test-Path tests/docker/prepare.sh) {
+    if ($docker -and (Test-Path tests/docker/prepare.sh)) {
         & bash tests/docker/prepare.sh
         if ($LASTEXITCODE -ne 0) { Write-Output 'Docker is not usable here: the Testcontainers tests will be reported as skipped' }
-    }
+    } elseif (-not $docker) { Write-Output '--no-docker: Docker is not started; the cluster runs as local processes unless a daemon already answers' }
     dotnet build Bench.sln -c Release -nologo -v:q
     if ($LASTEXITCODE -ne 0) { Write-Output 'build failed'; Write-Output '0 passed, 1 failed'; exit 1 }
-    $rest = @($args | Select-Object -Skip 1)
-    dotnet test Bench.sln -c Release --no-build -m:1 --logger 'trx;LogFilePrefix=tests' --logger 'console;verbosity=normal' --results-directory $out @rest
-    $rc = $LASTEXITCODE
+    $hog = $null
+    if ($stress) {
+        if (-not (Get-Command stress-ng -ErrorAction SilentlyContinue)) { [Console]::Error.WriteLine('error: --stress needs stress-ng (apt-get install -y stress-ng)'); exit 2 }
+        $hog = Start-Process stress-ng -ArgumentList '--cpu', '2', '--timeout', '5400s', '--quiet' -PassThru
+        Write-Output "--stress: stress-ng --cpu 2 is running beside the tests (pid $($hog.Id))"
+    }
+    try {
+        dotnet test Bench.sln -c Release --no-build -m:1 --logger 'trx;LogFilePrefix=tests' --logger 'console;verbosity=normal' --results-directory $out @rest
+        $rc = $LASTEXITCODE
+    } finally { if ($hog) { Stop-Process -Id $hog.Id -ErrorAction SilentlyContinue } }
     $passed = 0; $failed = 0; $skipped = 0; $total = 0
     foreach ($f in Get-ChildItem $out -Filter *.trx) {
         $trx = [xml](Get-Content $f.FullName)

@@ -2,6 +2,9 @@
 # hashtag-bench runner (Linux/macOS twin of run-bench.ps1): a thin wrapper over the hashtag-bench executable.
 #   ./run-bench.sh test              install what the tests need, build, run every test project;
 #                                    last line "N passed, N failed[, N skipped]"
+#        test --stress               the same with `stress-ng --cpu 2` loading the machine throughout
+#        test --no-docker            the same without starting Docker (the cluster runs as local processes
+#                                    unless a daemon already answers)
 #   ./run-bench.sh [run options]     the one-command benchmark + load + simulation run (see README)
 # Needs only the .NET SDK: when neither redis-server nor a Docker daemon with a Redis image is there, it installs
 # Debian's redis-server (apt-get, with sudo when not root) and says so first. Exit codes as hashtag-bench's.
@@ -38,18 +41,47 @@ ensure_redis() {
   echo "installed $(redis-server --version | cut -d' ' -f1-3)"
 }
 
+# Installs one Debian package when its command is missing (used for stress-ng).
+ensure_tool() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  local sudo=""; [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo="sudo"
+  echo "$1 not found: installing Debian's $2 package"
+  { $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null; } \
+    && command -v "$1" >/dev/null 2>&1 || { echo "error: could not install $2; run: ${sudo:+sudo }apt-get install -y $2" >&2; exit 2; }
+}
+
 run_tests() {
-  local out="$ROOT/results/test-results"
+  local out="$ROOT/results/test-results" stress=0 docker=1 args=()
+  for a in "$@"; do
+    case "$a" in
+      --stress) stress=1 ;;
+      --no-docker) docker=0 ;;
+      *) args+=("$a") ;;
+    esac
+  done
   rm -rf "$out"; mkdir -p "$out"
   # The tests start clusters both ways: local processes always, containers where Docker can run.
   ensure_redis
-  # Docker where it can run (installed and started with no bridge, loopback only; a local redis:7.2 image when no
-  # registry answers), so the Testcontainers tests run; where it cannot, they are reported as skipped.
-  bash tests/docker/prepare.sh || echo "Docker is not usable here: the Testcontainers tests will be reported as skipped"
+  if [ "$docker" -eq 1 ]; then
+    # Docker where it can run (installed and started with no bridge, loopback only; a local redis:7.2 image when no
+    # registry answers), so the Testcontainers tests run; where it cannot, they are reported as skipped.
+    bash tests/docker/prepare.sh || echo "Docker is not usable here: the Testcontainers tests will be reported as skipped"
+  else
+    echo "--no-docker: Docker is not started; the cluster runs as local processes unless a daemon already answers"
+  fi
   dotnet build Bench.sln -c Release -nologo -v:q || { echo "build failed"; echo "0 passed, 1 failed"; return 1; }
+  if [ "$stress" -eq 1 ]; then
+    ensure_tool stress-ng stress-ng
+    # Two CPU hogs beside the whole suite (bounded: CI's 90 minutes), stopped when the tests end.
+    stress-ng --cpu 2 --timeout 5400s --quiet &
+    STRESS_PID=$!
+    trap '[ -n "${STRESS_PID:-}" ] && kill "$STRESS_PID" 2>/dev/null' EXIT
+    echo "--stress: stress-ng --cpu 2 is running beside the tests (pid $STRESS_PID)"
+  fi
   # One test assembly at a time: several start a real cluster and the load tests need the CPU to themselves.
-  dotnet test Bench.sln -c Release --no-build -m:1 --logger "trx;LogFilePrefix=tests" --logger "console;verbosity=normal" --results-directory "$out" "$@"
+  dotnet test Bench.sln -c Release --no-build -m:1 --logger "trx;LogFilePrefix=tests" --logger "console;verbosity=normal" --results-directory "$out" ${args[@]+"${args[@]}"}
   local rc=$?
+  if [ -n "${STRESS_PID:-}" ]; then kill "$STRESS_PID" 2>/dev/null; wait "$STRESS_PID" 2>/dev/null; STRESS_PID=""; fi
   local passed=0 failed=0 skipped=0 total=0
   for f in "$out"/*.trx; do
     [ -e "$f" ] || continue
@@ -72,7 +104,7 @@ run_tests() {
 
 case "${1:-}" in
   test) shift; run_tests "$@"; exit $? ;;
-  -h|--help|help) sed -n '2,7p' "$0"; exec dotnet run -c Release --project src/Cli -- run --help ;;
+  -h|--help|help) sed -n '2,10p' "$0"; exec dotnet run -c Release --project src/Cli -- run --help ;;
 esac
 
 ensure_redis containers-ok

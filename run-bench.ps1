@@ -4,7 +4,7 @@
 #                                     last line "N passed, N failed, N skipped"
 #        test --stress                the same with `stress-ng --cpu 2` loading the machine throughout
 #        test --no-docker             the same without starting Docker
-#   ./run-bench.ps1 [run options]     the one-command benchmark + load + simulation run (see README)
+#   ./run-bench.ps1 [run options]     the one-command benchmark + load + simulation run (see docs/run.md)
 # Where redis-server is missing it installs it with apt-get (Linux, sudo when not root), as run-bench.sh does;
 # elsewhere it says what to install and exits 2.
 $ErrorActionPreference = 'Stop'

@@ -5,7 +5,7 @@
 #        test --stress               the same with `stress-ng --cpu 2` loading the machine throughout
 #        test --no-docker            the same without starting Docker (the cluster runs as local processes
 #                                    unless a daemon already answers)
-#   ./run-bench.sh [run options]     the one-command benchmark + load + simulation run (see README)
+#   ./run-bench.sh [run options]     the one-command benchmark + load + simulation run (see docs/run.md)
 # Needs only the .NET SDK: when neither redis-server nor a Docker daemon with a Redis image is there, it installs
 # Debian's redis-server (apt-get, with sudo when not root) and says so first. Exit codes as hashtag-bench's.
 set -uo pipefail

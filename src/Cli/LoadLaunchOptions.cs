@@ -15,7 +15,7 @@ namespace HashtagBench.Cli;
 /// </summary>
 public sealed partial class LoadLaunchOptions
 {
-    public Option<string?> Launch { get; } = new("--launch") { Description = "launch scenario: the launch file (JSON, see README); required for it." };
+    public Option<string?> Launch { get; } = new("--launch") { Description = "launch scenario: the launch file (JSON, see docs/launch-file.md); required for it." };
     public Option<double> Scale { get; } = new("--scale") { DefaultValueFactory = _ => 1, Description = "launch: shrink users and rates together by this factor in (0, 1] (default 1)." };
     public Option<string?> Strategy { get; } = new("--strategy") { Description = "launch: one strategy (legacy, event, event-all, user, bucketed:N); default: each one the file names, in turn." };
     public Option<ulong?> Seed { get; } = new("--seed") { Description = "launch: the seed instead of the file's (users, arrivals, poll jitter, events)." };

@@ -40,7 +40,7 @@ public static class SimCommand
         var streamBytes = new Option<double>("--stream-bytes") { Description = "Memory of one one-entry stream key.", DefaultValueFactory = _ => new MemoryModel().StreamKeyBytes };
         var dedupeBytes = new Option<double>("--dedupe-bytes") { Description = "Memory of one dedupe key.", DefaultValueFactory = _ => new MemoryModel().DedupeKeyBytes };
         var outDir = new Option<string?>("--out") { Description = "Output directory (default results/sim/<timestamp>)." };
-        var launchFile = new Option<string?>("--launch") { Description = "Launch file (JSON, see README): simulate the whole waiting room per strategy instead of joins alone." };
+        var launchFile = new Option<string?>("--launch") { Description = "Launch file (JSON, see docs/launch-file.md): simulate the whole waiting room per strategy instead of joins alone." };
         var cpuTarget = new Option<double>("--cpu-target") { Description = "With --launch: highest acceptable CPU of the hottest primary (fraction).", DefaultValueFactory = _ => LaunchCapacity.DefaultTargetCpu };
         var costs = new Option<string?>("--costs") { Description = "With --launch: a cost table from `hashtag-bench calibrate` (default: the committed one)." };
         var json = new Option<bool>("--json") { Description = "With --launch: print the result JSON to stdout instead of the tables." };

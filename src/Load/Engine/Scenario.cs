@@ -93,4 +93,11 @@ public sealed record ArrivalSlice
     public static ArrivalSlice Whole { get; } = new(0, 1);
 
     public bool Owns(long arrival) => arrival % Count == Index;
+
+    /// <summary>How many of arrivals <paramref name="first"/>..<paramref name="last"/> (1-based, inclusive) this slice owns.</summary>
+    public long OwnedIn(long first, long last) => first > last ? 0 : OwnedUpTo(last) - OwnedUpTo(first - 1);
+
+    // Arrivals 1..n owned: Index, Index+Count, ... (Count, 2·Count, ... for Index 0).
+    private long OwnedUpTo(long n) => n < Math.Max(Index, 1) ? 0 : (n - Index) / Count + (Index == 0 ? 0 : 1);
 }
+

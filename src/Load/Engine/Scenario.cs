@@ -17,7 +17,7 @@ public sealed class Scenario
     public Func<CancellationToken, Task>? Init { get; private set; }
     public Func<CancellationToken, Task>? Clean { get; private set; }
 
-    /// <summary>Most invocations in flight at once (open model). Beyond it an arrival fails as client.overload instead of queueing without bound.</summary>
+    /// <summary>Most invocations in flight at once (open model). Beyond it an arrival is dropped (counted, reason in-flight-cap) instead of queueing without bound.</summary>
     public int MaxInFlight { get; private set; } = 5_000;
 
     /// <summary>Most invocations in total; the run stops when it is reached.</summary>

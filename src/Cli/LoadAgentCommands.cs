@@ -58,7 +58,7 @@ public static class LoadAgentCommands
     public static int MergeFolders(IReadOnlyList<string> dirs, string? output, string[]? thresholds)
     {
         string outDir = Path.GetFullPath(output ?? Path.Combine("results", "load", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-merged"));
-        AgentMergeResult merged = AgentMerge.MergeAndWrite(dirs, outDir, thresholds is { Length: > 0 } ? thresholds.Select(Threshold.Parse).ToList() : null);
+        AgentMergeResult merged = AgentMerge.MergeAndWrite(dirs, outDir, thresholds is { Length: > 0 } ? Threshold.ParseRules(thresholds) : null);
         Console.WriteLine($"merged {merged.Summary.MergedAgents!.Count} agents of run {merged.Summary.MergedAgents[0].RunId} ({merged.Summary.Scenario})");
         ScenarioRunner.PrintRuns(merged.Runs.Select(r => r.Summary).ToList(), Console.Out);
         if (!merged.Summary.ChecksPassed) Console.WriteLine($"scenario check failed: see {merged.ReportPath}");

@@ -16,7 +16,7 @@ namespace HashtagBench.Cli;
 /// <summary>load run | merge | list | overhead: the load engine's verbs.</summary>
 public static class LoadCommand
 {
-    /// <summary>Thresholds used when none are given (the CI load gate); generous for 2 shared cores.</summary>
+    /// <summary>Thresholds used when none are given (the CI load gate); generous for 2 shared cores. Given or not, no dropped arrival is allowed unless a rule says otherwise (<see cref="Threshold.ParseRules"/>).</summary>
     public static readonly string[] DefaultThresholds = ["p99 < 100ms", "fail% < 0.5", "rps >= 0.9*target"];
 
     /// <summary>
@@ -29,7 +29,7 @@ public static class LoadCommand
         Duration = TimeSpan.FromSeconds(quick ? 5 : 15),
         WarmUp = TimeSpan.FromSeconds(quick ? 1 : 2),
         Quick = quick,
-        Thresholds = gate ? DefaultThresholds.Select(Threshold.Parse).ToList() : [],
+        Thresholds = gate ? Threshold.ParseRules(DefaultThresholds) : [],
     };
 
     public static Command Create()
@@ -57,7 +57,7 @@ public static class LoadCommand
         var hotShare = new Option<double>("--hot-share") { DefaultValueFactory = _ => 0.5, Description = "hot-event: share of traffic on the hot event." };
         var buckets = new Option<int>("--buckets") { DefaultValueFactory = _ => 8, Description = "hot-event: bucket count for the bucketed run." };
         var duplicates = new Option<double>("--duplicates") { DefaultValueFactory = _ => 0.3, Description = "duplicates: share of attempts that retry an earlier key." };
-        var thresholds = new Option<string[]>("--threshold") { Description = "Pass/fail rule, repeatable: 'p99 < 20ms', 'fail% < 0.1', 'rps >= 0.95*target'.", AllowMultipleArgumentsPerToken = false };
+        var thresholds = new Option<string[]>("--threshold") { Description = "Pass/fail rule, repeatable: 'p99 < 20ms', 'fail% < 0.1', 'rps >= 0.95*target', 'dropped <= 10'. Without a rule on dropped arrivals, 'dropped <= 0' applies.", AllowMultipleArgumentsPerToken = false };
         var noThresholds = new Option<bool>("--no-thresholds") { Description = "Report only; do not fail on thresholds." };
         var quick = new Option<bool>("--quick") { Description = "Short runs (for run --quick and tests)." };
         var output = new Option<string?>("--out") { Description = "Output folder (default results/load/<time>-<scenario>)." };
@@ -110,7 +110,7 @@ public static class LoadCommand
                 Events = r.GetValue(events), Popularity = r.GetValue(popularity)!, Users = r.GetValue(users),
                 Strategies = r.GetValue(strategies)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(KeyStrategy.Parse).ToList(),
                 HotShare = r.GetValue(hotShare), Buckets = r.GetValue(buckets), DuplicateShare = r.GetValue(duplicates),
-                Thresholds = r.GetValue(noThresholds) ? [] : rules.Select(Threshold.Parse).ToList(),
+                Thresholds = r.GetValue(noThresholds) ? [] : Threshold.ParseRules(rules),
                 Quick = q, Fault = r.GetValue(fault)!, FaultAt = r.GetValue(faultAt) is double fa ? TimeSpan.FromSeconds(fa) : null,
                 WaitReplicas = r.GetValue(wait), WaitTimeout = TimeSpan.FromMilliseconds(r.GetValue(waitTimeout)), WaitAlways = r.GetValue(waitAlways),
                 CompareWait = r.GetValue(compareWait), Retry = r.GetValue(retry), RequireReplicas = r.GetValue(requireReplicas), MaxLost = r.GetValue(maxLost),
@@ -138,7 +138,7 @@ public static class LoadCommand
     {
         var files = new Argument<string[]>("paths") { Arity = ArgumentArity.OneOrMore, Description = "Load agents' result folders (load run --agent), or HdrHistogram .hlog files." };
         var output = new Option<string?>("--out") { Description = "Folders: the merged result's folder (default results/load/<time>-merged). Logs: write the merged histograms as a new .hlog file." };
-        var thresholds = new Option<string[]>("--threshold") { Description = "Folders: judge the merged run by these rules instead of the agents' own (repeatable)." };
+        var thresholds = new Option<string[]>("--threshold") { Description = "Folders: judge the merged run by these rules instead of the agents' own (repeatable; 'dropped <= 0' unless one is on dropped arrivals)." };
         var cmd = new Command("merge", "Merge load agents exactly: their result folders into one result (histograms added, timelines summed per second, audits joined, thresholds judged on the merge), or .hlog files into combined percentiles.");
         cmd.Arguments.Add(files);
         cmd.Options.Add(output);

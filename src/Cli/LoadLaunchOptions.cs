@@ -84,7 +84,7 @@ public sealed partial class LoadLaunchOptions
         LaunchStepResult all = r.Steps.Single(s => s.Step == LaunchVerdicts.AllSteps);
         string p99 = string.Join(", ", r.Steps.Where(s => s.Requests > 0).Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Step} {s.AllLatency!.P99:0.0}")));
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{r.Strategy}: {u.Users:N0} visits (entered {u.Entered:N0}, left {u.Left:N0}, expired {u.Expired:N0}, failed {u.Failed:N0}, unfinished {u.Unfinished:N0}); {all.Requests:N0} requests in {r.Seconds:0.0} s, {all.Failed:N0} failed; p99 ms: {p99}"));
+            $"{r.Strategy}: {u.Users:N0} visits (entered {u.Entered:N0}, left {u.Left:N0}, expired {u.Expired:N0}, failed {u.Failed:N0}, unfinished {u.Unfinished:N0}); arrivals sent {r.Arrivals?.Sent.ToString("N0", CultureInfo.InvariantCulture) ?? "n/a"}, dropped {r.Arrivals?.DroppedText() ?? "n/a"}; {all.Requests:N0} requests in {r.Seconds:0.0} s, {all.Failed:N0} failed; p99 ms: {p99}"));
         foreach (var (reason, n) in u.FailureReasons) console.WriteLine($"  failed visits: {reason} ×{n}");
         foreach (ThresholdCheck t in r.Thresholds.Where(t => !t.Pass))
             console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"threshold failed: {r.Strategy}: {t.Threshold} (actual {(t.NoData ? "n/a" : t.Actual.ToString("0.###", CultureInfo.InvariantCulture))})"));

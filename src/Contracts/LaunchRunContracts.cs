@@ -30,6 +30,8 @@ public sealed record LaunchRunResult(
     public long KeysRemoved { get; init; }
     /// <summary>The harness's own error: how late the user timers fired (fired − due); null when none fired.</summary>
     public Latency? SchedulerLateness { get; init; }
+    /// <summary>Each user's arrival (its first visit's join, on the file's profile): sent, or dropped when the run stopped first; null in an older file.</summary>
+    public ArrivalCounts? Arrivals { get; init; }
 }
 
 /// <summary>One step's requests: every outcome's latency from its intended time, and Ok's alone.</summary>

@@ -46,6 +46,52 @@ public sealed record LoadRun(
     public LatencyDecomposition? Decomposition { get; init; }
     /// <summary>When the measured phase (the zero of <see cref="LoadInterval.Second"/>) began; null in an older file.</summary>
     public DateTime? MeasuredStartUtc { get; init; }
+    /// <summary>What became of the open-model schedule's arrivals: sent, or dropped with a reason; null in an older file.</summary>
+    public ArrivalCounts? Arrivals { get; init; }
+}
+
+/// <summary>
+/// Every arrival of an open-model schedule, accounted for: it was sent, or it was dropped, counted by reason (k6's
+/// dropped_iterations). <see cref="Sent"/> + <see cref="DroppedTotal"/> is the schedule; nothing is lost silently.
+/// A closed model schedules nothing: 0 sent, none dropped.
+/// </summary>
+/// <param name="Sent">Arrivals handed to the system under test (each then has an outcome, ok or failed).</param>
+/// <param name="Dropped">Arrivals never sent, by reason (<see cref="LateInjector"/>, <see cref="InFlightCap"/>, ...); only reasons that occurred.</param>
+public sealed record ArrivalCounts(long Sent, IReadOnlyDictionary<string, long> Dropped)
+{
+    /// <summary>Due, but the injector had not sent it when the run stopped: it was behind its schedule.</summary>
+    public const string LateInjector = "late-injector";
+    /// <summary>Due while the most calls allowed in flight were in flight (the harness's own cap, not the server's answer).</summary>
+    public const string InFlightCap = "in-flight-cap";
+    /// <summary>Its phase was ended early (Ctrl-C, SIGTERM, the hard deadline, the launch's --max-seconds) before the arrival's time came.</summary>
+    public const string EndOfPhase = "end-of-phase";
+    /// <summary>The run's cap on invocations was reached before it.</summary>
+    public const string InvocationCap = "invocation-cap";
+
+    public static ArrivalCounts None { get; } = new(0, new Dictionary<string, long>());
+
+    public long DroppedTotal => Dropped.Values.Sum();
+    public long Scheduled => Sent + DroppedTotal;
+    /// <summary>Dropped share of the schedule in %; null when nothing was scheduled.</summary>
+    public double? DroppedPercent => Scheduled == 0 ? null : 100.0 * DroppedTotal / Scheduled;
+
+    /// <summary>Several agents' counts added (each sent its own slice of one schedule); null when any is unknown (an older file).</summary>
+    public static ArrivalCounts? Sum(IEnumerable<ArrivalCounts?> parts)
+    {
+        long sent = 0;
+        var dropped = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (ArrivalCounts? p in parts)
+        {
+            if (p is null) return null;
+            sent += p.Sent;
+            foreach (var (reason, n) in p.Dropped) dropped[reason] = dropped.GetValueOrDefault(reason) + n;
+        }
+        return new ArrivalCounts(sent, dropped);
+    }
+
+    /// <summary>"0", or the total and its reasons: "12 (in-flight-cap 10, late-injector 2)".</summary>
+    public string DroppedText() => DroppedTotal == 0 ? "0"
+        : $"{DroppedTotal} ({string.Join(", ", Dropped.Where(d => d.Value > 0).OrderByDescending(d => d.Value).Select(d => $"{d.Key} {d.Value}"))})";
 }
 
 /// <summary>One command's server time over a run: INFO commandstats calls and usec, after minus before, summed over <paramref name="Nodes"/>.</summary>

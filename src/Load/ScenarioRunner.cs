@@ -80,7 +80,7 @@ public static class ScenarioRunner
             Percentiles ok = s.Ok, all = s.All;
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{s.Scenario}: {s.Rps:0} rps driven, {s.OkRps:0} ok rps, ok {s.OkCount}, fail {s.FailCount} ({s.FailPercent:0.##}%), ok p50 {ok.Show(ok.P50)} ms, p99 {ok.Show(ok.P99)} ms, p99.9 {ok.Show(ok.P999)} ms, max {ok.Show(ok.Max)} ms; all outcomes p99 {all.Show(all.P99)} ms, max {all.Show(all.Max)} ms" +
-                $"{(s.HarnessLimited ? " [harness-limited]" : "")}{(s.Interrupted ? " [interrupted]" : "")}"));
+                $"{ArrivalsText(s)}{(s.HarnessLimited ? " [harness-limited]" : "")}{(s.Interrupted ? " [interrupted]" : "")}"));
         }
         foreach (RunSummary s in runs)
             foreach (ThresholdResult t in s.Thresholds.Where(t => !t.Pass))
@@ -89,4 +89,8 @@ public static class ScenarioRunner
         foreach (RunSummary s in runs.Where(r => r.Interrupted))
             console.WriteLine($"interrupted: {s.Scenario} was stopped before its end; its thresholds do not pass.");
     }
+
+    /// <summary>"; arrivals sent N, dropped M (reasons)" for an open model; nothing for a closed one (it schedules none).</summary>
+    private static string ArrivalsText(RunSummary s) => s.TargetRps <= 0 ? ""
+        : s.Arrivals is { } a ? $"; arrivals sent {a.Sent}, dropped {a.DroppedText()}" : "; arrivals n/a";
 }

@@ -12,7 +12,8 @@ namespace HashtagBench.Cli.Tests;
 /// <summary>
 /// Load agents on one machine: three agent processes share one run against the test cluster (attached to as an
 /// external endpoint, as agents attach to ElastiCache), then their folders are merged. One run of the agents is
-/// shared by every test here (it is the slow part).
+/// shared by every test here (it is the slow part); it runs beside `stress-ng --cpu 2` where stress-ng is installed,
+/// as the CI machine may be loaded (a busy machine is where a call once went missing from the merge).
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed partial class LoadAgentTests(ClusterFixture fx, LoadAgentTests.AgentRun run) : IClassFixture<LoadAgentTests.AgentRun>
@@ -30,6 +31,8 @@ public sealed partial class LoadAgentTests(ClusterFixture fx, LoadAgentTests.Age
         public int[] ExitCodes { get; private set; } = [];
         public string[] Outputs { get; private set; } = [];
         public string Seeds { get; set; } = "";
+        /// <summary>stress-ng hogged both cores from before the agents started until the last one exited.</summary>
+        public bool Stressed { get; private set; }
 
         public Task InitializeAsync() => Task.CompletedTask;
 
@@ -38,14 +41,17 @@ public sealed partial class LoadAgentTests(ClusterFixture fx, LoadAgentTests.Age
         {
             if (Dirs.Length > 0) return;
             Seeds = seeds;
+            // Bounded by its own timeout too; stopped as soon as the agents are done.
+            using StressNg? stress = StressNg.SkipReason is null ? StressNg.Start(cpus: 2, TimeSpan.FromSeconds(120)) : null;
             // A start far enough ahead for three processes to start on a busy 2-core machine; a late one may still join (--max-late-start).
             string startAt = DateTime.UtcNow.AddSeconds(5).ToString("yyyy-MM-ddTHH:mm:ss.fffZ");
             var dirs = Enumerable.Range(0, Agents).Select(i => Path.Combine(Root, $"agent{i}")).ToArray();
             for (int i = 0; i < Agents; i++)
                 _agents.Add(RunnerProcess.StartVerb(["load", "run", "duplicates", "--agent", $"{i}/{Agents}", "--start-at", startAt, "--run-id", RunId,
-                    "--max-late-start", "30", "--cluster", seeds, "--rate", $"{Rate}", "--duration", $"{Seconds}", "--warmup", "0", "--events", "5",
+                    "--max-late-start", "60", "--cluster", seeds, "--rate", $"{Rate}", "--duration", $"{Seconds}", "--warmup", "0", "--events", "5",
                     "--users", "1000", "--threshold", "fail% < 50"], dirs[i]));
             ExitCodes = await Task.WhenAll(_agents.Select(a => a.WaitForExitAsync()));
+            Stressed = stress is { Running: true };
             Outputs = _agents.Select(a => a.Output).ToArray();
             Dirs = dirs;
         }
@@ -68,13 +74,43 @@ public sealed partial class LoadAgentTests(ClusterFixture fx, LoadAgentTests.Age
 
     private static LoadSummary Summary(string dir) => ResultFiles.Read(Path.Combine(dir, ResultFiles.Summary), ResultFiles.LoadSummaryType);
 
-    /// <summary>How many arrivals the single-agent schedule has: every k whose arrival time falls inside the phase.</summary>
-    private static long ScheduledArrivals()
+    /// <summary>How many arrivals the single-agent schedule has (every k whose arrival time falls inside the phase), or the share of agent <paramref name="agent"/>.</summary>
+    private static long ScheduledArrivals(int? agent = null)
     {
         var sim = (InjectSim)LoadSimulation.InjectPerSecond(Rate, TimeSpan.FromSeconds(Seconds));
-        long k = 0;
-        while (sim.ArrivalTime(k + 1, 0) < Seconds) k++;
-        return k;
+        long n = 0;
+        for (long k = 1; sim.ArrivalTime(k, 0) < Seconds; k++)
+            if (agent is not int i || k % Agents == i) n++;
+        return n;
+    }
+
+    [StressFact]
+    public async Task Under_cpu_stress_each_agent_and_the_merge_send_or_drop_every_arrival_of_the_schedule()
+    {
+        string[] dirs = await AgentDirsAsync();
+        Assert.True(run.Stressed, "stress-ng was not hogging the CPUs for the whole run of the agents");
+        LoadSummary[] agents = dirs.Select(Summary).ToArray();
+        for (int i = 0; i < Agents; i++)
+        {
+            LoadRun a = agents[i].Runs[0];
+            ArrivalCounts arrivals = a.Arrivals!;
+            // Each agent: its slice of the schedule, every arrival sent or dropped; every call sent has its outcome.
+            Assert.Equal(ScheduledArrivals(i), arrivals.Sent + arrivals.DroppedTotal);
+            Assert.Equal(arrivals.Sent, a.OkCount + a.FailCount);
+            Assert.Equal(arrivals.Sent, a.Timeline.Sum(t => t.Ok + t.Fail));
+            Assert.Contains($"arrivals sent {arrivals.Sent}, dropped {arrivals.DroppedText()}", run.Outputs[i]);
+        }
+
+        string merged = Path.Combine(run.Root, "merged-stressed");
+        var (code, output, error) = await CliRun.InvokeWithOutputAsync(["load", "merge", .. dirs, "--out", merged]);
+        LoadRun m = Assert.Single(Summary(merged).Runs);
+        ArrivalCounts all = m.Arrivals!;
+        // Together: the single-agent schedule exactly, also on a machine this busy; the merge's exit and console say the same.
+        Assert.Equal(ScheduledArrivals(), all.Sent + all.DroppedTotal);
+        Assert.Equal(all.Sent, m.OkCount + m.FailCount);
+        Assert.Equal(agents.Sum(a => a.Runs[0].Arrivals!.Sent), all.Sent);
+        Assert.Contains($"arrivals sent {all.Sent}, dropped {all.DroppedText()}", output);
+        Assert.True(code == (all.DroppedTotal == 0 ? ExitCodes.Ok : ExitCodes.Failed), error + output);
     }
 
     [Fact]
@@ -93,17 +129,18 @@ public sealed partial class LoadAgentTests(ClusterFixture fx, LoadAgentTests.Age
         LoadSummary m = Summary(merged);
         LoadRun r = Assert.Single(m.Runs);
         Assert.Equal(Agents, m.MergedAgents!.Count);
-        // Together the agents sent the single-agent schedule: every arrival once, none twice.
+        // Together the agents sent the single-agent schedule: every arrival once, none twice, none dropped.
         Assert.Equal(ScheduledArrivals(), r.OkCount + r.FailCount);
+        Assert.Equal((ScheduledArrivals(), 0L), (r.Arrivals!.Sent, r.Arrivals.DroppedTotal));
         Assert.Equal(agents.Sum(a => a.Runs[0].OkCount + a.Runs[0].FailCount), r.OkCount + r.FailCount);
         // Each agent's share is within one arrival of a third.
         Assert.All(agents, a => Assert.InRange(a.Runs[0].OkCount + a.Runs[0].FailCount, ScheduledArrivals() / Agents, ScheduledArrivals() / Agents + 1));
         // Timelines summed per second hold every call.
         Assert.Equal(r.OkCount, r.Timeline.Sum(t => t.Ok));
         Assert.Equal(r.FailCount, r.Timeline.Sum(t => t.Fail));
-        // Thresholds judged on the merged run.
-        ThresholdCheck check = Assert.Single(r.Thresholds);
-        Assert.Equal("fail% < 50", check.Threshold);
+        // Thresholds judged on the merged run: the agents' own, and the dropped rule they got by default.
+        Assert.Equal(["fail% < 50", Threshold.DefaultDropped], r.Thresholds.Select(t => t.Threshold));
+        Assert.All(r.Thresholds, t => Assert.True(t.Pass, t.Threshold));
 
         // The merged p99 is that of every raw sample: the agents' logs added independently here.
         HistogramBase raw = new LongHistogram(Stats.HighestMicros, 3);

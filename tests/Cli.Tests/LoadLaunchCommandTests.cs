@@ -72,6 +72,10 @@ public sealed class LoadLaunchCommandTests(ClusterFixture fx)
         LaunchRunResult legacy = ResultFiles.Read(Path.Combine(outDir, "launch-legacy.json"), ResultsJsonContext.Default.LaunchRunResult);
         Assert.True(evt.ThresholdsPassed);
         Assert.Equal(12, evt.Users.Entered);
+        // Every user's arrival sent, none dropped, and the console says so.
+        Assert.Equal((12L, 0L), (evt.Arrivals!.Sent, evt.Arrivals.DroppedTotal));
+        Assert.Contains("event: 12 visits", output);
+        Assert.Contains("arrivals sent 12, dropped 0;", output);
         Assert.False(legacy.ThresholdsPassed);
         Assert.Equal(12, legacy.Users.Failed);
         string report = await File.ReadAllTextAsync(Path.Combine(outDir, LaunchScenarioReport.ReportFile));

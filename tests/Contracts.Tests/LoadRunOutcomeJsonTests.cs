@@ -35,6 +35,26 @@ public sealed class LoadRunOutcomeJsonTests
     }
 
     [Fact]
+    public void Sent_and_dropped_arrivals_round_trip_with_their_totals_and_an_older_file_reads_them_as_unknown()
+    {
+        var arrivals = new ArrivalCounts(890, new Dictionary<string, long> { [ArrivalCounts.InFlightCap] = 7, [ArrivalCounts.LateInjector] = 2 });
+        var run = new LoadRun("r", DateTime.UtcNow, 3, 300, 880, 10, 296.7, 1.1, null, null, NoErrors, NoSamples, [], "completed", []) { Arrivals = arrivals };
+        string json = ResultFiles.Serialize(new LoadSummary("s", [run], true, false, new LoadFindings()), ResultFiles.LoadSummaryType);
+        // The totals are written too, for readers of the file that do not add the reasons up.
+        Assert.Contains("\"droppedTotal\": 9", json);
+        Assert.Contains("\"scheduled\": 899", json);
+        Assert.Contains("\"in-flight-cap\": 7", json);
+        ArrivalCounts back = ResultFiles.Deserialize(json, ResultFiles.LoadSummaryType).Runs[0].Arrivals!;
+        Assert.Equal((890L, 9L, 899L), (back.Sent, back.DroppedTotal, back.Scheduled));
+        Assert.Equal(arrivals.Dropped, back.Dropped);
+        Assert.Equal("9 (in-flight-cap 7, late-injector 2)", back.DroppedText());
+
+        var node = System.Text.Json.Nodes.JsonNode.Parse(json)!;
+        node["runs"]![0]!.AsObject().Remove("arrivals");
+        Assert.Null(ResultFiles.Deserialize(node.ToJsonString(), ResultFiles.LoadSummaryType).Runs[0].Arrivals);
+    }
+
+    [Fact]
     public void A_run_written_before_these_fields_reads_with_no_latency_and_no_flags()
     {
         var run = new LoadRun("r", DateTime.UtcNow, 2, 100, 10, 0, 5, 0, null, null, NoErrors, NoSamples, [], "completed", []);

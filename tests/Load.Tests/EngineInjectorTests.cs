@@ -1,3 +1,4 @@
+using HashtagBench.Contracts;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using HashtagBench.Load.Engine;
@@ -30,8 +31,8 @@ public sealed class EngineInjectorTests
     [Fact]
     public async Task Lateness_is_recorded_for_every_open_model_call_and_none_for_the_closed_model()
     {
-        // Some fail, and some are refused as client.overload (at most 2 in flight, each call takes 20 ms): every
-        // arrival has a send time, so every one has a lateness.
+        // Some fail, and some are dropped at the in-flight cap (at most 2 in flight, each call takes 20 ms): every
+        // arrival sent has a send time, so every one has a lateness; a dropped one was never sent.
         var s = Scenario.Create("mixed", async ctx =>
             {
                 await Task.Delay(20);
@@ -40,9 +41,10 @@ public sealed class EngineInjectorTests
             .WithLoadSimulations(LoadSimulation.Inject(30, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)))
             .WithLimits(maxInFlight: 2, maxInvocations: 1_000);
         RunSummary open = await RunAsync(s);
-        Assert.True(open.ErrorsByKind.GetValueOrDefault("client.overload") > 0, "the in-flight limit should have refused some calls");
+        Assert.True(open.Arrivals!.Dropped.GetValueOrDefault(ArrivalCounts.InFlightCap) > 0, "the in-flight limit should have dropped some arrivals");
         Assert.True(open.OkCount > 0 && open.FailCount > 0);
         Assert.Equal(open.OkCount + open.FailCount, open.Lateness.Count);
+        Assert.Equal(open.Arrivals.Sent, open.Lateness.Count);
 
         var closed = Scenario.Create("closed", async _ => { await Task.Delay(1); return Response.Ok(); })
             .WithLoadSimulations(LoadSimulation.KeepConstant(2, TimeSpan.FromSeconds(0.5)));

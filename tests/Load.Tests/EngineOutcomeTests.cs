@@ -28,7 +28,9 @@ public sealed class EngineOutcomeTests
             .WithLoadSimulations(LoadSimulation.Inject(20, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(0.5)));
         RunSummary r = await RunAsync(s);
 
-        Assert.InRange(r.OkCount, 90, 101);
+        // Late, but every arrival of the schedule (0.005 … 0.495 s) is sent: lateness is charged, never dropped.
+        Assert.Equal(99, r.OkCount);
+        Assert.Equal((99L, 0L), (r.Arrivals!.Sent, r.Arrivals.DroppedTotal));
         // The injector really was late (the harness's error is measured)...
         Assert.True(r.Lateness.Max >= 800, $"lateness max {r.Lateness.Max} ms: the blocked injector sent the last calls late");
         // ...and every call's latency includes its lateness: the slowest call is at least as late as the latest send.
@@ -46,11 +48,11 @@ public sealed class EngineOutcomeTests
     }
 
     [Fact]
-    public async Task Refused_calls_get_their_real_latency_from_intended_start_not_zero()
+    public async Task Arrivals_beyond_the_in_flight_cap_are_dropped_and_counted_and_fail_the_default_threshold()
     {
-        // Call 1 blocks the injector 300 ms (synchronously), then holds the only in-flight slot for 600 ms more. The
-        // ~30 arrivals due during the block are sent when it ends and refused (client.overload): their callers
-        // waited up to ~300 ms for that answer, which is their latency.
+        // A starved engine: call 1 blocks the injector 300 ms (synchronously), then holds the only in-flight slot for
+        // 600 ms more. The ~30 arrivals due during the block go out when it ends and find the cap full, as do those
+        // after it: never sent, so not the cluster's failures, but counted as dropped, each with its reason.
         var s = Scenario.Create("refusing", async ctx =>
             {
                 if (ctx.InvocationNumber == 1) { Thread.Sleep(300); await Task.Delay(600); }
@@ -58,15 +60,45 @@ public sealed class EngineOutcomeTests
             })
             .WithLoadSimulations(LoadSimulation.Inject(10, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)))
             .WithLimits(maxInFlight: 1, maxInvocations: 1_000);
-        RunSummary r = await RunAsync(s);
+        RunSummary r = await RunAsync(s, Threshold.ParseRules(["fail% < 1"]));
 
-        long refused = r.ErrorsByKind.GetValueOrDefault("client.overload");
-        Assert.True(refused >= 20, $"{refused} refused");
-        Assert.True(r.Fail.Max >= 150, $"refused calls' max latency {r.Fail.Max} ms: recorded at 0 instead of from their intended start");
-        // Every outcome is in the all-outcome distribution, and it is at least as slow as either part.
-        Assert.Equal(r.Total, r.All.Count);
-        Assert.True(r.All.Max >= Math.Max(r.Ok.Max, r.Fail.Max) - 1);
-        Assert.Equal(r.Total, r.Timeline.Sum(t => t.AllLatency.Count));
+        ArrivalCounts a = r.Arrivals!;
+        // 100/s for 1 s: arrivals at 0.01 … 0.99 s (the one due at 1 s would be the next phase's).
+        Assert.Equal(99, a.Scheduled);
+        Assert.True(a.Dropped.GetValueOrDefault(ArrivalCounts.InFlightCap) >= 20, $"dropped {a.DroppedText()}");
+        Assert.Equal([ArrivalCounts.InFlightCap], a.Dropped.Keys);
+        // Every call sent has its outcome; nothing refused is charged to the cluster as a failure.
+        Assert.Equal(a.Sent, r.Total);
+        Assert.Equal(0, r.FailCount);
+        Assert.Equal(a.Sent, r.Lateness.Count);
+        // The default rule on dropped arrivals fails the run; the user's own rule replaces it.
+        ThresholdResult dropped = Assert.Single(r.Thresholds, t => t.Threshold == Threshold.DefaultDropped);
+        Assert.Equal((a.DroppedTotal, false), ((long)dropped.Actual, dropped.Pass));
+        Assert.True(r.Thresholds.Single(t => t.Threshold == "fail% < 1").Pass);
+        Assert.False(r.ThresholdsPassed);
+        RunSummary allowed = LoadRunner.Judge(r, Threshold.ParseRules(["dropped% < 100"]));
+        Assert.True(allowed.ThresholdsPassed, string.Join(", ", allowed.Thresholds.Select(t => $"{t.Threshold} {t.Verdict}")));
+
+        // The console line, the report and summary.json all say how many were dropped and why.
+        var console = new StringWriter();
+        ScenarioRunner.PrintRuns([r], console);
+        Assert.Contains($"arrivals sent {a.Sent}, dropped {a.DroppedTotal} ({ArrivalCounts.InFlightCap} {a.DroppedTotal})", console.ToString());
+        Assert.Contains($"threshold failed: refusing: {Threshold.DefaultDropped} (actual {a.DroppedTotal}", console.ToString());
+        string dir = Directory.CreateTempSubdirectory("dropped").FullName;
+        try
+        {
+            var findings = new ScenarioFindings();
+            LoadSummary summary = RunOutput.Summarise("refusing", [r], findings);
+            RunOutput.Write(dir, summary, [r], findings);
+            string md = File.ReadAllText(Path.Combine(dir, "report.md"));
+            Assert.Contains($"**dropped arrivals**: `refusing` never sent {a.DroppedTotal} ({ArrivalCounts.InFlightCap} {a.DroppedTotal}) of its 99 scheduled arrivals", md);
+            Assert.Contains($"| {a.Sent} | {a.DroppedTotal} ({ArrivalCounts.InFlightCap} {a.DroppedTotal}) | completed |", md);
+            Assert.Contains($"| `{Threshold.DefaultDropped}` | {a.DroppedTotal} | 0 | **FAIL**", md); // harness-limited too: the injector was blocked
+            ArrivalCounts back = ResultFiles.Read(Path.Combine(dir, ResultFiles.Summary), ResultFiles.LoadSummaryType).Runs[0].Arrivals!;
+            Assert.Equal((a.Sent, a.DroppedTotal, 99L), (back.Sent, back.Dropped[ArrivalCounts.InFlightCap], back.Scheduled));
+            Assert.False(summary.ThresholdsPassed);
+        }
+        finally { Directory.Delete(dir, true); }
     }
 
     [Fact]

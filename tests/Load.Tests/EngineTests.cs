@@ -1,3 +1,4 @@
+using HashtagBench.Contracts;
 using HashtagBench.Keys;
 using HashtagBench.Load;
 using HashtagBench.Load.Engine;
@@ -139,6 +140,9 @@ public sealed class EngineTests
         RunSummary r = await RunAsync(s);
         Assert.Equal(100, r.Total);
         Assert.Contains("100 invocations", r.StopReason);
+        // The rest of the schedule (1,000/s for 2 s: 1,999 arrivals) was never sent, and is counted so.
+        Assert.Equal(100, r.Arrivals!.Sent);
+        Assert.Equal(1_899, r.Arrivals.Dropped[ArrivalCounts.InvocationCap]);
     }
 
     [Fact]

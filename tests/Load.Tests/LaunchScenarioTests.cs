@@ -1,5 +1,6 @@
 using System.Globalization;
 using HashtagBench.Contracts;
+using HashtagBench.Load.Engine;
 using HashtagBench.Load.Rehearsal;
 using HashtagBench.Provisioning;
 using HashtagBench.TestSupport;
@@ -31,10 +32,10 @@ public sealed class LaunchScenarioTests(ClusterFixture fx)
         }
         """), "tiny.json");
 
-    private Task<LaunchRunResult> RunAsync(Launch launch, string strategy, string? runId = null, LaunchTestHooks? hooks = null)
+    private Task<LaunchRunResult> RunAsync(Launch launch, string strategy, string? runId = null, LaunchTestHooks? hooks = null, double maxSeconds = 60)
     {
         runId ??= LaunchScenario.NewRunId();
-        var request = new LaunchRunRequest(launch, 1, "not scaled (1×)", WaitingRoomSchema.Parse(strategy), runId, LaunchScenario.KeyPrefixFor(runId), MaxSeconds: 60);
+        var request = new LaunchRunRequest(launch, 1, "not scaled (1×)", WaitingRoomSchema.Parse(strategy), runId, LaunchScenario.KeyPrefixFor(runId), MaxSeconds: maxSeconds);
         return LaunchScenario.RunAsync(request, fx.Cluster, fx.Mux, null, hooks, CancellationToken.None);
     }
 
@@ -53,6 +54,9 @@ public sealed class LaunchScenarioTests(ClusterFixture fx)
         Assert.Empty(LaunchVerdicts.Audit(u, r.Steps));
         Assert.Equal(0, u.Unfinished);
         Assert.False(r.Interrupted);
+        // Every user's arrival was sent, none dropped: the dropped rule every run gets passes.
+        Assert.Equal((80L, 0L), (r.Arrivals!.Sent, r.Arrivals.DroppedTotal));
+        Assert.Contains(r.Thresholds, t => t.Threshold == Threshold.DefaultDropped && t.Pass);
         LaunchStepResult join = r.Steps.Single(s => s.Step == "join");
         if (strategy == "legacy")
         {
@@ -131,6 +135,31 @@ public sealed class LaunchScenarioTests(ClusterFixture fx)
     }
 
     [Fact]
+    public async Task Arrivals_a_stalled_dispatcher_never_fired_before_the_stop_are_counted_as_dropped()
+    {
+        // 40 users over 2 s; the first join stalls the dispatcher 1.5 s and the run stops at 1 s (--max-seconds). The
+        // users due by the stop were owed by a late dispatcher, the rest came after it: all are counted, none lost.
+        int stalled = 0;
+        var hooks = new LaunchTestHooks((_, action) =>
+        {
+            if (action == VisitAction.Join && Interlocked.Exchange(ref stalled, 1) == 0) Thread.Sleep(1500);
+        });
+        LaunchRunResult r = await RunAsync(TinyLaunch(users: 40, overSeconds: 2), "event", hooks: hooks, maxSeconds: 1);
+
+        ArrivalCounts a = r.Arrivals!;
+        Assert.Equal(40, a.Scheduled);
+        Assert.Equal(1, a.Sent);
+        Assert.True(a.Dropped[ArrivalCounts.LateInjector] >= 10, a.DroppedText());
+        Assert.True(a.Dropped[ArrivalCounts.EndOfPhase] >= 10, a.DroppedText());
+        Assert.Empty(LaunchVerdicts.Audit(r.Users, r.Steps));
+        ThresholdCheck dropped = Assert.Single(r.Thresholds, t => t.Threshold == Threshold.DefaultDropped);
+        Assert.Equal((39.0, false), (dropped.Actual, dropped.Pass));
+        Assert.False(r.ThresholdsPassed);
+        string md = LaunchScenarioReport.Markdown([r], interrupted: false);
+        Assert.Contains($"Arrivals: 40 scheduled: sent 1, dropped {a.DroppedText()}.", md);
+    }
+
+    [Fact]
     public void A_threshold_on_a_step_without_requests_fails_as_no_data_and_a_run_without_requests_fails()
     {
         LaunchStepResult Row(string step, long requests, long failed) =>
@@ -143,7 +172,7 @@ public sealed class LaunchScenarioTests(ClusterFixture fx)
             Leave = new StepThreshold(P99Ms: 7000),
         };
 
-        IReadOnlyList<ThresholdCheck> checks = LaunchVerdicts.Check(rules, steps);
+        IReadOnlyList<ThresholdCheck> checks = LaunchVerdicts.Check(rules, steps, ArrivalCounts.None);
 
         Assert.True(checks.Single(c => c.Threshold == "measured requests > 0").Pass);
         Assert.True(checks.Single(c => c.Threshold == "join p95 < 5000 ms").Pass);
@@ -152,7 +181,11 @@ public sealed class LaunchScenarioTests(ClusterFixture fx)
         ThresholdCheck leave = checks.Single(c => c.Threshold.StartsWith("leave", StringComparison.Ordinal));
         Assert.True(leave.NoData);
         Assert.False(leave.Pass);
-        Assert.False(LaunchVerdicts.Check(new LaunchThresholds(), [Row("all", 0, 0)]).Single().Pass);
+        Assert.False(LaunchVerdicts.Check(new LaunchThresholds(), [Row("all", 0, 0)], ArrivalCounts.None).Single(c => c.Threshold == "measured requests > 0").Pass);
+        // Every user's arrival sent or dropped: one dropped fails the run.
+        Assert.True(checks.Single(c => c.Threshold == Threshold.DefaultDropped).Pass);
+        var late = new ArrivalCounts(9, new Dictionary<string, long> { [ArrivalCounts.LateInjector] = 1 });
+        Assert.False(LaunchVerdicts.Check(rules, steps, late).Single(c => c.Threshold == Threshold.DefaultDropped).Pass);
     }
 
     [Fact]

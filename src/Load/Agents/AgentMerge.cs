@@ -144,6 +144,8 @@ public static class AgentMerge
             // CPU seconds per second summed over the agents' injector threads (each on its own machine).
             InjectorCpu = perAgent.All(p => p.Run.InjectorCpu is not null) ? perAgent.Sum(p => p.Run.InjectorCpu!.Value) : null,
             Injector = string.Join("; ", perAgent.Select(p => p.Run.Injector ?? "unknown").Distinct()),
+            // Each agent accounted for its own slice of the one schedule: together, every arrival of it.
+            Arrivals = ArrivalCounts.Sum(perAgent.Select(p => p.Run.Arrivals)),
         };
         // The agents' own rules, judged again on the merged run (an agent's "rps >= 0.9*target" was about its share).
         IReadOnlyList<Threshold> rules = thresholds ?? perAgent.SelectMany(p => p.Run.Thresholds).Select(t => t.Threshold)
@@ -169,6 +171,7 @@ public static class AgentMerge
                 new("folder", a => a.Dir),
                 new("clock offset ms", a => a.Slice.ClockOffsetMs, "+0.0;-0.0;0.0"),
                 new("calls", a => a.Summary.Runs.Sum(r => r.OkCount + r.FailCount)),
+                new("dropped arrivals", a => ArrivalCounts.Sum(a.Summary.Runs.Select(r => r.Arrivals))?.DroppedText()),
                 new("checks", a => a.Summary.ChecksPassed ? "pass" : "**FAIL**")));
         var data = new LoadFindings();
         var audits = agents.Select(a => a.Summary.Findings.Duplicates).ToList();

@@ -1,3 +1,4 @@
+using HashtagBench.Contracts;
 using HashtagBench.Keys;
 using System.Diagnostics;
 
@@ -51,7 +52,7 @@ public sealed record RunSummary(string Scenario, DateTime StartedUtc, double Sec
     public Percentiles FromSend { get; init; } = Percentiles.Empty;
 
     /// <summary>Redis's time per command over the run (INFO commandstats); null when nobody read it (no cluster, or the read failed).</summary>
-    public IReadOnlyList<HashtagBench.Contracts.ServerCommandTime>? Server { get; init; }
+    public IReadOnlyList<ServerCommandTime>? Server { get; init; }
 
     /// <summary>Redis's execution time per call in ms (a mean, from <see cref="Server"/>); null when there is none.</summary>
     public double? ServerMsPerCall { get; init; }
@@ -61,6 +62,12 @@ public sealed record RunSummary(string Scenario, DateTime StartedUtc, double Sec
 
     /// <summary>When the measured phase began (the zero of the timeline's seconds); null when it never did.</summary>
     public DateTime? MeasuredStartUtc { get; init; }
+
+    /// <summary>
+    /// Every arrival of the measured open-model schedule: sent, or dropped with its reason. None scheduled for a
+    /// closed model. Null only for a merge of older files that did not record it.
+    /// </summary>
+    public ArrivalCounts? Arrivals { get; init; }
 
     /// <summary>
     /// True when the harness's error is large enough to matter: see <see cref="IsHarnessLimited"/>. Latencies (and
@@ -94,6 +101,8 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
 {
     private long _invocations;
     private long _inFlight;
+    private long _sent; // open-model arrivals sent while recording
+    private readonly long[] _dropped = new long[DropReasons.Length]; // ... and dropped, by reason (DropReasons' order)
     private readonly Stopwatch _clock = new();
     private Stats _stats = null!;
     private volatile bool _recording;
@@ -102,6 +111,9 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
 
     /// <summary>How this machine's injector waits for arrivals: the precise Linux timer, or the portable 1 ms sleep.</summary>
     public static string InjectorKind => InjectorTimer.Kind;
+
+    private static readonly string[] DropReasons = [ArrivalCounts.LateInjector, ArrivalCounts.InFlightCap, ArrivalCounts.EndOfPhase, ArrivalCounts.InvocationCap];
+    private const int LateInjector = 0, InFlightCap = 1, EndOfPhase = 2, InvocationCap = 3;
 
     private static long Micros(long ticks) => ticks * 1_000_000 / Stopwatch.Frequency;
 
@@ -138,8 +150,10 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
             int prevCopies = 0;
             foreach (LoadSimulation sim in scenario.Simulations)
             {
-                if (token.IsCancellationRequested || Interlocked.Read(ref _invocations) >= scenario.MaxInvocations) break;
-                await RunPhaseAsync(sim, prevRate, prevCopies, measuredStart, token).ConfigureAwait(false);
+                // A phase the run never reached still had its arrivals: each is counted as dropped, not forgotten.
+                if (token.IsCancellationRequested) DropPhase(sim, prevRate, EndOfPhase);
+                else if (Interlocked.Read(ref _invocations) >= scenario.MaxInvocations) DropPhase(sim, prevRate, InvocationCap);
+                else await RunPhaseAsync(sim, prevRate, prevCopies, measuredStart, token).ConfigureAwait(false);
                 if (sim is InjectSim i) prevRate = i.PerSecond;
                 if (sim is ConstantSim c) prevCopies = c.Copies;
             }
@@ -184,6 +198,8 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
             InjectorCpu = ThreadCpu.Available ? Interlocked.Read(ref _injectorCpuNanos) / 1e9 / Math.Max(seconds, 1e-9) : null,
             Injector = InjectorKind,
             MeasuredStartUtc = _measuredStartUtc,
+            Arrivals = new ArrivalCounts(Interlocked.Read(ref _sent),
+                Enumerable.Range(0, DropReasons.Length).Where(i => Interlocked.Read(ref _dropped[i]) > 0).ToDictionary(i => DropReasons[i], i => Interlocked.Read(ref _dropped[i]))),
         };
         return Judge(raw, thresholds);
     }
@@ -255,17 +271,29 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
         long slot = InjectorTimer.ToTicks(InjectorTimer.Slot), maxSleep = InjectorTimer.ToTicks(InjectorTimer.MaxSleep);
         long phaseStart = _clock.ElapsedTicks;
         double length = sim.During.TotalSeconds;
-        long k = 1;
+        long k = 1; // the next arrival: every one before it was sent or dropped
         double offset = sim.ArrivalTime(k, fromRate); // seconds into the phase of the next arrival
-        while (!ct.IsCancellationRequested)
+        while (true)
         {
             long wokeAt = _clock.ElapsedTicks;
             double now = (double)(wokeAt - phaseStart) / Stopwatch.Frequency;
+            if (ct.IsCancellationRequested)
+            {
+                // Stopped early: arrivals already due were owed by an injector behind its schedule; the rest never came.
+                long due = sim.ArrivalsBefore(Math.BitIncrement(now), fromRate);
+                Drop(LateInjector, scenario.Slice.OwnedIn(k, due));
+                Drop(EndOfPhase, scenario.Slice.OwnedIn(Math.Max(k, due + 1), sim.ArrivalsBefore(length, fromRate)));
+                return;
+            }
             for (; offset <= now && offset < length; offset = sim.ArrivalTime(++k, fromRate))
             {
                 if (!scenario.Slice.Owns(k)) continue; // another load agent sends this arrival
                 long n = Interlocked.Increment(ref _invocations);
-                if (n > scenario.MaxInvocations) return;
+                if (n > scenario.MaxInvocations)
+                {
+                    Drop(InvocationCap, scenario.Slice.OwnedIn(k, sim.ArrivalsBefore(length, fromRate)));
+                    return;
+                }
                 _ = InvokeAsync(phaseStart + (long)(offset * Stopwatch.Frequency), n, ct);
             }
             // A phase with no arrivals left (or none at all) still lasts its full length.
@@ -277,15 +305,20 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
 
     private async Task InvokeAsync(long intendedTicks, long invocation, CancellationToken ct)
     {
-        // The harness's own error: how long after its intended start this call is actually sent.
-        long sentTicks = _clock.ElapsedTicks;
-        if (_recording) _stats.RecordLateness(Micros(sentTicks - intendedTicks));
         if (Interlocked.Increment(ref _inFlight) > scenario.MaxInFlight)
         {
+            // Never sent: the harness's own cap, not the server's answer. Dropped and counted, as k6 drops an
+            // iteration that finds no free VU; a failure here would charge the cluster with the harness's limit.
             Interlocked.Decrement(ref _inFlight);
-            // Refused, but its caller still waited from the intended start until now: that is its latency, not 0.
-            Record(Response.Fail("client.overload", $"more than {scenario.MaxInFlight} invocations in flight"), Micros(_clock.ElapsedTicks - intendedTicks));
+            Drop(InFlightCap, 1);
             return;
+        }
+        // The harness's own error: how long after its intended start this call is actually sent.
+        long sentTicks = _clock.ElapsedTicks;
+        if (_recording)
+        {
+            _stats.RecordLateness(Micros(sentTicks - intendedTicks));
+            Interlocked.Increment(ref _sent);
         }
         try
         {
@@ -296,6 +329,18 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
             Record(r, Micros(doneTicks - intendedTicks), Micros(doneTicks - sentTicks));
         }
         finally { Interlocked.Decrement(ref _inFlight); }
+    }
+
+    /// <summary>Counts <paramref name="n"/> arrivals of the measured schedule as never sent, for <paramref name="reason"/> (an index of <see cref="DropReasons"/>).</summary>
+    private void Drop(int reason, long n)
+    {
+        if (_recording && n > 0) Interlocked.Add(ref _dropped[reason], n);
+    }
+
+    /// <summary>A whole phase the run never ran: all of this process's arrivals in it are dropped.</summary>
+    private void DropPhase(LoadSimulation sim, double fromRate, int reason)
+    {
+        if (sim is InjectSim i) Drop(reason, scenario.Slice.OwnedIn(1, i.ArrivalsBefore(i.During.TotalSeconds, fromRate)));
     }
 
     /// <summary>Closed model: copies loop back to back; a copy above the current target count idles.</summary>

@@ -51,6 +51,23 @@ public sealed record InjectSim(double PerSecond, double IntervalSeconds, TimeSpa
         double disc = a * a + 2 * b * k;
         return disc < 0 ? double.PositiveInfinity : (-a + Math.Sqrt(disc)) / b;
     }
+
+    /// <summary>
+    /// How many arrivals are due before <paramref name="t"/> seconds into the phase: the largest k with
+    /// <see cref="ArrivalTime"/>(k) &lt; t (0 for none). The integrated rate N(t) gives it to within rounding; the
+    /// steps after it settle the rounding with <see cref="ArrivalTime"/> itself, so it agrees with the injector's schedule exactly.
+    /// </summary>
+    public long ArrivalsBefore(double t, double from)
+    {
+        t = Math.Min(t, During.TotalSeconds);
+        if (!(t > 0)) return 0;
+        double a = Ramp ? from : PerSecond;
+        double b = Ramp ? (PerSecond - from) / During.TotalSeconds : 0;
+        long n = (long)Math.Max(0, Math.Floor(a * t + b * t * t / 2));
+        while (n > 0 && ArrivalTime(n, from) >= t) n--;
+        while (ArrivalTime(n + 1, from) < t) n++;
+        return n;
+    }
 }
 
 public sealed record ConstantSim(int Copies, TimeSpan During, bool Ramp) : LoadSimulation(During)

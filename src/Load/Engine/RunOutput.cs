@@ -42,6 +42,7 @@ public static class RunOutput
         Server = r.Server,
         Decomposition = LatencyBreakdown.Of(r),
         MeasuredStartUtc = r.MeasuredStartUtc,
+        Arrivals = r.Arrivals,
     };
 
     public static Latency? ToLatency(Percentiles p) => p.Count == 0 ? null : new(p.Count, p.P50, p.P75, p.P95, p.P99, p.P999, p.Max, p.Mean);
@@ -54,6 +55,8 @@ public static class RunOutput
                 $"**interrupted**: `{r.Name}` was stopped (Ctrl-C/SIGTERM) after {r.Seconds:0.#} s of its run; its numbers are partial and its thresholds do not pass.");
         foreach (LoadRun r in runs.Where(r => r.OkCount + r.FailCount == 0))
             yield return $"**measured nothing**: `{r.Name}` recorded no call in its measured phase; it fails.";
+        foreach (LoadRun r in runs.Where(r => r.Arrivals is { DroppedTotal: > 0 }))
+            yield return $"**dropped arrivals**: `{r.Name}` never sent {r.Arrivals!.DroppedText()} of its {r.Arrivals.Scheduled} scheduled arrivals; they are in no latency below.";
         foreach (LoadRun r in runs.Where(r => r.HarnessLimited))
             yield return string.Create(CultureInfo.InvariantCulture,
                 $"**harness-limited**: `{r.Name}`'s injector sent calls up to {r.Lateness?.P99:0.###} ms late (p99); its latencies describe the load generator as much as Redis.");
@@ -81,6 +84,9 @@ public static class RunOutput
             new("ok", r => r.OkCount),
             new("fail", r => r.FailCount),
             new("fail%", r => r.OkCount + r.FailCount == 0 ? null : r.FailPercent, "0.##"),
+            // Every scheduled arrival was sent or dropped (never sent, by reason); a closed model schedules none.
+            new("sent", r => r.TargetRps is null ? "— (closed model)" : r.Arrivals?.Sent),
+            new("dropped", r => r.TargetRps is null ? "— (closed model)" : r.Arrivals?.DroppedText()),
             new("stopped", r => r.Interrupted ? "**interrupted**" : r.StopReason)));
         md.AppendLine();
         // Ok latency beside the latency of every outcome (failed and refused calls too), each from its intended start.

@@ -17,7 +17,7 @@ public sealed class Scenario
     public Func<CancellationToken, Task>? Init { get; private set; }
     public Func<CancellationToken, Task>? Clean { get; private set; }
 
-    /// <summary>Most invocations in flight at once (open model). Beyond it an arrival fails as client.overload instead of queueing without bound.</summary>
+    /// <summary>Most invocations in flight at once (open model). Beyond it an arrival is dropped (counted, reason in-flight-cap) instead of queueing without bound.</summary>
     public int MaxInFlight { get; private set; } = 5_000;
 
     /// <summary>Most invocations in total; the run stops when it is reached.</summary>
@@ -93,4 +93,11 @@ public sealed record ArrivalSlice
     public static ArrivalSlice Whole { get; } = new(0, 1);
 
     public bool Owns(long arrival) => arrival % Count == Index;
+
+    /// <summary>How many of arrivals <paramref name="first"/>..<paramref name="last"/> (1-based, inclusive) this slice owns.</summary>
+    public long OwnedIn(long first, long last) => first > last ? 0 : OwnedUpTo(last) - OwnedUpTo(first - 1);
+
+    // Arrivals 1..n owned: Index, Index+Count, ... (Count, 2·Count, ... for Index 0).
+    private long OwnedUpTo(long n) => n < Math.Max(Index, 1) ? 0 : (n - Index) / Count + (Index == 0 ? 0 : 1);
 }
+

@@ -94,7 +94,10 @@ public sealed class Stats : IDisposable
     /// <summary>One message per error kind, for the report.</summary>
     public IReadOnlyDictionary<string, string> ErrorSamples => _errorSamples;
 
-    private static Recorder NewRecorder() => new(1, HighestMicros, 3, (id, low, high, digits) => new LongHistogram(id, low, high, digits));
+    // Calls complete on many thread-pool threads at once. A Recorder only keeps its interval swap safe; the histogram
+    // under it must take concurrent writers itself: LongHistogram's count++ lost a call now and then when two
+    // completions raced (most often on a busy machine, where a writer is preempted mid-increment).
+    private static Recorder NewRecorder() => new(1, HighestMicros, 3, (id, low, high, digits) => new LongConcurrentHistogram(id, low, high, digits));
 
     public void Record(in Response r, long micros)
     {

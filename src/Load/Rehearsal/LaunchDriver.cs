@@ -39,7 +39,8 @@ internal sealed class LaunchDriver
     private readonly TaskCompletionSource _allEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _ended, _entered, _left, _expired, _failed;
-    private long _inflight, _lastAnswerTicks, _backgroundFailures;
+    private long _inflight, _lastAnswerTicks, _backgroundFailures, _arrivalsSent;
+    private ArrivalCounts? _arrivals;
     private volatile bool _stopping, _closed;
 
     public LaunchDriver(LaunchPopulation pop, WaitingRoomClient client, TimeSpan? requestTimeout, LaunchTestHooks? hooks)
@@ -84,7 +85,14 @@ internal sealed class LaunchDriver
         // interrupt nothing more is counted: the teardown it starts would fail them, and those visits are unfinished.
         _stopping = true;
         if (interrupted) _closed = true;
-        _scheduler.Stop();
+        long stoppedAt = Clock.ElapsedTicks;
+        IReadOnlyList<(long Due, Visitor Item)> unfired = _scheduler.Stop();
+        // Arrivals the dispatcher never fired are dropped, not forgotten: due ones it was late for, the rest after the stop.
+        var unsent = unfired.Where(u => IsArrival(u.Item)).ToList();
+        var dropped = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (unsent.Count(u => u.Due <= stoppedAt) is > 0 and var late) dropped[ArrivalCounts.LateInjector] = late;
+        if (unsent.Count(u => u.Due > stoppedAt) is > 0 and var after) dropped[ArrivalCounts.EndOfPhase] = after;
+        _arrivals = new ArrivalCounts(Interlocked.Read(ref _arrivalsSent), dropped);
         if (!interrupted && Interlocked.Read(ref _inflight) > 0)
             try { await _drained.Task.WaitAsync(drainLimit, CancellationToken.None).ConfigureAwait(false); }
             catch (TimeoutException) { }
@@ -104,6 +112,15 @@ internal sealed class LaunchDriver
 
     public HistogramBase DispatchLateness => _scheduler.Lateness;
 
+    /// <summary>
+    /// The launch's arrivals (each user's first visit, on the file's arrival profile): fired, or dropped when the run
+    /// stopped first. Sent + dropped is every user. Read after <see cref="RunAsync"/>.
+    /// </summary>
+    public ArrivalCounts Arrivals => _arrivals ?? throw new InvalidOperationException("Read the arrivals after the run.");
+
+    // A user's arrival: the first attempt of its first visit (later visits start when the previous one ends, retries after a failure).
+    private bool IsArrival(Visitor v) => v.Next == VisitAction.Join && v.FailedJoins == 0 && _pop.IterationOf(v.Visit) == 0;
+
     /// <summary>Per step (join, status, enter, leave, hold-seat, status-expired), then "all".</summary>
     public IReadOnlyList<LaunchStepResult> Steps() =>
         [.. Enum.GetValues<Step>().Select(s => _steps[(int)s].ToResult(LaunchVerdicts.StepName(s))), _all.ToResult(LaunchVerdicts.AllSteps)];
@@ -122,6 +139,7 @@ internal sealed class LaunchDriver
     private void Dispatch(Visitor v, long dueTicks)
     {
         _hooks?.OnDispatch?.Invoke(v.Visit, v.Next);
+        if (IsArrival(v)) Interlocked.Increment(ref _arrivalsSent);
         v.Due = dueTicks;
         Interlocked.Increment(ref _inflight);
         ThreadPool.UnsafeQueueUserWorkItem(v, preferLocal: false);

@@ -100,7 +100,7 @@ public static class LaunchScenario
         else log?.Invoke($"kept the keys of run {request.RunId} (prefix {request.KeyPrefix})");
 
         IReadOnlyList<LaunchStepResult> steps = driver.Steps();
-        IReadOnlyList<ThresholdCheck> thresholds = LaunchVerdicts.Check(file.Thresholds, steps);
+        IReadOnlyList<ThresholdCheck> thresholds = LaunchVerdicts.Check(file.Thresholds, steps, driver.Arrivals);
         Percentiles lateness = Percentiles.From(driver.DispatchLateness);
         if (driver.BackgroundFailures > 0) log?.Invoke($"{driver.BackgroundFailures:N0} join background read(s) failed (position read after the answer)");
         return new LaunchRunResult(file.Name, schema.Name, file.Seed, request.Scale, request.ScaleNote, request.RunId, request.KeyPrefix,
@@ -110,6 +110,7 @@ public static class LaunchScenario
             Events = events,
             KeysRemoved = removed,
             SchedulerLateness = RunOutput.ToLatency(lateness),
+            Arrivals = driver.Arrivals,
         };
     }
 

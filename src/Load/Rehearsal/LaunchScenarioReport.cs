@@ -45,6 +45,8 @@ public static class LaunchScenarioReport
         sb.AppendLine(Inv($"Run {r.RunId} (key prefix `{r.KeyPrefix}`), {r.Seconds:0.0} s from the first arrival to the last answer. Thresholds: **{(r.ThresholdsPassed ? "pass" : "FAIL")}**; audit: **{(audit.Count == 0 ? "ok" : "FAIL")}**."));
         sb.AppendLine();
         sb.AppendLine(Inv($"Visits: {u.Users:N0}: entered {u.Entered:N0}, left {u.Left:N0}, expired {u.Expired:N0}, failed {u.Failed:N0}, unfinished {u.Unfinished:N0}."));
+        // Each user's arrival was sent or dropped (never sent: the run stopped first), as in every load run.
+        sb.AppendLine(r.Arrivals is { } a ? Inv($"Arrivals: {a.Scheduled:N0} scheduled: sent {a.Sent:N0}, dropped {a.DroppedText()}.") : "Arrivals: n/a (not recorded).");
         if (u.FailureReasons.Count > 0)
             sb.AppendLine("Failed because: " + string.Join(", ", u.FailureReasons.Select(kv => Inv($"{kv.Key} ×{kv.Value:N0}"))) + ".");
         if (r.Strategy == "legacy")

@@ -27,14 +27,19 @@ public static class LaunchVerdicts
 
     /// <summary>
     /// Each rule of <paramref name="thresholds"/> against the steps, plus "measured requests &gt; 0" (a run that
-    /// measured nothing fails). Latencies are of every outcome, from each request's intended time. A rule on a step
-    /// with no request fails (NoData, n/a): it never passes on 0.
+    /// measured nothing fails) and, as for every load run, "dropped &lt;= 0" (a user's arrival never sent fails).
+    /// Latencies are of every outcome, from each request's intended time. A rule on a step with no request fails
+    /// (NoData, n/a): it never passes on 0.
     /// </summary>
-    public static IReadOnlyList<ThresholdCheck> Check(LaunchThresholds thresholds, IReadOnlyList<LaunchStepResult> steps)
+    public static IReadOnlyList<ThresholdCheck> Check(LaunchThresholds thresholds, IReadOnlyList<LaunchStepResult> steps, ArrivalCounts arrivals)
     {
         LaunchStepResult? all = steps.FirstOrDefault(s => s.Step == AllSteps);
         long requests = all?.Requests ?? 0;
-        var checks = new List<ThresholdCheck> { new("measured requests > 0", requests, 0, requests > 0) };
+        var checks = new List<ThresholdCheck>
+        {
+            new("measured requests > 0", requests, 0, requests > 0),
+            new(Engine.Threshold.DefaultDropped, arrivals.DroppedTotal, 0, arrivals.DroppedTotal <= 0),
+        };
         foreach (var (name, rule) in new (string, StepThreshold?)[]
         {
             (AllSteps, thresholds.All), (StepName(Step.Join), thresholds.Join), (StepName(Step.Status), thresholds.Status),

@@ -30,6 +30,8 @@ public sealed record LaunchRunResult(
     public long KeysRemoved { get; init; }
     /// <summary>The harness's own error: how late the user timers fired (fired − due); null when none fired.</summary>
     public Latency? SchedulerLateness { get; init; }
+    /// <summary>The gateway client's shape, its pool and each node's CPU per call and connections; null for a run that recorded none.</summary>
+    public GatewayClientResult? Client { get; init; }
 }
 
 /// <summary>One step's requests: every outcome's latency from its intended time, and Ok's alone.</summary>

@@ -21,7 +21,11 @@ public sealed partial class LoadLaunchOptions
     public Option<string?> Strategy { get; } = new("--strategy") { Description = "launch: one strategy (legacy, event, event-all, user, bucketed:N); default: each one the file names, in turn." };
     public Option<ulong?> Seed { get; } = new("--seed") { Description = "launch: the seed instead of the file's (users, arrivals, poll jitter, events)." };
     public Option<double> MaxSeconds { get; } = new("--max-seconds") { DefaultValueFactory = _ => 600, Description = "launch: hard stop per strategy; visits still waiting then count as unfinished." };
-    public Option<ClientMode?> ClientMode { get; } = new("--client-mode") { Description = "launch: how the gateway's client meets the servers: pooled (go-redis pools, one command per round trip) or multiplexed; default: the launch file's client.mode." };
+    public Option<ClientMode?> ClientMode { get; } = new("--client-mode")
+    {
+        Description = "launch: how the gateway's client meets the servers: pooled (go-redis pools, one command per round trip) or multiplexed; default: the launch file's client.mode.",
+        CustomParser = Common.EnumParser.Parse<ClientMode>,
+    };
 
     public void AddTo(Command cmd)
     {

@@ -90,13 +90,15 @@ public static class LaunchRun
                         string suffix = i == 0 ? "" : $"-{modes[i].ToString().ToLowerInvariant()}";
                         string modePrefix = i == 0 ? prefix : $"hb:{runId}:{FileSafe(schema.Name)}{suffix}:";
                         var request = new LaunchRunRequest(scaled, o.Scale, scaleNote, schema, runId, modePrefix, o.KeepData, o.MaxSeconds, ClientMode: modes[i]);
+                        // Untagged keys (legacy's) take their slot from the whole key, prefix included: predict each prefix's own run.
+                        LaunchStrategyResult modePredicted = i == 0 ? predicted : LaunchComparer.Predict(scaled, schema, live, modePrefix);
                         if (modes.Count > 1) output.WriteLine($"   client {modes[i]}:");
                         LaunchRunResult measured = await LaunchScenario.RunAsync(request, cluster, mux, msg => output.WriteLine($"   {msg}"), ct);
                         entry = i == 0 ? entry with { Measured = measured } : entry with { OtherShape = measured };
                         ResultFiles.Write(Path.Combine(runDir, $"launch-{FileSafe(schema.Name)}{suffix}.json"), measured, ResultsJsonContext.Default.LaunchRunResult);
                         output.WriteLine($"   {LaunchRehearsalReport.ClientSentence(measured)}");
                         if (measured.Interrupted || ct.IsCancellationRequested) { interrupted = true; break; }
-                        LaunchComparison comparison = LaunchComparer.Compare(predicted, measured);
+                        LaunchComparison comparison = LaunchComparer.Compare(modePredicted, measured);
                         entry = i == 0 ? entry with { Comparison = comparison } : entry with { OtherShapeComparison = comparison };
                         ResultFiles.Write(Path.Combine(runDir, $"comparison-{FileSafe(schema.Name)}{suffix}.json"), comparison, ResultsJsonContext.Default.LaunchComparison);
                     }

@@ -17,7 +17,11 @@ public sealed class LaunchRunCommandOptions
     public Option<ulong?> Seed { get; } = new("--seed") { Description = "With --launch: overrides the file's seed (users, arrivals, poll jitter)." };
     public Option<double> MaxSeconds { get; } = new("--max-seconds") { Description = "With --launch: hard stop per strategy; users still waiting are counted unfinished.", DefaultValueFactory = _ => 600 };
     public Option<double> CpuTarget { get; } = new("--cpu-target") { Description = "With --launch: the hottest primary's CPU the sizing answer keeps under (fraction).", DefaultValueFactory = _ => LaunchCapacity.DefaultTargetCpu };
-    public Option<ClientModeChoice?> ClientMode { get; } = new("--client-mode") { Description = "With --launch: how the gateway's client meets the servers: pooled (go-redis: pods × minIdleConns connections per node, one command per round trip), multiplexed (one pipelining connection per node and pod), or both (each strategy in each shape); default: the launch file's client.mode." };
+    public Option<ClientModeChoice?> ClientMode { get; } = new("--client-mode")
+    {
+        Description = "With --launch: how the gateway's client meets the servers: pooled (go-redis: pods × minIdleConns connections per node, one command per round trip), multiplexed (one pipelining connection per node and pod), or both (each strategy in each shape); default: the launch file's client.mode.",
+        CustomParser = Common.EnumParser.Parse<ClientModeChoice>,
+    };
     public Option<bool> FindCeiling { get; } = new("--find-ceiling") { Description = "With --launch: after the runs, step each strategy's launch up (scale × 1.5 a step, at most --ceiling-steps, up to full scale) until the hottest primary crosses --cpu-target; report the measured scale at the crossing beside the model's." };
     public Option<int> CeilingSteps { get; } = new("--ceiling-steps") { Description = "With --find-ceiling: the most steps above --scale (each one a full launch run).", DefaultValueFactory = _ => 6 };
     public Option<double> CeilingSeconds { get; } = new("--ceiling-seconds") { Description = "With --find-ceiling: no new step starts after this many seconds of searching.", DefaultValueFactory = _ => 1800 };

@@ -96,14 +96,14 @@ public static class LaunchRehearsalReport
         {
             if (s.Error is not null) { failures.Add($"{s.Strategy}: {s.Error}"); continue; }
             if (s.Measured is not { } m) { failures.Add($"{s.Strategy}: not measured"); continue; }
-            Check(s, s.Strategy, m, s.Comparison, failures, expected);
+            Check(s, s.Strategy, null, m, s.Comparison, failures, expected);
             // The other client shape is held to the same rules: the command counts do not depend on the shape.
-            if (s.OtherShape is { } o) Check(s, $"{s.Strategy} ({o.Client?.Mode ?? "other shape"})", o, s.OtherShapeComparison, failures, expected);
+            if (s.OtherShape is { } o) Check(s, $"{s.Strategy} ({o.Client?.Mode ?? "other shape"})", $" ({o.Client?.Mode ?? "other"} client)", o, s.OtherShapeComparison, failures, expected);
         }
         return new LaunchRunVerdict(failures, expected);
     }
 
-    private static void Check(LaunchRunStrategy s, string n, LaunchRunResult m, LaunchComparison? comparison, List<string> failures, List<string> expected)
+    private static void Check(LaunchRunStrategy s, string n, string? shape, LaunchRunResult m, LaunchComparison? comparison, List<string> failures, List<string> expected)
     {
         if (m.Steps.Sum(x => x.Step == "all" ? 0 : x.Requests) == 0) failures.Add($"{n}: measured nothing (no request)");
         LaunchLifecycle u = m.Users;
@@ -111,7 +111,7 @@ public static class LaunchRehearsalReport
             failures.Add(Inv($"{n}: lifecycle does not add up ({u.Entered} + {u.Left} + {u.Expired} + {u.Failed} + {u.Unfinished} ≠ {u.Users} users)"));
         if (comparison is not { } c) failures.Add($"{n}: no measured-vs-predicted comparison");
         else if (!c.WithinTolerance)
-            failures.Add(LaunchComparisonReport.WorstLine(c));
+            failures.Add(LaunchComparisonReport.WorstLine(c) + shape);
         if (!m.ThresholdsPassed)
         {
             string failed = string.Join(", ", m.Thresholds.Where(t => !t.Pass).Select(ThresholdText));

@@ -53,7 +53,7 @@ public static class LaunchScenario
             EntryBands = file.Admission.EntryRule,
         };
         var client = new WaitingRoomClient(mux.GetDatabase(), options);
-        var pop = new LaunchPopulation(request.Launch);
+        var pop = new LaunchPopulation(request.Launch, ct);
         DateTime started = DateTime.UtcNow;
 
         await using NodeSampler sampler = await NodeSampler.StartAsync(cluster, TimeSpan.FromSeconds(1)).ConfigureAwait(false);

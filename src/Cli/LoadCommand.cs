@@ -130,7 +130,7 @@ public static class LoadCommand
             if (options.Agent is { } slice) options = options with { Agent = await agent.WaitForStartAsync(r, mux, slice, ct) };
             ScenarioResult result = await ScenarioRunner.RunAsync(name, options, running, mux, Console.Out, ct);
             return result.Passed ? ExitCodes.Ok : ExitCodes.Failed;
-        }));
+        }, ct));
         return cmd;
     }
 
@@ -192,7 +192,7 @@ public static class LoadCommand
         {
             await OverheadProbe.MeasureAsync(TimeSpan.FromSeconds(r.GetValue(seconds)), Console.Out, ct);
             return ExitCodes.Ok;
-        }));
+        }, ct));
         return cmd;
     }
 }

@@ -53,7 +53,7 @@ public static class LaunchRun
         output.WriteLine($"run --launch {launch.File.Name}: run ID {runId}, seed {launch.File.Seed}, {LaunchRehearsalReport.ScaleText(o.Scale)} ({scaleNote}) → {runDir}");
 
         // The sizing answer comes from the file as written, on its own topology: no cluster needed.
-        var sim = new LaunchSimulator(launch);
+        var sim = new LaunchSimulator(launch, ct: ct);
         LaunchSimResult fullScale = sim.Run();
         var fullSizing = fullScale.Strategies.ToDictionary(r => r.Schema.Name, r => LaunchCapacity.Size(r, o.CpuTarget));
         BucketSuggestion buckets = LaunchCapacity.SuggestBuckets(sim, o.CpuTarget);
@@ -82,7 +82,7 @@ public static class LaunchRun
                 output.WriteLine($"== {schema.Name}: key prefix {prefix}");
                 try
                 {
-                    LaunchStrategyResult predicted = LaunchComparer.Predict(scaled, schema, live, prefix);
+                    LaunchStrategyResult predicted = LaunchComparer.Predict(scaled, schema, live, prefix, ct);
                     entry = entry with { PredictedSteps = ShardStepRates.Of(predicted), PredictedAtScale = LaunchCapacity.Size(predicted, o.CpuTarget) };
                     for (int i = 0; i < modes.Count && !interrupted; i++)
                     {

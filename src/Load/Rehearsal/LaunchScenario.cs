@@ -53,7 +53,7 @@ public static class LaunchScenario
             AdmissionPerSecond = file.Admission.RefillPerSecond,
             EntryBands = file.Admission.EntryRule,
         };
-        var pop = new LaunchPopulation(request.Launch);
+        var pop = new LaunchPopulation(request.Launch, ct);
         DateTime started = DateTime.UtcNow;
 
         await using NodeSampler sampler = await NodeSampler.StartAsync(cluster, TimeSpan.FromSeconds(1)).ConfigureAwait(false);

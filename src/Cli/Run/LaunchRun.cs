@@ -71,7 +71,7 @@ public static class LaunchRun
                 output.WriteLine($"== {schema.Name}: key prefix {prefix}");
                 try
                 {
-                    LaunchStrategyResult predicted = LaunchComparer.Predict(scaled, schema, live, prefix);
+                    LaunchStrategyResult predicted = LaunchComparer.Predict(scaled, schema, live, prefix, o.Scale);
                     entry = entry with { PredictedSteps = ShardStepRates.Of(predicted), PredictedAtScale = LaunchCapacity.Size(predicted, o.CpuTarget) };
                     var request = new LaunchRunRequest(scaled, o.Scale, scaleNote, schema, runId, prefix, o.KeepData, o.MaxSeconds);
                     LaunchRunResult measured = await LaunchScenario.RunAsync(request, cluster, mux, msg => output.WriteLine($"   {msg}"), ct);

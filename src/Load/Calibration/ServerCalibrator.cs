@@ -64,6 +64,7 @@ public static class ServerCalibrator
         RedisKey queue = KeyOn(owner, $"calib-{run}-queue"), value = KeyOn(owner, $"calib-{run}-value");
         IDatabase db = mux.GetDatabase();
         await db.SortedSetAddAsync(queue, [.. Enumerable.Range(0, QueueMembers).Select(i => new SortedSetEntry($"wt-{run}-{i:D4}", i))]).ConfigureAwait(false);
+        await db.KeyExpireAsync(queue, TimeSpan.FromMinutes(15)).ConfigureAwait(false); // gone even if the run is killed before its cleanup
         byte[] read = RespConnection.Encode("ZRANK", (string)queue!, $"wt-{run}-{QueueMembers / 2:D4}");
         // The waiting-room answer's size, with the gateway's TTL (SET … EX, as it sends it; replicated as SET … PXAT).
         string json = "{\"user_id\":\"u\",\"event_id\":\"e\",\"status\":\"waiting\",\"joined_at\":1700000000,\"position\":12345,\"client\":\"web\"}";
@@ -97,11 +98,11 @@ public static class ServerCalibrator
                     // The step in windows of about a second: the median window stands for it, so a burst of the machine's
                     // other load in one window does not move the step.
                     int windows = Math.Max(1, (int)Math.Round(stepTime.TotalSeconds));
-                    var snapshots = new List<(NodeInfo Primary, NodeInfo? Replica)> { await SnapshotAsync(primary, replica).ConfigureAwait(false) };
+                    var snapshots = new List<(NodeInfo Primary, NodeInfo? Replica)> { await SnapshotAsync(primary, replica).WaitAsync(ct).ConfigureAwait(false) };
                     for (int w = 0; w < windows; w++)
                     {
                         await Task.Delay(stepTime / windows, ct).ConfigureAwait(false);
-                        snapshots.Add(await SnapshotAsync(primary, replica).ConfigureAwait(false));
+                        snapshots.Add(await SnapshotAsync(primary, replica).WaitAsync(ct).ConfigureAwait(false));
                     }
                     var (p0, r0) = snapshots[0];
                     var (p1, r1) = snapshots[^1];
@@ -141,8 +142,9 @@ public static class ServerCalibrator
         finally
         {
             await Task.WhenAll(active.Select(c => c.DisposeAsync().AsTask())).ConfigureAwait(false);
-            try { await Task.WhenAll(db.KeyDeleteAsync(queue), db.KeyDeleteAsync(value)).ConfigureAwait(false); }
-            catch (RedisException) { } // best effort: both keys carry the run's prefix for load cleanup
+            // Best effort, and brief when interrupted (a local cluster may already be going down): both keys expire on their own.
+            try { await Task.WhenAll(db.KeyDeleteAsync(queue), db.KeyDeleteAsync(value)).WaitAsync(ct.IsCancellationRequested ? TimeSpan.FromMilliseconds(250) : TimeSpan.FromSeconds(10)).ConfigureAwait(false); }
+            catch (Exception ex) when (ex is RedisException or TimeoutException) { }
         }
         return new ServerCalibration(steps, owner.Endpoint, replica is null ? null : ClusterConnector.Format(replica.EndPoint),
             bytesPerConnection, loads.Count == 0 ? null : loads.Average());

@@ -143,6 +143,24 @@ public class ServerCpuModelTests
         Assert.Throws<SimInputException>(() => CommandCostTable.Parse(negative.ToJson(), "bad.json"));
     }
 
+    [Fact]
+    public void The_committed_default_carries_every_server_term_its_steps_and_how_noisy_the_machine_was()
+    {
+        CommandCostTable t = CommandCostTable.Default;
+        Assert.NotNull(t.Server);
+        Assert.True(t.Model.HasServerTerms);
+        CpuFit fit = t.Model.Fit!;
+        Assert.Equal(t.Steps!.Count, fit.Steps);
+        Assert.Equal(fit.Steps, fit.Residuals.Count);
+        Assert.True(fit.LoadAverage > 0);
+        Assert.Contains("load average", t.Machine.Method);
+        Assert.Contains(t.Steps, s => s.Role == CalibrationStep.Replica);
+        Assert.Null(t.Model.TlsUsecPerRead); // calibrated over plain TCP: the TLS term is not measured
+        // The fit is what the table says: the model on each step gives the residual it records.
+        foreach (var (step, residual) in t.Steps.Zip(fit.Residuals))
+            Assert.Equal(residual.ModelCpu, t.Model.Usec(step.Load), 1e-6 * residual.ModelCpu);
+    }
+
     // --- the model in the simulator ---
 
     private const string Small = """

@@ -199,6 +199,10 @@ public sealed record LaunchSimResult(Launch Launch, Topology Topology, LaunchPop
 /// per-user, per-token and per-request keys are real strings drawn from the seed (<see cref="LaunchPopulation"/>),
 /// hashed to their real slots: one Monte Carlo draw. Commands of a request are <see cref="Traffic.Commands"/>,
 /// never a list of its own. Reads go to replicas when the file says so (spread evenly over a shard's replicas).
+/// Each node's CPU per second is the whole request's (<see cref="ServerCpuModel"/> on the cost table's terms): command
+/// time, and per command, per round trip (one per command in the Pooled shape, one per explicit pipeline per node;
+/// Multiplexed shares what is in flight), per shared wake-up, per connection (the file's client at <see cref="Pods"/>
+/// pods) and the replication feed (<see cref="ServerFootprint"/>'s effects on every replica).
 /// </summary>
 public sealed class LaunchSimulator
 {

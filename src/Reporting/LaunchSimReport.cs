@@ -181,7 +181,7 @@ public static class LaunchSimReport
         new("share overall", x => x.HottestShareOverall, "P1"),
         new("hottest node (cmds/s)", x => Inv($"{x.HottestNode} ({x.HottestNodeCommandsPerSec:N0})")),
         new("hottest primary CPU", x => x.HottestPrimaryCpu, "P1"),
-        new("band", x => x is { HottestPrimaryCpuLow: { } lo, HottestPrimaryCpuHigh: { } hi } ? Inv($"{lo:P0}–{hi:P0}") : null),
+        new("band", x => x is { HottestPrimaryCpuLow: { } lo, HottestPrimaryCpuHigh: { } hi } ? Inv($"{lo * 100:0}–{hi * 100:0} %") : null),
         new("of it command time", x => x.HottestPrimaryCommandCpu, "P1"),
         new(Inv($"shards for ≤ {s.TargetCpu:P0} CPU"), x => x.ShardsNeeded is { } n ? Inv($"{n}") + (x.ShardsNeededHigh is { } h && h > n ? Inv($" ({h} at the band's top)") : "") : x.ShardsNote));
 

@@ -20,10 +20,8 @@ public sealed class CalibrationLoadTests(ClusterFixture fx)
     {
         SlotOwner owner = LiveSlotMap.Read(fx.Mux)[0];
         IServer node = fx.Mux.GetServer(owner.Endpoint);
-        string key = Enumerable.Range(0, 100_000).Select(i => $"calib-test-{i}").First(k => owner.Ranges.Any(r => HashSlot.Of(k) >= r.From && HashSlot.Of(k) <= r.To));
-        int colon = owner.Endpoint.LastIndexOf(':');
-        var address = new NodeAddress(owner.Endpoint[..colon], int.Parse(owner.Endpoint[(colon + 1)..]));
-        byte[] one = RespConnection.Encode("ZRANK", key, "nobody");
+        NodeAddress address = ServerCalibrator.AddressOf(owner.Endpoint, fx.Cluster.Auth);
+        byte[] one = RespConnection.Encode("ZRANK", (string)ServerCalibrator.KeyOn(owner, "calib-test")!, "nobody");
         const int K = 4, P = 3;
         var connections = new List<RespConnection>();
         long resting = (await NodeInfo.ReadAsync(node, ["clients"])).ConnectedClients!.Value;
@@ -58,12 +56,9 @@ public sealed class CalibrationLoadTests(ClusterFixture fx)
     [Fact]
     public async Task An_error_reply_stops_the_load_with_its_text()
     {
-        SlotOwner owner = LiveSlotMap.Read(fx.Mux)[0];
-        int colon = owner.Endpoint.LastIndexOf(':');
-        var address = new NodeAddress(owner.Endpoint[..colon], int.Parse(owner.Endpoint[(colon + 1)..]));
-        // A key of another node: the server answers MOVED.
-        SlotOwner other = LiveSlotMap.Read(fx.Mux)[1];
-        string key = Enumerable.Range(0, 100_000).Select(i => $"calib-moved-{i}").First(k => other.Ranges.Any(r => HashSlot.Of(k) >= r.From && HashSlot.Of(k) <= r.To));
+        IReadOnlyList<SlotOwner> owners = LiveSlotMap.Read(fx.Mux);
+        NodeAddress address = ServerCalibrator.AddressOf(owners[0].Endpoint, fx.Cluster.Auth);
+        string key = (string)ServerCalibrator.KeyOn(owners[1], "calib-moved")!; // another node's key: the server answers MOVED
         await using RespConnection c = await RespConnection.OpenAsync(address, default);
         await using var load = new PacedLoad([c], RespConnection.Encode("ZRANK", key, "x"), 1, commandsPerSecond: null, default);
         load.Start();

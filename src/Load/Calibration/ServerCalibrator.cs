@@ -242,7 +242,7 @@ public static class ServerCalibrator
         return r is null ? null : mux.GetServer(r.EndPoint!);
     }
 
-    private static NodeAddress AddressOf(string endpoint, ExternalEndpoint? auth)
+    internal static NodeAddress AddressOf(string endpoint, ExternalEndpoint? auth)
     {
         int colon = endpoint.LastIndexOf(':');
         string host = endpoint[..colon].Trim('[', ']');
@@ -251,7 +251,7 @@ public static class ServerCalibrator
     }
 
     // A key of the run that the node owns (its slot in the node's ranges).
-    private static RedisKey KeyOn(SlotOwner owner, string stem)
+    internal static RedisKey KeyOn(SlotOwner owner, string stem)
     {
         for (int i = 0; ; i++)
         {

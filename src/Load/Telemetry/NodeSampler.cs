@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using HashtagBench.Contracts;
 using HashtagBench.Provisioning;
+using HashtagBench.Statistics;
 using StackExchange.Redis;
 
 namespace HashtagBench.Load.Telemetry;
@@ -200,8 +201,8 @@ public sealed class NodeSampler : IAsyncDisposable
         if (seconds <= 0) return null;
         // Consecutive reads one call apart: the usec between them is the sampler's previous call alone.
         var alone = ok.Zip(ok.Skip(1)).Where(p => p.Second.Stat.Calls - p.First.Stat.Calls == 1 && p.Second.Stat.Usec >= p.First.Stat.Usec)
-            .Select(p => (double)(p.Second.Stat.Usec - p.First.Stat.Usec)).Order().ToList();
-        double? median = alone.Count == 0 ? null : alone[alone.Count / 2];
+            .Select(p => (double)(p.Second.Stat.Usec - p.First.Stat.Usec)).ToList();
+        double? median = alone.Count == 0 ? null : Quantiles.Median(alone);
         long calls = raw.Count(r => r.Info is not null);
         double? usecPerSecond = median * calls / seconds;
         double? cpu = ok[^1].Info.CpuSeconds - ok[0].Info.CpuSeconds;

@@ -93,10 +93,14 @@ public static class LoadRunCommand
                 Fault = r.GetValue(fault) ?? defaults.Fault,
                 FaultAt = r.GetValue(faultAt) is double at ? TimeSpan.FromSeconds(at) : null,
                 FaultCommand = r.GetValue(faultCommand),
-                WaitReplicas = r.GetValue(wait), WaitTimeout = TimeSpan.FromMilliseconds(r.GetValue(waitTimeout)), WaitAlways = r.GetValue(waitAlways),
+                WaitReplicas = r.GetValue(wait),
+                WaitTimeout = TimeSpan.FromMilliseconds(r.GetValue(waitTimeout)),
+                WaitAlways = r.GetValue(waitAlways),
                 CompareWait = r.GetValue(compareWait),
-                Retry = r.GetValue(retry), RetryBackoff = r.GetValue(retryBackoff) is double b ? TimeSpan.FromMilliseconds(b) : null,
-                RequireReplicas = r.GetValue(requireReplicas), MaxLost = r.GetValue(maxLost),
+                Retry = r.GetValue(retry),
+                RetryBackoff = r.GetValue(retryBackoff) is double b ? TimeSpan.FromMilliseconds(b) : null,
+                RequireReplicas = r.GetValue(requireReplicas),
+                MaxLost = r.GetValue(maxLost),
             });
     }
 
@@ -142,7 +146,9 @@ public static class LoadRunCommand
             ScenarioOptions scenario = get(r);
             LoadOptions options = metrics.Apply(r, shape.Get(r) with
             {
-                OutputDir = output.Dir(r, name), KeepData = r.GetValue(output.KeepData), Agent = agent?.Slice(r, external is not null),
+                OutputDir = output.Dir(r, name),
+                KeepData = r.GetValue(output.KeepData),
+                Agent = agent?.Slice(r, external is not null),
             });
             ScenarioRunner.Validate(scenario, options);
             await using RunningCluster running = await ClusterProvisioner.StartAsync(cluster.Kind(r, external), new ClusterSpec(), external, m => Console.Error.WriteLine(m), ct);

@@ -86,12 +86,7 @@ public sealed class LoadRunOptionsTests
     [InlineData("kill-primary", FaultAction.KillPrimary)]
     [InlineData("manual-failover", FaultAction.ManualFailover)]
     [InlineData("Lagged-Kill", FaultAction.LaggedKill)]
-    public void Fault_names_parse_to_their_action(string name, FaultAction action)
-    {
-        ParseResult r = Parse("load", "run", "failover", "--fault", name);
-        Assert.Empty(r.Errors);
-        Assert.Equal(action, r.GetValue<FaultAction?>("--fault"));
-    }
+    public void Fault_names_parse_to_their_action(string name, FaultAction action) => Assert.Equal(action, ValueOf<FaultAction>("failover", "--fault", name));
 
     [Theory]
     [InlineData("auto", ProviderKind.Auto)]
@@ -99,11 +94,13 @@ public sealed class LoadRunOptionsTests
     [InlineData("process", ProviderKind.Local)]
     [InlineData("testcontainers", ProviderKind.Testcontainers)]
     [InlineData("docker", ProviderKind.Testcontainers)]
-    public void Provider_names_parse_to_their_kind(string name, ProviderKind kind)
+    public void Provider_names_parse_to_their_kind(string name, ProviderKind kind) => Assert.Equal(kind, ValueOf<ProviderKind>("capacity", "--provider", name));
+
+    private static T? ValueOf<T>(string scenario, string option, string name) where T : struct, Enum
     {
-        ParseResult r = Parse("load", "run", "capacity", "--provider", name);
+        ParseResult r = Parse("load", "run", scenario, option, name);
         Assert.Empty(r.Errors);
-        Assert.Equal(kind, r.GetValue<ProviderKind?>("--provider"));
+        return r.GetValue<T?>(option);
     }
 
     [Fact]

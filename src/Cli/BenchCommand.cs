@@ -34,7 +34,7 @@ public static class BenchCommand
             var args = new List<string> { dll };
             args.AddRange(r.UnmatchedTokens);
             return await ForwardAsync("dotnet", args, external?.ToEnvironment(), ct);
-        }));
+        }, ct));
         return cmd;
     }
 
@@ -69,7 +69,7 @@ public static class BenchCommand
             await using ConnectionMultiplexer mux = await running.ConnectAsync();
             LaunchCeilingResult result;
             try { result = await LaunchCeiling.MeasureAsync(file, running, mux, tool, settings, m => e.WriteLine(m), ct); }
-            catch (OperationCanceledException) { return ExitCodes.Interrupted; }
+            catch (Exception ex) when (ex is OperationCanceledException || CliErrors.IsInterruption(ex, ct)) { return ExitCodes.Interrupted; }
             catch (RedisException ex) { return CliErrors.Report(e, ex); }
             string md = LaunchCeiling.Markdown(result);
             o.WriteLine(md);
@@ -80,7 +80,7 @@ public static class BenchCommand
             o.WriteLine($"results: {Path.Combine(dir, "launch-ceiling.md")}");
             // A side that measured nothing has no rate and so no ratio: that is a failed run, not a ratio of 0.
             return ct.IsCancellationRequested ? ExitCodes.Interrupted : result.Ratio is null ? ExitCodes.Failed : ExitCodes.Ok;
-        }));
+        }, ct));
         return cmd;
     }
 

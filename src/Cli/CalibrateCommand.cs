@@ -42,6 +42,10 @@ public static class CalibrateCommand
                 o.WriteLine($"Cost table: {path}");
                 return 0;
             }
+            catch (Exception ex) when (CliErrors.IsInterruption(ex, ct))
+            {
+                return ExitCodes.Interrupted;
+            }
             catch (CalibrationException ex)
             {
                 error.WriteLine($"error: {ex.Message}");

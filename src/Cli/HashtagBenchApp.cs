@@ -33,18 +33,30 @@ public static class HashtagBenchApp
         if (parsed.Errors.Count > 0) return CliErrors.Report(Console.Error, ParseErrors.OneLine(parsed));
 
         using var cts = new CancellationTokenSource();
-        void Interrupt(PosixSignalContext ctx)
+        void Interrupt(string signal)
         {
-            ctx.Cancel = true; // let the verb stop its work and tear down what it started
-            if (!cts.IsCancellationRequested) Console.Error.WriteLine($"interrupted ({ctx.Signal}): stopping and cleaning up...");
+            if (!cts.IsCancellationRequested) Console.Error.WriteLine($"interrupted ({signal}): stopping and cleaning up...");
             cts.Cancel();
         }
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
+        // Ctrl-C through CancelKeyPress, whose handlers run in the order they were added: this one is added before any
+        // provider adds its own (which kills a local cluster's nodes at once), so the verb's token is already cancelled
+        // when the cluster goes away under it, and what then fails is the interruption, not an error (CliErrors.IsInterruption).
+        ConsoleCancelEventHandler ctrlC = (_, e) =>
+        {
+            e.Cancel = true; // let the verb stop its work and tear down what it started
+            Interrupt("SIGINT");
+        };
+        Console.CancelKeyPress += ctrlC;
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
+        {
+            ctx.Cancel = true;
+            Interrupt(ctx.Signal.ToString());
+        });
         var config = new InvocationConfiguration { ProcessTerminationTimeout = null };
         int code;
         try { code = await parsed.InvokeAsync(config, cts.Token).ConfigureAwait(false); }
         catch (OperationCanceledException) when (cts.IsCancellationRequested) { code = ExitCodes.Interrupted; }
+        finally { Console.CancelKeyPress -= ctrlC; }
         return cts.IsCancellationRequested ? ExitCodes.Interrupted : code;
     }
 }

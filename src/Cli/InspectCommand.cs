@@ -45,11 +45,14 @@ public static class InspectCommand
             double interval = r.GetValue(cpuInterval);
             if (interval is < 0 or > 60 || double.IsNaN(interval)) throw new ArgumentException("--cpu-interval must be 0..60 seconds.");
             await using RunningCluster running = await cluster.StartAsync(r, ct);
-            await using ConnectionMultiplexer mux = await running.ConnectAsync();
-            ClusterInspection inspection = await ClusterInspector.InspectAsync(mux, running.Auth?.ToString() ?? running.ToString(), ids, strats, TimeSpan.FromSeconds(interval), ct);
+            // Ctrl-C kills a local cluster's nodes at once (the provider's own hook), and connecting or reading
+            // CLUSTER NODES from dead nodes waits out 5 s timeouts per node: the verb stops waiting instead.
+            await using ConnectionMultiplexer mux = await running.ConnectAsync().WaitAsync(ct);
+            ClusterInspection inspection = await ClusterInspector.InspectAsync(mux, running.Auth?.ToString() ?? running.ToString(), ids, strats, TimeSpan.FromSeconds(interval), ct)
+                .WaitAsync(ct);
             Console.Out.Write(r.GetValue(json) ? ResultFiles.Serialize(inspection, ResultFiles.InspectionType) + "\n" : Render(inspection));
             return ExitCodes.Ok;
-        }));
+        }, ct));
         return cmd;
     }
 

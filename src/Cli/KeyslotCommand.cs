@@ -31,7 +31,7 @@ public static class KeyslotCommand
                 owners = LiveSlotMap.Read(mux);
             }
             return Run(ks, owners, Console.Out);
-        }));
+        }, ct));
         return cmd;
     }
 

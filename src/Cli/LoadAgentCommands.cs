@@ -119,7 +119,7 @@ public static class LoadAgentCommands
             long removed = await KeyCleanup.RemoveRunKeysAsync(mux, id, ct);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"removed {removed} key(s) of run {id}"));
             return ExitCodes.Ok;
-        }));
+        }, ct));
         return cmd;
     }
 }

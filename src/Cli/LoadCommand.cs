@@ -99,7 +99,7 @@ public static class LoadCommand
         {
             await OverheadProbe.MeasureAsync(TimeSpan.FromSeconds(r.GetValue(seconds)), Console.Out, ct);
             return ExitCodes.Ok;
-        }));
+        }, ct));
         return cmd;
     }
 }

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using HashtagBench.Contracts;
 using HashtagBench.Load.Rehearsal;
 using HashtagBench.Provisioning;
+using HashtagBench.Reporting;
 using HashtagBench.WaitingRoom;
 using StackExchange.Redis;
 
@@ -20,10 +21,15 @@ public sealed partial class LoadLaunchOptions
     public Option<string?> Strategy { get; } = new("--strategy") { Description = "launch: one strategy (legacy, event, event-all, user, bucketed:N); default: each one the file names, in turn." };
     public Option<ulong?> Seed { get; } = new("--seed") { Description = "launch: the seed instead of the file's (users, arrivals, poll jitter, events)." };
     public Option<double> MaxSeconds { get; } = new("--max-seconds") { DefaultValueFactory = _ => 600, Description = "launch: hard stop per strategy; visits still waiting then count as unfinished." };
+    public Option<ClientMode?> ClientMode { get; } = new("--client-mode")
+    {
+        Description = "launch: how the gateway's client meets the servers: pooled (go-redis pools, one command per round trip) or multiplexed; default: the launch file's client.mode.",
+        CustomParser = Common.EnumParser.Parse<ClientMode>,
+    };
 
     public void AddTo(Command cmd)
     {
-        foreach (Option o in new Option[] { Launch, Scale, Strategy, Seed, MaxSeconds }) cmd.Options.Add(o);
+        foreach (Option o in new Option[] { Launch, Scale, Strategy, Seed, MaxSeconds, ClientMode }) cmd.Options.Add(o);
     }
 
     /// <summary>Runs every strategy asked for. Exit 0, 1 (a threshold or the audit failed), 2 (bad input) or 130 (interrupted).</summary>
@@ -54,7 +60,7 @@ public sealed partial class LoadLaunchOptions
         {
             // Kept keys of one strategy must not meet the next one's (same seed: same idempotency keys), so each gets its own run ID then.
             string id = keepData && schemas.Count > 1 ? $"{runId}-{i}" : runId;
-            var request = new LaunchRunRequest(scaled, scale, note, schemas[i], id, LaunchScenario.KeyPrefixFor(id), keepData, maxSeconds);
+            var request = new LaunchRunRequest(scaled, scale, note, schemas[i], id, LaunchScenario.KeyPrefixFor(id), keepData, maxSeconds, ClientMode: r.GetValue(ClientMode));
             LaunchRunResult result = await LaunchScenario.RunAsync(request, running, mux, console.WriteLine, ct);
             results.Add(result);
             string file = LaunchScenarioReport.Write(outDir, result);
@@ -81,6 +87,7 @@ public sealed partial class LoadLaunchOptions
         foreach (ThresholdCheck t in r.Thresholds.Where(t => !t.Pass))
             console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"threshold failed: {r.Strategy}: {t.Threshold} (actual {(t.NoData ? "n/a" : t.Actual.ToString("0.###", CultureInfo.InvariantCulture))})"));
         foreach (string p in audit) console.WriteLine($"audit failed: {r.Strategy}: {p}");
+        console.WriteLine($"  {LaunchRehearsalReport.ClientSentence(r)}");
         console.WriteLine($"  {file}");
     }
 

@@ -117,7 +117,7 @@ public static class LoadRunCommand
         cluster.AddTo(cmd);
         cmd.Options.Add(agent.RunId);
         cmd.SetAction((r, ct) => CliErrors.GuardAsync(Console.Error,
-            () => launch.RunAsync(r, cluster, agent, r.GetValue(output.KeepData), r.GetValue(output.Out), Console.Out, ct)));
+            () => launch.RunAsync(r, cluster, agent, r.GetValue(output.KeepData), r.GetValue(output.Out), Console.Out, ct), ct));
         return cmd;
     }
 
@@ -156,7 +156,7 @@ public static class LoadRunCommand
             if (options.Agent is { } slice) options = options with { Agent = await agent!.WaitForStartAsync(r, mux, slice, ct) };
             ScenarioResult result = await ScenarioRunner.RunAsync(scenario, options, running, mux, Console.Out, ct);
             return result.Passed ? ExitCodes.Ok : ExitCodes.Failed;
-        }));
+        }, ct));
         return cmd;
     }
 }

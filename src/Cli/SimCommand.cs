@@ -66,13 +66,14 @@ public static class SimCommand
                         launch = launch.WithStrategies(r.GetValue(strategies)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
                     CommandCostTable table = r.GetValue(costs) is { } costPath ? CommandCostTable.Read(costPath) : CommandCostTable.Default;
                     string launchDir = r.GetValue(outDir) ?? Path.Combine("results", "sim", "launch-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
-                    LiveCheck? live = null;
-                    if (r.GetValue(checkLive))
-                    {
-                        LaunchCapacity.CheckTarget(r.GetValue(cpuTarget)); // bad input before anything is started
-                        live = await LiveSchemaCheck.RunAsync(launch, cluster.External(r), msg => error.WriteLine(msg), ct);
-                    }
-                    int code = RunLaunch(launch, table, r.GetValue(cpuTarget), launchDir, r.GetValue(json), output, live);
+                    LaunchCapacity.CheckTarget(r.GetValue(cpuTarget));
+                    // Bad input, a launch too big for this machine included, is refused before anything is started.
+                    var sim = new LaunchSimulator(launch, table, ct: ct);
+                    LiveCheck? live = r.GetValue(checkLive) ? await LiveSchemaCheck.RunAsync(launch, cluster.External(r), msg => error.WriteLine(msg), ct) : null;
+                    // On stderr: stdout may be the --json document. A large launch takes minutes; this says it started.
+                    error.WriteLine(FormattableString.Invariant(
+                        $"simulating {launch.File.Name}: {sim.Population.Visits:N0} visit(s) under {launch.Schemas.Count} strategies, then the bucket trials"));
+                    int code = RunLaunch(sim, r.GetValue(cpuTarget), launchDir, r.GetValue(json), output, live);
                     return live is { Passed: false } && code == ExitCodes.Ok ? ExitCodes.Failed : code;
                 }
                 if (r.GetValue(rate) is not null && r.GetValue(profile) is not null)
@@ -94,7 +95,11 @@ public static class SimCommand
                     : r.GetValue(capacity) is { } c ? new CapacityInput(c, tgt) : null;
                 Topology topology = await TopologyAsync(r, shards, slotMap, cluster, ct);
                 string dir = r.GetValue(outDir) ?? Path.Combine("results", "sim", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
-                return Run(workload, StrategyList.Parse(r.GetValue(strategies)!), topology, options, cap, dir, output);
+                return Run(workload, StrategyList.Parse(r.GetValue(strategies)!), topology, options, cap, dir, output, ct);
+            }
+            catch (Exception ex) when (CliErrors.IsInterruption(ex, ct))
+            {
+                return ExitCodes.Interrupted;
             }
             catch (Exception ex) when (CliErrors.IsInputError(ex) || ex is RedisException)
             {
@@ -104,18 +109,19 @@ public static class SimCommand
         return cmd;
     }
 
-    /// <summary>Runs the simulation, capacity plan and event sweep, writes the report and prints a summary. Returns 0.</summary>
-    public static int Run(Workload workload, IReadOnlyList<KeyStrategy> strategies, Topology topology, SimOptions options, CapacityInput? capacity, string dir, TextWriter log)
+    /// <summary>Runs the simulation, capacity plan and event sweep, writes the report and prints a summary. Returns 0; <paramref name="ct"/> stops it (<see cref="OperationCanceledException"/>).</summary>
+    public static int Run(Workload workload, IReadOnlyList<KeyStrategy> strategies, Topology topology, SimOptions options, CapacityInput? capacity, string dir, TextWriter log,
+        CancellationToken ct = default)
     {
         var total = Stopwatch.StartNew();
         var sim = new Simulator(workload, topology, options);
         capacity?.Validate();
         log.WriteLine($"Workload: {workload}. Topology: {topology.Description}.");
-        SimResult result = sim.Run(strategies);
+        SimResult result = sim.Run(strategies, ct);
         log.WriteLine(FormattableString.Invariant(
             $"Simulated {options.Joins:N0} joins × {options.Seeds} event-ID draws × {strategies.Count} strategies in {result.Elapsed.TotalSeconds:0.00} s."));
-        CapacityPlan? plan = capacity is null ? null : CapacityPlanner.Plan(sim, result, capacity);
-        var sweep = Sweep.HottestShareVsEvents(sim, strategies, Sweep.DefaultEventCounts(workload.Events));
+        CapacityPlan? plan = capacity is null ? null : CapacityPlanner.Plan(sim, result, capacity, ct);
+        var sweep = Sweep.HottestShareVsEvents(sim, strategies, Sweep.DefaultEventCounts(workload.Events), ct);
         string md = SimReport.WriteAll(dir, result, plan, sweep);
 
         foreach (StrategyResult s in result.Strategies)
@@ -135,12 +141,14 @@ public static class SimCommand
 
     /// <summary>
     /// sim --launch: the launch per strategy (queue dynamics, per-shard/node commands, CPU, keys), the sizing, the
-    /// bucket count that fits, the report. Prints the strategy and commands-per-user tables (or the JSON). Returns 0.
+    /// bucket count that fits, the report. Prints the strategy and commands-per-user tables (or the JSON). Returns 0;
+    /// the simulator's token stops it (<see cref="OperationCanceledException"/>).
     /// </summary>
-    public static int RunLaunch(Launch launch, CommandCostTable costs, double cpuTarget, string dir, bool json, TextWriter log, LiveCheck? live = null)
+    public static int RunLaunch(LaunchSimulator sim, double cpuTarget, string dir, bool json, TextWriter log, LiveCheck? live = null)
     {
         var total = Stopwatch.StartNew();
-        var sim = new LaunchSimulator(launch, costs);
+        Launch launch = sim.Launch;
+        CommandCostTable costs = sim.Costs;
         LaunchSimResult result = sim.Run();
         var sizing = result.Strategies.Select(s => LaunchCapacity.Size(s, cpuTarget)).ToList();
         BucketSuggestion buckets = LaunchCapacity.SuggestBuckets(sim, cpuTarget);

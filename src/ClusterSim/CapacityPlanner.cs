@@ -63,16 +63,17 @@ public static class CapacityPlanner
     public const int MaxShards = 1000;
     public const int MaxBuckets = 1024;
 
-    public static CapacityPlan Plan(Simulator sim, SimResult result, CapacityInput capacity)
+    /// <param name="ct">Stops the shard-count and bucket searches (<see cref="OperationCanceledException"/>).</param>
+    public static CapacityPlan Plan(Simulator sim, SimResult result, CapacityInput capacity, CancellationToken ct = default)
     {
         capacity.Validate();
         double peak = result.Workload.Rate.PeakPerSecond * JoinCost.CommandsPerAttempt;
         double allowed = capacity.PerShardOpsPerSec * capacity.TargetUtilisation;
-        var strategies = result.Strategies.Select(s => ForStrategy(s, peak, capacity, allowed)).ToList();
-        return new CapacityPlan(capacity.PerShardOpsPerSec, capacity.TargetUtilisation, capacity.Source, peak, strategies, SearchBuckets(sim, peak, capacity, allowed));
+        var strategies = result.Strategies.Select(s => ForStrategy(s, peak, capacity, allowed, ct)).ToList();
+        return new CapacityPlan(capacity.PerShardOpsPerSec, capacity.TargetUtilisation, capacity.Source, peak, strategies, SearchBuckets(sim, peak, capacity, allowed, ct));
     }
 
-    private static StrategyCapacity ForStrategy(StrategyResult s, double peak, CapacityInput cap, double allowed)
+    private static StrategyCapacity ForStrategy(StrategyResult s, double peak, CapacityInput cap, double allowed, CancellationToken ct)
     {
         bool fails = s.CrossSlotFailureRate > 0;
         var util = s.Shards.Select(x => x.Share * peak / cap.PerShardOpsPerSec).ToList();
@@ -80,7 +81,7 @@ public static class CapacityPlanner
         var hotUtil = new Band(hot.Mean * peak / cap.PerShardOpsPerSec, hot.P5 * peak / cap.PerShardOpsPerSec, hot.P95 * peak / cap.PerShardOpsPerSec);
         (int? shards, string note) = fails
             ? (null, "every join fails (CROSSSLOT): no shard count helps")
-            : SmallestShardCount(s, peak, allowed);
+            : SmallestShardCount(s, peak, allowed, ct);
         return new StrategyCapacity(s.Strategy, fails, util, hotUtil, cap.PerShardOpsPerSec / hot.P95, cap.PerShardOpsPerSec / hot.Mean, shards, note);
     }
 
@@ -88,7 +89,7 @@ public static class CapacityPlanner
     /// Re-aggregates the simulated per-slot shares under even splits of 1, 2, ... shards (same event-ID draws)
     /// and returns the first count whose p95 hottest share fits. Starts at the count a perfect spread would need.
     /// </summary>
-    private static (int?, string) SmallestShardCount(StrategyResult s, double peak, double allowed)
+    private static (int?, string) SmallestShardCount(StrategyResult s, double peak, double allowed, CancellationToken ct)
     {
         // No resharding splits a slot: if the hottest slot alone is over target, no shard count works.
         double slotP95 = s.Skew.HottestSlotShare.P95;
@@ -97,6 +98,7 @@ public static class CapacityPlanner
         int start = Math.Max(1, (int)Math.Ceiling(peak / allowed - 1e-9));
         for (int n = start; n <= MaxShards; n++)
         {
+            ct.ThrowIfCancellationRequested(); // each count re-aggregates every seed's 16384 slots
             Topology t = Topology.EvenSplit(n);
             double p95 = Band.Of(s.SlotSharesPerSeed.Select(slots => t.Aggregate(slots).Max())).P95;
             if (p95 * peak <= allowed)
@@ -110,7 +112,7 @@ public static class CapacityPlanner
     /// last failing and first passing count (hottest share falls with n on average; single draws can wobble).
     /// Uses expected join counts per event-ID draw (<see cref="Simulator.ExpectedHottestShares"/>).
     /// </summary>
-    private static BucketPlan SearchBuckets(Simulator sim, double peak, CapacityInput cap, double allowed)
+    private static BucketPlan SearchBuckets(Simulator sim, double peak, CapacityInput cap, double allowed, CancellationToken ct)
     {
         int shards = sim.Topology.ShardCount;
         if (peak / shards > allowed)
@@ -119,7 +121,7 @@ public static class CapacityPlanner
         var trials = new List<BucketTrial>();
         bool Fits(int n)
         {
-            double p95 = Band.Of(sim.ExpectedHottestShares(KeyStrategy.Bucketed(n))).P95;
+            double p95 = Band.Of(sim.ExpectedHottestShares(KeyStrategy.Bucketed(n), ct: ct)).P95;
             trials.Add(new BucketTrial(n, p95, p95 * peak / cap.PerShardOpsPerSec));
             return p95 * peak <= allowed;
         }

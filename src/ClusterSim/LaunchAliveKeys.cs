@@ -14,7 +14,7 @@ internal sealed class AliveKeys(LaunchSimulator sim, LaunchStrategyResult r, Lau
     private readonly long[] _keys = new long[(r.Seconds + 1) * r.Topology.ShardCount];
     private readonly double[] _bytes = new double[(r.Seconds + 1) * r.Topology.ShardCount];
 
-    public void Count()
+    public void Count(CancellationToken ct)
     {
         LaunchPopulation pop = sim.Population;
         WaitingRoomSchema schema = r.Schema;
@@ -22,8 +22,10 @@ internal sealed class AliveKeys(LaunchSimulator sim, LaunchStrategyResult r, Lau
         var firstPerEventKey = new HashSet<(KeyClass, int)>();
         long anonymousEntries = 0;
 
+        long n = 0;
         foreach (VisitOutcome v in r.Timeline.Visits)
         {
+            HostLimits.Check(n++, ct);
             if (v.JoinedAt is not double join) continue;
             int own = slots.OwnBucket(v.Visit);
             int Shard(KeyClass c) => r.Topology.ShardOf(slots.Slot(c, v.Visit, 0, own));
@@ -65,6 +67,7 @@ internal sealed class AliveKeys(LaunchSimulator sim, LaunchStrategyResult r, Lau
         Array.Fill(ipFirst, double.NaN);
         foreach (LaunchRequest q in r.Timeline.Requests)
         {
+            HostLimits.Check(n++, ct);
             int ip = pop.ClientIpOf(pop.UserOf(q.Visit));
             if (double.IsNaN(ipFirst[ip])) ipFirst[ip] = q.Time;
             ipLast[ip] = q.Time;
@@ -78,6 +81,7 @@ internal sealed class AliveKeys(LaunchSimulator sim, LaunchStrategyResult r, Lau
         var placed = new bool[pop.ClientIpCount];
         for (int visit = 0; visit < pop.Visits; visit++)
         {
+            HostLimits.Check(visit, ct);
             int ip = pop.ClientIpOf(pop.UserOf(visit));
             if (placed[ip] || double.IsNaN(ipFirst[ip])) continue;
             placed[ip] = true;

@@ -41,11 +41,13 @@ public static class LaunchDynamics
     private enum Kind : byte { Join, Poll, ExpiredReturn }
 
     /// <param name="joinRefused">Per visit: the cluster refuses its join script (CROSSSLOT); null: none.</param>
-    public static LaunchTimeline Run(LaunchPopulation pop, Func<int, bool>? joinRefused = null)
+    /// <param name="maxRequests">Most requests the timeline may hold (memory): a launch that makes more is refused (<see cref="SimInputException"/>).</param>
+    /// <param name="ct">Stops the simulation within milliseconds (<see cref="OperationCanceledException"/>).</param>
+    public static LaunchTimeline Run(LaunchPopulation pop, Func<int, bool>? joinRefused = null, long maxRequests = long.MaxValue, CancellationToken ct = default)
     {
         LaunchFile f = pop.Launch.File;
         int visits = pop.Visits, events = pop.Launch.EventIds.Count, iterations = f.Arrival.IterationsPerUser;
-        var requests = new List<LaunchRequest>(visits * 8);
+        var requests = new List<LaunchRequest>((int)Math.Min(visits * 8L, Math.Min(maxRequests, Array.MaxLength)));
         var outcomes = new VisitOutcome[visits];
 
         // Per event: a Fenwick tree over join order gives a rank in O(log n); ranks are 1-based among those still queued.
@@ -75,11 +77,19 @@ public static class LaunchDynamics
 
         for (int u = 0; u < pop.Users; u++) Schedule(Kind.Join, u * iterations, pop.ArrivalOf(u * iterations));
         double end = 0;
+        long handled = 0;
 
         while (agenda.TryDequeue(out var item, out var when))
         {
             (Kind kind, int v) = item;
             double t = when.Time;
+            if ((++handled & 0x3FFF) == 0)
+            {
+                ct.ThrowIfCancellationRequested();
+                if (requests.Count > maxRequests)
+                    throw new SimInputException("requests", FormattableString.Invariant(
+                        $"The launch makes more than {maxRequests:N0} requests (its queue dynamics passed that count {t:N0} s into the launch): more than this machine's memory holds beside its {visits:N0} visits (~{LaunchSimulator.RequestBytes} B per request). Fewer users, a faster admission or longer poll intervals make fewer requests."));
+            }
             end = Math.Max(end, t);
             int e = pop.EventOf(v);
             switch (kind)

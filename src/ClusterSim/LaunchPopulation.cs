@@ -18,7 +18,8 @@ public sealed class LaunchPopulation
     private readonly ulong _seed;
     private readonly KeyArgs?[] _visitArgs;
 
-    public LaunchPopulation(Launch launch)
+    /// <param name="ct">Stops the draws (up to ten million visits): <see cref="OperationCanceledException"/>.</param>
+    public LaunchPopulation(Launch launch, CancellationToken ct = default)
     {
         Launch = launch;
         LaunchFile f = launch.File;
@@ -28,10 +29,12 @@ public sealed class LaunchPopulation
         _userIds = new string[users];
         for (int u = 0; u < users; u++)
         {
+            HostLimits.Check(u, ct);
             var rng = new SplitMix64(SplitMix64.Mix(_seed, (ulong)u * 2 + 1));
             _userIds[u] = Unit(rng.Next()) < f.AnonymousShare ? AnonymousUser : IdGen.Of("u-", rng.Next());
         }
-        int ips = f.ClientIps ?? users;
+        // User u sends from IP u mod ips: with more IPs than users the extra ones never send (and would only take memory).
+        int ips = Math.Min(f.ClientIps ?? users, users);
         _clientIps = new string[ips];
         for (int i = 0; i < ips; i++) _clientIps[i] = string.Create(CultureInfo.InvariantCulture, $"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}");
 
@@ -46,6 +49,7 @@ public sealed class LaunchPopulation
         for (int e = 0; e < cumulative.Length; e++) cumulative[e] = sum += launch.EventShares[e];
         for (int v = 0; v < visits; v++)
         {
+            HostLimits.Check(v, ct);
             int u = v / iterations;
             _visitUser[v] = u;
             _visitIteration[v] = v % iterations;

@@ -110,8 +110,17 @@ public sealed class LaunchSimulator
 {
     private static readonly KeyClass[] KeyClasses = Enum.GetValues<KeyClass>();
 
+    // Measured (peak RSS of sim --launch over users and over polls per visit, release build), rounded up: a visit's
+    // draws, key arguments and cached slots; a request's timeline entry (two timelines alive when a strategy's joins
+    // are refused) and its share of the per-request slots.
+    internal const long VisitBytes = 1400, RequestBytes = 80;
+
     /// <param name="keyPrefix">Before every key, outside any hash tag, as a live run writes it (a run ID); "" for none.</param>
-    public LaunchSimulator(Launch launch, CommandCostTable? costs = null, LaunchMemoryModel? memory = null, Topology? topology = null, string keyPrefix = "")
+    /// <param name="hostMemoryBytes">Memory the simulation may use (default: this machine's, <see cref="HostLimits.MemoryBytes"/>).
+    /// More visits than fit are refused here, before any is drawn; a launch whose requests outgrow the rest, during its queue dynamics.</param>
+    /// <param name="ct">Stops every step of this simulator (draws, dynamics, placement) within milliseconds: <see cref="OperationCanceledException"/>.</param>
+    public LaunchSimulator(Launch launch, CommandCostTable? costs = null, LaunchMemoryModel? memory = null, Topology? topology = null, string keyPrefix = "",
+        long? hostMemoryBytes = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(keyPrefix);
         if (keyPrefix.AsSpan().IndexOfAny('{', '}') >= 0) throw new ArgumentException("A key prefix cannot hold braces: it would become the hash tag.", nameof(keyPrefix));
@@ -120,7 +129,9 @@ public sealed class LaunchSimulator
         Costs = costs ?? CommandCostTable.Default;
         Memory = memory ?? new LaunchMemoryModel();
         Topology = topology ?? TopologyOf(launch);
-        Population = new LaunchPopulation(launch);
+        _ct = ct;
+        MaxRequests = RequestBudget(launch, hostMemoryBytes ?? HostLimits.MemoryBytes);
+        Population = new LaunchPopulation(launch, ct);
     }
 
     public Launch Launch { get; }
@@ -129,7 +140,10 @@ public sealed class LaunchSimulator
     public Topology Topology { get; }
     public LaunchPopulation Population { get; }
     public string KeyPrefix { get; }
+    /// <summary>Most requests a timeline may hold in the memory left beside the visits.</summary>
+    public long MaxRequests { get; }
 
+    private readonly CancellationToken _ct;
     private LaunchTimeline? _allJoin;
     // Slots by key template text, shared by every strategy that writes the key the same way (most key classes).
     private readonly SlotCache _slotCache = new();
@@ -139,7 +153,18 @@ public sealed class LaunchSimulator
         ? Topology.Parse(map) : Topology.EvenSplit(launch.File.Topology.Shards!.Value);
 
     /// <summary>The timeline when every join is accepted (shared by every co-located strategy).</summary>
-    public LaunchTimeline Timeline => _allJoin ??= LaunchDynamics.Run(Population);
+    public LaunchTimeline Timeline => _allJoin ??= LaunchDynamics.Run(Population, null, MaxRequests, _ct);
+
+    /// <summary>Refuses more visits than <paramref name="memory"/> holds; returns how many requests fit beside them.</summary>
+    private static long RequestBudget(Launch launch, long memory)
+    {
+        long visits = (long)launch.Users * launch.File.Arrival.IterationsPerUser;
+        double need = (double)visits * VisitBytes;
+        if (need > memory)
+            throw new SimInputException("arrival.users", FormattableString.Invariant(
+                $"{launch.File.Name}: {visits:N0} visits need about {HostLimits.Bytes(need)} before their first request (~{VisitBytes} B each); this machine has {HostLimits.Bytes(memory)}: at most {memory / VisitBytes:N0} users × iterations."));
+        return Math.Min((memory - (long)need) / RequestBytes, Array.MaxLength);
+    }
 
     public LaunchSimResult Run(IReadOnlyList<WaitingRoomSchema>? schemas = null)
     {
@@ -166,7 +191,7 @@ public sealed class LaunchSimulator
     /// <param name="countKeys">Also count keys and memory alive (not needed for a sizing trial).</param>
     public LaunchStrategyResult Place(WaitingRoomSchema schema, bool countKeys = true)
     {
-        var slots = new SlotResolver(schema, Population, _slotCache, KeyPrefix);
+        var slots = new SlotResolver(schema, Population, _slotCache, KeyPrefix, _ct);
         int visits = Population.Visits;
 
         // Joins the cluster refuses: the join script's keys on two slots (checked on the real slots of each visit).
@@ -175,11 +200,12 @@ public sealed class LaunchSimulator
         int refusedCount = 0;
         for (int v = 0; v < visits; v++)
         {
+            HostLimits.Check(v, _ct);
             int first = slots.Slot(script.Keys[0], v, 0, slots.OwnBucket(v));
             for (int k = 1; k < script.Keys.Count; k++) refused[v] |= slots.Slot(script.Keys[k], v, 0, slots.OwnBucket(v)) != first;
             if (refused[v]) refusedCount++;
         }
-        LaunchTimeline timeline = refusedCount == 0 ? Timeline : LaunchDynamics.Run(Population, v => refused[v]);
+        LaunchTimeline timeline = refusedCount == 0 ? Timeline : LaunchDynamics.Run(Population, v => refused[v], MaxRequests, _ct);
 
         var plans = new RequestPlans(schema);
         int shards = Topology.ShardCount, seconds = (int)Math.Floor(timeline.EndSeconds) + 1;
@@ -195,15 +221,20 @@ public sealed class LaunchSimulator
 
         // The peak second first: primary CPU per second does not depend on slots, only on the commands.
         var clusterPrimary = new double[seconds];
+        long n = 0;
         foreach (LaunchRequest q in timeline.Requests)
+        {
+            HostLimits.Check(n++, _ct);
             foreach (var (cmd, index, _) in plans.For(q))
                 if (!(replicaReads && cmd.Read)) clusterPrimary[(int)q.Time] += usec[index];
+        }
         r.PeakSecond = Array.IndexOf(clusterPrimary, clusterPrimary.Max());
         r.PeakSlotPrimaryUsec = new double[Topology.Slots];
 
         int cmdCount = plans.CommandNames.Count, countedCount = plans.Counted.Count;
         foreach (LaunchRequest q in timeline.Requests)
         {
+            HostLimits.Check(n++, _ct);
             int t = (int)q.Time;
             int own = slots.OwnBucket(q.Visit);
             foreach (var (cmd, index, counted) in plans.For(q))
@@ -222,7 +253,7 @@ public sealed class LaunchSimulator
                 r.VisitCommands[q.Visit]++;
             }
         }
-        if (countKeys) new AliveKeys(this, r, slots).Count();
+        if (countKeys) new AliveKeys(this, r, slots).Count(_ct);
         return r;
     }
 
@@ -290,7 +321,7 @@ public sealed class LaunchSimulator
         private (int Visit, int Ordinal) _argsOf = (-1, -1);
         private KeyArgs? _args;
 
-        public SlotResolver(WaitingRoomSchema schema, LaunchPopulation pop, SlotCache cache, string prefix)
+        public SlotResolver(WaitingRoomSchema schema, LaunchPopulation pop, SlotCache cache, string prefix, CancellationToken ct)
         {
             _schema = schema;
             _prefix = prefix;
@@ -302,7 +333,11 @@ public sealed class LaunchSimulator
             _requestSlots = KeyClasses.Select(c => Shared(cache.PerRequest, schema.Template(c).Text, () => new Dictionary<long, int>())).ToArray();
             _ownBucket = new int[pop.Visits];
             var bucketOfUser = new int[pop.Users];
-            for (int u = 0; u < pop.Users; u++) bucketOfUser[u] = schema.BucketOf(pop.UserId(u));
+            for (int u = 0; u < pop.Users; u++)
+            {
+                HostLimits.Check(u, ct);
+                bucketOfUser[u] = schema.BucketOf(pop.UserId(u));
+            }
             for (int v = 0; v < pop.Visits; v++) _ownBucket[v] = bucketOfUser[pop.UserOf(v)];
         }
 

@@ -21,6 +21,12 @@ public sealed record SimOptions
 
     public MemoryModel Memory { get; init; } = new();
 
+    /// <summary>Memory the simulation may use (default: this machine's, <see cref="HostLimits.MemoryBytes"/>): more events are refused.</summary>
+    public long MemoryBytes { get; init; } = HostLimits.MemoryBytes;
+
+    /// <summary>Longest estimated run accepted: more joins are refused.</summary>
+    public TimeSpan MaxRunTime { get; init; } = HostLimits.MaxRunTime;
+
     public void Validate()
     {
         SimInputException.Require(Joins >= 1, "joins", $"Simulate at least 1 join per seed (got {Joins}).");
@@ -67,6 +73,13 @@ public sealed class Simulator
 {
     private const int Batch = 4096;
     private const long MaxBucketTable = 64L << 20;
+    // Measured (peak RSS over --events, release build): the weights and alias table are shared; each draw in flight
+    // holds its event IDs (56 B strings and their references) and a slot per event and shape. Rounded up.
+    private const long EventBytesShared = 40, EventBytesPerDraw = 100;
+    // Joins timed on this machine before a long run, to refuse one that would not end (about 20 ms).
+    private const long ProbeJoins = 1 << 20;
+    // A run that would end within the limit even at this rate is not timed.
+    private const double SlowestJoinsPerSecond = 1e6;
     private readonly UserSample _users;
     private readonly double[] _weights;
 
@@ -78,6 +91,7 @@ public sealed class Simulator
         Options = options ?? new SimOptions();
         Options.Validate();
         Workload = workload;
+        CheckMemory();
         _users = new UserSample(Math.Min(workload.Users, Options.MaxUserSample), SplitMix64.Mix(Options.Seed, 0x5EED05E5));
         _weights = workload.Popularity.Weights(workload.Events);
     }
@@ -86,11 +100,15 @@ public sealed class Simulator
     public Topology Topology { get; }
     public SimOptions Options { get; }
 
-    public static SimResult Run(Workload workload, IReadOnlyList<KeyStrategy> strategies, Topology topology, SimOptions? options = null) =>
-        new Simulator(workload, topology, options).Run(strategies);
+    public static SimResult Run(Workload workload, IReadOnlyList<KeyStrategy> strategies, Topology topology, SimOptions? options = null, CancellationToken ct = default) =>
+        new Simulator(workload, topology, options).Run(strategies, ct);
 
-    /// <summary>Simulates <see cref="SimOptions.Joins"/> joins for each of <see cref="SimOptions.Seeds"/> event-ID seeds.</summary>
-    public SimResult Run(IReadOnlyList<KeyStrategy> strategies)
+    /// <summary>
+    /// Simulates <see cref="SimOptions.Joins"/> joins for each of <see cref="SimOptions.Seeds"/> event-ID seeds. A run
+    /// longer than <see cref="SimOptions.MaxRunTime"/> at this machine's measured rate is refused before it starts;
+    /// <paramref name="ct"/> stops it within milliseconds (<see cref="OperationCanceledException"/>).
+    /// </summary>
+    public SimResult Run(IReadOnlyList<KeyStrategy> strategies, CancellationToken ct = default)
     {
         SimInputException.Require(strategies.Count > 0, "strategies", "Name at least one strategy.");
         var sw = Stopwatch.StartNew();
@@ -99,14 +117,19 @@ public sealed class Simulator
         var distinct = shapes.DistinctBy(s => s.Shape).ToList();
         foreach (var (_, shape) in distinct) CheckSize(shape, Workload.Events);
         var alias = new AliasTable(_weights);
+        SlotTable[] Tables(int k)
+        {
+            string[] eventIds = EventIds(k, Workload.Events, ct);
+            return distinct.Select(d => SlotTable.Create(d.Shape, d.Strategy, eventIds, _users, ct)).ToArray();
+        }
+        CheckTime(alias, Tables(0), ct);
 
         var perSeed = new double[Options.Seeds][][];
-        Parallel.For(0, Options.Seeds, k =>
+        Parallel.For(0, Options.Seeds, Parallelism(ct), k =>
         {
-            string[] eventIds = EventIds(k, Workload.Events);
-            SlotTable[] tables = distinct.Select(d => SlotTable.Create(d.Shape, d.Strategy, eventIds, _users)).ToArray();
+            SlotTable[] tables = Tables(k);
             long[][] counts = tables.Select(_ => new long[Topology.Slots]).ToArray();
-            CountJoins(new SplitMix64(SplitMix64.Mix(Options.Seed, (ulong)k + 1)), alias, tables, counts);
+            CountJoins(new SplitMix64(SplitMix64.Mix(Options.Seed, (ulong)k + 1)), alias, tables, counts, Options.Joins, ct);
             perSeed[k] = counts.Select(c => c.Select(x => x / (double)Options.Joins).ToArray()).ToArray();
         });
 
@@ -123,7 +146,7 @@ public sealed class Simulator
     /// event-ID draw is still random, the join draw is replaced by its expectation. Used where many configurations
     /// are compared (bucket counts, event counts); at millions of joins the difference is noise.
     /// </summary>
-    public double[] ExpectedHottestShares(KeyStrategy strategy, int? events = null, Topology? topology = null)
+    public double[] ExpectedHottestShares(KeyStrategy strategy, int? events = null, Topology? topology = null, CancellationToken ct = default)
     {
         int count = events ?? Workload.Events;
         SlotShape shape = SlotShape.Of(strategy);
@@ -133,10 +156,10 @@ public sealed class Simulator
         var hottest = new double[Options.Seeds];
         // A user-tagged spread depends on neither the events nor the seed (the user sample is fixed): compute it once.
         int draws = shape is SlotShape.ByUser ? 1 : Options.Seeds;
-        Parallel.For(0, draws, k =>
+        Parallel.For(0, draws, Parallelism(ct), k =>
         {
             var load = new double[Topology.Slots];
-            SlotTable.Create(shape, strategy, EventIds(k, count), _users).AddExpected(weights, load);
+            SlotTable.Create(shape, strategy, EventIds(k, count, ct), _users, ct).AddExpected(weights, load);
             double[] shards = t.Aggregate(load);
             hottest[k] = shards.Max() / shards.Sum();
         });
@@ -145,13 +168,54 @@ public sealed class Simulator
     }
 
     /// <summary>Seed k's event IDs; the first n are the same for any count, so event-count sweeps nest.</summary>
-    internal static string[] EventIds(ulong seed, int k, int count)
+    internal static string[] EventIds(ulong seed, int k, int count, CancellationToken ct = default)
     {
         ulong stream = SplitMix64.Mix(seed, 0xE0E0_0000UL + (ulong)k);
-        return Enumerable.Range(0, count).Select(i => IdGen.Of("evt-", SplitMix64.Mix(stream, (ulong)i))).ToArray();
+        var ids = new string[count];
+        for (int i = 0; i < count; i++)
+        {
+            HostLimits.Check(i, ct);
+            ids[i] = IdGen.Of("evt-", SplitMix64.Mix(stream, (ulong)i));
+        }
+        return ids;
     }
 
-    private string[] EventIds(int k, int count) => EventIds(Options.Seed, k, count);
+    private string[] EventIds(int k, int count, CancellationToken ct) => EventIds(Options.Seed, k, count, ct);
+
+    // One draw per core in flight at most: what CheckMemory counts on. The token stops handing out draws.
+    private static ParallelOptions Parallelism(CancellationToken ct) => new() { CancellationToken = ct, MaxDegreeOfParallelism = HostLimits.Cores };
+
+    /// <summary>Refuses an event count whose per-event arrays (shared, and per draw in flight) exceed <see cref="SimOptions.MemoryBytes"/>.</summary>
+    private void CheckMemory()
+    {
+        int inFlight = Math.Min(Options.Seeds, HostLimits.Cores);
+        long perEvent = EventBytesShared + EventBytesPerDraw * inFlight;
+        double need = (double)Workload.Events * perEvent;
+        if (need <= Options.MemoryBytes) return;
+        throw new SimInputException("events", FormattableString.Invariant(
+            $"--events {Workload.Events} needs about {HostLimits.Bytes(need)} (~{perEvent} B per event with {inFlight} draw(s) at once); this machine has {HostLimits.Bytes(Options.MemoryBytes)}: at most {Options.MemoryBytes / perEvent:N0} events."));
+    }
+
+    /// <summary>
+    /// Times <see cref="ProbeJoins"/> joins on seed 0's tables (counted into scratch, not into the result) and refuses
+    /// a run whose joins × seeds would take longer than <see cref="SimOptions.MaxRunTime"/> at that rate.
+    /// </summary>
+    private void CheckTime(AliasTable alias, SlotTable[] tables, CancellationToken ct)
+    {
+        double total = (double)Options.Joins * Options.Seeds;
+        if (total <= SlowestJoinsPerSecond * Options.MaxRunTime.TotalSeconds) return;
+        long[][] scratch = tables.Select(_ => new long[Topology.Slots]).ToArray();
+        CountJoins(new SplitMix64(0x9E0BE), alias, tables, scratch, ProbeJoins / 4, ct); // warm: the JIT's optimised code, not its first tier
+        var clock = Stopwatch.StartNew();
+        CountJoins(new SplitMix64(0x9E0BF), alias, tables, scratch, ProbeJoins, ct);
+        int threads = Math.Min(Options.Seeds, HostLimits.Cores);
+        double rate = ProbeJoins / Math.Max(clock.Elapsed.TotalSeconds, 1e-6) * threads;
+        double seconds = total / rate;
+        if (seconds <= Options.MaxRunTime.TotalSeconds) return;
+        double most = Math.Floor(rate * Options.MaxRunTime.TotalSeconds / Options.Seeds);
+        throw new SimInputException("joins", FormattableString.Invariant(
+            $"--joins {Options.Joins} × {Options.Seeds} seeds would take about {HostLimits.Duration(seconds)} at ~{rate:N0} joins/s (measured here, {threads} thread(s)); at most {most:N0} joins per seed finish within {HostLimits.Duration(Options.MaxRunTime.TotalSeconds)}."));
+    }
 
     private void CheckSize(SlotShape shape, int events)
     {
@@ -160,14 +224,15 @@ public sealed class Simulator
                 $"{events:N0} events × {b.Buckets:N0} buckets is more event/bucket tags than the simulator hashes ({MaxBucketTable:N0}).");
     }
 
-    private void CountJoins(SplitMix64 rng, AliasTable alias, SlotTable[] tables, long[][] counts)
+    private void CountJoins(SplitMix64 rng, AliasTable alias, SlotTable[] tables, long[][] counts, long joins, CancellationToken ct)
     {
         bool needUsers = tables.Any(t => t.NeedsUsers);
         var events = new int[Batch];
         var users = new int[Batch];
-        for (long done = 0; done < Options.Joins; done += Batch)
+        for (long done = 0; done < joins; done += Batch)
         {
-            int n = (int)Math.Min(Batch, Options.Joins - done);
+            ct.ThrowIfCancellationRequested(); // one read per 4096 joins (~0.1 ms)
+            int n = (int)Math.Min(Batch, joins - done);
             for (int i = 0; i < n; i++) events[i] = alias.Sample(rng.Next());
             if (needUsers)
                 for (int i = 0; i < n; i++) users[i] = rng.NextInt(_users.Count);

@@ -82,11 +82,12 @@ internal abstract class SlotTable
     /// <summary>Adds each slot's expected share of joins, given event weights and uniformly chosen users.</summary>
     public abstract void AddExpected(ReadOnlySpan<double> eventWeights, double[] slotLoads);
 
-    public static SlotTable Create(SlotShape shape, KeyStrategy strategy, string[] eventIds, UserSample users) => shape switch
+    /// <param name="ct">Stops hashing the event tags (up to tens of millions of them).</param>
+    public static SlotTable Create(SlotShape shape, KeyStrategy strategy, string[] eventIds, UserSample users, CancellationToken ct = default) => shape switch
     {
-        SlotShape.ByEvent => new EventTable(strategy, eventIds, users.FirstId),
+        SlotShape.ByEvent => new EventTable(strategy, eventIds, users.FirstId, ct),
         SlotShape.ByUser => new UserTable(users.Slots(strategy)),
-        SlotShape.ByEventBucket b => new BucketTable(strategy, eventIds, users.BucketsFor(b.Buckets)),
+        SlotShape.ByEventBucket b => new BucketTable(strategy, eventIds, users.BucketsFor(b.Buckets), ct),
         _ => throw new InvalidOperationException($"Unknown shape {shape}."),
     };
 
@@ -94,8 +95,15 @@ internal abstract class SlotTable
     {
         private readonly int[] _slot;
 
-        public EventTable(KeyStrategy strategy, string[] eventIds, string anyUser) =>
-            _slot = eventIds.Select(e => HashSlot.Of(strategy.Tag(e, anyUser))).ToArray();
+        public EventTable(KeyStrategy strategy, string[] eventIds, string anyUser, CancellationToken ct)
+        {
+            _slot = new int[eventIds.Length];
+            for (int e = 0; e < eventIds.Length; e++)
+            {
+                HostLimits.Check(e, ct);
+                _slot[e] = HashSlot.Of(strategy.Tag(eventIds[e], anyUser));
+            }
+        }
 
         public override bool NeedsUsers => false;
 
@@ -132,16 +140,19 @@ internal abstract class SlotTable
         private readonly ushort[] _slot; // [event * n + bucket]
         private readonly UserSample.Buckets _buckets;
 
-        public BucketTable(KeyStrategy strategy, string[] eventIds, UserSample.Buckets buckets)
+        public BucketTable(KeyStrategy strategy, string[] eventIds, UserSample.Buckets buckets, CancellationToken ct)
         {
             _buckets = buckets;
             _n = buckets.Representative.Length;
             _slot = new ushort[eventIds.Length * _n];
             for (int e = 0; e < eventIds.Length; e++)
+            {
+                ct.ThrowIfCancellationRequested(); // once per event: n hashes apart
                 for (int b = 0; b < _n; b++)
                     // A bucket no sampled user falls in never receives a join; its slot is never read.
                     if (buckets.Representative[b] is { } user)
                         _slot[e * _n + b] = (ushort)HashSlot.Of(strategy.Tag(eventIds[e], user));
+            }
         }
 
         public override bool NeedsUsers => true;

@@ -28,10 +28,10 @@ public static class Sweep
     /// Hottest-shard share against event count for each working strategy (failing ones are skipped), from expected
     /// join counts per event-ID draw; with uniform popularity, the analytic balls-into-bins curve for event tags too.
     /// </summary>
-    public static IReadOnlyList<SweepSeries> HottestShareVsEvents(Simulator sim, IReadOnlyList<KeyStrategy> strategies, IReadOnlyList<int> eventCounts)
+    public static IReadOnlyList<SweepSeries> HottestShareVsEvents(Simulator sim, IReadOnlyList<KeyStrategy> strategies, IReadOnlyList<int> eventCounts, CancellationToken ct = default)
     {
         var series = strategies.Where(s => !ShardPrediction.Fails(s))
-            .Select(s => new SweepSeries(s.Name, eventCounts.Select(n => new SweepPoint(n, Band.Of(sim.ExpectedHottestShares(s, n)))).ToList()))
+            .Select(s => new SweepSeries(s.Name, eventCounts.Select(n => new SweepPoint(n, Band.Of(sim.ExpectedHottestShares(s, n, ct: ct)))).ToList()))
             .ToList();
         if (sim.Workload.Popularity == Popularity.Uniform)
         {

@@ -32,6 +32,8 @@ public sealed record LaunchRunResult(
     public Latency? SchedulerLateness { get; init; }
     /// <summary>Each user's arrival (its first visit's join, on the file's profile): sent, or dropped when the run stopped first; null in an older file.</summary>
     public ArrivalCounts? Arrivals { get; init; }
+    /// <summary>The gateway client's shape, its pool and each node's CPU per call and connections; null for a run that recorded none.</summary>
+    public GatewayClientResult? Client { get; init; }
 }
 
 /// <summary>One step's requests: every outcome's latency from its intended time, and Ok's alone.</summary>

@@ -23,6 +23,7 @@ namespace HashtagBench.Contracts;
 [JsonSerializable(typeof(SimSummary))]
 [JsonSerializable(typeof(ClusterInspection))]
 [JsonSerializable(typeof(LaunchCeilingResult))]
+[JsonSerializable(typeof(ScaleCeilingResult))]
 public sealed partial class ResultsJsonContext : JsonSerializerContext;
 
 /// <summary>The result files' names, and reading and writing them through <see cref="ResultsJsonContext"/>.</summary>

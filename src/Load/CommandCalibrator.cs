@@ -60,7 +60,8 @@ public static class CommandCalibrator
                     $"10.9.{i >> 8 & 255}.{i & 255}");
                 tasks.Add(VisitAsync(db, enqueue, schema, a, json, keys));
             }
-            await Task.WhenAll(tasks);
+            // Stop waiting at once: commands to nodes that just went away (Ctrl-C) wait out their timeouts.
+            await Task.WhenAll(tasks).WaitAsync(ct);
         }
         var after = await ReadAsync(mux, primaries);
 

@@ -25,6 +25,12 @@ public sealed record LaunchRunStrategy(string Strategy, bool ExpectedCrossSlot)
     public string? KeyPrefix { get; init; }
     /// <summary>Why the strategy has no result (one line); null when it ran.</summary>
     public string? Error { get; init; }
+    /// <summary>With --client-mode both: the same launch in the other client shape (its own keys), and its comparison.</summary>
+    public LaunchRunResult? OtherShape { get; init; }
+    public LaunchComparison? OtherShapeComparison { get; init; }
+
+    /// <summary>Every run of this strategy: the result's, then the other shape's.</summary>
+    public IEnumerable<LaunchRunResult> Runs => new[] { Measured, OtherShape }.OfType<LaunchRunResult>();
 }
 
 /// <summary>One shard's predicted client commands per second by step (in <see cref="Step"/> order), mean over the model's launch.</summary>
@@ -51,7 +57,11 @@ public sealed record ShardStepRates(int Shard, string Name, IReadOnlyList<double
 /// <param name="Findings">Null: none computed (not "none found").</param>
 public sealed record LaunchRunInput(
     string Launch, string Source, ulong Seed, double Scale, string ScaleNote, string RunId, string Cluster, double TargetCpu, int FileShards,
-    BucketSuggestion? Buckets, IReadOnlyList<LaunchRunStrategy> Strategies, IReadOnlyList<LaunchFinding>? Findings, bool Interrupted);
+    BucketSuggestion? Buckets, IReadOnlyList<LaunchRunStrategy> Strategies, IReadOnlyList<LaunchFinding>? Findings, bool Interrupted)
+{
+    /// <summary>--find-ceiling's searches, one per strategy searched; empty without it.</summary>
+    public IReadOnlyList<ScaleCeilingResult> Ceilings { get; init; } = [];
+}
 
 /// <summary>Pass or fail, and why. <paramref name="Expected"/> lists what failed as the design predicts (legacy's CROSSSLOT), which does not fail the run.</summary>
 public sealed record LaunchRunVerdict(IReadOnlyList<string> Failures, IReadOnlyList<string> Expected)
@@ -84,25 +94,58 @@ public static class LaunchRehearsalReport
         if (input.Strategies.Count == 0) failures.Add("no strategy ran");
         foreach (LaunchRunStrategy s in input.Strategies)
         {
-            string n = s.Strategy;
-            if (s.Error is not null) { failures.Add($"{n}: {s.Error}"); continue; }
-            if (s.Measured is not { } m) { failures.Add($"{n}: not measured"); continue; }
-            if (m.Steps.Sum(x => x.Step == "all" ? 0 : x.Requests) == 0) failures.Add($"{n}: measured nothing (no request)");
-            LaunchLifecycle u = m.Users;
-            if (u.Entered + u.Left + u.Expired + u.Failed + u.Unfinished != u.Users)
-                failures.Add(Inv($"{n}: lifecycle does not add up ({u.Entered} + {u.Left} + {u.Expired} + {u.Failed} + {u.Unfinished} ≠ {u.Users} users)"));
-            if (s.Comparison is not { } c) failures.Add($"{n}: no measured-vs-predicted comparison");
-            else if (!c.WithinTolerance)
-                failures.Add(LaunchComparisonReport.WorstLine(c));
-            if (!m.ThresholdsPassed)
-            {
-                string failed = string.Join(", ", m.Thresholds.Where(t => !t.Pass).Select(ThresholdText));
-                if (s.ExpectedCrossSlot && OnlyCrossSlot(m)) expected.Add($"{n}: thresholds failed as the model predicts, every failure CROSSSLOT ({failed})");
-                else failures.Add($"{n}: thresholds failed ({(failed.Length == 0 ? "no rule passed" : failed)})");
-            }
+            if (s.Error is not null) { failures.Add($"{s.Strategy}: {s.Error}"); continue; }
+            if (s.Measured is not { } m) { failures.Add($"{s.Strategy}: not measured"); continue; }
+            Check(s, s.Strategy, null, m, s.Comparison, failures, expected);
+            // The other client shape is held to the same rules: the command counts do not depend on the shape.
+            if (s.OtherShape is { } o) Check(s, $"{s.Strategy} ({o.Client?.Mode ?? "other shape"})", $" ({o.Client?.Mode ?? "other"} client)", o, s.OtherShapeComparison, failures, expected);
         }
         return new LaunchRunVerdict(failures, expected);
     }
+
+    private static void Check(LaunchRunStrategy s, string n, string? shape, LaunchRunResult m, LaunchComparison? comparison, List<string> failures, List<string> expected)
+    {
+        if (m.Steps.Sum(x => x.Step == "all" ? 0 : x.Requests) == 0) failures.Add($"{n}: measured nothing (no request)");
+        LaunchLifecycle u = m.Users;
+        if (u.Entered + u.Left + u.Expired + u.Failed + u.Unfinished != u.Users)
+            failures.Add(Inv($"{n}: lifecycle does not add up ({u.Entered} + {u.Left} + {u.Expired} + {u.Failed} + {u.Unfinished} ≠ {u.Users} users)"));
+        if (comparison is not { } c) failures.Add($"{n}: no measured-vs-predicted comparison");
+        else if (!c.WithinTolerance)
+            failures.Add(LaunchComparisonReport.WorstLine(c) + shape);
+        if (!m.ThresholdsPassed)
+        {
+            string failed = string.Join(", ", m.Thresholds.Where(t => !t.Pass).Select(ThresholdText));
+            if (s.ExpectedCrossSlot && OnlyCrossSlot(m)) expected.Add($"{n}: thresholds failed as the model predicts, every failure CROSSSLOT ({failed})");
+            else failures.Add($"{n}: thresholds failed ({(failed.Length == 0 ? "no rule passed" : failed)})");
+        }
+    }
+
+    /// <summary>
+    /// One line per run on the client shape: the hottest primary's calls/s, CPU and CPU per call over the drive, its
+    /// calls per read and connections, and the harness's own CPU per call.
+    /// </summary>
+    public static string ClientSentence(LaunchRunResult r)
+    {
+        if (r.Client is not { } c) return "client: n/a (no client record)";
+        NodeClientCost? hot = c.HottestPrimary;
+        string node = hot is null ? "hottest primary n/a"
+            : $"hottest primary {hot.Endpoint}: {Num(hot.CallsPerSec, "N0")} calls/s at {Num(hot.CpuPercent, "0.0")} % CPU = {Num(hot.CpuUsPerCall, "0.0")} µs/call, " +
+              $"{Num(hot.CallsPerRead, "0.00")} calls/read, {Num(hot.End?.ConnectedClients, "N0")} clients";
+        return $"client {c.Mode}: {c.Pods:N0} pod(s), {c.PlannedConnectionsPerNode:N0} connection(s)/node; {node}; harness {Num(c.ClientCpuUsPerCall, "0.0")} µs CPU/call" +
+            (c.LeaseWaits > 0 ? Inv($"; {c.LeaseWaits:N0} lease(s) waited {c.LeaseWaitSeconds * 1000:0} ms in all") : "");
+    }
+
+    /// <summary>--find-ceiling's answer for one strategy in one sentence: the measured crossing beside the model's.</summary>
+    public static string CeilingSentence(ScaleCeilingResult c)
+    {
+        string target = Percent(c.TargetCpu * 100);
+        string measured = c.MeasuredScale is { } m ? Inv($"at {m:0.###}× scale ({c.MeasuredNote})") : $"n/a ({c.MeasuredNote})";
+        string model = c.ModelScale is { } p ? Inv($"{p:0.###}× ({c.ModelNote})") : $"n/a ({c.ModelNote})";
+        return $"ceiling `{c.Strategy}` ({c.ClientMode}): the hottest primary crosses {target} {measured}; the model puts it at {model}.";
+    }
+
+    private static string Num(double? v, string format) => v is double x ? x.ToString(format, CultureInfo.InvariantCulture) : "n/a";
+    private static string Num(long? v, string format) => v is long x ? x.ToString(format, CultureInfo.InvariantCulture) : "n/a";
 
     /// <summary>Every failed request of every step failed with a CROSSSLOT kind, and there was at least one.</summary>
     private static bool OnlyCrossSlot(LaunchRunResult m)
@@ -235,6 +278,9 @@ public static class LaunchRehearsalReport
             "background work and the sampler's own INFO are not in it, so the measured CPU runs above it, most at small scales where the fixed part " +
             "dominates. Before trusting the full-scale figure's headroom, rerun at a larger --scale and watch the ratio.").AppendLine();
 
+        AppendClientShapes(md, input);
+        AppendCeilings(md, input);
+
         foreach (LaunchRunStrategy s in input.Strategies) AppendStrategy(md, s);
 
         md.AppendLine("## Findings").AppendLine();
@@ -249,6 +295,65 @@ public static class LaunchRehearsalReport
         }
         return md.ToString();
     }
+
+    private static void AppendClientShapes(StringBuilder md, LaunchRunInput input)
+    {
+        var rows = input.Strategies.SelectMany(s => s.Runs.Select(r => (s.Strategy, Run: r))).Where(x => x.Run.Client is not null).ToList();
+        if (rows.Count == 0) return;
+        md.AppendLine("## Client shape: server CPU per call").AppendLine();
+        md.AppendLine("The hottest primary over the drive window (INFO before and after: CPU user + sys, total_commands_processed with script-nested calls, " +
+            "total_reads_processed). Pooled: the gateway's go-redis pools, one command per round trip on a leased connection (a pipeline is one); " +
+            "multiplexed: one pipelining connection per node and pod. Clients: connected_clients on that primary before the gateway connected → at the end of the drive; " +
+            "client memory: mem_clients_normal then. Harness CPU is the whole harness process over the window per command it sent.").AppendLine();
+        md.Append(MarkdownTable.Render(rows,
+            new("strategy", x => x.Strategy),
+            new("client", x => x.Run.Client!.Mode),
+            new("pods", x => x.Run.Client!.Pods, "N0"),
+            new("connections/node (shape)", x => x.Run.Client!.PlannedConnectionsPerNode, "N0"),
+            new("hottest primary", x => x.Run.Client!.HottestPrimary?.Endpoint),
+            new("calls/s", x => x.Run.Client!.HottestPrimary?.CallsPerSec, "N0"),
+            new("CPU %", x => x.Run.Client!.HottestPrimary?.CpuPercent, "0.0"),
+            new("CPU µs/call", x => x.Run.Client!.HottestPrimary?.CpuUsPerCall, "0.00"),
+            new("calls/read", x => x.Run.Client!.HottestPrimary?.CallsPerRead, "0.00"),
+            new("clients before → end", x => x.Run.Client!.HottestPrimary is { } h ? $"{Num(h.Before?.ConnectedClients, "N0")} → {Num(h.End?.ConnectedClients, "N0")}" : null),
+            new("client memory before → end", x => x.Run.Client!.HottestPrimary is { } h ? $"{Bytes(h.Before?.ClientsMemoryBytes)} → {Bytes(h.End?.ClientsMemoryBytes)}" : null),
+            new("harness µs CPU/call", x => x.Run.Client!.ClientCpuUsPerCall, "0.0"),
+            new("lease waits", x => x.Run.Client!.Mode == "Pooled" ? x.Run.Client.LeaseWaits : null, "N0"))).AppendLine();
+        var nodes = rows.SelectMany(x => x.Run.Client!.Nodes.Select(n => (x.Strategy, x.Run.Client!.Mode, Node: n))).ToList();
+        md.AppendLine("### Connections and their memory per node").AppendLine();
+        md.Append(MarkdownTable.Render(nodes,
+            new("strategy", x => x.Strategy), new("client", x => x.Mode), new("node", x => x.Node.Endpoint), new("shard", x => x.Node.Shard), new("role", x => x.Node.Role),
+            new("clients before", x => x.Node.Before?.ConnectedClients, "N0"),
+            new("clients open", x => x.Node.Open?.ConnectedClients, "N0"),
+            new("clients end", x => x.Node.End?.ConnectedClients, "N0"),
+            new("client memory before", x => Bytes(x.Node.Before?.ClientsMemoryBytes)),
+            new("client memory open", x => Bytes(x.Node.Open?.ClientsMemoryBytes)),
+            new("used_memory open − before", x => x.Node.Open?.UsedMemoryBytes - x.Node.Before?.UsedMemoryBytes, "+#,0;-#,0;0"),
+            new("CPU %", x => x.Node.CpuPercent, "0.0"),
+            new("CPU µs/call", x => x.Node.CpuUsPerCall, "0.00"),
+            new("calls/read", x => x.Node.CallsPerRead, "0.00"))).AppendLine();
+    }
+
+    private static void AppendCeilings(StringBuilder md, LaunchRunInput input)
+    {
+        if (input.Ceilings.Count == 0) return;
+        md.AppendLine("## Measured ceiling").AppendLine();
+        foreach (ScaleCeilingResult c in input.Ceilings)
+        {
+            md.AppendLine($"- {CeilingSentence(c)}").AppendLine();
+            md.Append(MarkdownTable.Render(c.Steps,
+                new("scale", x => x.Scale, "0.###"),
+                new("pods", x => x.Pods, "N0"),
+                new("connections/node", x => x.ConnectionsPerNode, "N0"),
+                new("peak CPU %", x => x.PeakCpuPercent, "0.0"),
+                new("mean CPU %", x => x.MeanCpuPercent, "0.0"),
+                new("hottest primary calls/s", x => x.CallsPerSec, "N0"),
+                new("model peak CPU %", x => x.ModelCpuPercent, "0.0"),
+                new("note", x => x.Error ?? ""))).AppendLine();
+        }
+    }
+
+    private static string Bytes(long? b) => b is long x ? SimReport.Bytes(x) : "n/a";
 
     private static void AppendStrategy(StringBuilder md, LaunchRunStrategy s)
     {

@@ -68,6 +68,37 @@ public sealed class LaunchRehearsalReportTests : IDisposable
     private static LaunchRunInput Input(params LaunchRunStrategy[] strategies) => new("tiny", "launches/tiny.json", 7, 0.05, "scaled 0.05×: 30,000 → 1,500 users",
         "1a2b3c4d", "local: 6 redis-server processes", 0.7, 3, new BucketSuggestion(16, [(2, 1.0), (4, 0.9), (8, 0.8), (16, 0.6)]), strategies, Findings: null, Interrupted: false);
 
+    // One node's drive window: 2 s, 0.3 CPU seconds, 10,000 commands in 4,000 reads; 3 clients before, 603 at the start and end.
+    private static GatewayClientResult Client(string mode, long? commands = 10_000) => new(mode, 6, mode == "Pooled" ? 600 : 6, 96, 504, 9_000, 0, 0, 12, 12_000, 1.2, 2,
+        [new NodeClientCost("127.0.0.1:7000", 0, "master", 2, 0.3, commands, 4_000, new(3, 1_000_000, 45_000), new(603, 3_000_000, 1_200_000), new(603, 3_100_000, 1_300_000)),
+         new NodeClientCost("127.0.0.1:7001", 0, "replica", 2, 0.4, 20_000, 9_000, null, null, null)]);
+
+    [Fact]
+    public void The_other_client_shape_is_held_to_the_same_comparison_and_both_shapes_show_cpu_per_call()
+    {
+        LaunchRunStrategy both = Event() with
+        {
+            Measured = Measured("event") with { Client = Client("Pooled") },
+            OtherShape = Measured("event") with { Client = Client("Multiplexed", commands: null) },
+            OtherShapeComparison = Comparison("event", 3.5),
+        };
+        LaunchRunInput input = Input(both);
+
+        LaunchRunVerdict verdict = LaunchRehearsalReport.Verdict(input);
+        Assert.Single(verdict.Failures);
+        Assert.StartsWith("`event`: worst per-node share error 3.50 pp", verdict.Failures[0], StringComparison.Ordinal);
+        Assert.EndsWith(" (Multiplexed client)", verdict.Failures[0], StringComparison.Ordinal);
+        Assert.False(LaunchRehearsalReport.Verdict(Input(both with { OtherShapeComparison = null })).Passed); // a shape without a comparison fails too
+
+        string md = LaunchRehearsalReport.ToMarkdown(input);
+        // The hottest primary is the one with the most CPU among primaries (the replica used more, and is not one).
+        Assert.Contains("| event | Pooled | 6 | 600 | 127.0.0.1:7000 | 5,000 | 15.0 | 30.00 | 2.50 | 3 → 603 | 43.9 KiB → 1.2 MiB | 100.0 | 0 |", md);
+        // No command count: calls/s, CPU per call and calls per read are n/a, never 0.
+        Assert.Contains("| event | Multiplexed | 6 | 6 | 127.0.0.1:7000 | n/a | 15.0 | n/a | n/a | 3 → 603 |", md);
+        Assert.Equal("client Pooled: 6 pod(s), 600 connection(s)/node; hottest primary 127.0.0.1:7000: 5,000 calls/s at 15.0 % CPU = 30.0 µs/call, 2.50 calls/read, 603 clients; harness 100.0 µs CPU/call",
+            LaunchRehearsalReport.ClientSentence(both.Measured!));
+    }
+
     [Fact]
     public void The_sizing_sentence_carries_measured_cpu_the_model_at_this_scale_and_the_full_scale_answer()
     {

@@ -24,12 +24,13 @@ public sealed partial class LaunchRunEndToEndTests(ClusterFixture fx) : IDisposa
         File.WriteAllText(launch, """
             { "name": "tiny-e2e", "events": [ { "id": "evt_a" }, { "id": "evt_b" } ], "arrival": { "users": 60, "overSeconds": 2 },
               "poll": { "minSeconds": 0.3, "maxSeconds": 0.6 }, "replicaReads": true, "topology": { "shards": 3 }, "strategies": [ "legacy", "event" ],
+              "client": { "mode": "Pooled", "pods": 4, "poolSize": 50, "minIdleConns": 40 },
               "thresholds": { "all": { "p95Ms": 5000, "p99Ms": 7000 }, "join": { "maxFailurePercent": 5 } } }
             """);
         string seeds = string.Join(",", fx.Cluster.Seeds.Select(ClusterConnector.Format));
         string outDir = Path.Combine(_dir, "out");
 
-        var (code, output, error) = await CliRun.InvokeWithOutputAsync(["run", "--launch", launch, "--scale", "0.5", "--seed", "3", "--cluster", seeds, "--out", outDir]);
+        var (code, output, error) = await CliRun.InvokeWithOutputAsync(["run", "--launch", launch, "--scale", "0.5", "--seed", "3", "--cluster", seeds, "--out", outDir, "--client-mode", "both"]);
 
         Assert.True(code == ExitCodes.Ok, error + output); // legacy's CROSSSLOT is expected, not a failure of the run
         string runId = RunIdLine().Match(output).Groups["id"].Value;
@@ -43,6 +44,14 @@ public sealed partial class LaunchRunEndToEndTests(ClusterFixture fx) : IDisposa
         Assert.Equal(6, cmp.Nodes.Count);
         Assert.True(cmp.WithinTolerance, $"worst {cmp.WorstShareErrorPp} pp");
 
+        // --client-mode both: the file's pooled shape (2 pods × 40 idle per node at 1/2 scale), then multiplexed (one per pod), each compared.
+        Assert.Equal(("Pooled", 2, 80), (ev.Client!.Mode, ev.Client.Pods, ev.Client.PlannedConnectionsPerNode));
+        Assert.All(ev.Client.Nodes, n => Assert.True(n.Open!.ConnectedClients - n.Before!.ConnectedClients >= 80, $"{n.Endpoint}: {n.Before.ConnectedClients} → {n.Open.ConnectedClients}"));
+        LaunchRunResult evMux = ResultFiles.Read(Path.Combine(outDir, "launch-event-multiplexed.json"), ResultsJsonContext.Default.LaunchRunResult);
+        Assert.Equal(("Multiplexed", 2), (evMux.Client!.Mode, evMux.Client.PlannedConnectionsPerNode));
+        Assert.Equal($"hb:{runId}:event-multiplexed:", evMux.KeyPrefix);
+        Assert.True(ResultFiles.Read(Path.Combine(outDir, "comparison-event-multiplexed.json"), ResultsJsonContext.Default.LaunchComparison).WithinTolerance);
+
         LaunchRunResult legacy = ResultFiles.Read(Path.Combine(outDir, "launch-legacy.json"), ResultsJsonContext.Default.LaunchRunResult);
         Assert.Equal(legacy.Users.Users, legacy.Users.Failed);
         Assert.All(legacy.Users.FailureReasons.Keys, r => Assert.Contains("CrossSlot", r, StringComparison.OrdinalIgnoreCase));
@@ -54,6 +63,8 @@ public sealed partial class LaunchRunEndToEndTests(ClusterFixture fx) : IDisposa
         Assert.Contains(" CPU at 1/2 scale (the model: ", md);
         Assert.Contains("- With `legacy` tags the joins fail CROSSSLOT instead (", md);
         Assert.Contains("![hottest-primary-cpu](hottest-primary-cpu.png)", md);
+        Assert.Contains("## Client shape: server CPU per call", md);
+        Assert.Contains("| event | Multiplexed |", md);
         Assert.Contains("data:image/png;base64,", File.ReadAllText(Path.Combine(outDir, "report.html")));
         Assert.Contains("with `event` tags the hottest primary reached", output, StringComparison.OrdinalIgnoreCase);
 

@@ -12,7 +12,7 @@ public sealed class LoadLaunchCommandTests(ClusterFixture fx)
     private const string Tiny = """
         { "name": "cli-tiny", "seed": 3, "events": [ { "id": "cl_a" }, { "id": "cl_b" } ],
           "arrival": { "users": 12, "overSeconds": 0.3 }, "poll": { "minSeconds": 0.2, "maxSeconds": 0.3 },
-          "topology": { "shards": 3 }, "strategies": [ "event", "legacy" ],
+          "topology": { "shards": 3 }, "strategies": [ "event", "legacy" ], "client": { "pods": 2, "poolSize": 20, "minIdleConns": 10 },
           "thresholds": { "join": { "maxFailurePercent": 5 } } }
         """;
 

@@ -22,6 +22,7 @@ public sealed partial class RunTeardownTests
         run.Signal("INT");
 
         Assert.Equal(RunCommand.Cancelled, await run.WaitForExitAsync());
+        run.AssertStoppedPromptly();
         AssertNoRedisOn(ports);
         string report = File.ReadAllText(Path.Combine(run.OutputDir, "report.md"));
         Assert.Contains("Load: multi-event", report);
@@ -72,6 +73,7 @@ public sealed partial class RunTeardownTests
         await run.WaitForLineAsync(l => l.StartsWith("[multi-event]", StringComparison.Ordinal));
         run.Signal("TERM");
         Assert.Equal(RunCommand.Cancelled, await run.WaitForExitAsync());
+        run.AssertStoppedPromptly();
         AssertNoRedisOn(ports);
     }
 
@@ -92,7 +94,7 @@ public sealed partial class RunTeardownTests
         Assert.Contains(run.Errors, l => l.Contains("Unknown suite(s): warp", StringComparison.Ordinal));
     }
 
-    private static void AssertNoRedisOn(int[] ports)
+    internal static void AssertNoRedisOn(int[] ports)
     {
         var survivors = Directory.GetDirectories("/proc")
             .Select(d => Path.GetFileName(d)!)
@@ -103,7 +105,8 @@ public sealed partial class RunTeardownTests
         Assert.True(survivors.Count == 0, "redis-server outlived the run: " + string.Join("; ", survivors));
     }
 
-    private static IEnumerable<int> ChildrenRunning(string dll, string marker) =>
+    /// <summary>Processes whose command line holds both <paramref name="dll"/> and <paramref name="marker"/> (e.g. a run's folder).</summary>
+    internal static IEnumerable<int> ChildrenRunning(string dll, string marker) =>
         Directory.GetDirectories("/proc").Select(d => Path.GetFileName(d)!).Where(n => int.TryParse(n, out _)).Select(int.Parse)
             .Where(pid =>
             {
@@ -118,6 +121,8 @@ public sealed partial class RunTeardownTests
         private readonly Process _p;
         private readonly ConcurrentQueue<string> _lines = new();
         private readonly ConcurrentQueue<string> _errors = new();
+        private Stopwatch? _sinceSignal;
+        private TimeSpan? _stoppedAfter;
 
         private RunnerProcess(Process p, string outputDir)
         {
@@ -137,7 +142,7 @@ public sealed partial class RunTeardownTests
         }
 
         /// <summary>Any verb of hashtag-bench as its own process; <paramref name="output"/> is the folder to clean up.</summary>
-        public static RunnerProcess StartVerb(string[] args, string? output = null)
+        public static RunnerProcess StartVerb(string[] args, string? output = null, IReadOnlyDictionary<string, string>? env = null)
         {
             string dll = typeof(RunCommand).Assembly.Location;
             output ??= Path.Combine(Path.GetTempPath(), "hashtag-bench-tests", Guid.NewGuid().ToString("N"));
@@ -145,6 +150,7 @@ public sealed partial class RunTeardownTests
             var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (string a in new[] { dll }.Concat(args)) psi.ArgumentList.Add(a);
             psi.Environment["CI"] = "true";
+            foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
             var p = Process.Start(psi)!;
             var r = new RunnerProcess(p, output);
             p.OutputDataReceived += (_, e) => { if (e.Data is not null) r._lines.Enqueue(e.Data); };
@@ -187,6 +193,7 @@ public sealed partial class RunTeardownTests
 
         public void Signal(string sig)
         {
+            _sinceSignal = Stopwatch.StartNew();
             using var kill = Process.Start(new ProcessStartInfo("kill", $"-{sig} {_p.Id}") { UseShellExecute = false })!;
             kill.WaitForExit();
         }
@@ -195,9 +202,25 @@ public sealed partial class RunTeardownTests
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
             await _p.WaitForExitAsync(cts.Token);
+            _stoppedAfter = _sinceSignal?.Elapsed;
             _p.WaitForExit();
             return _p.ExitCode;
         }
+
+        /// <summary>
+        /// The process ended soon after <see cref="Signal"/>, having said it was interrupted, with no error line and no
+        /// stack trace. The bound is generous for a loaded 2-core CI machine; the verbs themselves aim at 2 s.
+        /// </summary>
+        public void AssertStoppedPromptly()
+        {
+            Assert.NotNull(_stoppedAfter);
+            Assert.True(_stoppedAfter < StopBound, $"stopped {_stoppedAfter.Value.TotalSeconds:0.0} s after the signal; output:\n{Output}");
+            // `run` tees an in-process step's stderr to stdout behind the step's name.
+            Assert.Contains(_lines, l => l.Contains("interrupted (SIG", StringComparison.Ordinal));
+            Assert.DoesNotContain(_lines, l => l.StartsWith("error:", StringComparison.Ordinal) || l.StartsWith("   at ", StringComparison.Ordinal));
+        }
+
+        public static readonly TimeSpan StopBound = TimeSpan.FromSeconds(20);
 
         public ValueTask DisposeAsync()
         {

@@ -29,6 +29,20 @@ public sealed class SimCommandTests
         Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    [Theory]
+    [InlineData("--joins", "99999999999999", "error: --joins 99999999999999 × 20 seeds would take about ")] // the months-long run
+    [InlineData("--events", "2000000000", "error: --events 2000000000 needs about ")]                        // hundreds of GB of event IDs
+    public async Task Sizes_this_machine_cannot_run_are_refused_up_front_with_one_line_and_exit_2(string option, string value, string expected)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"sim-{Guid.NewGuid():N}");
+        var (code, _, err) = await Run(option, value, "--out", dir);
+        Assert.Equal(2, code);
+        Assert.StartsWith(expected, err);
+        Assert.Contains(" at most ", err); // names the most that fits
+        Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.False(Directory.Exists(dir)); // nothing simulated, nothing written
+    }
+
     [Fact]
     public async Task A_small_run_writes_markdown_json_and_charts()
     {

@@ -5,6 +5,7 @@ using HashtagBench.Contracts;
 using HashtagBench.Provisioning;
 using HashtagBench.TestSupport;
 using StackExchange.Redis;
+using RunnerProcess = HashtagBench.Cli.Tests.RunTeardownTests.RunnerProcess;
 
 namespace HashtagBench.Cli.Tests;
 
@@ -108,6 +109,20 @@ public sealed class SimLaunchCommandTests(ClusterFixture fx) : IDisposable
         Assert.True(removed.Success, error);
         foreach (IServer s in fx.Primaries())
             Assert.Empty(s.Keys(pattern: $"*{removed.Groups[1].Value}*").Take(1));
+    }
+
+    [Fact]
+    public async Task A_launch_this_machine_cannot_hold_is_refused_up_front_with_one_line()
+    {
+        // The loader's most users, in a process held to 512 MB as a container limit would hold it: gigabytes of visits do not fit.
+        string path = Write(Small.Replace("\"users\": 40", "\"users\": 10000000", StringComparison.Ordinal));
+        await using var p = RunnerProcess.StartVerb(["sim", "--launch", path, "--out", Path.Combine(_dir, "huge", "out")], Path.Combine(_dir, "huge"),
+            new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x20000000" });
+        Assert.Equal(ExitCodes.BadInput, await p.WaitForExitAsync());
+        string error = Assert.Single(p.Errors);
+        Assert.StartsWith("error: cli-small: 10,000,000 visits need about ", error);
+        Assert.Contains("this machine has 512 MB: at most ", error);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "huge", "out")));
     }
 
     [Fact]

@@ -105,4 +105,26 @@ public sealed class TlsAclClusterTests(TlsAclClusterFixture tls) : IClassFixture
         Assert.NotNull(slot.Shard);
         Assert.Equal(4, x.Events.Single(e => e.Strategy == "bucketed:4").Slots.Count);
     }
+
+    [TlsFact]
+    public async Task A_pooled_launch_opens_its_gateway_connections_over_TLS_as_the_ACL_user()
+    {
+        // 1 pod × 80 idle: 64 leasable multiplexers and 16 idle holders (raw TLS sockets, AUTH as the ACL user, READONLY on replicas) per node.
+        string file = Path.Combine(tls.Cluster.Dir, "tls-launch.json");
+        await File.WriteAllTextAsync(file, """
+            { "name": "tls-tiny", "seed": 5, "events": [ { "id": "tl_a" } ], "arrival": { "users": 8, "overSeconds": 0.3 },
+              "poll": { "minSeconds": 0.2, "maxSeconds": 0.3 }, "replicaReads": true, "topology": { "shards": 3 }, "strategies": [ "event" ],
+              "client": { "mode": "Pooled", "pods": 1, "poolSize": 100, "minIdleConns": 80 } }
+            """);
+        string outDir = Path.Combine(tls.Cluster.Dir, "tls-launch-out");
+
+        var (code, output, error) = await CliRun.InvokeWithOutputAsync(["load", "run", "launch", "--launch", file, "--out", outDir, "--max-seconds", "60", .. Auth()]);
+
+        Assert.True(code == ExitCodes.Ok, $"exit {code}: {error}\n{output}");
+        LaunchRunResult r = ResultFiles.Read(Path.Combine(outDir, "launch-event.json"), ResultsJsonContext.Default.LaunchRunResult);
+        Assert.Equal((8, 8), (r.Users.Users, r.Users.Entered));
+        Assert.Equal(("Pooled", 80, 16), (r.Client!.Mode, r.Client.PlannedConnectionsPerNode, r.Client.IdleConnectionsPerNode));
+        Assert.All(r.Client.Nodes, n => Assert.True(n.Open!.ConnectedClients - n.Before!.ConnectedClients >= 80, $"{n.Endpoint}: {n.Before.ConnectedClients} → {n.Open.ConnectedClients}"));
+        Assert.DoesNotContain(tls.Cluster.Password, output + error + File.ReadAllText(Path.Combine(outDir, "report.md")));
+    }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using HashtagBench.ClusterSim;
 using HashtagBench.Contracts;
 using HashtagBench.Load.Engine;
 using HashtagBench.Load.Rehearsal;
@@ -14,10 +15,11 @@ namespace HashtagBench.Load.Tests;
 public sealed class LaunchScenarioTests(ClusterFixture fx)
 {
     // 80 users over 1.5 s on 4 events; polls U(0.3, 0.6) s; a fifth leave after 0.4-0.8 s; half the admitted hold a seat;
-    // a small admission bucket so bucket bands get throttled; a join is tried twice.
+    // a small admission bucket so bucket bands get throttled; a join is tried twice. The gateway: 2 pods × 10 idle
+    // connections per node, one command per round trip.
     private static Launch TinyLaunch(int users = 80, double overSeconds = 1.5, string thresholds = """
         "all": { "p99Ms": 0.001 }, "join": { "maxFailurePercent": 5 }, "holdSeat": { "p95Ms": 600000 }
-        """) => LaunchFileLoader.Parse(string.Create(CultureInfo.InvariantCulture, $$"""
+        """, int minIdle = 10) => LaunchFileLoader.Parse(string.Create(CultureInfo.InvariantCulture, $$"""
         {
           "name": "tiny", "seed": 42,
           "events": [ { "id": "lt_a", "share": 3 }, { "id": "lt_b" }, { "id": "lt_c" }, { "id": "lt_d" } ],
@@ -28,14 +30,15 @@ public sealed class LaunchScenarioTests(ClusterFixture fx)
           "retry": { "joinAttempts": 2, "backoffSeconds": 0.2 },
           "seatHoldShare": 0.5, "replicaReads": true,
           "topology": { "shards": 3 },
+          "client": { "mode": "Pooled", "pods": 2, "poolSize": 50, "minIdleConns": {{minIdle}} },
           "thresholds": { {{thresholds}} }
         }
         """), "tiny.json");
 
-    private Task<LaunchRunResult> RunAsync(Launch launch, string strategy, string? runId = null, LaunchTestHooks? hooks = null, double maxSeconds = 60)
+    private Task<LaunchRunResult> RunAsync(Launch launch, string strategy, string? runId = null, LaunchTestHooks? hooks = null, double maxSeconds = 60, ClientMode? mode = null)
     {
         runId ??= LaunchScenario.NewRunId();
-        var request = new LaunchRunRequest(launch, 1, "not scaled (1×)", WaitingRoomSchema.Parse(strategy), runId, LaunchScenario.KeyPrefixFor(runId), MaxSeconds: maxSeconds);
+        var request = new LaunchRunRequest(launch, 1, "not scaled (1×)", WaitingRoomSchema.Parse(strategy), runId, LaunchScenario.KeyPrefixFor(runId), MaxSeconds: maxSeconds, ClientMode: mode);
         return LaunchScenario.RunAsync(request, fx.Cluster, fx.Mux, null, hooks, CancellationToken.None);
     }
 
@@ -97,6 +100,39 @@ public sealed class LaunchScenarioTests(ClusterFixture fx)
         Assert.NotNull(r.SchedulerLateness);
         // Nothing of the run is left behind.
         Assert.Empty(await KeysOfAsync(r.KeyPrefix));
+    }
+
+    [Theory]
+    [InlineData(ClientMode.Pooled)]
+    [InlineData(ClientMode.Multiplexed)]
+    public async Task A_tiny_rehearsal_in_either_client_shape_matches_the_model_and_records_the_connections(ClientMode mode)
+    {
+        // 2 pods × 40 idle: pooled, 80 connections per node; multiplexed, one per pod.
+        Launch launch = TinyLaunch(users: 60, overSeconds: 1, minIdle: 40);
+        LaunchRunResult r = await RunAsync(launch, "event", mode: mode);
+        LaunchStrategyResult predicted = LaunchComparer.Predict(launch, WaitingRoomSchema.Event, Topology.FromSlotOwners(LiveSlotMap.Read(fx.Mux)), r.KeyPrefix);
+        LaunchComparison c = LaunchComparer.Compare(predicted, r);
+
+        Assert.True(c.WithinTolerance, $"worst {c.WorstShareErrorPp} pp");
+        Assert.Equal(0, r.Users.Failed);
+        GatewayClientResult client = r.Client!;
+        int perNode = mode == ClientMode.Pooled ? 80 : 2;
+        Assert.Equal((mode.ToString(), 2, perNode), (client.Mode, client.Pods, client.PlannedConnectionsPerNode));
+        Assert.Equal(6, client.Nodes.Count);
+        foreach (NodeClientCost n in client.Nodes)
+        {
+            // The gateway's connections are on every node from before the drive to its end, and their memory is read.
+            Assert.True(n.Open!.ConnectedClients - n.Before!.ConnectedClients >= perNode, $"{n.Endpoint}: {n.Before.ConnectedClients} → {n.Open.ConnectedClients}");
+            Assert.True(n.End!.ConnectedClients - n.Before.ConnectedClients >= perNode, $"{n.Endpoint}: {n.Before.ConnectedClients} → {n.End.ConnectedClients} at the end");
+            Assert.NotNull(n.Open.ClientsMemoryBytes);
+            Assert.True(n.Commands > 0 && n.Reads > 0 && n.CpuSeconds is not null, n.Endpoint);
+        }
+        // Reads on replicas: the model's readable commands reached every replica.
+        Assert.All(r.Nodes.Where(n => n.Role == "replica"), n => Assert.Contains(r.MeasuredCommands, m => m.Endpoint == n.Endpoint && m.Command == "exists"));
+        Assert.True(client.ClientCommands > 0 && client.ClientCpuUsPerCall > 0);
+        Assert.NotNull(client.HottestPrimary?.CpuUsPerCall);
+        if (mode == ClientMode.Pooled) Assert.True(client.Leases >= client.ClientCommands / 2, $"{client.Leases} leases for {client.ClientCommands} commands");
+        else Assert.Equal(0, client.Leases);
     }
 
     [Fact]

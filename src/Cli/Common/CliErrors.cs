@@ -39,10 +39,17 @@ public static class CliErrors
         return ExitCodes.BadInput;
     }
 
-    /// <summary>Runs a verb's body: input errors become one line and exit 2.</summary>
-    public static async Task<int> GuardAsync(TextWriter error, Func<Task<int>> body)
+    /// <summary>
+    /// After Ctrl-C or SIGTERM, a failure of the world the verb worked on (a local cluster's nodes killed by the
+    /// provider's Ctrl-C hook, a connection closed under a command) is the interruption itself: no error line.
+    /// </summary>
+    public static bool IsInterruption(Exception ex, CancellationToken ct) => ct.IsCancellationRequested && (IsInputError(ex) || ex is RedisException);
+
+    /// <summary>Runs a verb's body: input errors become one line and exit 2; once <paramref name="ct"/> is cancelled, exit 130 without one.</summary>
+    public static async Task<int> GuardAsync(TextWriter error, Func<Task<int>> body, CancellationToken ct = default)
     {
         try { return await body().ConfigureAwait(false); }
+        catch (Exception ex) when (IsInterruption(ex, ct)) { return ExitCodes.Interrupted; }
         catch (Exception ex) when (IsInputError(ex)) { return Report(error, ex); }
     }
 

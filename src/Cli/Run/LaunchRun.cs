@@ -15,7 +15,16 @@ namespace HashtagBench.Cli.Run;
 /// <param name="Strategies">Comma-separated; null: the file's.</param>
 /// <param name="Seed">Overrides the file's seed; null: the file's.</param>
 public sealed record LaunchRunOptions(string LaunchPath, double Scale = 1, string? Strategies = null, ulong? Seed = null, bool KeepData = false,
-    string? OutputDir = null, double MaxSeconds = 600, double CpuTarget = LaunchCapacity.DefaultTargetCpu);
+    string? OutputDir = null, double MaxSeconds = 600, double CpuTarget = LaunchCapacity.DefaultTargetCpu)
+{
+    /// <summary>The client shapes to run each strategy in, the first one's run being the strategy's result; empty: the file's client.mode.</summary>
+    public IReadOnlyList<ClientMode> ClientModes { get; init; } = [];
+    /// <summary>With --find-ceiling: how far to step the scale up; null: no search.</summary>
+    public CeilingSearch? Ceiling { get; init; }
+}
+
+/// <summary>--find-ceiling's bounds: at most <paramref name="Steps"/> steps above the run's scale, each ×<paramref name="Factor"/> (up to 1), none started after <paramref name="Seconds"/>.</summary>
+public sealed record CeilingSearch(int Steps, double Seconds, double Factor = 1.5);
 
 /// <summary>
 /// `run --launch FILE`: the sizing model on the file as written, then, on one cluster, each strategy's live launch at
@@ -44,14 +53,16 @@ public static class LaunchRun
         output.WriteLine($"run --launch {launch.File.Name}: run ID {runId}, seed {launch.File.Seed}, {LaunchRehearsalReport.ScaleText(o.Scale)} ({scaleNote}) → {runDir}");
 
         // The sizing answer comes from the file as written, on its own topology: no cluster needed.
-        var sim = new LaunchSimulator(launch);
+        var sim = new LaunchSimulator(launch, ct: ct);
         LaunchSimResult fullScale = sim.Run();
         var fullSizing = fullScale.Strategies.ToDictionary(r => r.Schema.Name, r => LaunchCapacity.Size(r, o.CpuTarget));
         BucketSuggestion buckets = LaunchCapacity.SuggestBuckets(sim, o.CpuTarget);
         output.WriteLine($"sizing model (full scale, {fullScale.Topology.Description}) in {fullScale.Elapsed.TotalSeconds:0.0} s");
 
+        IReadOnlyList<ClientMode> modes = o.ClientModes.Count > 0 ? o.ClientModes : [launch.File.Client.Mode];
         RunningCluster cluster = await startCluster(ct);
         var strategies = new List<LaunchRunStrategy>();
+        var ceilings = new List<ScaleCeilingResult>();
         bool interrupted = false, unreachable = false;
         StreamGrowthResult? probe = null;
         string clusterText = cluster.Description;
@@ -71,16 +82,27 @@ public static class LaunchRun
                 output.WriteLine($"== {schema.Name}: key prefix {prefix}");
                 try
                 {
-                    LaunchStrategyResult predicted = LaunchComparer.Predict(scaled, schema, live, prefix);
+                    LaunchStrategyResult predicted = LaunchComparer.Predict(scaled, schema, live, prefix, ct);
                     entry = entry with { PredictedSteps = ShardStepRates.Of(predicted), PredictedAtScale = LaunchCapacity.Size(predicted, o.CpuTarget) };
-                    var request = new LaunchRunRequest(scaled, o.Scale, scaleNote, schema, runId, prefix, o.KeepData, o.MaxSeconds);
-                    LaunchRunResult measured = await LaunchScenario.RunAsync(request, cluster, mux, msg => output.WriteLine($"   {msg}"), ct);
-                    entry = entry with { Measured = measured };
-                    ResultFiles.Write(Path.Combine(runDir, $"launch-{FileSafe(schema.Name)}.json"), measured, ResultsJsonContext.Default.LaunchRunResult);
-                    if (measured.Interrupted || ct.IsCancellationRequested) { interrupted = true; strategies.Add(entry); break; }
-                    LaunchComparison comparison = LaunchComparer.Compare(predicted, measured);
-                    entry = entry with { Comparison = comparison };
-                    ResultFiles.Write(Path.Combine(runDir, $"comparison-{FileSafe(schema.Name)}.json"), comparison, ResultsJsonContext.Default.LaunchComparison);
+                    for (int i = 0; i < modes.Count && !interrupted; i++)
+                    {
+                        // The first shape is the strategy's result; another one runs on its own keys and files.
+                        string suffix = i == 0 ? "" : $"-{modes[i].ToString().ToLowerInvariant()}";
+                        string modePrefix = i == 0 ? prefix : $"hb:{runId}:{FileSafe(schema.Name)}{suffix}:";
+                        var request = new LaunchRunRequest(scaled, o.Scale, scaleNote, schema, runId, modePrefix, o.KeepData, o.MaxSeconds, ClientMode: modes[i]);
+                        // Untagged keys (legacy's) take their slot from the whole key, prefix included: predict each prefix's own run.
+                        LaunchStrategyResult modePredicted = i == 0 ? predicted : LaunchComparer.Predict(scaled, schema, live, modePrefix);
+                        if (modes.Count > 1) output.WriteLine($"   client {modes[i]}:");
+                        LaunchRunResult measured = await LaunchScenario.RunAsync(request, cluster, mux, msg => output.WriteLine($"   {msg}"), ct);
+                        entry = i == 0 ? entry with { Measured = measured } : entry with { OtherShape = measured };
+                        ResultFiles.Write(Path.Combine(runDir, $"launch-{FileSafe(schema.Name)}{suffix}.json"), measured, ResultsJsonContext.Default.LaunchRunResult);
+                        output.WriteLine($"   {LaunchRehearsalReport.ClientSentence(measured)}");
+                        if (measured.Interrupted || ct.IsCancellationRequested) { interrupted = true; break; }
+                        LaunchComparison comparison = LaunchComparer.Compare(modePredicted, measured);
+                        entry = i == 0 ? entry with { Comparison = comparison } : entry with { OtherShapeComparison = comparison };
+                        ResultFiles.Write(Path.Combine(runDir, $"comparison-{FileSafe(schema.Name)}{suffix}.json"), comparison, ResultsJsonContext.Default.LaunchComparison);
+                    }
+                    if (interrupted) { strategies.Add(entry); break; }
                 }
                 catch (OperationCanceledException) when (ct.IsCancellationRequested)
                 {
@@ -105,6 +127,15 @@ public static class LaunchRun
                 }
                 strategies.Add(entry);
             }
+            if (o.Ceiling is { } search && !interrupted && !unreachable)
+                foreach (LaunchRunStrategy s in strategies.Where(s => s.Measured is { Interrupted: false } && !s.ExpectedCrossSlot).ToList())
+                {
+                    ScaleCeilingResult found = await CeilingRun.FindAsync(launch, s, modes[0], o, search, runId, cluster, mux, live, output, ct);
+                    ceilings.Add(found);
+                    ResultFiles.Write(Path.Combine(runDir, $"ceiling-{FileSafe(s.Strategy)}.json"), found, ResultsJsonContext.Default.ScaleCeilingResult);
+                    output.WriteLine(LaunchRehearsalReport.CeilingSentence(found));
+                    if (ct.IsCancellationRequested) { interrupted = true; break; }
+                }
             if (!interrupted && !unreachable) probe = await ProbeStreamAsync(mux, scaled, runId, output, ct);
         }
         finally
@@ -115,7 +146,10 @@ public static class LaunchRun
 
         var input = new LaunchRunInput(launch.File.Name, launch.Source, launch.File.Seed, o.Scale, scaleNote, runId, clusterText, o.CpuTarget,
             fullScale.Topology.ShardCount, buckets, strategies,
-            LaunchFindings.Compute(fullScale, [.. strategies.Select(s => s.Measured).OfType<LaunchRunResult>()], probe), interrupted);
+            LaunchFindings.Compute(fullScale, [.. strategies.Select(s => s.Measured).OfType<LaunchRunResult>()], probe), interrupted)
+        {
+            Ceilings = ceilings,
+        };
         string md = LaunchRehearsalReport.Write(runDir, input);
         string html = Path.Combine(runDir, "report.html");
         File.WriteAllText(html, RunReport.ToHtml(File.ReadAllText(md), runDir, $"launch {launch.File.Name} {runId}"));
@@ -156,5 +190,5 @@ public static class LaunchRun
     }
 
     /// <summary>A strategy name as a file or key-prefix part: "bucketed:8" → "bucketed-8".</summary>
-    private static string FileSafe(string name) => string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c == '-' ? c : '-'));
+    internal static string FileSafe(string name) => string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c == '-' ? c : '-'));
 }

@@ -1,8 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using HashtagBench.ClusterSim;
+using HashtagBench.WaitingRoom;
 
 namespace HashtagBench.Cli.Run;
+
+/// <summary>`--client-mode`: one of the gateway client's shapes, or each strategy in both.</summary>
+public enum ClientModeChoice { Pooled, Multiplexed, Both }
 
 /// <summary>The options `run` takes for `--launch FILE` (see <see cref="LaunchRun"/>), declared and checked in one place.</summary>
 public sealed class LaunchRunCommandOptions
@@ -13,8 +17,16 @@ public sealed class LaunchRunCommandOptions
     public Option<ulong?> Seed { get; } = new("--seed") { Description = "With --launch: overrides the file's seed (users, arrivals, poll jitter)." };
     public Option<double> MaxSeconds { get; } = new("--max-seconds") { Description = "With --launch: hard stop per strategy; users still waiting are counted unfinished.", DefaultValueFactory = _ => 600 };
     public Option<double> CpuTarget { get; } = new("--cpu-target") { Description = "With --launch: the hottest primary's CPU the sizing answer keeps under (fraction).", DefaultValueFactory = _ => LaunchCapacity.DefaultTargetCpu };
+    public Option<ClientModeChoice?> ClientMode { get; } = new("--client-mode")
+    {
+        Description = "With --launch: how the gateway's client meets the servers: pooled (go-redis: pods × minIdleConns connections per node, one command per round trip), multiplexed (one pipelining connection per node and pod), or both (each strategy in each shape); default: the launch file's client.mode.",
+        CustomParser = Common.EnumParser.Parse<ClientModeChoice>,
+    };
+    public Option<bool> FindCeiling { get; } = new("--find-ceiling") { Description = "With --launch: after the runs, step each strategy's launch up (scale × 1.5 a step, at most --ceiling-steps, up to full scale) until the hottest primary crosses --cpu-target; report the measured scale at the crossing beside the model's." };
+    public Option<int> CeilingSteps { get; } = new("--ceiling-steps") { Description = "With --find-ceiling: the most steps above --scale (each one a full launch run).", DefaultValueFactory = _ => 6 };
+    public Option<double> CeilingSeconds { get; } = new("--ceiling-seconds") { Description = "With --find-ceiling: no new step starts after this many seconds of searching.", DefaultValueFactory = _ => 1800 };
 
-    private IEnumerable<Option> All => [Launch, Scale, Strategies, Seed, MaxSeconds, CpuTarget];
+    private IEnumerable<Option> All => [Launch, Scale, Strategies, Seed, MaxSeconds, CpuTarget, ClientMode, FindCeiling, CeilingSteps, CeilingSeconds];
 
     public void AddTo(Command cmd)
     {
@@ -39,7 +51,23 @@ public sealed class LaunchRunCommandOptions
         if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("--launch needs a launch file, e.g. --launch launches/gateway-30k.json.");
         double scale = r.GetValue(Scale);
         if (!(scale > 0 && scale <= 1)) throw new ArgumentException($"--scale must be in (0, 1] (got {scale.ToString(CultureInfo.InvariantCulture)}).");
+        bool findCeiling = r.GetValue(FindCeiling);
+        if (!findCeiling && (Given(r, CeilingSteps) || Given(r, CeilingSeconds))) throw new ArgumentException("--ceiling-steps and --ceiling-seconds need --find-ceiling.");
+        int steps = r.GetValue(CeilingSteps);
+        if (steps is < 1 or > 20) throw new ArgumentException($"--ceiling-steps must be 1..20 (got {steps}).");
+        double ceilingSeconds = r.GetValue(CeilingSeconds);
+        if (!(ceilingSeconds > 0) || double.IsInfinity(ceilingSeconds)) throw new ArgumentException($"--ceiling-seconds must be a positive number (got {ceilingSeconds.ToString(CultureInfo.InvariantCulture)}).");
         return new LaunchRunOptions(path, scale, r.GetValue(Strategies), r.GetValue(Seed), r.GetValue(keepData), r.GetValue(output),
-            r.GetValue(MaxSeconds), r.GetValue(CpuTarget));
+            r.GetValue(MaxSeconds), r.GetValue(CpuTarget))
+        {
+            ClientModes = r.GetValue(ClientMode) switch
+            {
+                ClientModeChoice.Pooled => [WaitingRoom.ClientMode.Pooled],
+                ClientModeChoice.Multiplexed => [WaitingRoom.ClientMode.Multiplexed],
+                ClientModeChoice.Both => [WaitingRoom.ClientMode.Pooled, WaitingRoom.ClientMode.Multiplexed],
+                _ => [],
+            },
+            Ceiling = findCeiling ? new CeilingSearch(steps, ceilingSeconds) : null,
+        };
     }
 }

@@ -50,7 +50,7 @@ public static class RunCommand
             ExternalEndpoint? external = cluster.External(r);
             ProviderKind kind = cluster.Kind(r, external);
             return ExecuteAsync(plan, c => ClusterProvisioner.StartAsync(kind, new ClusterSpec(), external, m => Console.Error.WriteLine(m), c), ct);
-        }));
+        }, ct));
         return cmd;
     }
 

@@ -19,12 +19,20 @@ public sealed class WaitingRoomClient
     // Status reads the admission rate over three windows (1, 5 and 15 minutes), as the gateway's sliding-window ETA does.
     private static readonly int[] MetricsWindowsSeconds = [60, 300, 900];
 
-    private readonly IDatabase _db;
+    private readonly IRedisLeases _leases;
     private readonly RedisValue _dedupeTtl, _seatHoldTtl;
+    private long _commandsSent;
 
+    /// <summary>Every command on <paramref name="db"/>: one multiplexed connection per node pipelines whatever is in flight.</summary>
     public WaitingRoomClient(IDatabase db, WaitingRoomOptions? options = null)
+        : this(new SharedDatabase(db ?? throw new ArgumentNullException(nameof(db))), options)
     {
-        _db = db ?? throw new ArgumentNullException(nameof(db));
+    }
+
+    /// <summary>Each round trip (one command, or one pipeline) on a connection leased from <paramref name="leases"/>.</summary>
+    public WaitingRoomClient(IRedisLeases leases, WaitingRoomOptions? options = null)
+    {
+        _leases = leases ?? throw new ArgumentNullException(nameof(leases));
         Options = options ?? new WaitingRoomOptions();
         Options.Validate();
         _dedupeTtl = (long)Math.Ceiling(Options.DedupeTtl.TotalSeconds);
@@ -32,6 +40,9 @@ public sealed class WaitingRoomClient
     }
 
     public WaitingRoomOptions Options { get; }
+
+    /// <summary>Commands of the model's lists sent so far (every request's, all threads): the client's calls.</summary>
+    public long CommandsSent => Interlocked.Read(ref _commandsSent);
     private WaitingRoomSchema Schema => Options.Schema;
     private long Now => Options.Clock.GetUtcNow().ToUnixTimeSeconds();
 
@@ -74,26 +85,32 @@ public sealed class WaitingRoomClient
             if (await MiddlewareAsync(r).ConfigureAwait(false) is StepOutcome early) return new(early, user, BackgroundResult.None);
 
             RedisCommand c = r.Next("EVALSHA", KeyClass.Stream);
-            RedisResult reply = await EnqueueScript.EvaluateAsync(_db, r.ScriptKeys(c),
-                [user.WaitingToken, eventId, user.UserId, _dedupeTtl]).ConfigureAwait(false);
+            RedisKey[] scriptKeys = r.ScriptKeys(c);
+            RedisResult reply = await Send(db => EnqueueScript.EvaluateAsync(db, scriptKeys,
+                [user.WaitingToken, eventId, user.UserId, _dedupeTtl])).ConfigureAwait(false);
             if (reply is not { Length: 2 } || (long)reply[0] != 1)
                 return new(StepOutcome.Duplicate, user, BackgroundResult.None); // 409: not a 2xx, so no stored answer
             user = user with { StreamId = (string?)reply[1] };
 
-            // One pipeline, as the gateway sends it.
+            // One pipeline, as the gateway sends it: one round trip on one leased connection.
             string waiting = QueueData(user, position: 0, "waiting");
-            IBatch batch = _db.CreateBatch();
-            Task[] sent =
-            [
-                SetAsync(batch, r, r.Next("SET", KeyClass.Waiting), waiting),
-                batch.SortedSetAddAsync(r.Key(r.Next("ZADD", KeyClass.EventQueue)), user.WaitingToken, user.JoinScore),
-                batch.KeyExpireAsync(r.Key(c = r.Next("EXPIRE", KeyClass.EventQueue)), r.Ttl(c)),
-                SetAsync(batch, r, r.Next("SET", KeyClass.Heartbeat), "alive"),
-                batch.SortedSetAddAsync(r.Key(r.Next("ZADD", KeyClass.PositionIndex)), user.WaitingToken, user.JoinScore),
-                batch.KeyExpireAsync(r.Key(c = r.Next("EXPIRE", KeyClass.PositionIndex)), r.Ttl(c)),
-            ];
-            batch.Execute();
-            await Task.WhenAll(sent).ConfigureAwait(false);
+            WaitingUser queued = user;
+            await Send(db =>
+            {
+                IBatch batch = db.CreateBatch();
+                RedisCommand e;
+                Task[] sent =
+                [
+                    SetAsync(batch, r, r.Next("SET", KeyClass.Waiting), waiting),
+                    batch.SortedSetAddAsync(r.Key(r.Next("ZADD", KeyClass.EventQueue)), queued.WaitingToken, queued.JoinScore),
+                    batch.KeyExpireAsync(r.Key(e = r.Next("EXPIRE", KeyClass.EventQueue)), r.Ttl(e)),
+                    SetAsync(batch, r, r.Next("SET", KeyClass.Heartbeat), "alive"),
+                    batch.SortedSetAddAsync(r.Key(r.Next("ZADD", KeyClass.PositionIndex)), queued.WaitingToken, queued.JoinScore),
+                    batch.KeyExpireAsync(r.Key(e = r.Next("EXPIRE", KeyClass.PositionIndex)), r.Ttl(e)),
+                ];
+                batch.Execute();
+                return Task.WhenAll(sent);
+            }).ConfigureAwait(false);
 
             await StoreAnswerAsync(r, 202, $"{{\"waiting_token\":\"{user.WaitingToken}\",\"position_hint\":0,\"status\":\"waiting\"}}").ConfigureAwait(false);
             return new(StepOutcome.Joined, user, JoinBackgroundAsync(r, user));
@@ -110,9 +127,9 @@ public sealed class WaitingRoomClient
         try
         {
             RedisCommand c = r.Next("XRANGE", KeyClass.Stream);
-            await _db.StreamRangeAsync(r.Key(c), user.StreamId, user.StreamId, flags: r.Flags(c)).ConfigureAwait(false);
+            await Send(db => db.StreamRangeAsync(r.Key(c), user.StreamId, user.StreamId, flags: r.Flags(c))).ConfigureAwait(false);
             long? position = await PositionAsync(r, KeyClass.PositionIndex, user).ConfigureAwait(false);
-            await SetAsync(_db, r, r.Next("SET", KeyClass.Waiting), QueueData(user, position ?? 0, "waiting")).ConfigureAwait(false);
+            await SetAsync(r, r.Next("SET", KeyClass.Waiting), QueueData(user, position ?? 0, "waiting")).ConfigureAwait(false);
             return new BackgroundResult(position);
         }
         catch (Exception ex) when (FailureClassifier.IsRedisFailure(ex))
@@ -132,22 +149,22 @@ public sealed class WaitingRoomClient
         {
             if (await MiddlewareAsync(r).ConfigureAwait(false) is StepOutcome early) return new(Step.Status, early);
             RedisCommand c = r.Next("EXISTS", KeyClass.Heartbeat);
-            if (!await _db.KeyExistsAsync(r.Key(c), r.Flags(c)).ConfigureAwait(false))
+            if (!await Send(db => db.KeyExistsAsync(r.Key(c), r.Flags(c))).ConfigureAwait(false))
             {
                 r.Plan.Reroute(Step.StatusExpired);
                 await CleanUpExpiredAsync(r, user).ConfigureAwait(false);
                 return new(Step.StatusExpired, StepOutcome.Expired);
             }
-            await _db.KeyExpireAsync(r.Key(c = r.Next("EXPIRE", KeyClass.Heartbeat)), r.Ttl(c)).ConfigureAwait(false);
-            c = r.Next("GET", KeyClass.Waiting);
-            if ((await _db.StringGetAsync(r.Key(c), r.Flags(c)).ConfigureAwait(false)).IsNull) return new(Step.Status, StepOutcome.NotFound);
+            RedisCommand expire = r.Next("EXPIRE", KeyClass.Heartbeat);
+            await Send(db => db.KeyExpireAsync(r.Key(expire), r.Ttl(expire))).ConfigureAwait(false);
+            if ((await GetAsync(r, r.Next("GET", KeyClass.Waiting)).ConfigureAwait(false)).IsNull) return new(Step.Status, StepOutcome.NotFound);
 
             long? position = await PositionAsync(r, KeyClass.PositionIndex, user).ConfigureAwait(false);
             long now = Now;
             foreach (int window in MetricsWindowsSeconds)
             {
-                c = r.Next("ZCOUNT", KeyClass.AdmissionMetrics);
-                await _db.SortedSetLengthAsync(r.Key(c), now - window, now, flags: r.Flags(c)).ConfigureAwait(false);
+                RedisCommand count = r.Next("ZCOUNT", KeyClass.AdmissionMetrics);
+                await Send(db => db.SortedSetLengthAsync(r.Key(count), now - window, now, flags: r.Flags(count))).ConfigureAwait(false);
             }
             long? rank = await PositionAsync(r, KeyClass.EventQueue, user).ConfigureAwait(false);
             bool ready = rank is long q && MayEnter(q, Waited(user));
@@ -161,10 +178,9 @@ public sealed class WaitingRoomClient
 
     private async Task CleanUpExpiredAsync(Request r, WaitingUser user)
     {
-        RedisCommand c = r.Next("GET", KeyClass.Waiting);
         // No waiting data left: nothing to clean, the gateway answers 404 all the same.
-        if ((await _db.StringGetAsync(r.Key(c), r.Flags(c)).ConfigureAwait(false)).IsNull) return;
-        await _db.SortedSetRemoveAsync(r.Key(r.Next("ZREM", KeyClass.EventQueue)), user.WaitingToken).ConfigureAwait(false);
+        if ((await GetAsync(r, r.Next("GET", KeyClass.Waiting)).ConfigureAwait(false)).IsNull) return;
+        await ZRemAsync(r, user).ConfigureAwait(false);
         await RemoveStreamEntryAsync(r, user).ConfigureAwait(false);
         await DelAsync(r.Key(r.Next("DEL", KeyClass.Waiting))).ConfigureAwait(false);
     }
@@ -173,13 +189,14 @@ public sealed class WaitingRoomClient
     private async Task RemoveStreamEntryAsync(Request r, WaitingUser user)
     {
         RedisCommand c = r.Next("XRANGE", KeyClass.Stream);
-        StreamEntry[] entries = await _db.StreamRangeAsync(r.Key(c), flags: r.Flags(c)).ConfigureAwait(false);
+        StreamEntry[] entries = await Send(db => db.StreamRangeAsync(r.Key(c), flags: r.Flags(c))).ConfigureAwait(false);
         RedisKey stream = r.Key(c);
         c = r.Next("XDEL", KeyClass.Stream);
         foreach (StreamEntry e in entries)
         {
             if (e["token"] != user.WaitingToken) continue;
-            await _db.StreamDeleteAsync(stream, [e.Id]).ConfigureAwait(false);
+            RedisValue id = e.Id;
+            await Send(db => db.StreamDeleteAsync(stream, [id])).ConfigureAwait(false);
             return;
         }
     }
@@ -197,8 +214,7 @@ public sealed class WaitingRoomClient
         try
         {
             if (await MiddlewareAsync(r).ConfigureAwait(false) is StepOutcome early) return new(early, user);
-            RedisCommand c = r.Next("GET", KeyClass.Waiting);
-            if ((await _db.StringGetAsync(r.Key(c), r.Flags(c)).ConfigureAwait(false)).IsNull) return new(StepOutcome.NotFound, user);
+            if ((await GetAsync(r, r.Next("GET", KeyClass.Waiting)).ConfigureAwait(false)).IsNull) return new(StepOutcome.NotFound, user);
             long? rank = await PositionAsync(r, KeyClass.EventQueue, user).ConfigureAwait(false);
             if (rank is not long q || !MayEnter(q, Waited(user)))
             {
@@ -209,7 +225,7 @@ public sealed class WaitingRoomClient
             EnterPath path = EnterPath.Front;
             if (NeedsBucket(q))
             {
-                c = r.Next("EVAL", KeyClass.AdmissionBucket);
+                RedisCommand c = r.Next("EVAL", KeyClass.AdmissionBucket);
                 var admitted = (long)await EvalAsync(r, c, WaitingRoomScripts.AdmissionBucket,
                     Options.AdmissionCapacity, Options.AdmissionPerSecond, 1, now).ConfigureAwait(false);
                 if (admitted != 1)
@@ -224,15 +240,17 @@ public sealed class WaitingRoomClient
             string rt = reservationToken ?? NewUuid();
             user = user with { ReservationToken = rt };
             r = r.WithReservation(rt);
-            await SetAsync(_db, r, r.Next("SET", KeyClass.Reservation),
+            await SetAsync(r, r.Next("SET", KeyClass.Reservation),
                 $"{{\"event_id\":{Json(user.EventId)},\"user_id\":{Json(user.UserId)},\"waiting_token\":\"{user.WaitingToken}\",\"granted_at\":\"{Options.Clock.GetUtcNow():O}\"}}").ConfigureAwait(false);
-            await SetAsync(_db, r, r.Next("SET", KeyClass.Waiting), QueueData(user, q, "ready")).ConfigureAwait(false);
+            await SetAsync(r, r.Next("SET", KeyClass.Waiting), QueueData(user, q, "ready")).ConfigureAwait(false);
             await DelAsync(r.Key(r.Next("DEL", KeyClass.Heartbeat))).ConfigureAwait(false);
-            await _db.SortedSetRemoveAsync(r.Key(r.Next("ZREM", KeyClass.EventQueue)), user.WaitingToken).ConfigureAwait(false);
+            await ZRemAsync(r, user).ConfigureAwait(false);
             // Admission metrics: scored by unix second, trimmed to the last hour on every grant.
-            await _db.SortedSetAddAsync(r.Key(r.Next("ZADD", KeyClass.AdmissionMetrics)), user.UserId, now).ConfigureAwait(false);
-            await _db.SortedSetRemoveRangeByScoreAsync(r.Key(r.Next("ZREMRANGEBYSCORE", KeyClass.AdmissionMetrics)),
-                double.NegativeInfinity, now - Traffic.MetricsRetentionSeconds).ConfigureAwait(false);
+            RedisKey metrics = r.Key(r.Next("ZADD", KeyClass.AdmissionMetrics));
+            string member = user.UserId;
+            await Send(db => db.SortedSetAddAsync(metrics, member, now)).ConfigureAwait(false);
+            RedisKey trimmed = r.Key(r.Next("ZREMRANGEBYSCORE", KeyClass.AdmissionMetrics));
+            await Send(db => db.SortedSetRemoveRangeByScoreAsync(trimmed, double.NegativeInfinity, now - Traffic.MetricsRetentionSeconds)).ConfigureAwait(false);
             await StoreAnswerAsync(r, 200, $"{{\"admission\":\"granted\",\"reservation_token\":\"{rt}\",\"ttl_sec\":{Traffic.ReservationTtl}}}").ConfigureAwait(false);
             return new(StepOutcome.Granted, user, q, path);
         }
@@ -249,14 +267,13 @@ public sealed class WaitingRoomClient
         try
         {
             if (await MiddlewareAsync(r).ConfigureAwait(false) is StepOutcome early) return new(early);
-            RedisCommand c = r.Next("GET", KeyClass.Waiting);
-            bool known = !(await _db.StringGetAsync(r.Key(c), r.Flags(c)).ConfigureAwait(false)).IsNull;
+            bool known = !(await GetAsync(r, r.Next("GET", KeyClass.Waiting)).ConfigureAwait(false)).IsNull;
             await DelAsync(r.Key(r.Next("DEL", KeyClass.Heartbeat))).ConfigureAwait(false);
             await DelAsync(r.Key(r.Next("DEL", KeyClass.Waiting))).ConfigureAwait(false);
             // Without the waiting data the gateway does not know the event: it answers "left" and stops here.
             if (known)
             {
-                await _db.SortedSetRemoveAsync(r.Key(r.Next("ZREM", KeyClass.EventQueue)), user.WaitingToken).ConfigureAwait(false);
+                await ZRemAsync(r, user).ConfigureAwait(false);
                 await RemoveStreamEntryAsync(r, user).ConfigureAwait(false);
             }
             return new(StepOutcome.Left);
@@ -301,14 +318,16 @@ public sealed class WaitingRoomClient
         if (!Traffic.IsPost(r.Step)) return null;
 
         c = r.Next("GET", KeyClass.Idempotency);
-        if (!(await _db.StringGetAsync(r.Key(c), r.Flags(c)).ConfigureAwait(false)).IsNull)
+        if (!(await GetAsync(r, c).ConfigureAwait(false)).IsNull)
         {
             // A stored answer: the gateway compares the fingerprint and replays the answer. Off the model's list,
             // which counts first attempts (every POST carries a fresh key).
-            await _db.StringGetAsync(r.Key(KeyClass.IdempotencyFingerprint), r.Flags(c)).ConfigureAwait(false);
+            RedisKey fingerprint = r.Key(KeyClass.IdempotencyFingerprint);
+            CommandFlags flags = r.Flags(c);
+            await Send(db => db.StringGetAsync(fingerprint, flags)).ConfigureAwait(false);
             return StepOutcome.Replayed;
         }
-        await SetAsync(_db, r, r.Next("SET", KeyClass.IdempotencyFingerprint), Fingerprint(r)).ConfigureAwait(false);
+        await SetAsync(r, r.Next("SET", KeyClass.IdempotencyFingerprint), Fingerprint(r)).ConfigureAwait(false);
         return null;
     }
 
@@ -316,37 +335,68 @@ public sealed class WaitingRoomClient
     private async Task StoreAnswerAsync(Request r, int status, string body)
     {
         string record = $"{{\"status_code\":{status},\"headers\":{{\"content-type\":\"application/json\"}},\"body\":{Json(body)},\"created_at\":\"{Options.Clock.GetUtcNow():O}\"}}";
-        await SetAsync(_db, r, r.Next("SET", KeyClass.Idempotency), record).ConfigureAwait(false);
+        await SetAsync(r, r.Next("SET", KeyClass.Idempotency), record).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// One round trip: <paramref name="send"/> issues one command (or one pipeline) on a leased connection, which
+    /// goes back to the pool when every answer is in (or the send failed).
+    /// </summary>
+    private async Task<T> Send<T>(Func<IDatabase, Task<T>> send)
+    {
+        IDatabase db = await _leases.LeaseAsync().ConfigureAwait(false);
+        try { return await send(db).ConfigureAwait(false); }
+        finally { _leases.Return(db); }
+    }
+
+    private async Task Send(Func<IDatabase, Task> send) =>
+        await Send(async db => { await send(db).ConfigureAwait(false); return true; }).ConfigureAwait(false);
+
+    private Task<RedisValue> GetAsync(Request r, RedisCommand c) => Send(db => db.StringGetAsync(r.Key(c), r.Flags(c)));
+
+    private Task<bool> ZRemAsync(Request r, WaitingUser user)
+    {
+        RedisKey key = r.Key(r.Next("ZREM", KeyClass.EventQueue));
+        return Send(db => db.SortedSetRemoveAsync(key, user.WaitingToken));
     }
 
     // SET key value EX ttl, as the gateway's go-redis client sends it (StringSetAsync would send SETEX).
     private static Task<RedisResult> SetAsync(IDatabaseAsync db, Request r, RedisCommand c, RedisValue value) =>
         db.ExecuteAsync("SET", [r.Key(c), value, "EX", (long)r.Ttl(c).TotalSeconds], r.Flags(c));
 
+    private Task<RedisResult> SetAsync(Request r, RedisCommand c, RedisValue value) => Send(db => SetAsync(db, r, c, value));
+
     // DEL, as the gateway sends it (KeyDeleteAsync sends UNLINK to a Redis 4+ server).
-    private Task<RedisResult> DelAsync(RedisKey key) => _db.ExecuteAsync("DEL", [key]);
+    private Task<RedisResult> DelAsync(RedisKey key) => Send(db => db.ExecuteAsync("DEL", [key]));
 
     // EVAL with the script text, as the gateway sends its token buckets (ScriptEvaluateAsync would SCRIPT LOAD and
     // EVALSHA). The keys go as RedisKey so the client routes by them and checks they share a slot.
-    private Task<RedisResult> EvalAsync(Request r, RedisCommand c, string script, params RedisValue[] args) =>
-        _db.ExecuteAsync("EVAL", [script, c.Keys.Count, .. r.ScriptKeys(c).Cast<object>(), .. args.Cast<object>()], r.Flags(c));
+    private Task<RedisResult> EvalAsync(Request r, RedisCommand c, string script, params RedisValue[] args)
+    {
+        object[] parts = [script, c.Keys.Count, .. r.ScriptKeys(c).Cast<object>(), .. args.Cast<object>()];
+        return Send(db => db.ExecuteAsync("EVAL", parts, r.Flags(c)));
+    }
 
     /// <summary>
     /// A 1-based position: ZRANK in the user's own ZSET; with N buckets, plus a <c>ZCOUNT -inf (score</c> in each
-    /// other bucket (everyone who joined earlier there). Sent together: N commands on N slots, one round trip.
+    /// other bucket (everyone who joined earlier there). Sent together: N commands on N slots, one pipeline (one
+    /// round trip per node it reaches).
     /// </summary>
     private async Task<long?> PositionAsync(Request r, KeyClass zset, WaitingUser user)
     {
         RedisCommand own = r.Next("ZRANK", zset);
-        Task<long?> rank = _db.SortedSetRankAsync(r.Key(own), user.WaitingToken, flags: r.Flags(own));
-        var earlier = new Task<long>[Schema.Buckets - 1];
-        for (int i = 0; i < earlier.Length; i++)
+        if (Schema.Buckets == 1) return await Send(db => db.SortedSetRankAsync(r.Key(own), user.WaitingToken, flags: r.Flags(own))).ConfigureAwait(false) + 1;
+        var counts = new RedisCommand[Schema.Buckets - 1];
+        for (int i = 0; i < counts.Length; i++) counts[i] = r.Next("ZCOUNT", zset);
+        return await Send(async db =>
         {
-            RedisCommand c = r.Next("ZCOUNT", zset);
-            earlier[i] = _db.SortedSetLengthAsync(r.Key(c), double.NegativeInfinity, user.JoinScore, Exclude.Stop, r.Flags(c));
-        }
-        await Task.WhenAll([rank, .. earlier]).ConfigureAwait(false);
-        return rank.Result is long x ? x + 1 + earlier.Sum(t => t.Result) : null;
+            IBatch batch = db.CreateBatch();
+            Task<long?> rank = batch.SortedSetRankAsync(r.Key(own), user.WaitingToken, flags: r.Flags(own));
+            Task<long>[] earlier = [.. counts.Select(c => batch.SortedSetLengthAsync(r.Key(c), double.NegativeInfinity, user.JoinScore, Exclude.Stop, r.Flags(c)))];
+            batch.Execute();
+            await Task.WhenAll([rank, .. earlier]).ConfigureAwait(false);
+            return rank.Result is long x ? x + 1 + earlier.Sum(t => t.Result) : (long?)null;
+        }).ConfigureAwait(false);
     }
 
     // The entry rule: the options' bands (a launch file's), else the reference's.
@@ -399,7 +449,12 @@ public sealed class WaitingRoomClient
         public WaitingUser User { get; }
         public CommandPlan Plan { get; }
 
-        public RedisCommand Next(string name, KeyClass key) => Plan.Next(name, key);
+        public RedisCommand Next(string name, KeyClass key)
+        {
+            RedisCommand c = Plan.Next(name, key);
+            Interlocked.Increment(ref _client._commandsSent);
+            return c;
+        }
 
         public Request WithReservation(string reservationToken) =>
             new(_client, Step, User with { ReservationToken = reservationToken }, Plan, _args with { ReservationToken = reservationToken });

@@ -43,7 +43,7 @@ public static class LaunchCeiling
     {
         if (s.Clients is < 1 or > 10_000) throw new ArgumentOutOfRangeException(nameof(s), s.Clients, "--clients must be in [1, 10000].");
         string runPrefix = "lc" + DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture) + Random.Shared.Next(1000).ToString("D3", CultureInfo.InvariantCulture);
-        CeilingMix mix = LaunchCeilingMix.Build(launch, WaitingRoomSchema.Event, runPrefix + ":");
+        CeilingMix mix = LaunchCeilingMix.Build(launch, WaitingRoomSchema.Event, runPrefix + ":", ct);
         double window = s.SecondsPerSide / mix.Commands.Count;
         if (window < 0.2 || s.SecondsPerSide > 3600)
             throw new ArgumentOutOfRangeException(nameof(s), s.SecondsPerSide, FormattableString.Invariant($"--seconds must give each of the mix's {mix.Commands.Count} commands at least 0.2 s per side (so at least {mix.Commands.Count * 0.2:0.#}) and be at most 3600."));

@@ -48,9 +48,9 @@ public static class LaunchCeilingMix
     /// <summary>EVALSHA joins are fresh (new idempotency key and user each call), as every join of a launch is.</summary>
     public const long FreshKeyspace = 100_000_000;
 
-    public static CeilingMix Build(Launch launch, WaitingRoomSchema schema, string keyPrefix)
+    public static CeilingMix Build(Launch launch, WaitingRoomSchema schema, string keyPrefix, CancellationToken ct = default)
     {
-        var sim = new LaunchSimulator(launch);
+        var sim = new LaunchSimulator(launch, ct: ct);
         LaunchStrategyResult predicted = sim.Run([schema]).Strategies[0];
 
         // Busiest event: the most visits (every visit's requests go to its event's keys).

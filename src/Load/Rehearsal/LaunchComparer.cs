@@ -17,12 +17,12 @@ public static class LaunchComparer
     /// The prediction for exactly this run: `sim --launch` on the same scaled file and seed, on the live slot map
     /// (<paramref name="liveTopology"/>), with the run's key prefix (untagged keys move with it).
     /// </summary>
-    public static LaunchStrategyResult Predict(Launch scaledLaunch, WaitingRoomSchema schema, Topology liveTopology, string keyPrefix)
+    public static LaunchStrategyResult Predict(Launch scaledLaunch, WaitingRoomSchema schema, Topology liveTopology, string keyPrefix, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(scaledLaunch);
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(liveTopology);
-        return new LaunchSimulator(scaledLaunch, topology: liveTopology, keyPrefix: keyPrefix).Place(schema);
+        return new LaunchSimulator(scaledLaunch, topology: liveTopology, keyPrefix: keyPrefix, ct: ct).Place(schema);
     }
 
     /// <summary>Per node and per command: measured share of all commands the servers counted against the predicted share.</summary>

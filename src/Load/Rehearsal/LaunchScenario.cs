@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
@@ -52,16 +53,28 @@ public static class LaunchScenario
             AdmissionPerSecond = file.Admission.RefillPerSecond,
             EntryBands = file.Admission.EntryRule,
         };
-        var client = new WaitingRoomClient(mux.GetDatabase(), options);
-        var pop = new LaunchPopulation(request.Launch);
+        var pop = new LaunchPopulation(request.Launch, ct);
         DateTime started = DateTime.UtcNow;
 
         await using NodeSampler sampler = await NodeSampler.StartAsync(cluster, TimeSpan.FromSeconds(1)).ConfigureAwait(false);
         var nodes = sampler.Nodes.Select(n => new LaunchNode(n.Endpoint, n.Shard ?? -1, n.Role)).ToList();
+        NodeInfo?[] unopened = await NodeCostReader.ReadAsync(mux, sampler.Nodes).ConfigureAwait(false);
+        ClientShape shape = request.Client;
+        await using GatewayConnections gateway = await GatewayConnections.OpenAsync(cluster, mux, shape, request.Scale, sampler.Nodes, file.ReplicaReads, ct).ConfigureAwait(false);
+        var sinceOpen = Stopwatch.StartNew();
+        log?.Invoke($"gateway client: {shape.Mode}, {gateway.Pods:N0} pod(s), {gateway.PlannedPerNode:N0} connection(s) per node" +
+            (shape.Mode == ClientMode.Pooled ? $" ({gateway.ActiveConnections:N0} leasable, {gateway.IdleConnectionsPerNode:N0} idle)" : ""));
+        var client = new WaitingRoomClient(gateway, options);
         await WarmUpAsync(mux, options with { KeyPrefix = request.KeyPrefix + "warmup:" }).ConfigureAwait(false);
         IReadOnlyList<SlotOwner> owners = LiveSlotMap.Read(mux);
+        // A new client's query buffer is freed by the server's cron once it has idled 2 s: read the connections' memory after that.
+        TimeSpan settle = NodeCostReader.ClientSettle - sinceOpen.Elapsed;
+        if (settle > TimeSpan.Zero) await Task.Delay(settle, ct).ConfigureAwait(false);
         var memoryBefore = await ReadMemoryAsync(mux, sampler.Nodes).ConfigureAwait(false);
         CommandStatsReading before = await ShardStats.ReadCommandStatsAsync(mux).ConfigureAwait(false);
+        NodeInfo?[] costBefore = await NodeCostReader.ReadAsync(mux, sampler.Nodes).ConfigureAwait(false);
+        var window = Stopwatch.StartNew();
+        TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
 
         log?.Invoke($"launch {file.Name} [{schema.Name}]: {pop.Visits:N0} visit(s) on {request.Launch.EventIds.Count:N0} event(s), seed {file.Seed}, key prefix {request.KeyPrefix}; {request.ScaleNote}");
         var driver = new LaunchDriver(pop, client, request.RequestTimeout, hooks);
@@ -78,6 +91,13 @@ public static class LaunchScenario
 
         // The rest is not cancelled by ct: an interrupted run still reads what it can and removes its keys. A node
         // gone by now (an interrupt tears a local cluster down) leaves gaps, never a crash.
+        TimeSpan cpuAfter = Process.GetCurrentProcess().TotalProcessorTime;
+        NodeInfo?[] costAfter = await NodeCostReader.ReadAsync(mux, sampler.Nodes).ConfigureAwait(false);
+        double windowSeconds = window.Elapsed.TotalSeconds;
+        var gatewayResult = new GatewayClientResult(shape.Mode.ToString(), gateway.Pods, gateway.PlannedPerNode, gateway.ActiveConnections,
+            gateway.IdleConnectionsPerNode, gateway.Leases, gateway.LeaseWaits, gateway.LeaseWaitSeconds, gateway.PeakLeased, client.CommandsSent,
+            (cpuAfter - cpuBefore).TotalSeconds, windowSeconds, NodeCostReader.Costs(sampler.Nodes, windowSeconds, unopened, costBefore, costAfter));
+        await gateway.DisposeAsync().ConfigureAwait(false);
         CommandStatsReading after = await ShardStats.ReadCommandStatsAsync(mux).ConfigureAwait(false);
         NodeTelemetry telemetry = await sampler.StopAsync().ConfigureAwait(false);
         var memoryAfter = await ReadMemoryAsync(mux, sampler.Nodes).ConfigureAwait(false);
@@ -111,6 +131,7 @@ public static class LaunchScenario
             KeysRemoved = removed,
             SchedulerLateness = RunOutput.ToLatency(lateness),
             Arrivals = driver.Arrivals,
+            Client = gatewayResult,
         };
     }
 

@@ -77,6 +77,8 @@ public static class LaunchScenarioReport
         sb.AppendLine();
         string lateness = r.SchedulerLateness is { } l ? Inv($"p50 {l.P50:0.000} ms, p99 {l.P99:0.000} ms, max {l.Max:0.000} ms over {l.Count:N0} timers") : "n/a (no timer fired)";
         sb.AppendLine($"Harness: user timers fired late by {lateness}. Keys removed at the end: {r.KeysRemoved:N0}.");
+        sb.AppendLine();
+        sb.AppendLine($"Gateway {LaunchRehearsalReport.ClientSentence(r)} (over the drive window, INFO before and after).");
         foreach (string p in audit) sb.AppendLine($"- audit: {p}");
         sb.AppendLine();
     }

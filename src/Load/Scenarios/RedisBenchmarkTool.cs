@@ -71,17 +71,26 @@ public static partial class RedisBenchmarkTool
     [GeneratedRegex(@"rps=[0-9.]+ \(overall: ([0-9.]+)\)")]
     private static partial Regex ProgressLine();
 
-    /// <summary>Runs the tool and returns its standard output and exit code.</summary>
+    /// <summary>Runs the tool and returns its standard output and exit code; cancelled, it kills the tool before it throws.</summary>
     public static async Task<(string Output, int ExitCode)> RunAsync(string tool, IEnumerable<string> args, CancellationToken ct)
     {
         var psi = new ProcessStartInfo(tool) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string a in args) psi.ArgumentList.Add(a);
         using Process p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {tool}");
-        Task<string> stderr = p.StandardError.ReadToEndAsync(ct);
-        string output = await p.StandardOutput.ReadToEndAsync(ct).ConfigureAwait(false);
-        await p.WaitForExitAsync(ct).ConfigureAwait(false);
-        await stderr.ConfigureAwait(false);
-        return (output, p.ExitCode);
+        try
+        {
+            Task<string> stderr = p.StandardError.ReadToEndAsync(ct);
+            string output = await p.StandardOutput.ReadToEndAsync(ct).ConfigureAwait(false);
+            await p.WaitForExitAsync(ct).ConfigureAwait(false);
+            await stderr.ConfigureAwait(false);
+            return (output, p.ExitCode);
+        }
+        catch (OperationCanceledException)
+        {
+            // Disposing a Process does not end it: without this the benchmark would go on loading the cluster.
+            try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            throw;
+        }
     }
 
     /// <summary>

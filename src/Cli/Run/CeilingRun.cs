@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using HashtagBench.Cli.Common;
+using HashtagBench.ClusterSim;
+using HashtagBench.Contracts;
+using HashtagBench.Load.Rehearsal;
+using HashtagBench.Provisioning;
+using HashtagBench.Reporting;
+using HashtagBench.WaitingRoom;
+using StackExchange.Redis;
+
+namespace HashtagBench.Cli.Run;
+
+/// <summary>
+/// run --launch --find-ceiling for one strategy: the run at --scale is the first step; each next one is a full
+/// launch run at scale × factor (up to 1) until the hottest primary's peak CPU reaches the target, the steps run out
+/// or the time does. Then the measured crossing beside the model's (<see cref="ScaleCeiling"/>).
+/// </summary>
+internal static class CeilingRun
+{
+    public static async Task<ScaleCeilingResult> FindAsync(Launch launch, LaunchRunStrategy first, ClientMode mode, LaunchRunOptions o, CeilingSearch search,
+        string runId, RunningCluster cluster, IConnectionMultiplexer mux, Topology live, TextWriter output, CancellationToken ct)
+    {
+        WaitingRoomSchema schema = WaitingRoomSchema.Parse(first.Strategy);
+        double targetPercent = o.CpuTarget * 100;
+        string modelPrefix = $"hb:{runId}:ceiling-{LaunchRun.FileSafe(schema.Name)}:";
+        var steps = new List<ScaleCeilingStep>
+        {
+            ScaleCeiling.StepOf(first.Measured!, o.Scale, first.PredictedAtScale?.HottestPrimaryCpu, LaunchRehearsalReport.HottestPrimary(first.Measured!.Telemetry)?.CpuPercent),
+        };
+        var clock = Stopwatch.StartNew();
+        double scale = o.Scale;
+        for (int k = 1; k <= search.Steps && scale < 1 && clock.Elapsed.TotalSeconds < search.Seconds && !ct.IsCancellationRequested; k++)
+        {
+            if (steps[^1] is not { PeakCpuPercent: double cpu, Error: null } || cpu >= targetPercent) break;
+            scale = Math.Min(1, scale * search.Factor);
+            (Launch scaled, string note) = LaunchScaling.Scale(launch, scale);
+            string prefix = $"hb:{runId}:ceiling{k}-{LaunchRun.FileSafe(schema.Name)}:";
+            double model = LaunchCapacity.Size(LaunchComparer.Predict(scaled, schema, live, prefix), o.CpuTarget).HottestPrimaryCpu;
+            output.WriteLine($"== ceiling {schema.Name} ({mode}): step {k} at {LaunchRehearsalReport.ScaleText(scale)}");
+            try
+            {
+                var request = new LaunchRunRequest(scaled, scale, note, schema, runId, prefix, o.KeepData, o.MaxSeconds, ClientMode: mode);
+                LaunchRunResult r = await LaunchScenario.RunAsync(request, cluster, mux, msg => output.WriteLine($"   {msg}"), ct);
+                if (r.Interrupted) break;
+                steps.Add(ScaleCeiling.StepOf(r, scale, model, LaunchRehearsalReport.HottestPrimary(r.Telemetry)?.CpuPercent));
+                output.WriteLine($"   {LaunchRehearsalReport.ClientSentence(r)}");
+            }
+            catch (Exception ex) when (ex is ClusterProvisioningException or RedisConnectionException)
+            {
+                ClientShape shape = scaled.File.Client with { Mode = mode };
+                int pods = shape.PodsAtScale(scale);
+                steps.Add(new ScaleCeilingStep(scale, pods, shape.ConnectionsPerNode(pods), null, null, null, model * 100, CliErrors.Describe(ex)));
+                output.WriteLine($"   step not measured: {CliErrors.Describe(ex)}");
+            }
+        }
+        (double? measured, string measuredNote) = ScaleCeiling.Crossing(steps, targetPercent);
+        (double? modelScale, string modelNote) = ScaleCeiling.ModelCrossing(
+            s => ScaleCeiling.ModelCpu(launch, s, schema, live, modelPrefix, o.CpuTarget), o.CpuTarget,
+            steps.Where(s => s.ModelCpuPercent is not null).Select(s => (s.Scale, s.ModelCpuPercent!.Value / 100)));
+        return new ScaleCeilingResult(schema.Name, mode.ToString(), o.CpuTarget, steps, measured, measuredNote, modelScale, modelNote);
+    }
+}

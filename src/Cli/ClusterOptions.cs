@@ -21,7 +21,8 @@ public sealed class ClusterOptions
     public Option<string?> PasswordFile { get; } = new("--password-file") { Description = $"File holding the password for the existing cluster (or set {PasswordVariable})." };
     // Refused with a pointer to the safe ways: a password on a command line shows in ps, shell history and CI logs.
     private Option<string?> Password { get; } = new("--password") { Hidden = true };
-    public Option<string> Provider { get; } = new("--provider") { Description = "auto | local | testcontainers (ignored with --cluster)", DefaultValueFactory = _ => "auto" };
+    public Option<ProviderKind?> Provider { get; } = new Option<ProviderKind?>("--provider") { Description = "Which cluster to start: auto (containers when Docker works, else local processes), local or testcontainers; default auto, ignored with --cluster." }
+        .Named(ClusterProvisioner.KindNames);
 
     /// <param name="endpointOnly">Verbs that only read a cluster someone gives them (keyslot, sim) never start one: no --provider.</param>
     public void AddTo(Command cmd, bool endpointOnly = false)
@@ -63,7 +64,7 @@ public sealed class ClusterOptions
 
     /// <summary>Which provider to use: External with --cluster, else --provider. A local cluster ignores REDIS_PASSWORD.</summary>
     public ProviderKind Kind(ParseResult r, ExternalEndpoint? external) =>
-        external is not null ? ProviderKind.External : ClusterProvisioner.ParseKind(r.GetValue(Provider) ?? "auto");
+        external is not null ? ProviderKind.External : r.GetValue(Provider) ?? ProviderKind.Auto;
 
     /// <summary>Attaches to --cluster when given, else starts one with --provider. Provider messages go to stderr.</summary>
     public Task<RunningCluster> StartAsync(ParseResult r, CancellationToken ct)

@@ -29,13 +29,8 @@ public static class HashtagBenchApp
     {
         RootCommand root = CreateRoot();
         ParseResult parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
-        {
-            // System.CommandLine would exit 1, which this tool reserves for "a threshold failed".
-            foreach (var e in parsed.Errors) Console.Error.WriteLine($"error: {e.Message}");
-            Console.Error.WriteLine($"See '{string.Join(' ', ["hashtag-bench", .. CommandPath(parsed.CommandResult.Command)])} --help'.");
-            return ExitCodes.BadInput;
-        }
+        // System.CommandLine would exit 1, which this tool reserves for "a threshold failed".
+        if (parsed.Errors.Count > 0) return CliErrors.Report(Console.Error, ParseErrors.OneLine(parsed));
 
         using var cts = new CancellationTokenSource();
         void Interrupt(string signal)
@@ -63,12 +58,5 @@ public static class HashtagBenchApp
         catch (OperationCanceledException) when (cts.IsCancellationRequested) { code = ExitCodes.Interrupted; }
         finally { Console.CancelKeyPress -= ctrlC; }
         return cts.IsCancellationRequested ? ExitCodes.Interrupted : code;
-    }
-
-    private static IEnumerable<string> CommandPath(Command c)
-    {
-        var names = new List<string>();
-        for (Symbol? s = c; s is Command cmd and not RootCommand; s = cmd.Parents.FirstOrDefault()) names.Insert(0, cmd.Name);
-        return names;
     }
 }

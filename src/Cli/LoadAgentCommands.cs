@@ -12,7 +12,7 @@ using StackExchange.Redis;
 
 namespace HashtagBench.Cli;
 
-/// <summary>load run's agent options (--agent, --start-at, --run-id and the clock bounds), declared once.</summary>
+/// <summary>The agent options (--agent, --start-at, --run-id and the clock bounds) of the `load run` scenarios that split across agents, declared once.</summary>
 public sealed class AgentOptions
 {
     public Option<string?> Agent { get; } = new("--agent") { Description = "Load agent mode: this process is agent i of N (0-based, e.g. 1/3); it sends arrivals k with k mod N = i, and its own users and idempotency keys." };
@@ -26,8 +26,8 @@ public sealed class AgentOptions
         foreach (Option o in new Option[] { Agent, StartAt, RunId, MaxClockSkew, MaxLateStart }) cmd.Options.Add(o);
     }
 
-    /// <summary>The slice asked for, or null without --agent. Agent mode needs --start-at and --run-id, and a scenario that splits.</summary>
-    public AgentSlice? Slice(ParseResult r, string scenario, bool externalCluster)
+    /// <summary>The slice asked for, or null without --agent. Agent mode needs --start-at and --run-id.</summary>
+    public AgentSlice? Slice(ParseResult r, bool externalCluster)
     {
         if (r.GetValue(Agent) is not { } text)
         {
@@ -36,8 +36,6 @@ public sealed class AgentOptions
             return null;
         }
         if (!externalCluster) throw new ArgumentException("--agent needs --cluster: the agents of a run share one cluster (each would otherwise start its own).");
-        if (!AgentStart.Scenarios.Contains(scenario))
-            throw new ArgumentException($"{scenario} does not split across agents (it runs one fault or searches one machine's ceiling); agent mode runs {string.Join(", ", AgentStart.Scenarios)}.");
         var (index, count) = AgentStart.ParseAgent(text);
         string startAt = r.GetValue(StartAt) ?? throw new ArgumentException("--agent needs --start-at: the UTC instant every agent starts at.");
         string runId = r.GetValue(RunId) ?? throw new ArgumentException("--agent needs --run-id: the run ID every agent shares.");

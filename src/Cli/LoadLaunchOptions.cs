@@ -32,18 +32,10 @@ public sealed partial class LoadLaunchOptions
         foreach (Option o in new Option[] { Launch, Scale, Strategy, Seed, MaxSeconds, ClientMode }) cmd.Options.Add(o);
     }
 
-    /// <summary>Refuses launch options on another scenario (they would be ignored silently).</summary>
-    public void RefuseOutsideLaunch(ParseResult r, string scenario)
-    {
-        if (r.GetValue(Launch) is not null || r.GetValue(Strategy) is not null || r.GetValue(Seed) is not null || r.GetValue(ClientMode) is not null)
-            throw new ArgumentException($"--launch, --strategy, --seed and --client-mode are for the launch scenario, not {scenario}.");
-    }
-
     /// <summary>Runs every strategy asked for. Exit 0, 1 (a threshold or the audit failed), 2 (bad input) or 130 (interrupted).</summary>
     public async Task<int> RunAsync(ParseResult r, ClusterOptions clusterOptions, AgentOptions agent, bool keepData, string? output,
         TextWriter console, CancellationToken ct)
     {
-        if (r.GetValue(agent.Agent) is not null) throw new ArgumentException("launch does not split across load agents (--agent): run it from one machine.");
         string path = r.GetValue(Launch) ?? throw new ArgumentException("launch needs --launch FILE (a launch file, e.g. launches/gateway-30k.json).");
         double scale = r.GetValue(Scale);
         double maxSeconds = r.GetValue(MaxSeconds);

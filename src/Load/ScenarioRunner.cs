@@ -29,22 +29,29 @@ public static class ScenarioRunner
 {
     public static IReadOnlyCollection<string> Names => ScenarioNames.All;
 
+    /// <summary>Checks the shared load and the scenario's own options, each by its own rules; bad ones throw <see cref="ArgumentException"/>.</summary>
+    public static void Validate(ScenarioOptions scenario, LoadOptions options)
+    {
+        options.Validate();
+        scenario.Validate(options);
+    }
+
     /// <summary>
-    /// Runs <paramref name="name"/> and writes its outputs; prints one line per run and every failed check to
+    /// Runs the scenario <paramref name="scenario"/> is for and writes its outputs; prints one line per run and every failed check to
     /// <paramref name="console"/>. Bad options throw <see cref="ArgumentException"/> or <see cref="FormatException"/>.
     /// </summary>
-    public static async Task<ScenarioResult> RunAsync(string name, LoadOptions options, RunningCluster cluster, ConnectionMultiplexer mux,
+    public static async Task<ScenarioResult> RunAsync(ScenarioOptions scenario, LoadOptions options, RunningCluster cluster, ConnectionMultiplexer mux,
         TextWriter console, CancellationToken ct)
     {
-        if (!Catalog.Scenarios.TryGetValue(name, out var scenario))
-            throw new ArgumentException($"Unknown scenario '{name}'. Known: {string.Join(", ", Names)}.");
+        Validate(scenario, options);
+        string name = scenario.Scenario;
         var ctx = new LoadContext(cluster, mux, options);
         ScenarioOutcome outcome;
         long? removed = null;
         NodeTelemetry? nodes = null;
         // Every node sampled once a second (and metrics exported) for the whole scenario, without it knowing.
         await using RunTelemetry telemetry = await RunTelemetry.StartAsync(name, options, cluster, console).ConfigureAwait(false);
-        try { outcome = await scenario(ctx, ct).ConfigureAwait(false); }
+        try { outcome = await Catalog.RunAsync(ctx, scenario, ct).ConfigureAwait(false); }
         finally
         {
             nodes = await telemetry.StopAsync().ConfigureAwait(false);

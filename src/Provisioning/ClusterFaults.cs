@@ -46,15 +46,14 @@ public sealed class ClusterFaults(RunningCluster cluster)
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
 
-    public static FaultAction ParseAction(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "kill" or "kill-primary" => FaultAction.KillPrimary,
-        "pause" or "pause-primary" => FaultAction.PausePrimary,
-        "restart" or "restart-primary" => FaultAction.RestartPrimary,
-        "failover" or "manual-failover" => FaultAction.ManualFailover,
-        "lagged-kill" => FaultAction.LaggedKill,
-        _ => throw new FormatException($"Unknown fault '{text}'. Use kill, pause, restart, failover or lagged-kill."),
-    };
+    /// <summary>The names a fault goes by on the command line (`--fault`): each action's short name first, then its long one.</summary>
+    public static readonly IReadOnlyList<(string Name, FaultAction Action)> ActionNames =
+    [
+        ("kill", FaultAction.KillPrimary), ("pause", FaultAction.PausePrimary), ("restart", FaultAction.RestartPrimary),
+        ("failover", FaultAction.ManualFailover), ("lagged-kill", FaultAction.LaggedKill),
+        ("kill-primary", FaultAction.KillPrimary), ("pause-primary", FaultAction.PausePrimary), ("restart-primary", FaultAction.RestartPrimary),
+        ("manual-failover", FaultAction.ManualFailover),
+    ];
 
     /// <summary>The node (process or container) that serves a slot as primary right now.</summary>
     public async Task<LocalNode> PrimaryOfAsync(int slot)

@@ -50,13 +50,10 @@ public static class ClusterProvisioner
         return await LocalClusterProvider.StartAsync(spec, log, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Parses auto | local | testcontainers | docker | external.</summary>
-    public static ProviderKind ParseKind(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "auto" => ProviderKind.Auto,
-        "local" or "process" => ProviderKind.Local,
-        "testcontainers" or "docker" => ProviderKind.Testcontainers,
-        "external" => ProviderKind.External,
-        _ => throw new FormatException($"Unknown cluster provider '{text}'. Use auto, local, testcontainers or external."),
-    };
+    /// <summary>The names a provider goes by on the command line (`--provider`): each kind's own name first, then its alias.</summary>
+    public static readonly IReadOnlyList<(string Name, ProviderKind Kind)> KindNames =
+    [
+        ("auto", ProviderKind.Auto), ("local", ProviderKind.Local), ("testcontainers", ProviderKind.Testcontainers), ("external", ProviderKind.External),
+        ("process", ProviderKind.Local), ("docker", ProviderKind.Testcontainers),
+    ];
 }

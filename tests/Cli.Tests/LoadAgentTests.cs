@@ -265,7 +265,7 @@ public sealed partial class LoadAgentTests(ClusterFixture fx, LoadAgentTests.Age
     [Theory]
     [InlineData("3/3", "must be below 3")]
     [InlineData("x", "is not i/N")]
-    [InlineData("0/2", "does not split across agents", "failover")]
+    [InlineData("0/2", "'hashtag-bench load run failover' has no option --agent", "failover")] // it injects one fault: no agent options
     [InlineData("0/2", "--agent needs --cluster", "multi-event", false)]
     public async Task Bad_agent_options_are_refused(string agent, string expected, string scenario = "multi-event", bool external = true)
     {

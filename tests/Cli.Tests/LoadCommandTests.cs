@@ -24,8 +24,9 @@ public sealed class LoadCommandTests
     {
         var (code, error) = await InvokeAsync("meteor-shower");
         Assert.Equal(ExitCodes.BadInput, code);
-        Assert.Contains("Unknown scenario", error);
-        Assert.Contains("strategies", error);
+        string line = Assert.Single(error.Trim().Split('\n'));
+        Assert.StartsWith("error: 'meteor-shower' is not a subcommand of 'hashtag-bench load run'", line);
+        foreach (string scenario in ScenarioNames.All.Append("launch")) Assert.Contains(scenario, line);
     }
 
     [Fact]
@@ -45,15 +46,19 @@ public sealed class LoadCommandTests
     }
 
     [Theory]
-    [InlineData("--popularity", "zipf:x", "Unknown popularity")]
-    [InlineData("--provider", "carrier-pigeon", "Unknown cluster provider")]
-    [InlineData("--duration", "-1", "--duration")]
-    [InlineData("--strategies", "event,bucketed:0", "Bucket count")]
-    [InlineData("--wait-timeout", "0", "--wait-timeout")]
-    [InlineData("--strategies", ",", "--strategies names no strategy")]
-    public async Task Bad_options_give_one_clean_line(string option, string value, string expected)
+    [InlineData("multi-event", "--popularity", "zipf:x", "Unknown popularity")]
+    [InlineData("multi-event", "--provider", "carrier-pigeon", "--provider must be auto, local, testcontainers or external (got 'carrier-pigeon')")]
+    [InlineData("multi-event", "--duration", "-1", "--duration")]
+    [InlineData("strategies", "--strategies", "event,bucketed:0", "Bucket count")]
+    [InlineData("failover", "--wait-timeout", "0", "--wait-timeout")]
+    [InlineData("strategies", "--strategies", ",", "--strategies names no strategy")]
+    [InlineData("hot-event", "--hot-share", "1.5", "--hot-share")]
+    [InlineData("duplicates", "--duplicates", "1", "--duplicates")]
+    [InlineData("capacity", "--steps", "0", "--steps")]
+    [InlineData("failover", "--retry", "11", "--retry")]
+    public async Task Bad_options_give_one_clean_line(string scenario, string option, string value, string expected)
     {
-        var (code, error) = await InvokeAsync("multi-event", option, value);
+        var (code, error) = await InvokeAsync(scenario, option, value);
         Assert.Equal(ExitCodes.BadInput, code);
         Assert.StartsWith("error: ", error);
         Assert.Contains(expected, error);

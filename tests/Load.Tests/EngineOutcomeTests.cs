@@ -270,12 +270,13 @@ public sealed class EngineOutcomeTests
     [InlineData(0.5, 1, true)]
     public void Fault_at_must_lie_inside_the_measured_run(double faultAt, double duration, bool valid)
     {
-        var o = new LoadOptions { FaultAt = TimeSpan.FromSeconds(faultAt), Duration = TimeSpan.FromSeconds(duration) };
-        if (valid) { o.Validate(); return; }
-        var ex = Assert.Throws<ArgumentOutOfRangeException>(o.Validate);
+        var load = new LoadOptions { Duration = TimeSpan.FromSeconds(duration) };
+        var o = new FailoverOptions { FaultAt = TimeSpan.FromSeconds(faultAt) };
+        if (valid) { o.Validate(load); return; }
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => o.Validate(load));
         Assert.Contains("--fault-at", ex.Message);
-        Assert.Equal(nameof(LoadOptions.FaultAt), ex.ParamName);
-        new LoadOptions { Duration = TimeSpan.FromSeconds(duration) }.Validate(); // no --fault-at: the default (a third) is fine
+        Assert.Equal(nameof(FailoverOptions.FaultAt), ex.ParamName);
+        new FailoverOptions().Validate(load); // no --fault-at: the default (a third) is fine
     }
 
     [Fact]

@@ -87,15 +87,15 @@ public sealed class FailoverMeasureTests
         await using var mux = await cluster.ConnectAsync();
         var faults = new ClusterFaults(cluster);
         string dir = Path.Combine(Path.GetTempPath(), "hashtag-bench-tests", $"fault-command-{Guid.NewGuid():N}");
-        LoadOptions Options(string name, double seconds, double faultAt) => new()
+        LoadOptions Options(string name, double seconds) => new()
         {
-            Rate = 300, Duration = TimeSpan.FromSeconds(seconds), WarmUp = TimeSpan.FromSeconds(0.5), Quick = true,
-            FaultAt = TimeSpan.FromSeconds(faultAt), OutputDir = Path.Combine(dir, name),
+            Rate = 300, Duration = TimeSpan.FromSeconds(seconds), WarmUp = TimeSpan.FromSeconds(0.5), Quick = true, OutputDir = Path.Combine(dir, name),
         };
-        async Task<(FailoverRow Row, ScenarioOutcome Outcome, ClusterNodesSnapshot Before)> Run(LoadOptions o)
+        static FailoverOptions At(double faultAt) => new() { FaultAt = TimeSpan.FromSeconds(faultAt) };
+        async Task<(FailoverRow Row, ScenarioOutcome Outcome, ClusterNodesSnapshot Before)> Run(LoadOptions o, FailoverOptions failover)
         {
             ClusterNodesSnapshot before = await faults.ReadNodesAsync();
-            ScenarioOutcome outcome = await Catalog.Scenarios["failover"](new LoadContext(cluster, mux, o), CancellationToken.None);
+            ScenarioOutcome outcome = await FailoverScenario.RunAsync(new LoadContext(cluster, mux, o), failover, CancellationToken.None);
             return (Assert.Single(outcome.Findings.Data.Failover!), outcome, before);
         }
         static void PromotedItsReplica(FailoverRow row, ClusterNodesSnapshot before, string report)
@@ -112,7 +112,7 @@ public sealed class FailoverMeasureTests
         string script = "until redis-cli -p \"$HASHTAG_BENCH_FAULT_REPLICA_PORT\" INFO replication | grep -q master_link_status:up; do sleep 0.2; done; " +
                         "echo \"failing over to $HASHTAG_BENCH_FAULT_REPLICA_HOST:$HASHTAG_BENCH_FAULT_REPLICA_PORT for slot $HASHTAG_BENCH_FAULT_SLOT\"; " +
                         "redis-cli -p \"$HASHTAG_BENCH_FAULT_REPLICA_PORT\" CLUSTER FAILOVER";
-        var cmd = await Run(Options("command", 6, 2) with { FaultCommand = script });
+        var cmd = await Run(Options("command", 6), At(2) with { FaultCommand = script });
         string cmdReport = string.Join("\n", cmd.Outcome.Findings.Markdown);
         Assert.Equal("command", cmd.Row.Fault);
         Assert.Equal(0, cmd.Row.FaultCommandExitCode);
@@ -123,14 +123,14 @@ public sealed class FailoverMeasureTests
         Assert.Contains("exit code 0", log);
 
         // The harness's own manual failover is seen the same way: one promotion, to the former replica.
-        var own = await Run(Options("own", 6, 2) with { Fault = "failover", Retry = 0 });
+        var own = await Run(Options("own", 6), At(2) with { Fault = FaultAction.ManualFailover, Retry = 0 });
         PromotedItsReplica(own.Row, own.Before, string.Join("\n", own.Outcome.Findings.Markdown));
         Assert.Null(own.Row.FaultCommandLog);
         // An explicit --retry 0 overrides the failover's default of two.
         Assert.Equal((0, 0L), (own.Row.RetryCount, own.Row.RetriesSent));
 
         // A command that fails fails the run, and no promotion is claimed.
-        var bad = await Run(Options("bad", 2, 1) with { FaultCommand = "echo refused >&2; exit 3" });
+        var bad = await Run(Options("bad", 2), At(1) with { FaultCommand = "echo refused >&2; exit 3" });
         Assert.Equal(3, bad.Row.FaultCommandExitCode);
         Assert.False(bad.Outcome.Findings.ChecksPassed);
         Assert.Equal(0, bad.Row.SlotOwnerChanges);
@@ -139,7 +139,7 @@ public sealed class FailoverMeasureTests
         // Pause (8 s) with the failover's default two retries: the window by send time cannot end before the node is resumed, so it holds
         // most of the pause's joins; joins sent at its start time out (5 s) and are retried, so the outage's p99 is
         // at least the client's timeout.
-        var pause = await Run(Options("pause", 11, 1) with { Fault = "pause" });
+        var pause = await Run(Options("pause", 11), At(1) with { Fault = FaultAction.PausePrimary });
         string pauseReport = string.Join("\n", pause.Outcome.Findings.Markdown);
         Assert.Equal(FailoverScenario.DefaultRetry, pause.Row.RetryCount);
         Assert.True(pause.Row.Healed, pauseReport);

@@ -96,12 +96,13 @@ public sealed class FaultAuditTests(ClusterFixture fx, ITestOutputHelper output)
     [Fact]
     public void Fault_options_are_validated()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new LoadOptions { Retry = -1 }.Validate());
-        Assert.Throws<ArgumentOutOfRangeException>(() => new LoadOptions { RequireReplicas = -1 }.Validate());
-        Assert.Throws<ArgumentOutOfRangeException>(() => new LoadOptions { MaxLost = -1 }.Validate());
-        Assert.Throws<ArgumentOutOfRangeException>(() => new LoadOptions { RetryBackoff = TimeSpan.Zero }.Validate());
-        Assert.Throws<ArgumentException>(() => new LoadOptions { FaultCommand = "  " }.Validate());
-        new LoadOptions { Retry = 2, RequireReplicas = 1, MaxLost = 0 }.Validate();
+        var load = new LoadOptions();
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FailoverOptions { Retry = -1 }.Validate(load));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FailoverOptions { RequireReplicas = -1 }.Validate(load));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FailoverOptions { MaxLost = -1 }.Validate(load));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FailoverOptions { RetryBackoff = TimeSpan.Zero }.Validate(load));
+        Assert.Throws<ArgumentException>(() => new FailoverOptions { FaultCommand = "  " }.Validate(load));
+        new FailoverOptions { Retry = 2, RequireReplicas = 1, MaxLost = 0 }.Validate(load);
     }
 
     [Fact]
@@ -113,10 +114,10 @@ public sealed class FaultAuditTests(ClusterFixture fx, ITestOutputHelper output)
         var o = new LoadOptions
         {
             Rate = 500, Duration = TimeSpan.FromSeconds(9), WarmUp = TimeSpan.FromSeconds(0.5), Quick = true,
-            Fault = "lagged-kill", FaultAt = TimeSpan.FromSeconds(2), MaxLost = 0, // --retry left at the failover default (2)
             OutputDir = Path.Combine(Path.GetTempPath(), "hashtag-bench-tests", $"lagged-{Guid.NewGuid():N}"),
         };
-        ScenarioOutcome outcome = await Catalog.Scenarios["failover"](new LoadContext(cluster, mux, o), CancellationToken.None);
+        var lagged = new FailoverOptions { Fault = FaultAction.LaggedKill, FaultAt = TimeSpan.FromSeconds(2), MaxLost = 0 }; // --retry left at the failover default (2)
+        ScenarioOutcome outcome = await FailoverScenario.RunAsync(new LoadContext(cluster, mux, o), lagged, CancellationToken.None);
 
         FailoverRow row = Assert.Single(outcome.Findings.Data.Failover!);
         string report = string.Join("\n", outcome.Findings.Markdown);
@@ -158,11 +159,10 @@ public sealed class FaultAuditTests(ClusterFixture fx, ITestOutputHelper output)
         // The same fault with --require-replicas 1: joins the frozen replica never acknowledged are answered NotReplicated
         // (a 503) although the script ran; their retries run it again. Those keys are re-enqueued, never doubled: each
         // lost attempt took its dedupe key with it, and the invariant holds on the cluster after the second failover too.
-        ScenarioOutcome strict = await Catalog.Scenarios["failover"](new LoadContext(cluster, mux, o with
+        ScenarioOutcome strict = await FailoverScenario.RunAsync(new LoadContext(cluster, mux, o with
         {
-            MaxLost = null, RequireReplicas = 1,
             OutputDir = Path.Combine(Path.GetTempPath(), "hashtag-bench-tests", $"lagged-strict-{Guid.NewGuid():N}"),
-        }), CancellationToken.None);
+        }), lagged with { MaxLost = null, RequireReplicas = 1 }, CancellationToken.None);
         FailoverRow s = Assert.Single(strict.Findings.Data.Failover!);
         string strictReport = string.Join("\n", strict.Findings.Markdown);
         Assert.True(s.Healed, strictReport);

@@ -64,12 +64,12 @@ public sealed class NodeSamplerTests(ClusterFixture fx)
         int port = FreePort();
         var o = new LoadOptions
         {
-            Rate = 300, Duration = TimeSpan.FromSeconds(5), WarmUp = TimeSpan.FromSeconds(0.5), Quick = true, Strategies = [KeyStrategy.EventTag],
+            Rate = 300, Duration = TimeSpan.FromSeconds(5), WarmUp = TimeSpan.FromSeconds(0.5), Quick = true,
             OutputDir = Path.Combine(Path.GetTempPath(), "hashtag-bench-tests", $"telemetry-{Guid.NewGuid():N}"),
             PrometheusPort = port, OtlpEndpoint = collector.Endpoint,
         };
         o.Validate();
-        Task<ScenarioResult> run = ScenarioRunner.RunAsync("strategies", o, fx.Cluster, fx.Mux, TextWriter.Null, CancellationToken.None);
+        Task<ScenarioResult> run = ScenarioRunner.RunAsync(new StrategiesOptions { Strategies = [KeyStrategy.EventTag] }, o, fx.Cluster, fx.Mux, TextWriter.Null, CancellationToken.None);
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         Dictionary<string, double>? first = null, second = null;

@@ -23,14 +23,14 @@ public sealed class ScenarioTests(ClusterFixture fx)
         return tweak is null ? o : tweak(o);
     }
 
-    private Task<ScenarioOutcome> RunAsync(string scenario, LoadOptions o) =>
-        Catalog.Scenarios[scenario](new LoadContext(fx.Cluster, fx.Mux, o), CancellationToken.None);
+    private Task<ScenarioOutcome> RunAsync(ScenarioOptions scenario, LoadOptions o) =>
+        Catalog.RunAsync(new LoadContext(fx.Cluster, fx.Mux, o), scenario, CancellationToken.None);
 
     [Fact]
     public async Task Strategies_reproduce_the_incident_and_match_the_prediction()
     {
-        LoadOptions o = Short("strategies", x => x with { Strategies = [KeyStrategy.EventTag, KeyStrategy.Bucketed(4), KeyStrategy.Legacy] });
-        ScenarioOutcome outcome = await RunAsync("strategies", o);
+        LoadOptions o = Short("strategies");
+        ScenarioOutcome outcome = await RunAsync(new StrategiesOptions { Strategies = [KeyStrategy.EventTag, KeyStrategy.Bucketed(4), KeyStrategy.Legacy] }, o);
 
         Assert.True(outcome.Findings.ChecksPassed, string.Join("\n", outcome.Findings.Markdown));
         RunSummary legacy = outcome.Runs.Single(r => r.Scenario == "legacy");
@@ -77,7 +77,7 @@ public sealed class ScenarioTests(ClusterFixture fx)
     [Fact]
     public async Task Duplicates_audit_finds_exactly_one_entry_per_acknowledged_key()
     {
-        ScenarioOutcome outcome = await RunAsync("duplicates", Short("duplicates", x => x with { DuplicateShare = 0.4 }));
+        ScenarioOutcome outcome = await RunAsync(new DuplicatesOptions { Share = 0.4 }, Short("duplicates"));
         DuplicatesFinding duplicates = outcome.Findings.Data.Duplicates!;
         StreamAuditResult audit = duplicates.Audit;
         Assert.True(outcome.Findings.ChecksPassed);
@@ -93,11 +93,11 @@ public sealed class ScenarioTests(ClusterFixture fx)
     [Fact]
     public async Task Multi_event_and_hot_event_run_clean()
     {
-        ScenarioOutcome multi = await RunAsync("multi-event", Short("multi"));
+        ScenarioOutcome multi = await RunAsync(new MultiEventOptions(), Short("multi"));
         Assert.Equal(0, multi.Runs[0].FailCount);
         Assert.True(multi.Runs[0].OkCount > 400);
 
-        ScenarioOutcome hot = await RunAsync("hot-event", Short("hot", x => x with { HotShare = 0.8 }));
+        ScenarioOutcome hot = await RunAsync(new HotEventOptions { HotShare = 0.8 }, Short("hot"));
         Assert.Equal(2, hot.Runs.Count);
         Assert.All(hot.Runs, r => Assert.Equal(0, r.FailCount));
         Assert.Equal(3, hot.Findings.Data.HotEvent!.Count(u => u.Strategy == "event"));
@@ -106,8 +106,8 @@ public sealed class ScenarioTests(ClusterFixture fx)
     [Fact]
     public async Task Capacity_writes_a_per_shard_rate_the_simulator_can_read()
     {
-        LoadOptions o = Short("capacity", x => x with { Rate = 400, Duration = TimeSpan.FromSeconds(4), CapacitySteps = 3 });
-        ScenarioOutcome outcome = await RunAsync("capacity", o);
+        LoadOptions o = Short("capacity", x => x with { Rate = 400, Duration = TimeSpan.FromSeconds(4) });
+        ScenarioOutcome outcome = await RunAsync(new CapacityOptions { Steps = 3 }, o);
         CapacityResult result = ResultFiles.Read(Path.Combine(o.OutputDir, ResultFiles.Capacity), ResultFiles.CapacityType);
         Assert.True(result.PerShardOpsPerSec > 0);
         // The ladder (at most 3 steps) plus the closed-model ceiling run.
@@ -128,9 +128,10 @@ public sealed class ScenarioTests(ClusterFixture fx)
         await using RunningCluster cluster = await ClusterProvisioner.StartAsync(ProviderKind.Local);
         await using var mux = await cluster.ConnectAsync();
         // --retry 0: this test classifies the failures themselves; the failover's default retries would recover them.
-        LoadOptions o = Short("failover", x => x with { Duration = TimeSpan.FromSeconds(12), FaultAt = TimeSpan.FromSeconds(3), Fault = "kill", WaitReplicas = 1, Retry = 0 });
+        LoadOptions o = Short("failover", x => x with { Duration = TimeSpan.FromSeconds(12) });
+        var failover = new FailoverOptions { FaultAt = TimeSpan.FromSeconds(3), Fault = FaultAction.KillPrimary, WaitReplicas = 1, Retry = 0 };
         await using var sampler = await Telemetry.NodeSampler.StartAsync(cluster, TimeSpan.FromSeconds(1));
-        ScenarioOutcome outcome = await Catalog.Scenarios["failover"](new LoadContext(cluster, mux, o), CancellationToken.None);
+        ScenarioOutcome outcome = await FailoverScenario.RunAsync(new LoadContext(cluster, mux, o), failover, CancellationToken.None);
         NodeTelemetry nodes = await sampler.StopAsync();
         // The sampler lived through the kill: the dead primary is a gap (no value, not 0), and its replica's promotion shows.
         Assert.Contains(nodes.Nodes, n => n.Role == "master" && n.Gaps > 0);

@@ -1,5 +1,6 @@
 using HashtagBench.Contracts;
 using HashtagBench.Load;
+using HashtagBench.Load.Scenarios;
 using HashtagBench.Provisioning;
 using StackExchange.Redis;
 
@@ -52,11 +53,13 @@ public sealed class RunSteps(RunPlan plan, RepoPaths paths, string runDir, Runni
             }
         }
 
-        foreach (string scenario in plan.Scenarios)
+        foreach (string name in plan.Scenarios)
         {
-            string dir = Path.Combine(runDir, "load", scenario);
+            string dir = Path.Combine(runDir, "load", name);
+            // Each scenario at its defaults: the shared load (quick or full, gated or not) and the scenario's own record.
             var options = LoadCommand.DefaultOptions(plan.Quick, gate: plan.Gate) with { OutputDir = dir, KeepData = plan.KeepData, OtlpEndpoint = plan.OtlpEndpoint, PrometheusPort = plan.PrometheusPort };
-            yield return new PlannedStep($"load-{scenario}", $"Load: {scenario}", dir, TimeSpan.FromMinutes(plan.Quick ? 3 : 20),
+            ScenarioOptions scenario = ScenarioOptions.Default(name);
+            yield return new PlannedStep($"load-{name}", $"Load: {name}", dir, TimeSpan.FromMinutes(plan.Quick ? 3 : 20),
                 InProcess: async ct =>
                 {
                     await using ConnectionMultiplexer mux = await cluster.ConnectAsync();

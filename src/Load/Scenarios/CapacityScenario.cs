@@ -22,7 +22,7 @@ public static partial class CapacityScenario
     /// <summary>Concurrent calls for the closed-model ceiling and for redis-benchmark (-c).</summary>
     public const int BenchClients = 50;
 
-    public static async Task<ScenarioOutcome> RunAsync(LoadContext ctx, CancellationToken ct)
+    public static async Task<ScenarioOutcome> RunAsync(LoadContext ctx, CapacityOptions c, CancellationToken ct)
     {
         LoadOptions o = ctx.Options;
         string evt = $"{ctx.RunPrefix}-capacity";
@@ -37,14 +37,14 @@ public static partial class CapacityScenario
         double bestCpu = 0;
         bool firstStepSaturated = false; // then the first step is the only reference, and the report says so
         double rate = o.Rate / 4;
-        for (int step = 1; step <= o.CapacitySteps && !ct.IsCancellationRequested; step++, rate *= 1.5)
+        for (int step = 1; step <= c.Steps && !ct.IsCancellationRequested; step++, rate *= 1.5)
         {
             IReadOnlyList<ShardCounters> before = await ShardStats.ReadAsync(ctx.Mux);
             // Only the first step warms up (JIT, connections, the script cache); later steps start warm.
             var opts = o with { Rate = rate, Duration = stepLength, WarmUp = step == 1 ? o.WarmUp : TimeSpan.Zero };
             RunSummary r = await ctx.RunAsync(JoinDriver.Build($"capacity-{step}", client, next, null, opts), ct, []);
             double cpu = HotShardCpu(before, await ShardStats.ReadAsync(ctx.Mux), r.Seconds + opts.WarmUp.TotalSeconds);
-            bool saturated = r.Ok.P99 > o.SaturationP99Ms || r.FailPercent > o.SaturationFailPercent || r.Rps < 0.9 * rate;
+            bool saturated = r.Ok.P99 > c.SaturationP99Ms || r.FailPercent > c.SaturationFailPercent || r.Rps < 0.9 * rate;
             runs.Add(r);
             steps.Add(new CapacityStep(step.ToString(CultureInfo.InvariantCulture), rate, r.Rps, RunOutput.ToLatency(r.Ok)?.P99, r.FailPercent, cpu, saturated));
             if (saturated && best is not null) break;
@@ -58,7 +58,7 @@ public static partial class CapacityScenario
         // Below that the load generator (same 2 cores) ran out first, and the shard's capacity is extrapolated.
         bool clientBound = bestCpu < 0.8;
         // The last step still kept up: nothing saturated, the ladder just ran out of steps.
-        bool ladderExhausted = runs.Count == o.CapacitySteps && ReferenceEquals(best, runs[^1]);
+        bool ladderExhausted = runs.Count == c.Steps && ReferenceEquals(best, runs[^1]);
         double? perShard = clientBound && bestCpu > 0.05 ? sustained / bestCpu : sustained;
 
         // The harness's ceiling, measured the way redis-benchmark measures (closed model, the same number of calls
@@ -77,7 +77,7 @@ public static partial class CapacityScenario
             slot, shard, steps, closedRow, redisBench);
         var f = new ScenarioFindings { Data = new LoadFindings { Capacity = result } };
         f.Markdown.Add(string.Create(CultureInfo.InvariantCulture,
-            $"All joins tagged {{{evt}}} → slot {slot}, shard {shard}. Saturated when p99 > {o.SaturationP99Ms} ms, fail% > {o.SaturationFailPercent} or achieved < 90% of target.\n\n") +
+            $"All joins tagged {{{evt}}} → slot {slot}, shard {shard}. Saturated when p99 > {c.SaturationP99Ms} ms, fail% > {c.SaturationFailPercent} or achieved < 90% of target.\n\n") +
             MarkdownTable.Render([.. steps, closedRow],
                 new("step", x => x.Name),
                 new("target rps", x => x.TargetRps, "0", IfNull: "—"),
@@ -89,7 +89,7 @@ public static partial class CapacityScenario
         if (firstStepSaturated)
             f.Markdown.Add($"**Even the first step ({o.Rate / 4:0}/s) crossed a limit; the figure below extrapolates from it. Lower --rate or raise --saturation-p99 for a proper ladder.**");
         f.Markdown.Add(perShard is null ? "**No step of the ladder completed: no per-shard capacity was measured.**" : string.Create(CultureInfo.InvariantCulture,
-            $"**Per-shard capacity for the Lua join: {perShard:0} joins/s** ({(clientBound ? $"extrapolated: the load generator sustained {sustained:0}/s with the shard at {bestCpu:0.00} CPU s/s{(ladderExhausted ? $"; all {o.CapacitySteps} steps kept up, so raise --rate to push further" : ", so the client limited the run")}" : $"measured: sustained {sustained:0}/s with the shard's thread at {bestCpu:0.00} CPU s/s")})."));
+            $"**Per-shard capacity for the Lua join: {perShard:0} joins/s** ({(clientBound ? $"extrapolated: the load generator sustained {sustained:0}/s with the shard at {bestCpu:0.00} CPU s/s{(ladderExhausted ? $"; all {c.Steps} steps kept up, so raise --rate to push further" : ", so the client limited the run")}" : $"measured: sustained {sustained:0}/s with the shard's thread at {bestCpu:0.00} CPU s/s")})."));
         f.Markdown.Add(redisBench is double rb
             ? string.Create(CultureInfo.InvariantCulture,
                 $"redis-benchmark EVALSHA (production script, {BenchClients} clients) against the same shard, same run: {rb:0} req/s. " +

@@ -18,16 +18,17 @@ public sealed record ScenarioOutcome(IReadOnlyList<RunSummary> Runs, ScenarioFin
 /// <summary>The join scenarios against the real cluster. Each is bounded by --duration and the engine's limits.</summary>
 public static class Catalog
 {
-    public static readonly IReadOnlyDictionary<string, Func<LoadContext, CancellationToken, Task<ScenarioOutcome>>> Scenarios =
-        new Dictionary<string, Func<LoadContext, CancellationToken, Task<ScenarioOutcome>>>
-        {
-            [ScenarioNames.MultiEvent] = MultiEventAsync,
-            [ScenarioNames.Strategies] = StrategiesAsync,
-            [ScenarioNames.Duplicates] = DuplicatesAsync,
-            [ScenarioNames.HotEvent] = HotEventAsync,
-            [ScenarioNames.Capacity] = CapacityScenario.RunAsync,
-            [ScenarioNames.Failover] = FailoverScenario.RunAsync,
-        };
+    /// <summary>Runs the scenario its options are for: each scenario reads the shared load from the context and its own record.</summary>
+    public static Task<ScenarioOutcome> RunAsync(LoadContext ctx, ScenarioOptions scenario, CancellationToken ct) => scenario switch
+    {
+        MultiEventOptions => MultiEventAsync(ctx, ct),
+        StrategiesOptions s => StrategiesAsync(ctx, s, ct),
+        DuplicatesOptions d => DuplicatesAsync(ctx, d, ct),
+        HotEventOptions h => HotEventAsync(ctx, h, ct),
+        CapacityOptions c => CapacityScenario.RunAsync(ctx, c, ct),
+        FailoverOptions f => FailoverScenario.RunAsync(ctx, f, ct),
+        _ => throw new ArgumentException($"No scenario runs {scenario.GetType().Name}."),
+    };
 
     /// <summary>Concurrent joins over E events with Zipf popularity, EventTag keys.</summary>
     public static async Task<ScenarioOutcome> MultiEventAsync(LoadContext ctx, CancellationToken ct)
@@ -45,7 +46,7 @@ public static class Catalog
     /// The same workload under each strategy on one cluster, with measured per-shard script calls next to
     /// ClusterSim's prediction for the very joins that were sent. Legacy must fail 100%, all CROSSSLOT.
     /// </summary>
-    public static async Task<ScenarioOutcome> StrategiesAsync(LoadContext ctx, CancellationToken ct)
+    public static async Task<ScenarioOutcome> StrategiesAsync(LoadContext ctx, StrategiesOptions options, CancellationToken ct)
     {
         var runs = new List<RunSummary>();
         var f = new ScenarioFindings();
@@ -54,7 +55,7 @@ public static class Catalog
         var measuredSeries = new List<Series>();
         var shards = new List<ShardComparison>();
         var incidents = new List<Incident>();
-        foreach (KeyStrategy strategy in ctx.Options.Strategies)
+        foreach (KeyStrategy strategy in options.Strategies)
         {
             JoinWorkload w = ctx.Workload();
             var log = new ConcurrentQueue<JoinRecord>();
@@ -136,7 +137,7 @@ public static class Catalog
     /// A share of attempts are retries reusing an earlier idempotency key. Afterwards the streams are audited:
     /// exactly one entry per acknowledged idempotency key, none lost and none doubled.
     /// </summary>
-    public static async Task<ScenarioOutcome> DuplicatesAsync(LoadContext ctx, CancellationToken ct)
+    public static async Task<ScenarioOutcome> DuplicatesAsync(LoadContext ctx, DuplicatesOptions options, CancellationToken ct)
     {
         JoinWorkload w = ctx.Workload();
         // The (up to 1,024) most recent first attempts. A class, not a tuple: a reader on another thread must never
@@ -144,7 +145,7 @@ public static class Catalog
         var recent = new JoinRequest?[1024];
         long firsts = 0, retries = 0;
         var log = new ConcurrentQueue<JoinRecord>();
-        double share = ctx.Options.DuplicateShare;
+        double share = options.Share;
         (string, string, string) Next(Random rng)
         {
             long seen = Interlocked.Read(ref firsts);
@@ -170,16 +171,16 @@ public static class Catalog
     }
 
     /// <summary>One event takes --hot-share of the traffic: its shard's CPU and the latency, with and without buckets.</summary>
-    public static async Task<ScenarioOutcome> HotEventAsync(LoadContext ctx, CancellationToken ct)
+    public static async Task<ScenarioOutcome> HotEventAsync(LoadContext ctx, HotEventOptions options, CancellationToken ct)
     {
         var runs = new List<RunSummary>();
         var f = new ScenarioFindings();
         var util = new List<Series>();
         var rows = new List<(ShardUtilisation Shard, double? P99)>();
         int shards = 0;
-        foreach (KeyStrategy s in new[] { KeyStrategy.EventTag, KeyStrategy.Bucketed(ctx.Options.Buckets) })
+        foreach (KeyStrategy s in new[] { KeyStrategy.EventTag, KeyStrategy.Bucketed(options.Buckets) })
         {
-            JoinWorkload w = ctx.Workload($"hot:{ctx.Options.HotShare.ToString(CultureInfo.InvariantCulture)}");
+            JoinWorkload w = ctx.Workload($"hot:{options.HotShare.ToString(CultureInfo.InvariantCulture)}");
             IReadOnlyList<ShardCounters> before = await ShardStats.ReadAsync(ctx.Mux);
             RunSummary r = await ctx.RunAsync(JoinDriver.Build($"hot-{s.Name}", ctx.Client(s),
                 rng => (w.NextEvent(rng), w.NextUser(rng), w.NewIdempotencyKey()), null, ctx.Options), ct);
@@ -194,7 +195,7 @@ public static class Catalog
         }
         f.Data = new LoadFindings { HotEvent = rows.Select(x => x.Shard).ToList() };
         f.Markdown.Add(string.Create(CultureInfo.InvariantCulture,
-            $"One event takes {ctx.Options.HotShare:P0} of {ctx.Options.Rate:0} joins/s. Utilisation is each primary's CPU seconds per second (1.0 = its one thread saturated).\n\n") +
+            $"One event takes {options.HotShare:P0} of {ctx.Options.Rate:0} joins/s. Utilisation is each primary's CPU seconds per second (1.0 = its one thread saturated).\n\n") +
             MarkdownTable.Render(rows,
                 new("strategy", x => x.Shard.Strategy),
                 new("shard", x => x.Shard.Shard),

@@ -24,33 +24,33 @@ public static class FailoverScenario
     /// </summary>
     public const int DefaultRetry = 2;
 
-    public static async Task<ScenarioOutcome> RunAsync(LoadContext ctx, CancellationToken ct)
+    public static async Task<ScenarioOutcome> RunAsync(LoadContext ctx, FailoverOptions fo, CancellationToken ct)
     {
         LoadOptions o = ctx.Options;
         // --fault-command brings its own fault, so any cluster will do; the built-in faults need nodes this harness started.
-        if (ctx.Cluster.LocalNodes.Count == 0 && o.FaultCommand is null)
+        if (ctx.Cluster.LocalNodes.Count == 0 && fo.FaultCommand is null)
             throw new ArgumentException($"The failover scenario kills and restarts nodes, so it needs a cluster this harness started; the {ctx.Cluster.ProviderName} cluster has no local processes. Give --fault-command to trigger the failover yourself.");
-        FaultAction? action = o.FaultCommand is null ? ClusterFaults.ParseAction(o.Fault) : null;
+        FaultAction? action = fo.FaultCommand is null ? fo.Fault : null;
         // Compare: no WAIT; WAIT 1 as the client sends it (skipped while the primary has no replica online);
         // WAIT 1 sent regardless, which is what a naive gateway does; and WAIT 1 required: a join no replica
         // acknowledged is answered NotReplicated (a 503) instead of Enqueued.
-        WaitVariant[] variants = o.CompareWait
+        WaitVariant[] variants = fo.CompareWait
             ? [new(0, true, 0), new(1, true, 0), new(1, false, 0), new(1, true, 1)]
-            : [new(Math.Max(o.WaitReplicas, o.RequireReplicas), !o.WaitAlways, o.RequireReplicas)];
+            : [new(Math.Max(fo.WaitReplicas, fo.RequireReplicas), !fo.WaitAlways, fo.RequireReplicas)];
         var runs = new List<RunSummary>();
         var f = new ScenarioFindings();
         var rows = new List<FailoverRow>();
         foreach (WaitVariant v in variants)
         {
-            var (run, row) = await OneAsync(ctx, action, v, ct);
+            var (run, row) = await OneAsync(ctx, fo, action, v, ct);
             runs.Add(run);
             rows.Add(row);
-            f.ChecksPassed &= row.Classified && row.Healed && (o.MaxLost is not int max || row.Audit.Lost <= max)
+            f.ChecksPassed &= row.Classified && row.Healed && (fo.MaxLost is not int max || row.Audit.Lost <= max)
                 && (row.FaultCommandLog is null || row.FaultCommandExitCode == 0);
         }
         f.Data = new LoadFindings { Failover = rows };
         f.Markdown.Add(string.Create(CultureInfo.InvariantCulture,
-            $"Fault: {FaultName(action)} on the primary serving the most popular event, at {FaultAt(o).TotalSeconds:0}s of {o.Duration.TotalSeconds:0}s. WAIT timeout {o.WaitTimeout.TotalMilliseconds:0} ms.\n\n") +
+            $"Fault: {FaultName(action)} on the primary serving the most popular event, at {fo.FaultAtIn(o.Duration).TotalSeconds:0}s of {o.Duration.TotalSeconds:0}s. WAIT timeout {fo.WaitTimeout.TotalMilliseconds:0} ms.\n\n") +
             MarkdownTable.Render(rows,
                 new("WAIT", r => r.Wait),
                 new("error window s", r => r.ErrorWindowSeconds, "0.##", IfNull: "none"),
@@ -91,7 +91,7 @@ public static class FailoverScenario
                        "polls CLUSTER NODES (from a node other than the old owner) and accepts a new owner of the hot slot once it answers ROLE as master.");
         foreach (FailoverRow r in rows.Where(r => r.FaultCommandLog is not null && r.FaultCommandExitCode != 0))
             f.Markdown.Add($"**--fault-command failed ({(r.FaultCommandExitCode is int c ? $"exit code {c}" : "killed at its time limit")}); its output is in {r.FaultCommandLog}. Check failed.**");
-        if (o.MaxLost is int maxLost)
+        if (fo.MaxLost is int maxLost)
             f.Markdown.Add(rows.All(r => r.Audit.Lost <= maxLost)
                 ? $"--max-lost {maxLost}: every run lost at most {maxLost} acknowledged join(s)."
                 : $"**--max-lost {maxLost} exceeded: {string.Join(", ", rows.Where(r => r.Audit.Lost > maxLost).Select(r => $"WAIT {r.Wait} lost {r.Audit.Lost}"))}. Check failed.**");
@@ -115,8 +115,6 @@ public static class FailoverScenario
                $"(keys whose dedupe key and entry disagree: {mismatches?.ToString(CultureInfo.InvariantCulture) ?? "n/a"}); a join lost with a killed primary " +
                $"loses its dedupe key too, and its retry writes the only entry (counted as re-enqueued, not doubled).";
     }
-
-    private static TimeSpan FaultAt(LoadOptions o) => o.FaultAt ?? o.Duration / 3;
 
     /// <summary>
     /// Back to rate, in seconds after the fault: the end of the first whole second (counted from the fault) from which,
@@ -191,13 +189,13 @@ public static class FailoverScenario
             : Replicas == 0 ? "failover-wait0" : $"failover-wait{Replicas}{(SkipWithoutReplicas ? "" : "-always")}";
     }
 
-    private static async Task<(RunSummary, FailoverRow)> OneAsync(LoadContext ctx, FaultAction? action, WaitVariant v, CancellationToken ct)
+    private static async Task<(RunSummary, FailoverRow)> OneAsync(LoadContext ctx, FailoverOptions fo, FaultAction? action, WaitVariant v, CancellationToken ct)
     {
         LoadOptions o = ctx.Options;
         // Each variant has its own events (so its own streams and dedupe keys): runs never audit each other's entries.
         JoinWorkload w = new(o.Events, ClusterSim.Popularity.Parse(o.Popularity), o.Users, $"{ctx.RunPrefix}-{v.RunName["failover-".Length..]}");
         EnqueueClient client = ctx.Client(KeyStrategy.EventTag,
-            new EnqueueOptions { WaitReplicas = v.Replicas, WaitTimeout = o.WaitTimeout, SkipWaitWithoutReplicas = v.SkipWithoutReplicas, RequireReplicas = v.Require });
+            new EnqueueOptions { WaitReplicas = v.Replicas, WaitTimeout = fo.WaitTimeout, SkipWaitWithoutReplicas = v.SkipWithoutReplicas, RequireReplicas = v.Require });
         var faults = new ClusterFaults(ctx.Cluster) { Clock = () => JoinDriver.Clock.Elapsed.TotalSeconds };
         int slot = HashSlot.Of(w.Events[0]);
         // The watch has connections of its own: on the load's multiplexed connections its CLUSTER NODES and ROLE would
@@ -220,7 +218,7 @@ public static class FailoverScenario
         FaultCommandResult? commandResult = null;
         Task fault = Task.Run(async () =>
         {
-            await Task.Delay(o.WarmUp + FaultAt(o), faultCts.Token);
+            await Task.Delay(o.WarmUp + fo.FaultAtIn(o.Duration), faultCts.Token);
             ClusterNodesSnapshot before = await PromotionWatch.ReadCompleteNodesAsync(watchMux, TimeSpan.FromSeconds(10), faultCts.Token)
                 ?? throw new InvalidOperationException("No node answered CLUSTER NODES before the fault.");
             formerPrimary = before.PrimaryOf(slot)?.Endpoint ?? throw new InvalidOperationException($"No healthy primary serves slot {slot} before the fault.");
@@ -231,7 +229,7 @@ public static class FailoverScenario
             if (action is not FaultAction builtIn)
             {
                 commandLog = Path.Combine(o.OutputDir, $"fault-command-{v.RunName}.log");
-                commandResult = await FaultCommand.RunAsync(o.FaultCommand!, FaultCommand.Environment(ctx.Cluster, before, slot), commandLog,
+                commandResult = await FaultCommand.RunAsync(fo.FaultCommand!, FaultCommand.Environment(ctx.Cluster, before, slot), commandLog,
                     Console.Error.WriteLine, ctx.Cluster.Auth?.Password, CommandTimeLimit, faultCts.Token);
                 if (!commandResult.Succeeded) return; // nothing to wait for: the run fails on the command's exit
                 await WaitForCommandPromotionAsync(watchMux, watch, slot, faultCts.Token);
@@ -251,7 +249,7 @@ public static class FailoverScenario
         try
         {
             run = await ctx.RunAsync(JoinDriver.Build(v.RunName, client,
-                rng => (w.NextEvent(rng), w.NextUser(rng), w.NewIdempotencyKey()), log, o, RetryPolicy.Of(o.Retry ?? DefaultRetry, o.RetryBackoff))
+                rng => (w.NextEvent(rng), w.NextUser(rng), w.NewIdempotencyKey()), log, o, RetryPolicy.Of(fo.Retry ?? DefaultRetry, fo.RetryBackoff))
                     .WithLimits(OutageInFlight(o), JoinDriver.MaxInvocations(o)), ct, []);
         }
         finally
@@ -304,8 +302,8 @@ public static class FailoverScenario
             recovery is double rec ? Math.Round(rec, 1) : null, double.IsNaN(healSeconds) ? null : Math.Round(healSeconds, 2), healed,
             client.NoScriptRecoveries, client.WaitShortfalls, client.WaitsSkipped, Interlocked.Read(ref moves), classified, audit)
         {
-            RequireReplicas = v.Require, RetryCount = o.Retry ?? DefaultRetry, RetriesSent = records.Count(r => r.Attempt > 0),
-            LagBytes = lag?.LagBytes, PredictedLostJoins = predicted, AcknowledgedInLagWindow = ackedInWindow, MaxLost = o.MaxLost,
+            RequireReplicas = v.Require, RetryCount = fo.Retry ?? DefaultRetry, RetriesSent = records.Count(r => r.Attempt > 0),
+            LagBytes = lag?.LagBytes, PredictedLostJoins = predicted, AcknowledgedInLagWindow = ackedInWindow, MaxLost = fo.MaxLost,
             OutageJoins = outage.Joins, OutageSeconds = Math.Round(outageEnd - faultAt, 2),
             RecoveredByRetry = retried.Recovered, RetriesEnqueuedAfterPromotion = retried.EnqueuedAfter,
             FormerPrimary = formerPrimary, PromotedTo = promotion?.To, SlotOwnerChanges = changes.Count,

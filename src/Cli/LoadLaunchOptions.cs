@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.RegularExpressions;
 using HashtagBench.Contracts;
 using HashtagBench.Load.Rehearsal;
 using HashtagBench.Provisioning;
@@ -12,15 +11,16 @@ namespace HashtagBench.Cli;
 
 /// <summary>
 /// `load run launch --launch FILE`: the launch's users against a real cluster, one strategy after another. Writes
-/// launch-&lt;strategy&gt;.json per strategy and report.md into --out.
+/// launch-&lt;strategy&gt;.json per strategy and report.md into --out; judged as `run --launch` judges
+/// each run (<see cref="LaunchVerdictPolicy"/>), without the model stage.
 /// </summary>
-public sealed partial class LoadLaunchOptions
+public sealed class LoadLaunchOptions
 {
     public Option<string?> Launch { get; } = new("--launch") { Description = "launch scenario: the launch file (JSON, see docs/launch-file.md); required for it." };
     public Option<double> Scale { get; } = new("--scale") { DefaultValueFactory = _ => 1, Description = "launch: shrink users and rates together by this factor in (0, 1] (default 1)." };
     public Option<string?> Strategy { get; } = new("--strategy") { Description = "launch: one strategy (legacy, event, event-all, user, bucketed:N); default: each one the file names, in turn." };
     public Option<ulong?> Seed { get; } = new("--seed") { Description = "launch: the seed instead of the file's (users, arrivals, poll jitter, events)." };
-    public Option<double> MaxSeconds { get; } = new("--max-seconds") { DefaultValueFactory = _ => 600, Description = "launch: hard stop per strategy; visits still waiting then count as unfinished." };
+    public Option<double> MaxSeconds { get; } = new("--max-seconds") { DefaultValueFactory = _ => LaunchPlan.DefaultMaxSeconds, Description = "launch: hard stop per strategy; visits still waiting then count as unfinished." };
     public Option<ClientMode?> ClientMode { get; } = new("--client-mode")
     {
         Description = "launch: how the gateway's client meets the servers: pooled (go-redis pools, one command per round trip) or multiplexed; default: the launch file's client.mode.",
@@ -32,51 +32,51 @@ public sealed partial class LoadLaunchOptions
         foreach (Option o in new Option[] { Launch, Scale, Strategy, Seed, MaxSeconds, ClientMode }) cmd.Options.Add(o);
     }
 
+    /// <summary>
+    /// The launch's plan from these options (checked, file loaded; nothing started): the same plan `run --launch`
+    /// builds, with the model stage off. The default folder is under the current folder.
+    /// </summary>
+    public LaunchPlan Plan(ParseResult r, AgentOptions agent, bool keepData, string? output)
+    {
+        if (r.GetValue(agent.Agent) is not null) throw new ArgumentException("launch does not split across load agents (--agent): run it from one machine.");
+        string path = r.GetValue(Launch) ?? throw new ArgumentException("launch needs --launch FILE (a launch file, e.g. launches/gateway-30k.json).");
+        return LaunchPlan.Create(path, Directory.GetCurrentDirectory(), r.GetValue(Scale), r.GetValue(Strategy) is { } s ? [s] : null, r.GetValue(Seed),
+            r.GetValue(MaxSeconds), clientModes: r.GetValue(ClientMode) is { } mode ? [mode] : null, keepData: keepData, outputDir: output, runId: r.GetValue(agent.RunId));
+    }
+
     /// <summary>Runs every strategy asked for. Exit 0, 1 (a threshold or the audit failed), 2 (bad input) or 130 (interrupted).</summary>
     public async Task<int> RunAsync(ParseResult r, ClusterOptions clusterOptions, AgentOptions agent, bool keepData, string? output,
         TextWriter console, CancellationToken ct)
     {
-        string path = r.GetValue(Launch) ?? throw new ArgumentException("launch needs --launch FILE (a launch file, e.g. launches/gateway-30k.json).");
-        double scale = r.GetValue(Scale);
-        double maxSeconds = r.GetValue(MaxSeconds);
-        if (!(maxSeconds > 0) || double.IsInfinity(maxSeconds)) throw new ArgumentException($"--max-seconds must be a positive number (got {maxSeconds.ToString(CultureInfo.InvariantCulture)}).");
-        string runId = r.GetValue(agent.RunId) ?? LaunchScenario.NewRunId();
-        if (!RunIdRule().IsMatch(runId)) throw new ArgumentException($"--run-id '{runId}' must be 4-32 letters, digits, '-' or '_' (it goes into every key).");
-
-        Launch launch = LaunchFileLoader.Load(path);
-        if (r.GetValue(Seed) is ulong seed) launch = LaunchFileLoader.Parse(LaunchFileLoader.ToJson(launch.File with { Seed = seed }), launch.Source);
-        if (r.GetValue(Strategy) is { } strategy) launch = launch.WithStrategies([strategy]);
-        (Launch scaled, string note) = LaunchScaling.Scale(launch, scale);
-        string outDir = Path.GetFullPath(output ?? Path.Combine("results", "load", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-launch"));
-
+        LaunchPlan plan = Plan(r, agent, keepData, output);
         ExternalEndpoint? external = clusterOptions.External(r);
         await using RunningCluster running = await ClusterProvisioner.StartAsync(clusterOptions.Kind(r, external), new ClusterSpec(), external, m => console.WriteLine(m), ct);
         await using ConnectionMultiplexer mux = await running.ConnectAsync();
+        console.WriteLine($"load run launch {plan.Launch.File.Name}: run ID {plan.RunId}, seed {plan.Launch.File.Seed}, {plan.ScaleNote} → {plan.OutputDir}");
 
         var results = new List<LaunchRunResult>();
         bool failed = false, interrupted = false;
-        IReadOnlyList<WaitingRoomSchema> schemas = scaled.Schemas;
-        for (int i = 0; i < schemas.Count && !interrupted; i++)
+        foreach (WaitingRoomSchema schema in plan.Scaled.Schemas)
         {
-            // Kept keys of one strategy must not meet the next one's (same seed: same idempotency keys), so each gets its own run ID then.
-            string id = keepData && schemas.Count > 1 ? $"{runId}-{i}" : runId;
-            var request = new LaunchRunRequest(scaled, scale, note, schemas[i], id, LaunchScenario.KeyPrefixFor(id), keepData, maxSeconds, ClientMode: r.GetValue(ClientMode));
+            if (interrupted) break;
+            var request = new LaunchRunRequest(plan.Scaled, plan.Scale, plan.ScaleNote, schema, plan.RunId, plan.KeyPrefix(schema.Name), plan.KeepData,
+                plan.MaxSeconds, ClientMode: plan.ClientModes[0]);
             LaunchRunResult result = await LaunchScenario.RunAsync(request, running, mux, console.WriteLine, ct);
             results.Add(result);
-            string file = LaunchScenarioReport.Write(outDir, result);
-            IReadOnlyList<string> audit = LaunchVerdicts.Audit(result.Users, result.Steps);
-            Print(console, result, audit, file);
-            failed |= !result.ThresholdsPassed || audit.Count > 0;
+            string file = LaunchScenarioReport.Write(plan.OutputDir, result);
+            var (failures, expected) = LaunchScenarioReport.Verdict(result);
+            Print(console, result, failures, expected, file);
+            failed |= failures.Count > 0;
             interrupted |= result.Interrupted;
         }
-        string report = Path.Combine(outDir, LaunchScenarioReport.ReportFile);
+        string report = Path.Combine(plan.OutputDir, LaunchScenarioReport.ReportFile);
         await File.WriteAllTextAsync(report, LaunchScenarioReport.Markdown(results, interrupted), CancellationToken.None);
         console.WriteLine($"report: {report}");
         if (interrupted) { console.WriteLine("interrupted: the launch was stopped before its end; its thresholds do not pass."); return ExitCodes.Interrupted; }
         return failed ? ExitCodes.Failed : ExitCodes.Ok;
     }
 
-    private static void Print(TextWriter console, LaunchRunResult r, IReadOnlyList<string> audit, string file)
+    private static void Print(TextWriter console, LaunchRunResult r, IReadOnlyList<string> failures, IReadOnlyList<string> expected, string file)
     {
         LaunchLifecycle u = r.Users;
         LaunchStepResult all = r.Steps.Single(s => s.Step == LaunchVerdicts.AllSteps);
@@ -84,13 +84,9 @@ public sealed partial class LoadLaunchOptions
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{r.Strategy}: {u.Users:N0} visits (entered {u.Entered:N0}, left {u.Left:N0}, expired {u.Expired:N0}, failed {u.Failed:N0}, unfinished {u.Unfinished:N0}); arrivals sent {r.Arrivals?.Sent.ToString("N0", CultureInfo.InvariantCulture) ?? "n/a"}, dropped {r.Arrivals?.DroppedText() ?? "n/a"}; {all.Requests:N0} requests in {r.Seconds:0.0} s, {all.Failed:N0} failed; p99 ms: {p99}"));
         foreach (var (reason, n) in u.FailureReasons) console.WriteLine($"  failed visits: {reason} ×{n}");
-        foreach (ThresholdCheck t in r.Thresholds.Where(t => !t.Pass))
-            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"threshold failed: {r.Strategy}: {t.Threshold} (actual {(t.NoData ? "n/a" : t.Actual.ToString("0.###", CultureInfo.InvariantCulture))})"));
-        foreach (string p in audit) console.WriteLine($"audit failed: {r.Strategy}: {p}");
+        foreach (string e in expected) console.WriteLine($"expected: {e}");
+        foreach (string f in failures) console.WriteLine($"failed: {f}");
         console.WriteLine($"  {LaunchRehearsalReport.ClientSentence(r)}");
         console.WriteLine($"  {file}");
     }
-
-    [GeneratedRegex("^[A-Za-z0-9_-]{4,32}$")]
-    private static partial Regex RunIdRule();
 }

@@ -81,10 +81,9 @@ public static class LaunchRehearsalReport
     private static readonly string[] StepNames = Enum.GetNames<Step>();
 
     /// <summary>
-    /// The run fails when, for any strategy: it did not run or measured nothing, its lifecycle does not add up, the
-    /// per-node comparison is missing or out of tolerance, or a threshold failed. A strategy the model marks CROSSSLOT
-    /// (legacy) has its threshold failures excused only when every failed request failed CROSSSLOT: that is the
-    /// incident reproduced. An interrupted run never passes.
+    /// The run fails when, for any strategy: it did not run, <see cref="LaunchVerdictPolicy.Judge"/> fails it (measured
+    /// nothing, the audit, a threshold: legacy's CROSSSLOT excepted, as for `load run launch`), or the per-node
+    /// comparison is missing or out of tolerance. An interrupted run never passes.
     /// </summary>
     public static LaunchRunVerdict Verdict(LaunchRunInput input)
     {
@@ -105,19 +104,10 @@ public static class LaunchRehearsalReport
 
     private static void Check(LaunchRunStrategy s, string n, string? shape, LaunchRunResult m, LaunchComparison? comparison, List<string> failures, List<string> expected)
     {
-        if (m.Steps.Sum(x => x.Step == "all" ? 0 : x.Requests) == 0) failures.Add($"{n}: measured nothing (no request)");
-        LaunchLifecycle u = m.Users;
-        if (u.Entered + u.Left + u.Expired + u.Failed + u.Unfinished != u.Users)
-            failures.Add(Inv($"{n}: lifecycle does not add up ({u.Entered} + {u.Left} + {u.Expired} + {u.Failed} + {u.Unfinished} ≠ {u.Users} users)"));
+        LaunchVerdictPolicy.Judge(n, m, s.ExpectedCrossSlot, failures, expected);
         if (comparison is not { } c) failures.Add($"{n}: no measured-vs-predicted comparison");
         else if (!c.WithinTolerance)
             failures.Add(LaunchComparisonReport.WorstLine(c) + shape);
-        if (!m.ThresholdsPassed)
-        {
-            string failed = string.Join(", ", m.Thresholds.Where(t => !t.Pass).Select(ThresholdText));
-            if (s.ExpectedCrossSlot && OnlyCrossSlot(m)) expected.Add($"{n}: thresholds failed as the model predicts, every failure CROSSSLOT ({failed})");
-            else failures.Add($"{n}: thresholds failed ({(failed.Length == 0 ? "no rule passed" : failed)})");
-        }
     }
 
     /// <summary>
@@ -148,12 +138,6 @@ public static class LaunchRehearsalReport
     private static string Num(long? v, string format) => v is long x ? x.ToString(format, CultureInfo.InvariantCulture) : "n/a";
 
     /// <summary>Every failed request of every step failed with a CROSSSLOT kind, and there was at least one.</summary>
-    private static bool OnlyCrossSlot(LaunchRunResult m)
-    {
-        var kinds = m.Steps.Where(x => x.Step != "all").SelectMany(x => x.FailuresByKind).Where(k => k.Value > 0).ToList();
-        return kinds.Count > 0 && kinds.All(k => k.Key.Contains("crossslot", StringComparison.OrdinalIgnoreCase));
-    }
-
     /// <summary>"1/20 scale" for a whole fraction, "full scale" for 1, else "0.3× scale".</summary>
     public static string ScaleText(double scale)
     {
@@ -477,9 +461,6 @@ public static class LaunchRehearsalReport
         string file = "node-commands-" + string.Concat(s.Strategy.Select(ch => char.IsLetterOrDigit(ch) ? ch : '-')) + ".png";
         return ChartWriter.GroupedBars(Path.Combine(dir, file), $"{input.Launch}, {s.Strategy}: server commands/s per node (shard role)", "commands/s", categories, series, topMargin: 0.3);
     }
-
-    private static string ThresholdText(ThresholdCheck t) =>
-        t.NoData ? $"{t.Threshold}: no data" : Inv($"{t.Threshold}: {t.Actual:0.##} vs {t.Limit:0.##}");
 
     /// <summary>A CPU or share in %, with a space as the report writes it ("64 %"); one decimal under 10.</summary>
     public static string Percent(double percent) => Inv($"{percent.ToString(percent < 10 ? "0.0" : "0", CultureInfo.InvariantCulture)} %");

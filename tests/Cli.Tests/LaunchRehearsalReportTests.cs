@@ -31,7 +31,8 @@ public sealed class LaunchRehearsalReportTests : IDisposable
             new LaunchStepResult("join", 30, 30 - joinFailed, joinFailed, joinFailed == 30 ? null : Lat(1.5, 4, 9), Lat(1.5, 4, 9),
                 joinFailed == 0 ? new Dictionary<string, long>() : new Dictionary<string, long> { [joinFailure] = joinFailed }),
             new LaunchStepResult("status", statusRequests, statusRequests, 0, statusRequests == 0 ? null : Lat(0.8, 2, 3), statusRequests == 0 ? null : Lat(0.8, 2, 3), new Dictionary<string, long>()),
-            new LaunchStepResult("all", 30 + statusRequests, 30 + statusRequests - joinFailed, joinFailed, Lat(1, 3, 8), Lat(1, 3, 8), new Dictionary<string, long>()),
+            new LaunchStepResult("all", 30 + statusRequests, 30 + statusRequests - joinFailed, joinFailed, Lat(1, 3, 8), Lat(1, 3, 8),
+                joinFailed == 0 ? new Dictionary<string, long>() : new Dictionary<string, long> { [joinFailure] = joinFailed }),
         ],
         users ?? new LaunchLifecycle(30, 30 - (int)joinFailed, 0, 0, (int)joinFailed, 0, joinFailed == 0 ? new Dictionary<string, int>() : new Dictionary<string, int> { ["join: " + joinFailure] = (int)joinFailed }),
         [new ThresholdCheck("join failures % < 5", 100.0 * joinFailed / 30, 5, thresholdsPass), new ThresholdCheck("status p99 ms < 7000", 0, 7000, true) { NoData = statusRequests == 0 }],
@@ -199,7 +200,7 @@ public sealed class LaunchRehearsalReportTests : IDisposable
         var nothing = Event() with { Measured = Measured("event") with { Steps = [new LaunchStepResult("join", 0, 0, 0, null, null, new Dictionary<string, long>())] } };
         Assert.Contains("event: measured nothing (no request)", LaunchRehearsalReport.Verdict(Input(nothing)).Failures);
         var lost = Event() with { Measured = Measured("event", users: new LaunchLifecycle(30, 20, 0, 0, 0, 5, new Dictionary<string, int>())) };
-        Assert.Contains(LaunchRehearsalReport.Verdict(Input(lost)).Failures, f => f.StartsWith("event: lifecycle does not add up", StringComparison.Ordinal));
+        Assert.Contains(LaunchRehearsalReport.Verdict(Input(lost)).Failures, f => f.StartsWith("event: audit: visits do not add up", StringComparison.Ordinal));
         var unplaced = Event() with { Comparison = Comparison("event", 0.5) with { Unplaced = 12 } };
         Assert.Contains(LaunchRehearsalReport.Verdict(Input(unplaced)).Failures, f => f.Contains("12 predicted commands on a shard with no primary", StringComparison.Ordinal));
         var notCompared = Event() with { Comparison = null };

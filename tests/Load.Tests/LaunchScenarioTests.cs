@@ -4,6 +4,7 @@ using HashtagBench.Contracts;
 using HashtagBench.Load.Engine;
 using HashtagBench.Load.Rehearsal;
 using HashtagBench.Provisioning;
+using HashtagBench.Reporting;
 using HashtagBench.TestSupport;
 using HashtagBench.WaitingRoom;
 using StackExchange.Redis;
@@ -37,8 +38,8 @@ public sealed class LaunchScenarioTests(ClusterFixture fx)
 
     private Task<LaunchRunResult> RunAsync(Launch launch, string strategy, string? runId = null, LaunchTestHooks? hooks = null, double maxSeconds = 60, ClientMode? mode = null)
     {
-        runId ??= LaunchScenario.NewRunId();
-        var request = new LaunchRunRequest(launch, 1, "not scaled (1×)", WaitingRoomSchema.Parse(strategy), runId, LaunchScenario.KeyPrefixFor(runId), MaxSeconds: maxSeconds, ClientMode: mode);
+        runId ??= LaunchPlan.NewRunId();
+        var request = new LaunchRunRequest(launch, 1, "not scaled (1×)", WaitingRoomSchema.Parse(strategy), runId, LaunchPlan.KeyPrefix(runId, strategy), MaxSeconds: maxSeconds, ClientMode: mode);
         return LaunchScenario.RunAsync(request, fx.Cluster, fx.Mux, null, hooks, CancellationToken.None);
     }
 
@@ -54,7 +55,7 @@ public sealed class LaunchScenarioTests(ClusterFixture fx)
 
         LaunchLifecycle u = r.Users;
         Assert.Equal(80, u.Users);
-        Assert.Empty(LaunchVerdicts.Audit(u, r.Steps));
+        Assert.Empty(LaunchVerdictPolicy.Audit(u, r.Steps));
         Assert.Equal(0, u.Unfinished);
         Assert.False(r.Interrupted);
         // Every user's arrival was sent, none dropped: the dropped rule every run gets passes.
@@ -187,7 +188,7 @@ public sealed class LaunchScenarioTests(ClusterFixture fx)
         Assert.Equal(1, a.Sent);
         Assert.True(a.Dropped[ArrivalCounts.LateInjector] >= 10, a.DroppedText());
         Assert.True(a.Dropped[ArrivalCounts.EndOfPhase] >= 10, a.DroppedText());
-        Assert.Empty(LaunchVerdicts.Audit(r.Users, r.Steps));
+        Assert.Empty(LaunchVerdictPolicy.Audit(r.Users, r.Steps));
         ThresholdCheck dropped = Assert.Single(r.Thresholds, t => t.Threshold == Threshold.DefaultDropped);
         Assert.Equal((39.0, false), (dropped.Actual, dropped.Pass));
         Assert.False(r.ThresholdsPassed);
@@ -233,15 +234,15 @@ public sealed class LaunchScenarioTests(ClusterFixture fx)
             new LaunchStepResult("all", 10, 9, 1, null, null, new Dictionary<string, long> { ["Timeout"] = 1 }),
         };
         var sound = new LaunchLifecycle(10, 6, 2, 0, 1, 1, new Dictionary<string, int> { ["join: Timeout"] = 1 });
-        Assert.Empty(LaunchVerdicts.Audit(sound, steps));
+        Assert.Empty(LaunchVerdictPolicy.Audit(sound, steps));
 
         // One visit counted twice, and a failure without its reason.
         var defect = new LaunchLifecycle(10, 7, 2, 0, 1, 1, new Dictionary<string, int>());
-        IReadOnlyList<string> problems = LaunchVerdicts.Audit(defect, steps);
+        IReadOnlyList<string> problems = LaunchVerdictPolicy.Audit(defect, steps);
         Assert.Contains(problems, p => p.StartsWith("visits do not add up", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains("with a reason", StringComparison.Ordinal));
         // Steps that do not add up to "all".
-        Assert.NotEmpty(LaunchVerdicts.Audit(sound, [steps[0], steps[1] with { Requests = 11, Ok = 10 }]));
+        Assert.NotEmpty(LaunchVerdictPolicy.Audit(sound, [steps[0], steps[1] with { Requests = 11, Ok = 10 }]));
     }
 
     private async Task<List<RedisKey>> KeysOfAsync(string prefix)

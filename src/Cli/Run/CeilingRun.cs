@@ -17,29 +17,29 @@ namespace HashtagBench.Cli.Run;
 /// </summary>
 internal static class CeilingRun
 {
-    public static async Task<ScaleCeilingResult> FindAsync(Launch launch, LaunchRunStrategy first, ClientMode mode, LaunchRunOptions o, CeilingSearch search,
+    public static async Task<ScaleCeilingResult> FindAsync(Launch launch, LaunchRunStrategy first, ClientMode mode, LaunchPlan plan, CeilingSearch search,
         string runId, RunningCluster cluster, IConnectionMultiplexer mux, Topology live, TextWriter output, CancellationToken ct)
     {
         WaitingRoomSchema schema = WaitingRoomSchema.Parse(first.Strategy);
-        double targetPercent = o.CpuTarget * 100;
-        string modelPrefix = $"hb:{runId}:ceiling-{LaunchRun.FileSafe(schema.Name)}:";
+        double targetPercent = plan.CpuTarget * 100;
+        string modelPrefix = LaunchPlan.KeyPrefix(runId, $"ceiling-{schema.Name}");
         var steps = new List<ScaleCeilingStep>
         {
-            ScaleCeiling.StepOf(first.Measured!, o.Scale, first.PredictedAtScale?.HottestPrimaryCpu, LaunchRehearsalReport.HottestPrimary(first.Measured!.Telemetry)?.CpuPercent),
+            ScaleCeiling.StepOf(first.Measured!, plan.Scale, first.PredictedAtScale?.HottestPrimaryCpu, LaunchRehearsalReport.HottestPrimary(first.Measured!.Telemetry)?.CpuPercent),
         };
         var clock = Stopwatch.StartNew();
-        double scale = o.Scale;
+        double scale = plan.Scale;
         for (int k = 1; k <= search.Steps && scale < 1 && clock.Elapsed.TotalSeconds < search.Seconds && !ct.IsCancellationRequested; k++)
         {
             if (steps[^1] is not { PeakCpuPercent: double cpu, Error: null } || cpu >= targetPercent) break;
             scale = Math.Min(1, scale * search.Factor);
             (Launch scaled, string note) = LaunchScaling.Scale(launch, scale);
-            string prefix = $"hb:{runId}:ceiling{k}-{LaunchRun.FileSafe(schema.Name)}:";
-            double model = LaunchCapacity.Size(LaunchComparer.Predict(scaled, schema, live, prefix), o.CpuTarget).HottestPrimaryCpu;
+            string prefix = LaunchPlan.KeyPrefix(runId, $"ceiling{k}-{schema.Name}");
+            double model = LaunchCapacity.Size(LaunchComparer.Predict(scaled, schema, live, prefix), plan.CpuTarget).HottestPrimaryCpu;
             output.WriteLine($"== ceiling {schema.Name} ({mode}): step {k} at {LaunchRehearsalReport.ScaleText(scale)}");
             try
             {
-                var request = new LaunchRunRequest(scaled, scale, note, schema, runId, prefix, o.KeepData, o.MaxSeconds, ClientMode: mode);
+                var request = new LaunchRunRequest(scaled, scale, note, schema, runId, prefix, plan.KeepData, plan.MaxSeconds, ClientMode: mode);
                 LaunchRunResult r = await LaunchScenario.RunAsync(request, cluster, mux, msg => output.WriteLine($"   {msg}"), ct);
                 if (r.Interrupted) break;
                 steps.Add(ScaleCeiling.StepOf(r, scale, model, LaunchRehearsalReport.HottestPrimary(r.Telemetry)?.CpuPercent));
@@ -55,8 +55,8 @@ internal static class CeilingRun
         }
         (double? measured, string measuredNote) = ScaleCeiling.Crossing(steps, targetPercent);
         (double? modelScale, string modelNote) = ScaleCeiling.ModelCrossing(
-            s => ScaleCeiling.ModelCpu(launch, s, schema, live, modelPrefix, o.CpuTarget), o.CpuTarget,
+            s => ScaleCeiling.ModelCpu(launch, s, schema, live, modelPrefix, plan.CpuTarget), plan.CpuTarget,
             steps.Where(s => s.ModelCpuPercent is not null).Select(s => (s.Scale, s.ModelCpuPercent!.Value / 100)));
-        return new ScaleCeilingResult(schema.Name, mode.ToString(), o.CpuTarget, steps, measured, measuredNote, modelScale, modelNote);
+        return new ScaleCeilingResult(schema.Name, mode.ToString(), plan.CpuTarget, steps, measured, measuredNote, modelScale, modelNote);
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using HashtagBench.Cli.Common;
 using HashtagBench.ClusterSim;
 using HashtagBench.Contracts;
@@ -15,12 +14,20 @@ namespace HashtagBench.Cli.Run;
 /// <param name="Strategies">Comma-separated; null: the file's.</param>
 /// <param name="Seed">Overrides the file's seed; null: the file's.</param>
 public sealed record LaunchRunOptions(string LaunchPath, double Scale = 1, string? Strategies = null, ulong? Seed = null, bool KeepData = false,
-    string? OutputDir = null, double MaxSeconds = 600, double CpuTarget = LaunchCapacity.DefaultTargetCpu)
+    string? OutputDir = null, double MaxSeconds = LaunchPlan.DefaultMaxSeconds, double CpuTarget = LaunchCapacity.DefaultTargetCpu)
 {
     /// <summary>The client shapes to run each strategy in, the first one's run being the strategy's result; empty: the file's client.mode.</summary>
     public IReadOnlyList<ClientMode> ClientModes { get; init; } = [];
     /// <summary>With --find-ceiling: how far to step the scale up; null: no search.</summary>
     public CeilingSearch? Ceiling { get; init; }
+
+    /// <summary>
+    /// The launch's plan (checked, file loaded; nothing started): the same plan `load run launch` builds. The default
+    /// folder is under <paramref name="repoRoot"/> (null: the checkout this runs from), beside the benchmark run's results.
+    /// </summary>
+    public LaunchPlan Plan(string? repoRoot = null) => LaunchPlan.Create(LaunchPath,
+        OutputDir is null ? repoRoot ?? RepoPaths.Locate().Root : Directory.GetCurrentDirectory(), Scale,
+        Strategies?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), Seed, MaxSeconds, CpuTarget, ClientModes, KeepData, OutputDir);
 }
 
 /// <summary>--find-ceiling's bounds: at most <paramref name="Steps"/> steps above the run's scale, each ×<paramref name="Factor"/> (up to 1), none started after <paramref name="Seconds"/>.</summary>
@@ -38,28 +45,20 @@ public static class LaunchRun
     public static async Task<int> ExecuteAsync(LaunchRunOptions o, Func<CancellationToken, Task<RunningCluster>> startCluster, TextWriter output, TextWriter error, CancellationToken ct)
     {
         // Every input is checked before a cluster is started.
-        Launch launch = LaunchFileLoader.Load(o.LaunchPath);
-        if (o.Seed is { } seed) // the loader's check is internal: a round trip through the file format re-checks the changed file
-            launch = LaunchFileLoader.Parse(LaunchFileLoader.ToJson(launch.File with { Seed = seed }), launch.Source);
-        if (o.Strategies is { } names)
-            launch = launch.WithStrategies(names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        (Launch scaled, string scaleNote) = LaunchScaling.Scale(launch, o.Scale);
-        LaunchCapacity.CheckTarget(o.CpuTarget);
-        if (!(o.MaxSeconds > 0)) throw new ArgumentException($"--max-seconds must be > 0 (got {o.MaxSeconds.ToString(CultureInfo.InvariantCulture)}).");
-
-        string runId = RandomNumberGenerator.GetHexString(8, lowercase: true);
-        string runDir = Path.GetFullPath(o.OutputDir ?? Path.Combine(RepoPaths.Locate().Root, "results", $"launch-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{runId}"));
+        LaunchPlan plan = o.Plan();
+        Launch launch = plan.Launch, scaled = plan.Scaled;
+        string scaleNote = plan.ScaleNote, runId = plan.RunId, runDir = plan.OutputDir;
         var total = Stopwatch.StartNew();
-        output.WriteLine($"run --launch {launch.File.Name}: run ID {runId}, seed {launch.File.Seed}, {LaunchRehearsalReport.ScaleText(o.Scale)} ({scaleNote}) → {runDir}");
+        output.WriteLine($"run --launch {launch.File.Name}: run ID {runId}, seed {launch.File.Seed}, {LaunchRehearsalReport.ScaleText(plan.Scale)} ({scaleNote}) → {runDir}");
 
         // The sizing answer comes from the file as written, on its own topology: no cluster needed.
         var sim = new LaunchSimulator(launch, ct: ct);
         LaunchSimResult fullScale = sim.Run();
-        var fullSizing = fullScale.Strategies.ToDictionary(r => r.Schema.Name, r => LaunchCapacity.Size(r, o.CpuTarget));
-        BucketSuggestion buckets = LaunchCapacity.SuggestBuckets(sim, o.CpuTarget);
+        var fullSizing = fullScale.Strategies.ToDictionary(r => r.Schema.Name, r => LaunchCapacity.Size(r, plan.CpuTarget));
+        BucketSuggestion buckets = LaunchCapacity.SuggestBuckets(sim, plan.CpuTarget);
         output.WriteLine($"sizing model (full scale, {fullScale.Topology.Description}) in {fullScale.Elapsed.TotalSeconds:0.0} s");
 
-        IReadOnlyList<ClientMode> modes = o.ClientModes.Count > 0 ? o.ClientModes : [launch.File.Client.Mode];
+        IReadOnlyList<ClientMode> modes = plan.ClientModes;
         RunningCluster cluster = await startCluster(ct);
         var strategies = new List<LaunchRunStrategy>();
         var ceilings = new List<ScaleCeilingResult>();
@@ -76,31 +75,31 @@ public static class LaunchRun
             {
                 if (ct.IsCancellationRequested) { interrupted = true; break; }
                 // One prefix per strategy: with --keep-data a later strategy must not find an earlier one's queues.
-                string prefix = $"hb:{runId}:{FileSafe(schema.Name)}:";
-                var entry = new LaunchRunStrategy(schema.Name, LaunchSimulator.ScriptsOf(schema).Any(s => !s.CoLocated))
+                string prefix = plan.KeyPrefix(schema.Name);
+                var entry = new LaunchRunStrategy(schema.Name, LaunchVerdictPolicy.ExpectedCrossSlot(schema.Name))
                     { FullScale = fullSizing.GetValueOrDefault(schema.Name), KeyPrefix = prefix };
                 output.WriteLine($"== {schema.Name}: key prefix {prefix}");
                 try
                 {
-                    LaunchStrategyResult predicted = LaunchComparer.Predict(scaled, schema, live, prefix, o.Scale, ct: ct);
-                    entry = entry with { PredictedSteps = ShardStepRates.Of(predicted), PredictedAtScale = LaunchCapacity.Size(predicted, o.CpuTarget) };
+                    LaunchStrategyResult predicted = LaunchComparer.Predict(scaled, schema, live, prefix, plan.Scale, ct: ct);
+                    entry = entry with { PredictedSteps = ShardStepRates.Of(predicted), PredictedAtScale = LaunchCapacity.Size(predicted, plan.CpuTarget) };
                     for (int i = 0; i < modes.Count && !interrupted; i++)
                     {
                         // The first shape is the strategy's result; another one runs on its own keys and files.
                         string suffix = i == 0 ? "" : $"-{modes[i].ToString().ToLowerInvariant()}";
-                        string modePrefix = i == 0 ? prefix : $"hb:{runId}:{FileSafe(schema.Name)}{suffix}:";
-                        var request = new LaunchRunRequest(scaled, o.Scale, scaleNote, schema, runId, modePrefix, o.KeepData, o.MaxSeconds, ClientMode: modes[i]);
+                        string modePrefix = plan.KeyPrefix(schema.Name, suffix);
+                        var request = new LaunchRunRequest(scaled, plan.Scale, scaleNote, schema, runId, modePrefix, plan.KeepData, plan.MaxSeconds, ClientMode: modes[i]);
                         // Untagged keys (legacy's) take their slot from the whole key, prefix included: predict each prefix's own run.
                         LaunchStrategyResult modePredicted = i == 0 ? predicted : LaunchComparer.Predict(scaled, schema, live, modePrefix);
                         if (modes.Count > 1) output.WriteLine($"   client {modes[i]}:");
                         LaunchRunResult measured = await LaunchScenario.RunAsync(request, cluster, mux, msg => output.WriteLine($"   {msg}"), ct);
                         entry = i == 0 ? entry with { Measured = measured } : entry with { OtherShape = measured };
-                        ResultFiles.Write(Path.Combine(runDir, $"launch-{FileSafe(schema.Name)}{suffix}.json"), measured, ResultsJsonContext.Default.LaunchRunResult);
+                        ResultFiles.Write(Path.Combine(runDir, LaunchPlan.ResultFile("launch", schema.Name, suffix)), measured, ResultsJsonContext.Default.LaunchRunResult);
                         output.WriteLine($"   {LaunchRehearsalReport.ClientSentence(measured)}");
                         if (measured.Interrupted || ct.IsCancellationRequested) { interrupted = true; break; }
                         LaunchComparison comparison = LaunchComparer.Compare(modePredicted, measured);
                         entry = i == 0 ? entry with { Comparison = comparison } : entry with { OtherShapeComparison = comparison };
-                        ResultFiles.Write(Path.Combine(runDir, $"comparison-{FileSafe(schema.Name)}{suffix}.json"), comparison, ResultsJsonContext.Default.LaunchComparison);
+                        ResultFiles.Write(Path.Combine(runDir, LaunchPlan.ResultFile("comparison", schema.Name, suffix)), comparison, ResultsJsonContext.Default.LaunchComparison);
                     }
                     if (interrupted) { strategies.Add(entry); break; }
                 }
@@ -130,9 +129,9 @@ public static class LaunchRun
             if (o.Ceiling is { } search && !interrupted && !unreachable)
                 foreach (LaunchRunStrategy s in strategies.Where(s => s.Measured is { Interrupted: false } && !s.ExpectedCrossSlot).ToList())
                 {
-                    ScaleCeilingResult found = await CeilingRun.FindAsync(launch, s, modes[0], o, search, runId, cluster, mux, live, output, ct);
+                    ScaleCeilingResult found = await CeilingRun.FindAsync(launch, s, modes[0], plan, search, runId, cluster, mux, live, output, ct);
                     ceilings.Add(found);
-                    ResultFiles.Write(Path.Combine(runDir, $"ceiling-{FileSafe(s.Strategy)}.json"), found, ResultsJsonContext.Default.ScaleCeilingResult);
+                    ResultFiles.Write(Path.Combine(runDir, LaunchPlan.ResultFile("ceiling", s.Strategy)), found, ResultsJsonContext.Default.ScaleCeilingResult);
                     output.WriteLine(LaunchRehearsalReport.CeilingSentence(found));
                     if (ct.IsCancellationRequested) { interrupted = true; break; }
                 }
@@ -144,7 +143,7 @@ public static class LaunchRun
         }
         interrupted |= ct.IsCancellationRequested;
 
-        var input = new LaunchRunInput(launch.File.Name, launch.Source, launch.File.Seed, o.Scale, scaleNote, runId, clusterText, o.CpuTarget,
+        var input = new LaunchRunInput(launch.File.Name, launch.Source, launch.File.Seed, plan.Scale, scaleNote, runId, clusterText, plan.CpuTarget,
             fullScale.Topology.ShardCount, buckets, strategies,
             LaunchFindings.Compute(fullScale, [.. strategies.Select(s => s.Measured).OfType<LaunchRunResult>()], probe), interrupted)
         {
@@ -178,7 +177,7 @@ public static class LaunchRun
         WaitingRoomSchema schema = launch.Schemas.FirstOrDefault(s => LaunchSimulator.ScriptsOf(s).All(p => p.CoLocated)) ?? WaitingRoomSchema.Event;
         try
         {
-            StreamGrowthResult r = await StreamGrowthProbe.RunAsync(mux, schema, $"hb:{runId}:probe:", ProbeSizes, callsPerSize: 20, ct: ct);
+            StreamGrowthResult r = await StreamGrowthProbe.RunAsync(mux, schema, LaunchPlan.KeyPrefix(runId, "probe"), ProbeSizes, callsPerSize: 20, ct: ct);
             output.WriteLine($"stream probe: XRANGE - + at {string.Join(" / ", r.Points.Select(p => $"{p.Entries:N0}: {p.ClientP50Ms:0.##} ms"))} (client p50)");
             return r;
         }
@@ -188,7 +187,4 @@ public static class LaunchRun
             return null;
         }
     }
-
-    /// <summary>A strategy name as a file or key-prefix part: "bucketed:8" → "bucketed-8".</summary>
-    internal static string FileSafe(string name) => string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c == '-' ? c : '-'));
 }

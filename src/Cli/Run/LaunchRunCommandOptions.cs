@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using HashtagBench.ClusterSim;
+using HashtagBench.Load.Rehearsal;
 using HashtagBench.WaitingRoom;
 
 namespace HashtagBench.Cli.Run;
@@ -15,7 +16,7 @@ public sealed class LaunchRunCommandOptions
     public Option<double> Scale { get; } = new("--scale") { Description = "With --launch: users and rates × F, in (0, 1] (e.g. 0.05 = 1/20 scale).", DefaultValueFactory = _ => 1 };
     public Option<string?> Strategies { get; } = new("--strategies") { Description = "With --launch: comma-separated strategies instead of the file's (legacy, event, event-all, user, bucketed:N)." };
     public Option<ulong?> Seed { get; } = new("--seed") { Description = "With --launch: overrides the file's seed (users, arrivals, poll jitter)." };
-    public Option<double> MaxSeconds { get; } = new("--max-seconds") { Description = "With --launch: hard stop per strategy; users still waiting are counted unfinished.", DefaultValueFactory = _ => 600 };
+    public Option<double> MaxSeconds { get; } = new("--max-seconds") { Description = "With --launch: hard stop per strategy; users still waiting are counted unfinished.", DefaultValueFactory = _ => LaunchPlan.DefaultMaxSeconds };
     public Option<double> CpuTarget { get; } = new("--cpu-target") { Description = "With --launch: the hottest primary's CPU the sizing answer keeps under (fraction).", DefaultValueFactory = _ => LaunchCapacity.DefaultTargetCpu };
     public Option<ClientModeChoice?> ClientMode { get; } = new("--client-mode")
     {
@@ -48,16 +49,14 @@ public sealed class LaunchRunCommandOptions
         }
         var clash = benchRunOnly.Where(o => Given(r, o)).Select(o => o.Name).ToList();
         if (clash.Count > 0) throw new ArgumentException($"--launch rehearses the launch alone: {string.Join(", ", clash)} {(clash.Count == 1 ? "does" : "do")} not apply to it.");
-        if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("--launch needs a launch file, e.g. --launch launches/gateway-30k.json.");
-        double scale = r.GetValue(Scale);
-        if (!(scale > 0 && scale <= 1)) throw new ArgumentException($"--scale must be in (0, 1] (got {scale.ToString(CultureInfo.InvariantCulture)}).");
+        // The launch, --scale, --max-seconds and --cpu-target are checked once, in LaunchPlan.Create (as for `load run launch`).
         bool findCeiling = r.GetValue(FindCeiling);
         if (!findCeiling && (Given(r, CeilingSteps) || Given(r, CeilingSeconds))) throw new ArgumentException("--ceiling-steps and --ceiling-seconds need --find-ceiling.");
         int steps = r.GetValue(CeilingSteps);
         if (steps is < 1 or > 20) throw new ArgumentException($"--ceiling-steps must be 1..20 (got {steps}).");
         double ceilingSeconds = r.GetValue(CeilingSeconds);
         if (!(ceilingSeconds > 0) || double.IsInfinity(ceilingSeconds)) throw new ArgumentException($"--ceiling-seconds must be a positive number (got {ceilingSeconds.ToString(CultureInfo.InvariantCulture)}).");
-        return new LaunchRunOptions(path, scale, r.GetValue(Strategies), r.GetValue(Seed), r.GetValue(keepData), r.GetValue(output),
+        return new LaunchRunOptions(path, r.GetValue(Scale), r.GetValue(Strategies), r.GetValue(Seed), r.GetValue(keepData), r.GetValue(output),
             r.GetValue(MaxSeconds), r.GetValue(CpuTarget))
         {
             ClientModes = r.GetValue(ClientMode) switch

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Security.Cryptography;
 using HashtagBench.ClusterSim;
 using HashtagBench.Contracts;
 using HashtagBench.Enqueue.WaitingRoom;
@@ -24,12 +23,6 @@ public static class LaunchScenario
 {
     public const string Name = "launch";
 
-    /// <summary>A new run ID: 8 hex digits.</summary>
-    public static string NewRunId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
-
-    /// <summary>The default key prefix of a run: "hb:&lt;runId&gt;:", outside every hash tag, so tagged keys keep their slot on a rerun.</summary>
-    public static string KeyPrefixFor(string runId) => $"hb:{runId}:";
-
     /// <summary>Drives the launch's users against the cluster and measures it (latency per step, lifecycle, per-node commandstats, telemetry, memory).</summary>
     public static Task<LaunchRunResult> RunAsync(LaunchRunRequest request, RunningCluster cluster, IConnectionMultiplexer mux,
         Action<string>? log = null, CancellationToken ct = default) => RunAsync(request, cluster, mux, log, hooks: null, ct);
@@ -38,7 +31,7 @@ public static class LaunchScenario
         Action<string>? log, LaunchTestHooks? hooks, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!(request.MaxSeconds > 0)) throw new ArgumentException($"--max-seconds must be positive (got {request.MaxSeconds.ToString(CultureInfo.InvariantCulture)}).");
+        LaunchPlan.CheckMaxSeconds(request.MaxSeconds);
         if (request.RequestTimeout is { } rt && rt <= TimeSpan.Zero) throw new ArgumentException("The request timeout must be positive.");
         LaunchFile file = request.Launch.File;
         WaitingRoomSchema schema = request.Schema;

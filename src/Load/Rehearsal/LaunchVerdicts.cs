@@ -1,17 +1,18 @@
 using System.Globalization;
 using HashtagBench.Contracts;
+using HashtagBench.Reporting;
 using HashtagBench.WaitingRoom;
 
 namespace HashtagBench.Load.Rehearsal;
 
 /// <summary>
 /// What a live launch is judged by: the launch file's per-step thresholds (k6's http_req_duration and
-/// http_req_failed, per step and over all requests), and the lifecycle audit (every visit counted exactly once,
-/// every failure with its reason, every request either ok or failed).
+/// http_req_failed, per step and over all requests). The audit and the verdict over both are
+/// <see cref="LaunchVerdictPolicy"/>'s, one policy for every launch front end.
 /// </summary>
 public static class LaunchVerdicts
 {
-    public const string AllSteps = "all";
+    public const string AllSteps = LaunchVerdictPolicy.AllSteps;
 
     /// <summary>The step's name in results and reports: join, status, status-expired, enter, leave, hold-seat.</summary>
     public static string StepName(Step step) => step switch
@@ -60,33 +61,4 @@ public static class LaunchVerdicts
         : new ThresholdCheck(text, 0, limit, false) { NoData = true };
 
     private static string Ms(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
-
-    /// <summary>
-    /// Problems with the run's own bookkeeping (empty: none): visits that do not add up to the users, failed visits
-    /// without a reason, requests neither ok nor failed, steps that do not add up to "all".
-    /// </summary>
-    public static IReadOnlyList<string> Audit(LaunchLifecycle users, IReadOnlyList<LaunchStepResult> steps)
-    {
-        var problems = new List<string>();
-        int counted = users.Entered + users.Left + users.Expired + users.Failed + users.Unfinished;
-        if (counted != users.Users || new[] { users.Entered, users.Left, users.Expired, users.Failed, users.Unfinished }.Any(n => n < 0))
-            problems.Add($"visits do not add up: entered {users.Entered} + left {users.Left} + expired {users.Expired} + failed {users.Failed} + unfinished {users.Unfinished} = {counted}, not {users.Users}");
-        int reasons = users.FailureReasons.Values.Sum();
-        if (reasons != users.Failed || users.FailureReasons.Keys.Any(string.IsNullOrWhiteSpace))
-            problems.Add($"{users.Failed} failed visit(s) but {reasons} with a reason");
-        foreach (LaunchStepResult s in steps)
-        {
-            if (s.Ok + s.Failed != s.Requests || s.Ok < 0 || s.Failed < 0)
-                problems.Add($"{s.Step}: {s.Requests} request(s) but {s.Ok} ok + {s.Failed} failed");
-            if (s.FailuresByKind.Values.Sum() != s.Failed)
-                problems.Add($"{s.Step}: {s.Failed} failed request(s) but {s.FailuresByKind.Values.Sum()} by kind");
-        }
-        if (steps.FirstOrDefault(s => s.Step == AllSteps) is { } all)
-        {
-            long sum = steps.Where(s => s.Step != AllSteps).Sum(s => s.Requests);
-            if (sum != all.Requests) problems.Add($"the steps' {sum} request(s) are not the {all.Requests} of \"all\"");
-        }
-        else problems.Add("no \"all\" row");
-        return problems;
-    }
 }

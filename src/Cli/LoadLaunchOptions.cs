@@ -53,7 +53,9 @@ public sealed partial class LoadLaunchOptions
 
         ExternalEndpoint? external = clusterOptions.External(r);
         await using RunningCluster running = await ClusterProvisioner.StartAsync(clusterOptions.Kind(r, external), new ClusterSpec(), external, m => console.WriteLine(m), ct);
-        await using ConnectionMultiplexer mux = await running.ConnectAsync();
+        // Replica reads: a connection that reads every replica (a cluster formed seconds ago may not give one at first).
+        await using ConnectionMultiplexer mux = scaled.File.ReplicaReads
+            ? await running.ConnectForReplicaReadsAsync(m => console.WriteLine(m), ct) : await running.ConnectAsync();
 
         var results = new List<LaunchRunResult>();
         bool failed = false, interrupted = false;

@@ -56,6 +56,9 @@ public static class LaunchScenario
         var pop = new LaunchPopulation(request.Launch);
         DateTime started = DateTime.UtcNow;
 
+        // Replica reads: the prediction follows the routes this connection really uses (RunningCluster.ConnectForReplicaReadsAsync
+        // gives one that reads every replica when the cluster lets it).
+        ReplicaReadView? routes = file.ReplicaReads ? await ReplicaRouting.ReadAsync(mux).ConfigureAwait(false) : null;
         await using NodeSampler sampler = await NodeSampler.StartAsync(cluster, TimeSpan.FromSeconds(1)).ConfigureAwait(false);
         var nodes = sampler.Nodes.Select(n => new LaunchNode(n.Endpoint, n.Shard ?? -1, n.Role)).ToList();
         await WarmUpAsync(mux, options with { KeyPrefix = request.KeyPrefix + "warmup:" }).ConfigureAwait(false);
@@ -79,6 +82,8 @@ public static class LaunchScenario
         // The rest is not cancelled by ct: an interrupted run still reads what it can and removes its keys. A node
         // gone by now (an interrupt tears a local cluster down) leaves gaps, never a crash.
         CommandStatsReading after = await ShardStats.ReadCommandStatsAsync(mux).ConfigureAwait(false);
+        if (routes is not null && RoutesMoved(routes, await ReplicaRouting.ReadAsync(mux).ConfigureAwait(false)) is { } moved)
+            log?.Invoke($"replica reads moved during the run ({moved}): the prediction follows the routes at its start");
         NodeTelemetry telemetry = await sampler.StopAsync().ConfigureAwait(false);
         var memoryAfter = await ReadMemoryAsync(mux, sampler.Nodes).ConfigureAwait(false);
         var memory = sampler.Nodes.Select((n, i) => new NodeMemory(n.Endpoint, n.Shard ?? -1, n.Role,
@@ -110,8 +115,16 @@ public static class LaunchScenario
             Events = events,
             KeysRemoved = removed,
             SchedulerLateness = RunOutput.ToLatency(lateness),
+            ReadRoutes = routes?.Routes,
         };
     }
+
+    /// <summary>The first shard whose replica reads go elsewhere now than at the start, as "primary: before → now"; null when none.</summary>
+    internal static string? RoutesMoved(ReplicaReadView start, ReplicaReadView now) =>
+        start.Routes.Select(r => (r, Now: now.Routes.FirstOrDefault(n => n.Primary == r.Primary)?.ReadsOn ?? []))
+            .Where(p => !p.r.ReadsOn.SequenceEqual(p.Now))
+            .Select(p => $"{p.r.Primary}'s: {string.Join(",", p.r.ReadsOn)} → {(p.Now.Count == 0 ? "none" : string.Join(",", p.Now))}")
+            .FirstOrDefault();
 
     /// <summary>Per node and command, calls after minus before (only nodes read both times; counters that went back are left out).</summary>
     internal static IReadOnlyList<NodeCommandCount> CommandDelta(IConnectionMultiplexer mux, CommandStatsReading before, CommandStatsReading after)

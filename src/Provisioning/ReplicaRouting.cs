@@ -34,8 +34,8 @@ public static class ReplicaRouting
 
     /// <summary>
     /// Connects with <paramref name="connect"/> until the connection sends every shard's replica reads to each of its
-    /// replicas, for at most <paramref name="patience"/>. When none does, the last connection is returned and one line
-    /// to <paramref name="log"/> says what is missing and where those reads go instead.
+    /// replicas; no new connection is made after <paramref name="patience"/> (each is given 3 s). When none does, the
+    /// last connection is returned and one line to <paramref name="log"/> says what is missing and where those reads go instead.
     /// </summary>
     public static async Task<ConnectionMultiplexer> ConnectAsync(Func<Task<ConnectionMultiplexer>> connect, TimeSpan patience, Action<string>? log,
         CancellationToken ct = default)
@@ -48,7 +48,7 @@ public static class ReplicaRouting
             try
             {
                 ReplicaReadView view = await ReadAsync(mux).ConfigureAwait(false);
-                for (int i = 1; i < SettleReads && view.Problem is not null && clock.Elapsed < patience; i++)
+                for (int i = 1; i < SettleReads && view.Problem is not null; i++)
                 {
                     await Task.Delay(Settle, ct).ConfigureAwait(false);
                     view = await ReadAsync(mux).ConfigureAwait(false);

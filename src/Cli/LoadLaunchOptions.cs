@@ -51,7 +51,9 @@ public sealed class LoadLaunchOptions
         LaunchPlan plan = Plan(r, agent, keepData, output);
         ExternalEndpoint? external = clusterOptions.External(r);
         await using RunningCluster running = await ClusterProvisioner.StartAsync(clusterOptions.Kind(r, external), new ClusterSpec(), external, m => console.WriteLine(m), ct);
-        await using ConnectionMultiplexer mux = await running.ConnectAsync();
+        // Replica reads: a connection that reads every replica (a cluster formed seconds ago may not give one at first).
+        await using ConnectionMultiplexer mux = plan.Scaled.File.ReplicaReads
+            ? await running.ConnectForReplicaReadsAsync(m => console.WriteLine(m), ct) : await running.ConnectAsync();
         console.WriteLine($"load run launch {plan.Launch.File.Name}: run ID {plan.RunId}, seed {plan.Launch.File.Seed}, {plan.ScaleNote} → {plan.OutputDir}");
 
         var results = new List<LaunchRunResult>();

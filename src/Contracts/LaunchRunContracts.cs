@@ -34,7 +34,19 @@ public sealed record LaunchRunResult(
     public ArrivalCounts? Arrivals { get; init; }
     /// <summary>The gateway client's shape, its pool and each node's CPU per call and connections; null for a run that recorded none.</summary>
     public GatewayClientResult? Client { get; init; }
+    /// <summary>
+    /// With replica reads: where the client sent each shard's reads when the run started, which the prediction follows;
+    /// null when the launch reads primaries only (or for a run recorded before routes were).
+    /// </summary>
+    public IReadOnlyList<ReplicaReadRoute>? ReadRoutes { get; init; }
 }
+
+/// <summary>One shard's replica reads as the client really routes them.</summary>
+/// <param name="Primary">The shard's primary (host:port as the cluster announces it).</param>
+/// <param name="Replicas">Its replicas as the cluster lists them.</param>
+/// <param name="ReadsOn">Where a PreferReplica read of its slots goes: every replica when the client sees them all, else the
+/// ones it sees, or the primary itself when it sees none.</param>
+public sealed record ReplicaReadRoute(string Primary, IReadOnlyList<string> Replicas, IReadOnlyList<string> ReadsOn);
 
 /// <summary>One step's requests: every outcome's latency from its intended time, and Ok's alone.</summary>
 public sealed record LaunchStepResult(string Step, long Requests, long Ok, long Failed, Latency? OkLatency, Latency? AllLatency,

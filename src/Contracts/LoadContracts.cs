@@ -262,4 +262,6 @@ public sealed record FailoverRow(
     public int? FaultCommandExitCode { get; init; }
     /// <summary>--fault-command: where its output went.</summary>
     public string? FaultCommandLog { get; init; }
+    /// <summary>Why the fault did not complete (e.g. the command was not started: the hot slot had no replica with an address); null when it did.</summary>
+    public string? FaultError { get; init; }
 }

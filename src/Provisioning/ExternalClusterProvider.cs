@@ -27,7 +27,7 @@ public static class ExternalClusterProvider
         await using ConnectionMultiplexer mux = await cluster.ConnectAsync().ConfigureAwait(false);
         IServer any = mux.GetServer(mux.GetEndPoints()[0]);
         string info;
-        try { info = (string?)await any.ExecuteAsync("CLUSTER", "INFO").ConfigureAwait(false) ?? ""; }
+        try { info = NodeInfo.Text(await any.ExecuteAsync("CLUSTER", "INFO").ConfigureAwait(false)); }
         catch (RedisServerException ex)
         {
             // A standalone server answers "ERR This instance has cluster support disabled": a client pointed at it

@@ -23,21 +23,38 @@ public static class FaultCommand
 
     /// <summary>
     /// The variables the command gets: the cluster's endpoint and TLS/user settings (as every child of the harness
-    /// gets them), the hot slot, its primary and one healthy replica (when it has one), and the password in REDISCLI_AUTH.
+    /// gets them), the hot slot, its primary and one healthy replica, and the password in REDISCLI_AUTH.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The view lacks the primary or a healthy replica with an address
+    /// (<see cref="Missing"/>): a command is never started with those variables empty.</exception>
     public static IReadOnlyDictionary<string, string> Environment(RunningCluster cluster, ClusterNodesSnapshot nodes, int slot)
     {
+        if (Missing(nodes, slot) is { } missing) throw new InvalidOperationException($"--fault-command not started: {missing}.");
         ExternalEndpoint endpoint = cluster.Auth ?? new ExternalEndpoint(string.Join(",", cluster.Seeds.Select(ClusterConnector.Format)));
         var env = new Dictionary<string, string>(endpoint.ToEnvironment()) { [SlotVariable] = slot.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         if (endpoint.Password is { } password) env[RedisCliPasswordVariable] = password;
-        if (nodes.PrimaryOf(slot) is { HasAddress: true } primary)
-        {
-            Add(env, PrimaryHostVariable, PrimaryPortVariable, primary.Endpoint);
-            if (nodes.ReplicasOf(primary).FirstOrDefault(r => !r.IsFailed && r.HasAddress) is { } replica)
-                Add(env, ReplicaHostVariable, ReplicaPortVariable, replica.Endpoint);
-        }
+        ClusterNodeLine primary = nodes.PrimaryOf(slot)!;
+        Add(env, PrimaryHostVariable, PrimaryPortVariable, primary.Endpoint);
+        Add(env, ReplicaHostVariable, ReplicaPortVariable, nodes.ReplicasOf(primary).First(IsUsable).Endpoint);
         return env;
     }
+
+    /// <summary>
+    /// What the command's variables would lack in this view, in words; null when the hot slot has a healthy primary
+    /// with an address and that primary a healthy replica with one.
+    /// </summary>
+    public static string? Missing(ClusterNodesSnapshot nodes, int slot)
+    {
+        ArgumentNullException.ThrowIfNull(nodes);
+        if (nodes.PrimaryOf(slot) is not { } primary) return $"no healthy primary serves slot {slot}";
+        if (!primary.HasAddress) return $"slot {slot}'s primary ({primary.Id[..Math.Min(8, primary.Id.Length)]}) is listed without an address";
+        if (nodes.ReplicasOf(primary).Any(IsUsable)) return null;
+        string[] listed = [.. nodes.ReplicasOf(primary).Select(r => r.ToString())];
+        return $"slot {slot}'s primary {primary.Endpoint} has no healthy replica with an address" +
+               (listed.Length == 0 ? " (it lists none)" : $" (listed: {string.Join("; ", listed)})");
+    }
+
+    private static bool IsUsable(ClusterNodeLine replica) => !replica.IsFailed && replica.HasAddress;
 
     private static void Add(Dictionary<string, string> env, string hostVar, string portVar, string endpoint)
     {

@@ -61,7 +61,8 @@ public sealed class PromotionWatch : IAsyncDisposable
             try
             {
                 RedisResult r = await server.ExecuteAsync("CLUSTER", "NODES").WaitAsync(ReadTimeout).ConfigureAwait(false);
-                return ClusterNodesSnapshot.Parse((string?)r ?? "");
+                // Over RESP3 the reply is a verbatim string: its "txt:" prefix left on would glue itself to the first node's ID.
+                return ClusterNodesSnapshot.Parse(NodeInfo.Text(r));
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException) { }
         }
@@ -69,16 +70,18 @@ public sealed class PromotionWatch : IAsyncDisposable
     }
 
     /// <summary>
-    /// CLUSTER NODES once every node in it has a known address (a young cluster's gossip may still list one as ":0"),
-    /// or the last view read when <paramref name="patience"/> runs out; null when no node answered.
+    /// CLUSTER NODES once every node in it has a known address (a young cluster's gossip may still list one as ":0")
+    /// and <paramref name="enough"/> (when given) accepts it, or the last view read when <paramref name="patience"/>
+    /// runs out; null when no node answered.
     /// </summary>
-    public static async Task<ClusterNodesSnapshot?> ReadCompleteNodesAsync(IConnectionMultiplexer mux, TimeSpan patience, CancellationToken ct = default)
+    public static async Task<ClusterNodesSnapshot?> ReadCompleteNodesAsync(IConnectionMultiplexer mux, TimeSpan patience, CancellationToken ct = default,
+        Func<ClusterNodesSnapshot, bool>? enough = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
             ClusterNodesSnapshot? view = await ReadNodesAsync(mux).ConfigureAwait(false);
-            if (view is null || view.Nodes.All(n => n.HasAddress) || clock.Elapsed >= patience) return view;
+            if (view is null || (view.Nodes.All(n => n.HasAddress) && enough?.Invoke(view) != false) || clock.Elapsed >= patience) return view;
             await Task.Delay(200, ct).ConfigureAwait(false);
         }
     }

@@ -78,6 +78,14 @@ public sealed class RunningCluster : IAsyncDisposable
     public Task<ConnectionMultiplexer> ConnectAsync(ConfigurationOptions? options = null) =>
         ClusterConnector.ConnectAsync(options ?? CreateOptions(), ToString());
 
+    /// <summary>
+    /// Connects for replica reads: afresh until the connection routes every shard's reads to each of its replicas (a
+    /// cluster formed seconds ago may not let it yet), at most <paramref name="patience"/> (30 s by default); if none
+    /// does, one line to <paramref name="log"/> and the last connection. See <see cref="ReplicaRouting"/>.
+    /// </summary>
+    public Task<ConnectionMultiplexer> ConnectForReplicaReadsAsync(Action<string>? log, CancellationToken ct = default, TimeSpan? patience = null) =>
+        ReplicaRouting.ConnectAsync(() => ConnectAsync(), patience ?? ReplicaRouting.DefaultPatience, log, ct);
+
     public override string ToString() => $"{ProviderName} cluster at {string.Join(",", Seeds.Select(ClusterConnector.Format))}";
 
     public async ValueTask DisposeAsync()

@@ -109,9 +109,11 @@ public sealed class FailoverMeasureTests
         }
 
         // The user's own fault: the script finds the hot shard's replica in the environment the harness gives it.
-        string script = "until redis-cli -p \"$HASHTAG_BENCH_FAULT_REPLICA_PORT\" INFO replication | grep -q master_link_status:up; do sleep 0.2; done; " +
+        // Bounded by itself: at most 150 tries of 0.2 s for the replica's link, each redis-cli at most 5 s.
+        string script = "i=0; until timeout 5 redis-cli -p \"$HASHTAG_BENCH_FAULT_REPLICA_PORT\" INFO replication | grep -q master_link_status:up; do " +
+                        "i=$((i+1)); [ \"$i\" -lt 150 ] || { echo \"replica $HASHTAG_BENCH_FAULT_REPLICA_PORT never in sync\" >&2; exit 9; }; sleep 0.2; done; " +
                         "echo \"failing over to $HASHTAG_BENCH_FAULT_REPLICA_HOST:$HASHTAG_BENCH_FAULT_REPLICA_PORT for slot $HASHTAG_BENCH_FAULT_SLOT\"; " +
-                        "redis-cli -p \"$HASHTAG_BENCH_FAULT_REPLICA_PORT\" CLUSTER FAILOVER";
+                        "timeout 5 redis-cli -p \"$HASHTAG_BENCH_FAULT_REPLICA_PORT\" CLUSTER FAILOVER";
         var cmd = await Run(Options("command", 6), At(2) with { FaultCommand = script });
         string cmdReport = string.Join("\n", cmd.Outcome.Findings.Markdown);
         Assert.Equal("command", cmd.Row.Fault);
@@ -148,5 +150,29 @@ public sealed class FailoverMeasureTests
         Assert.True(pause.Row.P99InWindowMs >= 5000, pauseReport);
         Assert.Equal(1, pause.Row.SlotOwnerChanges);
         Assert.All(cluster.LocalNodes, n => Assert.True(n.IsRunning));
+    }
+
+    [Fact]
+    public async Task A_fault_command_is_never_started_without_a_replica_to_fail_over_to_and_the_run_fails_naming_it()
+    {
+        // No replicas at all: however long the harness reads CLUSTER NODES (10 s), the hot slot's primary lists none.
+        await using RunningCluster cluster = await ClusterProvisioner.StartAsync(ProviderKind.Local, new ClusterSpec { ReplicasPerShard = 0 });
+        await using var mux = await cluster.ConnectAsync();
+        string dir = Path.Combine(Path.GetTempPath(), "hashtag-bench-tests", $"fault-command-missing-{Guid.NewGuid():N}");
+        string marker = Path.Combine(dir, "command-ran");
+        var o = new LoadOptions { Rate = 100, Duration = TimeSpan.FromSeconds(2), WarmUp = TimeSpan.FromSeconds(0.5), Quick = true, OutputDir = dir };
+        var failover = new FailoverOptions { FaultAt = TimeSpan.FromSeconds(1), FaultCommand = $"touch '{marker}'" };
+
+        ScenarioOutcome outcome = await FailoverScenario.RunAsync(new LoadContext(cluster, mux, o), failover, CancellationToken.None);
+
+        FailoverRow row = Assert.Single(outcome.Findings.Data.Failover!);
+        Assert.False(File.Exists(marker)); // the command never ran
+        Assert.Null(row.FaultCommandLog);
+        Assert.StartsWith("--fault-command not started: slot ", row.FaultError);
+        Assert.EndsWith("has no healthy replica with an address (it lists none).", row.FaultError);
+        Assert.False(row.Healed);
+        Assert.Equal(0, row.SlotOwnerChanges);
+        Assert.False(outcome.Findings.ChecksPassed);
+        Assert.Contains(outcome.Findings.Markdown, m => m.Contains(row.FaultError!, StringComparison.Ordinal) && m.Contains("Check failed", StringComparison.Ordinal));
     }
 }

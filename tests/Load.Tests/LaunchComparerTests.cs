@@ -117,6 +117,35 @@ public sealed class LaunchComparerTests
     }
 
     [Fact]
+    public void Reads_the_client_sent_to_a_primary_are_predicted_there_when_the_run_says_so_and_caught_when_it_does_not()
+    {
+        // A young cluster's client did not see 7004: shard 1's replica reads went to its primary, 7001. 7004 still
+        // replicates the writes.
+        IReadOnlyList<ReplicaReadRoute> routes =
+        [
+            new("127.0.0.1:7000", ["127.0.0.1:7003"], ["127.0.0.1:7003"]),
+            new("127.0.0.1:7001", ["127.0.0.1:7004"], ["127.0.0.1:7001"]),
+            new("127.0.0.1:7002", ["127.0.0.1:7005"], ["127.0.0.1:7005"]),
+        ];
+        LaunchStrategyResult p = LaunchComparer.Predict(Small, WaitingRoomSchema.Event, ThreeShards, "");
+        var counts = LaunchComparer.PredictedCalls(p, Nodes, routes: routes).Counts;
+        var measured = counts.Select(e => new NodeCommandCount(e.Key.Endpoint, e.Key.Command, (long)Math.Round(e.Value))).ToList();
+        Assert.True(counts.GetValueOrDefault(("127.0.0.1:7001", "zrank")) > 0);
+        Assert.Equal(0, counts.GetValueOrDefault(("127.0.0.1:7004", "zrank")));
+        Assert.True(counts.GetValueOrDefault(("127.0.0.1:7004", "pexpireat")) > 0);
+
+        // Told the routes, the comparison predicts what happened; not told them, it catches the reads on the wrong node.
+        Assert.True(LaunchComparer.Compare(p, Run("event", measured, seconds: 10) with { ReadRoutes = routes }).WithinTolerance);
+        LaunchComparison blind = LaunchComparer.Compare(p, Run("event", measured, seconds: 10));
+        Assert.False(blind.WithinTolerance);
+        Assert.Contains(blind.Nodes, n => n.Endpoint == "127.0.0.1:7004" && n.Predicted > n.Measured);
+
+        // Reads routed to no node of the run cannot be placed, and say so.
+        IReadOnlyList<ReplicaReadRoute> nowhere = [routes[0], routes[1] with { ReadsOn = ["127.0.0.1:9999"] }, routes[2]];
+        Assert.True(LaunchComparer.PredictedCalls(p, Nodes, routes: nowhere).Unplaced > 0);
+    }
+
+    [Fact]
     public void A_run_that_counted_none_of_the_waiting_rooms_commands_never_passes()
     {
         LaunchStrategyResult p = LaunchComparer.Predict(Small, WaitingRoomSchema.Event, ThreeShards, "");

@@ -43,6 +43,22 @@ public sealed class LaunchScenarioTests(ClusterFixture fx)
         return LaunchScenario.RunAsync(request, fx.Cluster, fx.Mux, null, hooks, CancellationToken.None);
     }
 
+    [Fact]
+    public async Task A_run_with_replica_reads_records_the_routes_it_was_predicted_with_and_a_move_during_it_is_named()
+    {
+        LaunchRunResult r = await RunAsync(TinyLaunch(users: 20, overSeconds: 0.5), "event");
+
+        // The shared cluster is settled: each shard's reads went to its one replica.
+        Assert.Equal(3, r.ReadRoutes!.Count);
+        Assert.All(r.ReadRoutes, route => Assert.Equal(Assert.Single(route.Replicas), Assert.Single(route.ReadsOn)));
+        var start = new ReplicaReadView(r.ReadRoutes, null);
+        Assert.Null(LaunchScenario.RoutesMoved(start, start));
+        ReplicaReadRoute first = r.ReadRoutes[0];
+        var moved = new ReplicaReadView([first with { ReadsOn = [first.Primary] }, .. r.ReadRoutes.Skip(1)], "moved");
+        Assert.Equal($"{first.Primary}'s: {first.ReadsOn[0]} → {first.Primary}", LaunchScenario.RoutesMoved(start, moved));
+        Assert.Equal($"{first.Primary}'s: {first.ReadsOn[0]} → none", LaunchScenario.RoutesMoved(start, new ReplicaReadView([], "gone")));
+    }
+
     [Theory]
     [InlineData("event")]
     [InlineData("event-all")]

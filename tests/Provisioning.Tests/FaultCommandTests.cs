@@ -37,16 +37,37 @@ public sealed class FaultCommandTests(ClusterFixture fx)
     }
 
     [Fact]
-    public void A_replica_listed_without_an_address_is_left_out_of_the_environment_not_given_port_0()
+    public void A_view_without_the_primary_or_a_usable_replica_gives_no_environment_but_one_line_naming_what_is_missing()
     {
         // A young cluster's gossip: the replica of slot 42's primary is still ":0" (noaddr) in this node's view.
-        var snap = ClusterNodesSnapshot.Parse("""
+        var noAddress = ClusterNodesSnapshot.Parse("""
             a1 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-16383
             c3 :0@0 slave,noaddr a1 0 0 1 disconnected
             """);
-        IReadOnlyDictionary<string, string> env = FaultCommand.Environment(fx.Cluster, snap, 42);
-        Assert.Equal("7000", env[FaultCommand.PrimaryPortVariable]);
-        Assert.False(env.ContainsKey(FaultCommand.ReplicaPortVariable));
+        var ex = Assert.Throws<InvalidOperationException>(() => FaultCommand.Environment(fx.Cluster, noAddress, 42));
+        Assert.Equal("--fault-command not started: slot 42's primary 127.0.0.1:7000 has no healthy replica with an address (listed: :0 slave,noaddr of a1).", ex.Message);
+        Assert.DoesNotContain('\n', ex.Message);
+
+        // A replica that failed, none at all, no primary, a primary without an address: each is named, none gives variables.
+        var failed = ClusterNodesSnapshot.Parse("""
+            a1 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-16383
+            c3 127.0.0.1:7003@17003 slave,fail a1 0 0 1 disconnected
+            """);
+        Assert.Contains("no healthy replica with an address (listed: 127.0.0.1:7003 slave,fail of a1)", FaultCommand.Missing(failed, 42));
+        Assert.Equal("slot 42's primary 127.0.0.1:7000 has no healthy replica with an address (it lists none)",
+            FaultCommand.Missing(ClusterNodesSnapshot.Parse("a1 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-16383"), 42));
+        Assert.Equal("no healthy primary serves slot 42",
+            FaultCommand.Missing(ClusterNodesSnapshot.Parse("a1 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 5000-16383"), 42));
+        Assert.Equal("slot 42's primary (a1) is listed without an address",
+            FaultCommand.Missing(ClusterNodesSnapshot.Parse("a1 :0@0 master,noaddr - 0 0 1 connected 0-16383"), 42));
+
+        // With its replica's address learned, the view gives both.
+        var whole = ClusterNodesSnapshot.Parse("""
+            a1 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-16383
+            c3 127.0.0.1:7003@17003 slave a1 0 0 1 connected
+            """);
+        Assert.Null(FaultCommand.Missing(whole, 42));
+        Assert.Equal("7003", FaultCommand.Environment(fx.Cluster, whole, 42)[FaultCommand.ReplicaPortVariable]);
     }
 
     [Fact]

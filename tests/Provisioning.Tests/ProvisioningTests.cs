@@ -20,6 +20,18 @@ public sealed class ProvisioningTests(ClusterFixture fx)
         string info = (string)(await fx.Mux.GetServer(fx.Mux.GetEndPoints()[0]).ExecuteAsync("CLUSTER", "INFO"))!;
         Assert.Contains("cluster_state:ok", info);
     }
+
+    [Fact]
+    public async Task Cluster_nodes_read_through_the_client_keep_every_id_whole_over_resp3()
+    {
+        // Over RESP3 CLUSTER NODES is a verbatim string: left on, its "txt:" prefix becomes part of the first node's ID,
+        // and that node's replicas no longer name a node of the view (a fault command then got no replica).
+        Assert.Equal(RedisProtocol.Resp3, fx.Mux.GetServer(fx.Mux.GetEndPoints()[0]).Protocol);
+        ClusterNodesSnapshot view = (await PromotionWatch.ReadNodesAsync(fx.Mux))!;
+        Assert.Equal(6, view.Nodes.Count);
+        Assert.All(view.Nodes, n => Assert.Matches("^[0-9a-f]{40}$", n.Id));
+        Assert.All(view.Nodes.Where(n => n.PrimaryId is not null), r => Assert.Contains(view.Nodes, p => p.Id == r.PrimaryId));
+    }
 }
 
 public sealed class ClusterNodesSnapshotTests

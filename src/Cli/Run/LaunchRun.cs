@@ -68,7 +68,9 @@ public static class LaunchRun
         try
         {
             Directory.CreateDirectory(runDir);
-            await using ConnectionMultiplexer mux = await cluster.ConnectAsync();
+            // Replica reads: a connection that reads every replica (a cluster formed seconds ago may not give one at first).
+            await using ConnectionMultiplexer mux = scaled.File.ReplicaReads
+                ? await cluster.ConnectForReplicaReadsAsync(msg => output.WriteLine(msg), ct) : await cluster.ConnectAsync();
             Topology live = Topology.FromSlotOwners(LiveSlotMap.Read(mux));
             output.WriteLine($"cluster: {clusterText} ({live.Description})");
             foreach (WaitingRoomSchema schema in scaled.Schemas)

@@ -44,7 +44,7 @@ public static class LaunchComparer
         foreach (string endpoint in measured.MeasuredCommands.Select(c => c.Endpoint).Distinct(StringComparer.Ordinal))
             if (!nodes.Any(n => n.Endpoint == endpoint)) nodes.Add(new LaunchNode(endpoint, -1, "unknown"));
 
-        var (predictedCounts, unplaced) = PredictedCalls(predicted, nodes, seatHold);
+        var (predictedCounts, unplaced) = PredictedCalls(predicted, nodes, seatHold, measured.ReadRoutes);
         var measuredCounts = new Dictionary<(string Endpoint, string Command), long>();
         var excluded = new List<NodeCommandCount>();
         foreach (NodeCommandCount c in measured.MeasuredCommands)
@@ -87,11 +87,13 @@ public static class LaunchComparer
 
     /// <summary>
     /// Expected commandstats calls per node and command. Shards map to nodes by index in slot order and role;
-    /// reads sent to replicas are spread evenly over the shard's replicas (on its primary when it has none).
-    /// <c>Unplaced</c>: calls predicted on a shard none of <paramref name="nodes"/> is the primary of.
+    /// reads sent to replicas are spread evenly over the nodes the client really sent them to (<paramref name="routes"/>,
+    /// by the shard's primary), or, without routes, over the shard's replicas (on its primary when it has none).
+    /// <c>Unplaced</c>: calls predicted on a shard none of <paramref name="nodes"/> is the primary of, or reads routed to none of them.
     /// </summary>
     public static (IReadOnlyDictionary<(string Endpoint, string Command), double> Counts, double Unplaced) PredictedCalls(
-        LaunchStrategyResult predicted, IReadOnlyList<LaunchNode> nodes, SeatHoldPath seatHold = SeatHoldPath.SoldOut)
+        LaunchStrategyResult predicted, IReadOnlyList<LaunchNode> nodes, SeatHoldPath seatHold = SeatHoldPath.SoldOut,
+        IReadOnlyList<ReplicaReadRoute>? routes = null)
     {
         var counts = new Dictionary<(string, string), double>();
         double unplaced = 0;
@@ -100,6 +102,10 @@ public static class LaunchComparer
         {
             LaunchNode? primary = nodes.FirstOrDefault(n => n.Shard == shard && IsPrimary(n.Role));
             LaunchNode[] replicas = [.. nodes.Where(n => n.Shard == shard && !IsPrimary(n.Role))];
+            // A young cluster's client may not see a replica yet: its reads went where the client sent them.
+            LaunchNode[] readers = primary is null ? []
+                : routes?.FirstOrDefault(r => r.Primary == primary.Endpoint) is { } route ? [.. nodes.Where(n => route.ReadsOn.Contains(n.Endpoint))]
+                : replicas.Length > 0 ? replicas : [primary];
             for (int c = 0; c < commands; c++)
             {
                 CountedCommand counted = predicted.CountedCommands[c];
@@ -115,7 +121,7 @@ public static class LaunchComparer
                 }
                 Add(primary, f.Served, onPrimary);
                 foreach (LaunchNode r in replicas) Add(r, f.Replicated, onPrimary);
-                LaunchNode[] readers = replicas.Length > 0 ? replicas : [primary];
+                if (readers.Length == 0) unplaced += onReplicas * f.Served.Count;
                 foreach (LaunchNode r in readers) Add(r, f.Served, onReplicas / (double)readers.Length);
             }
         }

@@ -49,6 +49,9 @@ public static class LaunchScenario
         var pop = new LaunchPopulation(request.Launch, ct);
         DateTime started = DateTime.UtcNow;
 
+        // Replica reads: the prediction follows the routes this connection really uses (RunningCluster.ConnectForReplicaReadsAsync
+        // gives one that reads every replica when the cluster lets it).
+        ReplicaReadView? routes = file.ReplicaReads ? await ReplicaRouting.ReadAsync(mux).ConfigureAwait(false) : null;
         await using NodeSampler sampler = await NodeSampler.StartAsync(cluster, TimeSpan.FromSeconds(1)).ConfigureAwait(false);
         var nodes = sampler.Nodes.Select(n => new LaunchNode(n.Endpoint, n.Shard ?? -1, n.Role)).ToList();
         NodeInfo?[] unopened = await NodeCostReader.ReadAsync(mux, sampler.Nodes).ConfigureAwait(false);
@@ -92,6 +95,8 @@ public static class LaunchScenario
             (cpuAfter - cpuBefore).TotalSeconds, windowSeconds, NodeCostReader.Costs(sampler.Nodes, windowSeconds, unopened, costBefore, costAfter));
         await gateway.DisposeAsync().ConfigureAwait(false);
         CommandStatsReading after = await ShardStats.ReadCommandStatsAsync(mux).ConfigureAwait(false);
+        if (routes is not null && RoutesMoved(routes, await ReplicaRouting.ReadAsync(mux).ConfigureAwait(false)) is { } moved)
+            log?.Invoke($"replica reads moved during the run ({moved}): the prediction follows the routes at its start");
         NodeTelemetry telemetry = await sampler.StopAsync().ConfigureAwait(false);
         var memoryAfter = await ReadMemoryAsync(mux, sampler.Nodes).ConfigureAwait(false);
         var memory = sampler.Nodes.Select((n, i) => new NodeMemory(n.Endpoint, n.Shard ?? -1, n.Role,
@@ -125,8 +130,16 @@ public static class LaunchScenario
             SchedulerLateness = RunOutput.ToLatency(lateness),
             Arrivals = driver.Arrivals,
             Client = gatewayResult,
+            ReadRoutes = routes?.Routes,
         };
     }
+
+    /// <summary>The first shard whose replica reads go elsewhere now than at the start, as "primary: before → now"; null when none.</summary>
+    internal static string? RoutesMoved(ReplicaReadView start, ReplicaReadView now) =>
+        start.Routes.Select(r => (r, Now: now.Routes.FirstOrDefault(n => n.Primary == r.Primary)?.ReadsOn ?? []))
+            .Where(p => !p.r.ReadsOn.SequenceEqual(p.Now))
+            .Select(p => $"{p.r.Primary}'s: {string.Join(",", p.r.ReadsOn)} → {(p.Now.Count == 0 ? "none" : string.Join(",", p.Now))}")
+            .FirstOrDefault();
 
     /// <summary>Per node and command, calls after minus before (only nodes read both times; counters that went back are left out).</summary>
     internal static IReadOnlyList<NodeCommandCount> CommandDelta(IConnectionMultiplexer mux, CommandStatsReading before, CommandStatsReading after)

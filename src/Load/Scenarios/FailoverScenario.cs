@@ -89,6 +89,8 @@ public static class FailoverScenario
                        "--retry 0 no join can show a longer outage than that; with retries (two by default) a join sent at the start of a pause is answered only once the " +
                        "node is back or its slot has moved, and its latency shows the whole outage. The promotion is seen by the harness itself: it " +
                        "polls CLUSTER NODES (from a node other than the old owner) and accepts a new owner of the hot slot once it answers ROLE as master.");
+        foreach (FailoverRow r in rows.Where(r => r.FaultError is not null))
+            f.Markdown.Add($"**The fault did not complete (WAIT {r.Wait}): {r.FaultError} Check failed.**");
         foreach (FailoverRow r in rows.Where(r => r.FaultCommandLog is not null && r.FaultCommandExitCode != 0))
             f.Markdown.Add($"**--fault-command failed ({(r.FaultCommandExitCode is int c ? $"exit code {c}" : "killed at its time limit")}); its output is in {r.FaultCommandLog}. Check failed.**");
         if (fo.MaxLost is int maxLost)
@@ -219,7 +221,10 @@ public static class FailoverScenario
         Task fault = Task.Run(async () =>
         {
             await Task.Delay(o.WarmUp + fo.FaultAtIn(o.Duration), faultCts.Token);
-            ClusterNodesSnapshot before = await PromotionWatch.ReadCompleteNodesAsync(watchMux, TimeSpan.FromSeconds(10), faultCts.Token)
+            // A fault command needs the hot slot's primary and a healthy replica, both with addresses: a young cluster's
+            // gossip may not list them yet, so the view is read until it does (10 s); the command is never given less.
+            ClusterNodesSnapshot before = await PromotionWatch.ReadCompleteNodesAsync(watchMux, TimeSpan.FromSeconds(10), faultCts.Token,
+                    enough: action is null ? view => FaultCommand.Missing(view, slot) is null : null)
                 ?? throw new InvalidOperationException("No node answered CLUSTER NODES before the fault.");
             formerPrimary = before.PrimaryOf(slot)?.Endpoint ?? throw new InvalidOperationException($"No healthy primary serves slot {slot} before the fault.");
             hotShardEvents = w.Events.Where(e => before.PrimaryOf(HashSlot.Of(e))?.Endpoint == formerPrimary).ToHashSet();
@@ -228,8 +233,9 @@ public static class FailoverScenario
             faultAt = JoinDriver.Clock.Elapsed.TotalSeconds - start;
             if (action is not FaultAction builtIn)
             {
+                IReadOnlyDictionary<string, string> env = FaultCommand.Environment(ctx.Cluster, before, slot); // throws, naming what is missing
                 commandLog = Path.Combine(o.OutputDir, $"fault-command-{v.RunName}.log");
-                commandResult = await FaultCommand.RunAsync(fo.FaultCommand!, FaultCommand.Environment(ctx.Cluster, before, slot), commandLog,
+                commandResult = await FaultCommand.RunAsync(fo.FaultCommand!, env, commandLog,
                     Console.Error.WriteLine, ctx.Cluster.Auth?.Password, CommandTimeLimit, faultCts.Token);
                 if (!commandResult.Succeeded) return; // nothing to wait for: the run fails on the command's exit
                 await WaitForCommandPromotionAsync(watchMux, watch, slot, faultCts.Token);
@@ -246,6 +252,7 @@ public static class FailoverScenario
         }, CancellationToken.None);
 
         RunSummary run;
+        string? faultError = null;
         try
         {
             run = await ctx.RunAsync(JoinDriver.Build(v.RunName, client,
@@ -255,7 +262,6 @@ public static class FailoverScenario
         finally
         {
             ctx.Mux.HashSlotMoved -= OnMoved;
-            string? faultError = null;
             try { await fault; }
             catch (Exception ex) when (ex is TimeoutException or InvalidOperationException) { healed = false; faultError = ex.Message; }
             finally
@@ -308,7 +314,7 @@ public static class FailoverScenario
             RecoveredByRetry = retried.Recovered, RetriesEnqueuedAfterPromotion = retried.EnqueuedAfter,
             FormerPrimary = formerPrimary, PromotedTo = promotion?.To, SlotOwnerChanges = changes.Count,
             PromotionSeenAfterFaultSeconds = promotion is null ? null : Math.Round(promotion.AtSeconds - start - faultAt, 2),
-            FaultCommandExitCode = commandResult?.ExitCode, FaultCommandLog = commandLog,
+            FaultCommandExitCode = commandResult?.ExitCode, FaultCommandLog = commandLog, FaultError = faultError,
         };
         return (run, row);
     }

@@ -78,6 +78,13 @@ public sealed class RunningCluster : IAsyncDisposable
     public Task<ConnectionMultiplexer> ConnectAsync(ConfigurationOptions? options = null) =>
         ClusterConnector.ConnectAsync(options ?? CreateOptions(), ToString());
 
+    /// <summary>
+    /// The same cluster for code that disposes what it is given (a launch rehearsal inside a run): disposing the
+    /// borrowed one leaves the cluster up; its owner still tears it down.
+    /// </summary>
+    public RunningCluster Borrow() =>
+        new(ProviderName, Seeds, Auth, StartupTime, () => ValueTask.CompletedTask, LocalNodes, Image, Description);
+
     public override string ToString() => $"{ProviderName} cluster at {string.Join(",", Seeds.Select(ClusterConnector.Format))}";
 
     public async ValueTask DisposeAsync()

@@ -76,6 +76,8 @@ public sealed record LaunchRunVerdict(IReadOnlyList<string> Failures, IReadOnlyL
 public static class LaunchRehearsalReport
 {
     public const string MarkdownFile = "report.md";
+    /// <summary>The hottest primary's CPU over time per strategy (the hot-shard chart), next to report.md.</summary>
+    public const string CpuChartFile = "hottest-primary-cpu.png";
     /// <summary>Measured ÷ model CPU at the run's scale from which the sizing sentence calls the full-scale figure a floor.</summary>
     public const double FloorRatio = 1.5;
     private static readonly string[] StepNames = Enum.GetNames<Step>();
@@ -453,7 +455,7 @@ public static class LaunchRehearsalReport
             series.Add(new Series($"{s.Strategy} ({hot.Node})", points.Select(x => x.CpuPercent!.Value).ToList(), points.Select(x => x.Second).ToList()));
         }
         if (series.Count == 0) return null;
-        return ChartWriter.Lines(Path.Combine(dir, "hottest-primary-cpu.png"), $"{input.Launch} at {ScaleText(input.Scale)}: hottest primary's CPU",
+        return ChartWriter.Lines(Path.Combine(dir, CpuChartFile), $"{input.Launch} at {ScaleText(input.Scale)}: hottest primary's CPU",
             "seconds since sampling started", "CPU (% of one core)", series, yFromZero: true);
     }
 

@@ -45,7 +45,7 @@ public static class RunSummaryReport
             new("harness-limited", s => HarnessCell(s.HarnessLimitedRuns)),
             new("notes", s => s.Notes ?? "")));
         md.AppendLine();
-        md.AppendLine("Harness-limited: the load generator sent calls late enough (p99) that a run's latency describes it as much as Redis; n/a for a step that drives no load.").AppendLine();
+        md.AppendLine("Harness-limited: the load generator sent calls late enough (p99) that a run's latency describes it as much as Redis; n/a for a step without that check (benchmarks, simulation; the launch rehearsal gives its timer delay in its section).").AppendLine();
         return md.ToString();
     }
 

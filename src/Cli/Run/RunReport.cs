@@ -82,7 +82,7 @@ public static class RunReport
             <html><head><meta charset="utf-8"><title>hashtag-bench {{title}}</title>
             <style>
             body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }
-            table { border-collapse: collapse; margin: 1em 0; } th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
+            table { border-collapse: collapse; margin: 1em 0; display: block; overflow-x: auto; max-width: 100%; } th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
             th:first-child, td:first-child { text-align: left; } img { max-width: 100%; } code { background: #f4f4f4; }
             blockquote { border-left: 4px solid #c33; margin: 0; padding: 0 1em; }
             img.answer { max-height: 440px; width: auto; }

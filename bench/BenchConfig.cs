@@ -21,8 +21,14 @@ public static class BenchConfig
             .AddExporter(MarkdownExporter.GitHub, CsvExporter.Default, JsonExporter.Full)
             .AddAnalyser(defaults.GetAnalysers().ToArray())
             .AddValidator(defaults.GetValidators().ToArray())
-            .WithArtifactsPath(artifactsPath);
+            .WithArtifactsPath(artifactsPath)
+            // BenchmarkDotNet builds a boilerplate project per run; on 2 shared cores under load (CI beside
+            // stress-ng, or other builds) that took over its default 2 minutes and every benchmark came out NA.
+            .WithBuildTimeout(BuildTimeout);
     }
+
+    /// <summary>How long the boilerplate build may take before BenchmarkDotNet gives up on it.</summary>
+    public static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(15);
 
     /// <summary>results/bench/&lt;run&gt; under the repository root (the folder holding Bench.sln), or under the current folder.</summary>
     public static string DefaultArtifactsPath(string runName, string? startFolder = null)

@@ -9,6 +9,7 @@ using HashtagBench.Load.Engine;
 using HashtagBench.Load.Scenarios;
 using HashtagBench.Provisioning;
 using HashtagBench.Reporting;
+using HashtagBench.Statistics;
 using HdrHistogram;
 using StackExchange.Redis;
 
@@ -193,8 +194,8 @@ public static class LatencyFloor
 
     private static double? Median(IEnumerable<double?> values)
     {
-        var v = values.OfType<double>().Order().ToList();
-        return v.Count == 0 ? null : v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2;
+        var v = values.OfType<double>().ToList();
+        return v.Count == 0 ? null : Quantiles.Median(v);
     }
 
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

@@ -11,10 +11,14 @@ public sealed record CostMachine(string Cpu, int LogicalCpus, string RedisVersio
 public sealed record CommandCost(string Command, double UsecPerCall, long Calls);
 
 /// <summary>
-/// Server CPU per command, in microseconds per call, as <c>INFO commandstats</c> reports it (usec / calls). The
-/// simulator turns command rates into CPU with it; <c>hashtag-bench calibrate</c> measures it.
+/// What the simulator turns traffic into CPU with, as <c>hashtag-bench calibrate</c> measured it: each command's
+/// time in microseconds per call as <c>INFO commandstats</c> reports it (usec / calls), and the terms of the rest
+/// of the request (<see cref="Server"/>: round trips, wake-ups, connections, replication; see <see cref="ServerCpuModel"/>)
+/// with the calibration steps they were fitted to. A table without <see cref="Server"/> (written before the model
+/// had those terms) is read as command time alone.
 /// </summary>
-public sealed record CommandCostTable(CostMachine Machine, IReadOnlyList<CommandCost> Commands)
+public sealed record CommandCostTable(CostMachine Machine, IReadOnlyList<CommandCost> Commands, ServerCpuModel? Server = null,
+    IReadOnlyList<CalibrationStep>? Steps = null)
 {
     public const string ResourceName = "HashtagBench.ClusterSim.command-costs.json";
 
@@ -22,6 +26,9 @@ public sealed record CommandCostTable(CostMachine Machine, IReadOnlyList<Command
     public double UsecPerCall(string command) =>
         Commands.FirstOrDefault(c => string.Equals(c.Command, command, StringComparison.OrdinalIgnoreCase))?.UsecPerCall
         ?? throw new SimInputException("costs", $"The cost table (measured {Machine.MeasuredAt:yyyy-MM-dd} on {Machine.Cpu}) has no {command}: run hashtag-bench calibrate.");
+
+    /// <summary>The whole-request model: the fitted terms, or command time alone for an old table.</summary>
+    [JsonIgnore] public ServerCpuModel Model => Server ?? ServerCpuModel.CommandTimeOnly;
 
     /// <summary>The committed default, measured on the machine its <see cref="Machine"/> names.</summary>
     public static CommandCostTable Default { get; } = LoadDefault();
@@ -43,6 +50,9 @@ public sealed record CommandCostTable(CostMachine Machine, IReadOnlyList<Command
         if (t is null || t.Commands.Count == 0) throw new SimInputException("costs", $"Cost table '{source}' lists no command.");
         foreach (CommandCost c in t.Commands)
             SimInputException.Require(double.IsFinite(c.UsecPerCall) && c.UsecPerCall > 0, "costs", $"Cost table '{source}': {c.Command} usecPerCall must be > 0.");
+        if (t.Server is { } m)
+            SimInputException.Require(m.Terms.All(v => double.IsFinite(v) && v >= 0),
+                "costs", $"Cost table '{source}': every server term must be a finite number ≥ 0.");
         return t;
     }
 

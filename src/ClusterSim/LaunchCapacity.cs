@@ -3,10 +3,13 @@ using HashtagBench.WaitingRoom;
 namespace HashtagBench.ClusterSim;
 
 /// <summary>The sizing answer for one strategy: the hottest primary's CPU at peak and what keeps it under target.</summary>
-/// <param name="HottestPrimaryCpu">Busiest second of the busiest primary: server CPU as a fraction of one core (Redis runs commands on one thread).</param>
+/// <param name="HottestPrimaryCpu">Busiest second of the busiest primary: the whole request's engine-thread CPU (<see cref="ServerCpuModel"/>) as a fraction of one core.</param>
 /// <param name="ShardsNeeded">Fewest even-split shards keeping every primary at or under target in the peak second; null when no count does (one slot alone is over).</param>
+/// <param name="HottestPrimaryCpuLow">The forecast band's low end (the calibration's residuals); null when the cost table has no fit.</param>
+/// <param name="ShardsNeededHigh">Shards that keep the band's high end under target; null without a fit or when no count does.</param>
 public sealed record LaunchSizing(WaitingRoomSchema Schema, double TargetCpu, double HottestPrimaryCpu, int HottestPrimaryShard, int HottestPrimarySecond,
-    double HottestReplicaCpu, int? ShardsNeeded, string ShardsNote);
+    double HottestReplicaCpu, int? ShardsNeeded, string ShardsNote, double? HottestPrimaryCpuLow = null, double? HottestPrimaryCpuHigh = null,
+    int? ShardsNeededHigh = null);
 
 /// <param name="Buckets">Smallest N for which bucketed:N keeps the hottest primary under target on the file's topology; null when none of the tried counts does.</param>
 public sealed record BucketSuggestion(int? Buckets, IReadOnlyList<(int Buckets, double HottestPrimaryCpu)> Trials);
@@ -35,20 +38,40 @@ public static class LaunchCapacity
             if (r.Replicas > 0) replicaHot = Math.Max(replicaHot, r.ReplicaUsec[i] / r.Replicas);
         }
         (int? needed, string note) = ShardsNeeded(r, targetCpu);
-        return new LaunchSizing(r.Schema, targetCpu, hot / 1e6, hotShard, hotSecond, replicaHot / 1e6, needed, note);
+        double cpu = hot / ServerCpuModel.CoreUsec;
+        var band = r.Model.Interval(cpu);
+        int? high = band is null ? null : ShardsNeeded(r, targetCpu / (1 + r.Model.Fit!.Band)).Item1;
+        return new LaunchSizing(r.Schema, targetCpu, cpu, hotShard, hotSecond, replicaHot / ServerCpuModel.CoreUsec, needed, note,
+            band?.Low, band?.High, high);
     }
 
-    /// <summary>Re-aggregates the peak second's per-slot primary CPU under even splits of 1, 2, ... shards.</summary>
+    /// <summary>Each shard's primary CPU (fraction of a core) in the peak second if the slots were split over <paramref name="topology"/>.</summary>
+    public static double[] PeakPrimaryCpu(LaunchStrategyResult r, Topology topology)
+    {
+        NodeTraffic perShard = r.PeakSlotTraffic.Aggregate(topology);
+        return [.. Enumerable.Range(0, topology.ShardCount).Select(j => r.Model.Usec(r.PrimaryLoad(perShard, j)) / ServerCpuModel.CoreUsec)];
+    }
+
+    /// <summary>
+    /// Re-splits the peak second's per-slot traffic under even splits of 1, 2, ... shards and runs the CPU model on
+    /// each shard's primary: every node keeps its own idle and connection cost, so more shards are never free.
+    /// </summary>
     private static (int?, string) ShardsNeeded(LaunchStrategyResult r, double target)
     {
-        double[] slots = r.PeakSlotPrimaryUsec;
-        double total = slots.Sum() / 1e6, hottestSlot = slots.Max() / 1e6;
-        if (total <= 0) return (null, "no primary command at the peak second");
-        if (hottestSlot > target)
-            return (null, FormattableString.Invariant($"one slot alone needs {hottestSlot:P0} of a core at peak: no shard count helps, spread the key"));
-        int start = Math.Max(1, (int)Math.Ceiling(total / target - 1e-9));
+        NodeTraffic slots = r.PeakSlotTraffic;
+        if (slots.Commands.Sum() <= 0) return (null, "no primary command at the peak second");
+        // The hottest slot on a primary of its own.
+        double alone = Enumerable.Range(0, slots.Commands.Length).Where(i => slots.Commands[i] > 0).Max(i => r.Model.Usec(r.PrimaryLoad(slots, i))) / ServerCpuModel.CoreUsec;
+        if (alone > target)
+            return (null, FormattableString.Invariant($"one slot alone needs {alone:P0} of a core at peak: no shard count helps, spread the key"));
+        // The fewest shards a perfectly even spread would need, then the first real split that fits.
+        NodeTraffic total = slots.Total();
+        int start = 0;
+        for (int n = 1; n <= MaxShards && start == 0; n++)
+            if (r.Model.Usec(r.PrimaryLoad(total.Scaled(1.0 / n), 0)) / ServerCpuModel.CoreUsec <= target) start = n;
+        if (start == 0) return (null, $"none up to {MaxShards} shards (each node's idle and connection cost alone is near the target)");
         for (int n = start; n <= MaxShards; n++)
-            if (Topology.EvenSplit(n).Aggregate(slots).Max() / 1e6 <= target)
+            if (PeakPrimaryCpu(r, Topology.EvenSplit(n)).Max() <= target)
                 return (n, n == start ? "as many as a perfectly even spread needs" : $"{n - start} more than a perfectly even spread needs ({start})");
         return (null, $"none up to {MaxShards} shards");
     }

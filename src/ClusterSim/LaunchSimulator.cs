@@ -31,8 +31,11 @@ public sealed record CountedCommand(RedisCommand Command, bool Refused);
 public sealed class LaunchStrategyResult
 {
     internal LaunchStrategyResult(WaitingRoomSchema schema, Topology topology, int replicas, int seconds, IReadOnlyList<string> commands,
-        IReadOnlyList<CountedCommand> counted, string keyPrefix)
+        IReadOnlyList<CountedCommand> counted, string keyPrefix, ServerCpuModel model, ClientShape client, int pods)
     {
+        Model = model;
+        Client = client;
+        Pods = pods;
         CountedCommands = counted;
         KeyPrefix = keyPrefix;
         ShardCountedCounts = new long[topology.ShardCount * counted.Count * 2];
@@ -46,6 +49,10 @@ public sealed class LaunchStrategyResult
         ShardCommandCounts = new long[seconds * shards * commands.Count * 2];
         PrimaryUsec = new double[seconds * shards];
         ReplicaUsec = new double[seconds * shards];
+        PrimaryCommandUsec = new double[seconds * shards];
+        ReplicaCommandUsec = new double[seconds * shards];
+        PrimaryTraffic = new NodeTraffic(seconds * shards);
+        ReplicaTraffic = new NodeTraffic(seconds * shards);
         KeysAlive = new long[seconds * shards];
         BytesAlive = new double[seconds * shards];
         KeyClassCommands = new long[Enum.GetValues<KeyClass>().Length];
@@ -74,9 +81,25 @@ public sealed class LaunchStrategyResult
     public long[] ShardStepCounts { get; }
     /// <summary>[((second · shards + shard) · commands + command) · 2 + role]: role 0 primary, 1 replicas (all of them together).</summary>
     public long[] ShardCommandCounts { get; }
-    /// <summary>[second · shards + shard]: server microseconds on the primary, and on all replicas together.</summary>
+    /// <summary>
+    /// [second · shards + shard]: engine-thread microseconds of the whole request (<see cref="ServerCpuModel"/>: command
+    /// time, round trips, wake-ups, connections, replication) on the primary, and on all replicas together.
+    /// </summary>
     public double[] PrimaryUsec { get; }
     public double[] ReplicaUsec { get; }
+    /// <summary>[second · shards + shard]: command time alone (commandstats usec per call × calls), primary and all replicas.</summary>
+    public double[] PrimaryCommandUsec { get; }
+    public double[] ReplicaCommandUsec { get; }
+    /// <summary>[second · shards + shard]: what the primary, and the replicas together, were sent (for the CPU model).</summary>
+    public NodeTraffic PrimaryTraffic { get; }
+    public NodeTraffic ReplicaTraffic { get; }
+    /// <summary>The model that turned <see cref="PrimaryTraffic"/> into <see cref="PrimaryUsec"/>.</summary>
+    public ServerCpuModel Model { get; }
+    /// <summary>The gateway's client shape, and its pods at this launch's scale.</summary>
+    public ClientShape Client { get; }
+    public int Pods { get; }
+    /// <summary>Client connections each node holds: <see cref="ClientShape.ConnectionsPerNode"/> of <see cref="Pods"/>.</summary>
+    public int ConnectionsPerNode => Client.ConnectionsPerNode(Pods);
     /// <summary>[second · shards + shard] at the end of the second.</summary>
     public long[] KeysAlive { get; }
     public double[] BytesAlive { get; }
@@ -84,8 +107,10 @@ public sealed class LaunchStrategyResult
     public long[] KeyClassCommands { get; }
     /// <summary>Commands of each visit, by visit index.</summary>
     public int[] VisitCommands { get; internal set; } = [];
-    /// <summary>Primary microseconds per slot during <see cref="PeakSecond"/>: what resharding would move.</summary>
-    public double[] PeakSlotPrimaryUsec { get; internal set; } = [];
+    /// <summary>Primary command time per slot during <see cref="PeakSecond"/>.</summary>
+    public double[] PeakSlotPrimaryUsec => PeakSlotTraffic.CommandUsec;
+    /// <summary>What each slot's primary was sent during <see cref="PeakSecond"/>: what resharding would move (pipelines counted per slot).</summary>
+    public NodeTraffic PeakSlotTraffic { get; internal set; } = new(0);
     /// <summary>The second with the most primary CPU over the whole cluster.</summary>
     public int PeakSecond { get; internal set; }
     /// <summary>Anonymous users' entries in the shared, never trimmed streams, alive at the end.</summary>
@@ -94,6 +119,75 @@ public sealed class LaunchStrategyResult
     public long Commands(int second, int shard) { long s = 0; for (int st = 0; st < Steps; st++) s += ShardStepCounts[(second * Topology.ShardCount + shard) * Steps + st]; return s; }
     public long Commands(int second) { long s = 0; for (int j = 0; j < Topology.ShardCount; j++) s += Commands(second, j); return s; }
     public long TotalCommands => KeyClassCommands.Sum();
+
+    /// <summary>A primary's load in one second from what it was sent (<paramref name="i"/> into <paramref name="t"/>).</summary>
+    public NodeLoad PrimaryLoad(NodeTraffic t, int i)
+    {
+        bool mux = Client.Mode == ClientMode.Multiplexed;
+        int conns = ConnectionsPerNode;
+        double reads = ServerCpuModel.Reads(t.RoundTrips[i], conns, mux);
+        double perTrip = t.RoundTrips[i] > 0 ? reads / t.RoundTrips[i] : 1;
+        return new NodeLoad(t.CommandUsec[i], t.Commands[i], reads, conns, t.Replicated[i] * Replicas, t.Writes[i] * perTrip * Replicas);
+    }
+
+    /// <summary>One replica's load: its share of the replica reads, plus everything its primary replicates.</summary>
+    public NodeLoad ReplicaLoad(NodeTraffic replicas, NodeTraffic primary, int i)
+    {
+        int n = Math.Max(1, Replicas), conns = ConnectionsPerNode;
+        bool mux = Client.Mode == ClientMode.Multiplexed;
+        var own = new NodeLoad(replicas.CommandUsec[i] / n, replicas.Commands[i] / n, ServerCpuModel.Reads(replicas.RoundTrips[i] / n, conns, mux), conns);
+        double writes = ServerCpuModel.Reads(primary.RoundTrips[i], conns, mux) is var reads && primary.RoundTrips[i] > 0 ? primary.Writes[i] * reads / primary.RoundTrips[i] : 0;
+        return Model.Applying(own, primary.Replicated[i], writes);
+    }
+}
+
+/// <summary>
+/// What one node (or slot, or all replicas of a shard) was sent, per cell: command time, commands, round trips in the
+/// Pooled shape (one per command, one per explicit pipeline per node), round trips that wrote, and the replicated
+/// commands the writes produce (<see cref="ServerFootprint"/>'s effects, per replica).
+/// </summary>
+public sealed class NodeTraffic(int cells)
+{
+    public double[] CommandUsec { get; } = new double[cells];
+    public double[] Commands { get; } = new double[cells];
+    public double[] RoundTrips { get; } = new double[cells];
+    public double[] Writes { get; } = new double[cells];
+    public double[] Replicated { get; } = new double[cells];
+
+    /// <summary>Per shard of <paramref name="topology"/>: the slots' traffic summed (cells are slots).</summary>
+    public NodeTraffic Aggregate(Topology topology)
+    {
+        var t = new NodeTraffic(topology.ShardCount);
+        Sum(topology.Aggregate(CommandUsec), t.CommandUsec);
+        Sum(topology.Aggregate(Commands), t.Commands);
+        Sum(topology.Aggregate(RoundTrips), t.RoundTrips);
+        Sum(topology.Aggregate(Writes), t.Writes);
+        Sum(topology.Aggregate(Replicated), t.Replicated);
+        return t;
+    }
+
+    /// <summary>Every cell's traffic together, as one cell.</summary>
+    public NodeTraffic Total()
+    {
+        var t = new NodeTraffic(1);
+        t.CommandUsec[0] = CommandUsec.Sum();
+        t.Commands[0] = Commands.Sum();
+        t.RoundTrips[0] = RoundTrips.Sum();
+        t.Writes[0] = Writes.Sum();
+        t.Replicated[0] = Replicated.Sum();
+        return t;
+    }
+
+    /// <summary>Each cell × <paramref name="f"/>.</summary>
+    public NodeTraffic Scaled(double f)
+    {
+        var t = new NodeTraffic(CommandUsec.Length);
+        for (int i = 0; i < CommandUsec.Length; i++)
+            (t.CommandUsec[i], t.Commands[i], t.RoundTrips[i], t.Writes[i], t.Replicated[i]) = (CommandUsec[i] * f, Commands[i] * f, RoundTrips[i] * f, Writes[i] * f, Replicated[i] * f);
+        return t;
+    }
+
+    private static void Sum(double[] from, double[] into) { for (int i = 0; i < into.Length; i++) into[i] += from[i]; }
 }
 
 /// <summary>The whole launch, per strategy: the queue dynamics once, then every request's commands placed on real slots.</summary>
@@ -105,6 +199,10 @@ public sealed record LaunchSimResult(Launch Launch, Topology Topology, LaunchPop
 /// per-user, per-token and per-request keys are real strings drawn from the seed (<see cref="LaunchPopulation"/>),
 /// hashed to their real slots: one Monte Carlo draw. Commands of a request are <see cref="Traffic.Commands"/>,
 /// never a list of its own. Reads go to replicas when the file says so (spread evenly over a shard's replicas).
+/// Each node's CPU per second is the whole request's (<see cref="ServerCpuModel"/> on the cost table's terms): command
+/// time, and per command, per round trip (one per command in the Pooled shape, one per explicit pipeline per node;
+/// Multiplexed shares what is in flight), per shared wake-up, per connection (the file's client at <see cref="Pods"/>
+/// pods) and the replication feed (<see cref="ServerFootprint"/>'s effects on every replica).
 /// </summary>
 public sealed class LaunchSimulator
 {
@@ -118,10 +216,13 @@ public sealed class LaunchSimulator
     /// <param name="keyPrefix">Before every key, outside any hash tag, as a live run writes it (a run ID); "" for none.</param>
     /// <param name="hostMemoryBytes">Memory the simulation may use (default: this machine's, <see cref="HostLimits.MemoryBytes"/>).
     /// More visits than fit are refused here, before any is drawn; a launch whose requests outgrow the rest, during its queue dynamics.</param>
+    /// <param name="pods">The gateway's pods (its connections per node follow); null: the file's. A scaled run passes <see cref="ClientShape.PodsAtScale"/>.</param>
     /// <param name="ct">Stops every step of this simulator (draws, dynamics, placement) within milliseconds: <see cref="OperationCanceledException"/>.</param>
     public LaunchSimulator(Launch launch, CommandCostTable? costs = null, LaunchMemoryModel? memory = null, Topology? topology = null, string keyPrefix = "",
-        long? hostMemoryBytes = null, CancellationToken ct = default)
+        long? hostMemoryBytes = null, int? pods = null, CancellationToken ct = default)
     {
+        if (pods is < 1) throw new ArgumentOutOfRangeException(nameof(pods), pods, "A gateway has at least one pod.");
+        Pods = pods ?? launch.File.Client.Pods;
         ArgumentNullException.ThrowIfNull(keyPrefix);
         if (keyPrefix.AsSpan().IndexOfAny('{', '}') >= 0) throw new ArgumentException("A key prefix cannot hold braces: it would become the hash tag.", nameof(keyPrefix));
         KeyPrefix = keyPrefix;
@@ -142,6 +243,8 @@ public sealed class LaunchSimulator
     public string KeyPrefix { get; }
     /// <summary>Most requests a timeline may hold in the memory left beside the visits.</summary>
     public long MaxRequests { get; }
+    /// <summary>The gateway's pods the connections per node are counted for.</summary>
+    public int Pods { get; }
 
     private readonly CancellationToken _ct;
     private LaunchTimeline? _allJoin;
@@ -209,27 +312,19 @@ public sealed class LaunchSimulator
 
         var plans = new RequestPlans(schema);
         int shards = Topology.ShardCount, seconds = (int)Math.Floor(timeline.EndSeconds) + 1;
-        var r = new LaunchStrategyResult(schema, Topology, Launch.File.Topology.ReplicasPerShard, seconds, plans.CommandNames, plans.Counted, KeyPrefix)
+        int replicas = Launch.File.Topology.ReplicasPerShard;
+        var r = new LaunchStrategyResult(schema, Topology, replicas, seconds, plans.CommandNames, plans.Counted, KeyPrefix, Costs.Model, Launch.File.Client, Pods)
         {
             Timeline = timeline,
             Scripts = ScriptsOf(schema),
             CrossSlotVisits = refusedCount,
             VisitCommands = new int[visits],
         };
-        bool replicaReads = Launch.File.ReplicaReads;
+        // Reads go to replicas when the file says so (it needs one per shard: the loader checks).
+        bool replicaReads = Launch.File.ReplicaReads && replicas > 0;
         double[] usec = plans.CommandNames.Select(Costs.UsecPerCall).ToArray();
-
-        // The peak second first: primary CPU per second does not depend on slots, only on the commands.
-        var clusterPrimary = new double[seconds];
+        var pipeline = new List<(int Node, bool Wrote)>(8);
         long n = 0;
-        foreach (LaunchRequest q in timeline.Requests)
-        {
-            HostLimits.Check(n++, _ct);
-            foreach (var (cmd, index, _) in plans.For(q))
-                if (!(replicaReads && cmd.Read)) clusterPrimary[(int)q.Time] += usec[index];
-        }
-        r.PeakSecond = Array.IndexOf(clusterPrimary, clusterPrimary.Max());
-        r.PeakSlotPrimaryUsec = new double[Topology.Slots];
 
         int cmdCount = plans.CommandNames.Count, countedCount = plans.Counted.Count;
         foreach (LaunchRequest q in timeline.Requests)
@@ -237,6 +332,7 @@ public sealed class LaunchSimulator
             HostLimits.Check(n++, _ct);
             int t = (int)q.Time;
             int own = slots.OwnBucket(q.Visit);
+            pipeline.Clear();
             foreach (var (cmd, index, counted) in plans.For(q))
             {
                 int bucket = (own + cmd.OtherBucket) % schema.Buckets;
@@ -247,10 +343,65 @@ public sealed class LaunchSimulator
                 r.ShardStepCounts[cell * LaunchStrategyResult.Steps + (int)q.Step]++;
                 r.ShardCommandCounts[(cell * cmdCount + index) * 2 + role]++;
                 r.ShardCountedCounts[(shard * countedCount + counted) * 2 + role]++;
-                (role == 0 ? r.PrimaryUsec : r.ReplicaUsec)[cell] += usec[index];
-                if (role == 0 && t == r.PeakSecond) r.PeakSlotPrimaryUsec[slot] += usec[index];
+                Send(role == 0 ? r.PrimaryTraffic : r.ReplicaTraffic, cell, shard * 2 + role, cmd, index, counted);
                 r.KeyClassCommands[(int)cmd.Key]++;
                 r.VisitCommands[q.Visit]++;
+            }
+        }
+        for (int i = 0; i < seconds * shards; i++)
+        {
+            HostLimits.Check(i, _ct);
+            r.PrimaryCommandUsec[i] = r.PrimaryTraffic.CommandUsec[i];
+            r.ReplicaCommandUsec[i] = r.ReplicaTraffic.CommandUsec[i];
+            r.PrimaryUsec[i] = r.Model.Usec(r.PrimaryLoad(r.PrimaryTraffic, i));
+            if (replicas > 0) r.ReplicaUsec[i] = replicas * r.Model.Usec(r.ReplicaLoad(r.ReplicaTraffic, r.PrimaryTraffic, i));
+        }
+
+        // The peak second (most primary CPU over the cluster), then its traffic per slot: what resharding would move.
+        var clusterPrimary = new double[seconds];
+        for (int i = 0; i < seconds * shards; i++) clusterPrimary[i / shards] += r.PrimaryUsec[i];
+        r.PeakSecond = Array.IndexOf(clusterPrimary, clusterPrimary.Max());
+        r.PeakSlotTraffic = new NodeTraffic(Topology.Slots);
+        foreach (LaunchRequest q in timeline.Requests)
+        {
+            HostLimits.Check(n++, _ct);
+            if ((int)q.Time != r.PeakSecond) continue;
+            int own = slots.OwnBucket(q.Visit);
+            pipeline.Clear();
+            foreach (var (cmd, index, counted) in plans.For(q))
+            {
+                if (replicaReads && cmd.Read) continue;
+                int slot = slots.Slot(cmd.Key, q.Visit, q.Ordinal, (own + cmd.OtherBucket) % schema.Buckets);
+                Send(r.PeakSlotTraffic, slot, slot, cmd, index, counted);
+            }
+        }
+
+        // One command into a traffic cell: its time (none for a script the cluster refused), a round trip unless it
+        // joins its request's pipeline on a node (or slot) already in it, and what it replicates.
+        void Send(NodeTraffic traffic, int cell, int node, RedisCommand cmd, int index, int counted)
+        {
+            bool refused = plans.Counted[counted].Refused;
+            int effects = refused ? 0 : plans.Replicated[counted];
+            traffic.CommandUsec[cell] += refused ? 0 : usec[index];
+            traffic.Commands[cell]++;
+            traffic.Replicated[cell] += effects;
+            if (cmd.Phase != Phase.Pipeline)
+            {
+                traffic.RoundTrips[cell]++;
+                if (effects > 0) traffic.Writes[cell]++;
+                return;
+            }
+            int at = pipeline.FindIndex(p => p.Node == node);
+            if (at < 0)
+            {
+                traffic.RoundTrips[cell]++;
+                pipeline.Add((node, false));
+                at = pipeline.Count - 1;
+            }
+            if (effects > 0 && !pipeline[at].Wrote)
+            {
+                traffic.Writes[cell]++;
+                pipeline[at] = (node, true);
             }
         }
         if (countKeys) new AliveKeys(this, r, slots).Count(_ct);
@@ -283,7 +434,12 @@ public sealed class LaunchSimulator
                 _plans[(step, outcome)] = cmds.Select((c, i) => (c, _index[c.Name], CountedIndex(c, refused && i == cmds.Count - 1))).ToArray();
             }
             CommandNames = [.. _index.OrderBy(e => e.Value).Select(e => e.Key)];
+            // What reaches each replica per command (the seat hold as the client runs it: sold out).
+            Replicated = [.. _countedList.Select(c => ServerFootprint.Of(c.Command).Replicated.Count)];
         }
+
+        /// <summary>Replicated commands (effects, MULTI/EXEC included) per counted command, on each replica.</summary>
+        public IReadOnlyList<int> Replicated { get; }
 
         public IReadOnlyList<string> CommandNames { get; }
         public IReadOnlyList<CountedCommand> Counted => _countedList;

@@ -1,4 +1,5 @@
 using HashtagBench.Keys;
+using HashtagBench.Statistics;
 namespace HashtagBench.ClusterSim;
 
 /// <summary>Mean and the 5th-95th percentile band of a quantity over the Monte Carlo seeds.</summary>
@@ -6,18 +7,10 @@ public readonly record struct Band(double Mean, double P5, double P95)
 {
     public static Band Of(IEnumerable<double> samples)
     {
-        double[] s = samples.Order().ToArray();
+        double[] s = samples.ToArray();
         if (s.Length == 0) throw new ArgumentException("No samples.", nameof(samples));
-        return new Band(s.Average(), Percentile(s, 0.05), Percentile(s, 0.95));
-    }
-
-    /// <summary>Linear interpolation between closest ranks (Excel PERCENTILE.INC) on sorted data.</summary>
-    public static double Percentile(IReadOnlyList<double> sorted, double q)
-    {
-        double pos = q * (sorted.Count - 1);
-        int lo = (int)Math.Floor(pos);
-        int hi = Math.Min(lo + 1, sorted.Count - 1);
-        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+        // Linear interpolation between closest ranks (Excel PERCENTILE.INC): with 20 seeds a nearest rank would be one seed.
+        return new Band(s.Average(), Quantiles.Interpolated(s, 0.05), Quantiles.Interpolated(s, 0.95));
     }
 }
 

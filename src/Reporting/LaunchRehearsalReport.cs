@@ -78,8 +78,8 @@ public static class LaunchRehearsalReport
     public const string MarkdownFile = "report.md";
     /// <summary>The hottest primary's CPU over time per strategy (the hot-shard chart), next to report.md.</summary>
     public const string CpuChartFile = "hottest-primary-cpu.png";
-    /// <summary>Measured ÷ model CPU at the run's scale from which the sizing sentence calls the full-scale figure a floor.</summary>
-    public const double FloorRatio = 1.5;
+    /// <summary>Measured ÷ model CPU at the run's scale inside which the model is taken to describe the cluster; outside it the sizing sentence warns.</summary>
+    public const double AgreeLow = 0.8, AgreeHigh = 1.25;
     private static readonly string[] StepNames = Enum.GetNames<Step>();
 
     /// <summary>
@@ -199,6 +199,7 @@ public static class LaunchRehearsalReport
         string head = $"With `{s.Strategy}` tags the hottest primary reached {measured} CPU at {scale}{model}";
         if (s.FullScale is not { } f) return head + "; the model has no full-scale figure.";
         string full = Percent(f.HottestPrimaryCpu * 100);
+        string band = f is { HottestPrimaryCpuLow: { } lo, HottestPrimaryCpuHigh: { } hi } ? $" ({Range(lo, hi)})" : "";
         string? bucket = input.Buckets?.Buckets is { } k && !s.Strategy.StartsWith("bucketed", StringComparison.Ordinal) ? $"`bucketed:{k}`" : null;
         int shardsNow = input.FileShards;
         string tail;
@@ -208,10 +209,13 @@ public static class LaunchRehearsalReport
             tail = $"the file's {shardsNow} shard{S(shardsNow)} {Keep(shardsNow)} it under {target}" + (m < shardsNow ? $" ({m} would)" : "");
         else
             tail = $"{m} shard{S(m)}{(bucket is null ? "" : $" (or {bucket} on the file's {shardsNow})")} {Keep(m)} it under {target}";
-        // The cost table counts command time only; when the live CPU ran well above the model's, the full-scale figure is a floor.
-        string floor = MeasuredOverModel(s) is { } ratio && ratio >= FloorRatio
-            ? Inv($" Measured CPU ran {ratio:0.0}× the model's at this scale: read {full} as a floor.") : "";
-        return $"{head}; {(input.Scale == 1 ? "the full-scale model" : "at full scale the model")} puts it at {full}, so {tail}.{floor}";
+        if (f.ShardsNeeded is { } point && f.ShardsNeededHigh is { } top && top > point && f.HottestPrimaryCpu > input.TargetCpu)
+            tail += Inv($" ({top} at the band's top)");
+        // The model forecasts the whole request; a run whose measured CPU is far from it says the calibration does not describe this cluster.
+        string warning = MeasuredOverModel(s) is { } ratio && (ratio < AgreeLow || ratio > AgreeHigh)
+            ? Inv($" Measured CPU ran {ratio:0.0#}× the model's at this scale (outside {AgreeLow}–{AgreeHigh}): the cost table does not describe this cluster and client; run `hashtag-bench calibrate` on it before trusting {full}.")
+            : "";
+        return $"{head}; {(input.Scale == 1 ? "the full-scale model" : "at full scale the model")} puts it at {full}{band}, so {tail}.{warning}";
     }
 
     /// <summary>Writes report.md and its charts into <paramref name="dir"/>; returns the Markdown path.</summary>
@@ -274,11 +278,14 @@ public static class LaunchRehearsalReport
             new("model at this scale", s => s.PredictedAtScale is { } p ? p.HottestPrimaryCpu * 100 : null, "0.0"),
             new("measured ÷ model", s => MeasuredOverModel(s), "0.0"),
             new("model at full scale", s => s.FullScale is { } f ? f.HottestPrimaryCpu * 100 : null, "0.0"),
+            new("band (full scale)", s => s.FullScale is { HottestPrimaryCpuLow: { } lo, HottestPrimaryCpuHigh: { } hi } ? Range(lo, hi) : null),
             new("shards for target (full scale)", s => s.FullScale is { } f ? (f.ShardsNeeded is { } n ? Inv($"{n}") : f.ShardsNote) : null))).AppendLine();
 
-        md.AppendLine("The model's CPU is command time from the cost table (INFO commandstats usec per call) alone: network I/O, replication, " +
-            "background work and the sampler's own INFO are not in it, so the measured CPU runs above it, most at small scales where the fixed part " +
-            "dominates. Before trusting the full-scale figure's headroom, rerun at a larger --scale and watch the ratio.").AppendLine();
+        md.AppendLine("The model's CPU is the whole request's on the engine thread (the cost table's fitted terms, from `hashtag-bench calibrate`): " +
+            "command time (INFO commandstats usec per call), per command, per round trip and per event-loop wake-up (shared as load rises), per " +
+            "open connection (the launch's client shape: its pods' pools), and the replication feed. The band is two RMS errors of the " +
+            "calibration's fit. Measured ÷ model outside 0.8–1.25 means the table was not calibrated on a cluster like this one (or the live client " +
+            "is not shaped like the file's `client`).").AppendLine();
 
         AppendClientShapes(md, input);
         AppendCeilings(md, input);
@@ -478,6 +485,9 @@ public static class LaunchRehearsalReport
 
     /// <summary>A CPU or share in %, with a space as the report writes it ("64 %"); one decimal under 10.</summary>
     public static string Percent(double percent) => Inv($"{percent.ToString(percent < 10 ? "0.0" : "0", CultureInfo.InvariantCulture)} %");
+
+    /// <summary>A band of CPU fractions as the report writes it ("104–136 %").</summary>
+    private static string Range(double low, double high) => Percent(low * 100).Replace(" %", "", StringComparison.Ordinal) + "–" + Percent(high * 100);
 
     private static string S(int n) => n == 1 ? "" : "s";
     private static string Keep(int n) => n == 1 ? "keeps" : "keep";

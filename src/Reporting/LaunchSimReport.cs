@@ -11,7 +11,8 @@ namespace HashtagBench.Reporting;
 public sealed record LaunchSimSummary(
     string Launch, string Source, ulong Seed, int Users, int Visits, int Events, string Topology, int Shards, int ReplicasPerShard,
     bool ReplicaReads, double TargetCpu, CostMachine CostsFrom, IReadOnlyList<CommandCost> Costs, double ElapsedSeconds,
-    IReadOnlyList<LaunchSimStrategy> Strategies, LaunchSimBuckets? Buckets, IReadOnlyList<string> Charts, LiveCheck? LiveCheck = null);
+    IReadOnlyList<LaunchSimStrategy> Strategies, LaunchSimBuckets? Buckets, IReadOnlyList<string> Charts, LiveCheck? LiveCheck = null,
+    ServerCpuModel? CpuModel = null, string? ClientShape = null);
 
 /// <param name="PeakSecond">The second with the most commands over the whole cluster.</param>
 /// <param name="HottestShareOverall">The hottest shard's share of every command of the launch.</param>
@@ -21,7 +22,8 @@ public sealed record LaunchSimStrategy(
     string HottestNode, double HottestNodeCommandsPerSec, double HottestPrimaryCpu, string HottestPrimaryShard, double HottestReplicaCpu,
     int? ShardsNeeded, string ShardsNote, LaunchSimCounts Counts, IReadOnlyList<LaunchSimKeyClass> KeyClasses,
     IReadOnlyList<LaunchSimShard> Shards, IReadOnlyList<LaunchSimCommand> CommandsAtPeak, IReadOnlyList<LaunchSimSecond> Timeline,
-    long AnonymousStreamEntries);
+    long AnonymousStreamEntries, double? HottestPrimaryCpuLow = null, double? HottestPrimaryCpuHigh = null, int? ShardsNeededHigh = null,
+    double? HottestPrimaryCommandCpu = null);
 
 public sealed record LaunchSimCounts(int JoinedVisits, double? MeanPolls, int Base, int PerPoll, double? FormulaMean, double? SimulatedMeanJoined,
     long FrontEntries, long ThrottledEnters, long Leaves, long Expiries, long SeatHolds, int RefusedVisits, long RefusedAttempts,
@@ -65,7 +67,7 @@ public static class LaunchSimReport
             t.Description, t.ShardCount, l.File.Topology.ReplicasPerShard, l.File.ReplicaReads, sizing.FirstOrDefault()?.TargetCpu ?? LaunchCapacity.DefaultTargetCpu,
             result.Costs.Machine, result.Costs.Commands, result.Elapsed.TotalSeconds, strategies,
             buckets is null ? null : new LaunchSimBuckets(buckets.Buckets, buckets.Trials.Select(x => new LaunchSimBucketTrial(x.Buckets, x.HottestPrimaryCpu)).ToList()),
-            charts);
+            charts, CpuModel: result.Costs.Server, ClientShape: ClientText(l.File.Client, result.Strategies.FirstOrDefault()));
     }
 
     private static LaunchSimStrategy Strategy(LaunchStrategyResult r, LaunchSizing size, int events)
@@ -126,7 +128,18 @@ public static class LaunchSimReport
         return new LaunchSimStrategy(r.Schema.Name, r.Scripts, r.CrossSlotVisits, peak, peakTotal, t.Names[hot], r.Commands(peak, hot),
             peakTotal == 0 ? 0 : r.Commands(peak, hot) / (double)peakTotal, total == 0 ? 0 : perShardTotal.Max() / (double)total,
             hotNode.Name, hotNode.PerSec, size.HottestPrimaryCpu, t.Names[size.HottestPrimaryShard], size.HottestReplicaCpu,
-            size.ShardsNeeded, size.ShardsNote, counts, keyClasses, shardRows, commandRows, timeline, r.AnonymousStreamEntries);
+            size.ShardsNeeded, size.ShardsNote, counts, keyClasses, shardRows, commandRows, timeline, r.AnonymousStreamEntries,
+            size.HottestPrimaryCpuLow, size.HottestPrimaryCpuHigh, size.ShardsNeededHigh,
+            r.PrimaryCommandUsec[size.HottestPrimarySecond * shards + size.HottestPrimaryShard] / ServerCpuModel.CoreUsec);
+    }
+
+    /// <summary>The client shape in one phrase, e.g. "Pooled: 108 pods × 100 idle connections = 10,800 per node".</summary>
+    public static string ClientText(ClientShape c, LaunchStrategyResult? r)
+    {
+        int pods = r?.Pods ?? c.Pods;
+        return c.Mode == ClientMode.Multiplexed
+            ? Inv($"Multiplexed: {pods:N0} pods × 1 connection per node, pipelines as deep as rate × {ServerCpuModel.MultiplexedRoundTripSeconds * 1e3:0.#} ms")
+            : Inv($"Pooled: {pods:N0} pods × {Math.Min(c.MinIdleConns, c.PoolSize):N0} idle connections = {c.ConnectionsPerNode(pods):N0} per node, one command (or one explicit pipeline) per round trip");
     }
 
     private static double? NaNToNull(double d) => double.IsNaN(d) ? null : d;
@@ -168,7 +181,9 @@ public static class LaunchSimReport
         new("share overall", x => x.HottestShareOverall, "P1"),
         new("hottest node (cmds/s)", x => Inv($"{x.HottestNode} ({x.HottestNodeCommandsPerSec:N0})")),
         new("hottest primary CPU", x => x.HottestPrimaryCpu, "P1"),
-        new(Inv($"shards for ≤ {s.TargetCpu:P0} CPU"), x => x.ShardsNeeded is { } n ? Inv($"{n}") : x.ShardsNote));
+        new("band", x => x is { HottestPrimaryCpuLow: { } lo, HottestPrimaryCpuHigh: { } hi } ? Inv($"{lo * 100:0}–{hi * 100:0} %") : null),
+        new("of it command time", x => x.HottestPrimaryCommandCpu, "P1"),
+        new(Inv($"shards for ≤ {s.TargetCpu:P0} CPU"), x => x.ShardsNeeded is { } n ? Inv($"{n}") + (x.ShardsNeededHigh is { } h && h > n ? Inv($" ({h} at the band's top)") : "") : x.ShardsNote));
 
     /// <summary>Commands per visit against a + b·N̄ (event: 27 + 9N), per strategy.</summary>
     public static string CountTable(LaunchSimSummary s) => MarkdownTable.Render(s.Strategies,
@@ -222,7 +237,10 @@ public static class LaunchSimReport
         md.AppendLine("- Queue dynamics: a discrete-event simulation per event. Users join, poll on the file's interval law, and enter when their rank (join order among those still queued) is within a band of the entry rule, its minimum wait is met and, for bucket bands, the event's token bucket holds a token. Polls per user come out of it.");
         md.AppendLine("- Commands per request are `Traffic.Commands` (src/WaitingRoom). A join the cluster refuses (CROSSSLOT) sends the middleware and the script, then stops; it is retried as the file's retry rules say.");
         md.AppendLine("- Placement is exact for event IDs; per-user, per-token and per-request IDs are real random strings drawn from the seed and hashed: one Monte Carlo draw.");
-        md.AppendLine("- CPU: commands × usec_per_call from INFO commandstats (the cost table). Replication and network work are not in it. Shards needed re-splits the peak second's per-slot primary CPU as redis-cli --cluster create would.");
+        md.AppendLine("- CPU: the whole request on each node's engine thread (`ServerCpuModel`, terms from the cost table): B + Σ usec_cmd + p·commands + r·reads + w·reads/(1 + reads·τ) + k·connections + s·shipped + q·round trips that wrote, per replica. " +
+            "Round trips come from the client shape" + (s.ClientShape is { } shape ? $" ({shape})" : "") + ". " +
+            (s.CpuModel is { Fit: { } fit } ? Inv($"Band: ±{fit.Band:P0} (two RMS errors of the calibration's {fit.Steps} steps). ") : "The cost table has no server terms: command time alone, a floor the servers exceed. ") +
+            "Shards needed re-splits the peak second's per-slot traffic as redis-cli --cluster create would and runs the model on each shard, its idle and connection cost included.");
         return md.ToString();
     }
 

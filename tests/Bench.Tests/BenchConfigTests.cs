@@ -19,6 +19,8 @@ public sealed class BenchConfigTests
         Assert.Contains(CsvExporter.Default, exporters);
         Assert.Contains(JsonExporter.Full, exporters);
         Assert.Equal("/tmp/x", config.ArtifactsPath);
+        // A loaded CI machine builds BenchmarkDotNet's boilerplate in more than its default 2 minutes.
+        Assert.True(config.BuildTimeout >= TimeSpan.FromMinutes(10), $"build timeout {config.BuildTimeout}");
     }
 
     [Fact]

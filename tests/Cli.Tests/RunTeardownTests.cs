@@ -78,6 +78,18 @@ public sealed partial class RunTeardownTests
     }
 
     [Fact]
+    public async Task Ctrl_C_during_calibrates_server_steps_exits_130_and_tears_down()
+    {
+        await using var run = RunnerProcess.StartVerb(["calibrate", "--provider", "local", "--visits", "100", "--out", Path.Combine(Path.GetTempPath(), $"calib-{Guid.NewGuid():N}.json")]);
+        int[] ports = await run.WaitForClusterAsync();
+        await run.WaitForLineAsync(l => l.TrimStart().StartsWith("read P1 K1 ", StringComparison.Ordinal)); // the raw-connection load is running
+        run.Signal("INT");
+        Assert.Equal(RunCommand.Cancelled, await run.WaitForExitAsync());
+        Assert.DoesNotContain(run.Errors, l => l.StartsWith("error:", StringComparison.Ordinal) || l.Contains("Unhandled", StringComparison.Ordinal));
+        AssertNoRedisOn(ports);
+    }
+
+    [Fact]
     public async Task An_unreachable_cluster_fails_fast_with_a_clear_error()
     {
         await using var run = RunnerProcess.Start("--quick", "--suites", "none", "--scenarios", "none", "--no-sim", "--cluster", "127.0.0.1:1");

@@ -137,19 +137,55 @@ public sealed class SimLaunchCommandTests(ClusterFixture fx) : IDisposable
     }
 
     [Fact]
-    public async Task Calibrate_measures_every_command_on_the_cluster_and_leaves_no_key()
+    public async Task Calibrate_measures_every_command_and_every_server_term_on_the_cluster_and_leaves_no_key()
     {
         string seeds = string.Join(",", fx.Cluster.Seeds.Select(ClusterConnector.Format));
         string path = Path.Combine(_dir, "costs.json");
-        var (code, output, error) = await CliRun.InvokeWithOutputAsync(["calibrate", "--cluster", seeds, "--visits", "200", "--out", path]);
+        // Short steps and a loose residual limit: the CI machine is shared; the refusal itself is tested below and in ClusterSim.Tests.
+        string[] quick = ["--visits", "200", "--step-seconds", "0.5", "--idle-connections", "200"];
+        var (code, output, error) = await CliRun.InvokeWithOutputAsync(["calibrate", "--cluster", seeds, .. quick, "--max-residual", "10", "--out", path]);
         Assert.True(code == 0, error);
         CommandCostTable table = CommandCostTable.Read(path);
         Assert.Equal(CommandCalibratorNames(), table.Commands.Select(c => c.Command));
         Assert.All(table.Commands, c => Assert.True(c.Calls >= 200 && c.UsecPerCall > 0, $"{c.Command}: {c.Calls} calls"));
         Assert.StartsWith("7.", table.Machine.RedisVersion);
         Assert.Contains("usec/call", output);
+        // Every step on the primary and on its replica, each with the server's figures; the fit's residual per step.
+        int plan = HashtagBench.Load.Calibration.ServerCalibrator.DefaultPlan(200).Count;
+        Assert.Equal(2 * plan, table.Steps!.Count);
+        Assert.All(table.Steps, s => Assert.True(s.CpuUsecPerSecond > 0 && s.Seconds > 0, s.Name));
+        Assert.Contains(table.Steps, s => s.Role == CalibrationStep.Replica && s.AppliedPerSecond > 1000);
+        Assert.Contains(table.Steps, s => s.Depth == 16 && s.CommandsPerSecond / s.ReadsPerSecond > 14);
+        ServerCpuModel m = table.Model;
+        Assert.True(m.HasServerTerms);
+        Assert.Equal(2 * plan, m.Fit!.Residuals.Count);
+        Assert.False(m.Tls);
+        Assert.Null(m.TlsUsecPerRead);
+        Assert.True(m.BytesPerConnection > 0);
+        Assert.Contains("TLS                   not measured (plain TCP cluster): n/a", output);
+        Assert.Contains("load average", table.Machine.Method);
         foreach (IServer s in fx.Primaries())
             Assert.Empty(s.Keys(pattern: "*calib-*").Take(1));
+
+        // The same measurement held to a limit no real server meets: refused, one line, nothing written.
+        string refusedPath = Path.Combine(_dir, "refused.json");
+        (code, _, error) = await CliRun.InvokeWithOutputAsync(["calibrate", "--cluster", seeds, .. quick, "--max-residual", "0.0001", "--out", refusedPath]);
+        Assert.Equal(ExitCodes.Failed, code);
+        string[] lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("error: the CPU model does not fit the calibration: RMS error", lines[^1]);
+        Assert.Single(lines, l => l.StartsWith("error:", StringComparison.Ordinal));
+        Assert.False(File.Exists(refusedPath));
+    }
+
+    [Fact]
+    public async Task Calibrate_refuses_bad_step_options_before_touching_a_cluster()
+    {
+        foreach (string[] bad in new[] { new[] { "--step-seconds", "0" }, ["--max-residual", "0"], ["--idle-connections", "1"] })
+        {
+            var (code, _, error) = await CliRun.InvokeWithOutputAsync(["calibrate", "--cluster", "127.0.0.1:1", .. bad]);
+            Assert.Equal(ExitCodes.BadInput, code);
+            Assert.Contains(bad[0], error);
+        }
     }
 
     private static IEnumerable<string> CommandCalibratorNames() => HashtagBench.Load.CommandCalibrator.Measured;

@@ -84,7 +84,7 @@ public static class LaunchRun
                 output.WriteLine($"== {schema.Name}: key prefix {prefix}");
                 try
                 {
-                    LaunchStrategyResult predicted = LaunchComparer.Predict(scaled, schema, live, prefix, ct);
+                    LaunchStrategyResult predicted = LaunchComparer.Predict(scaled, schema, live, prefix, o.Scale, ct: ct);
                     entry = entry with { PredictedSteps = ShardStepRates.Of(predicted), PredictedAtScale = LaunchCapacity.Size(predicted, o.CpuTarget) };
                     for (int i = 0; i < modes.Count && !interrupted; i++)
                     {

@@ -15,14 +15,17 @@ public static class LaunchComparer
 {
     /// <summary>
     /// The prediction for exactly this run: `sim --launch` on the same scaled file and seed, on the live slot map
-    /// (<paramref name="liveTopology"/>), with the run's key prefix (untagged keys move with it).
+    /// (<paramref name="liveTopology"/>), with the run's key prefix (untagged keys move with it), its CPU from the
+    /// whole-request model (<paramref name="costs"/>, default the committed table) with the gateway's pods at
+    /// <paramref name="scale"/> (their connections per node).
     /// </summary>
-    public static LaunchStrategyResult Predict(Launch scaledLaunch, WaitingRoomSchema schema, Topology liveTopology, string keyPrefix, CancellationToken ct = default)
+    public static LaunchStrategyResult Predict(Launch scaledLaunch, WaitingRoomSchema schema, Topology liveTopology, string keyPrefix, double scale = 1,
+        CommandCostTable? costs = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(scaledLaunch);
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(liveTopology);
-        return new LaunchSimulator(scaledLaunch, topology: liveTopology, keyPrefix: keyPrefix, ct: ct).Place(schema);
+        return new LaunchSimulator(scaledLaunch, costs, topology: liveTopology, keyPrefix: keyPrefix, pods: scaledLaunch.File.Client.PodsAtScale(scale), ct: ct).Place(schema);
     }
 
     /// <summary>Per node and per command: measured share of all commands the servers counted against the predicted share.</summary>

@@ -5,6 +5,7 @@ using HashtagBench.ClusterSim;
 using HashtagBench.Contracts;
 using HashtagBench.Provisioning;
 using HashtagBench.WaitingRoom;
+using HashtagBench.Statistics;
 using StackExchange.Redis;
 
 namespace HashtagBench.Load.Rehearsal;
@@ -95,9 +96,8 @@ public static class StreamGrowthProbe
             if (entries.Length != size) throw new InvalidOperationException($"The probe stream {key} holds {entries.Length} entries, expected {size}: something else writes to it.");
         }
         CommandStat after = await XrangeStatAsync(server).ConfigureAwait(false);
-        Array.Sort(ms);
         long callsSeen = after.Calls - before.Calls;
-        return new StreamGrowthPoint(size, calls, Percentile(ms, 0.50), Percentile(ms, 0.99),
+        return new StreamGrowthPoint(size, calls, Quantiles.NearestRank(ms, 0.50), Quantiles.NearestRank(ms, 0.99),
             callsSeen > 0 ? (after.Usec - before.Usec) / (double)callsSeen : null);
     }
 
@@ -106,7 +106,4 @@ public static class StreamGrowthProbe
         NodeInfo info = NodeInfo.Parse(NodeInfo.Text(await server.ExecuteAsync("INFO", "commandstats").ConfigureAwait(false)));
         return info.Commands().GetValueOrDefault("xrange");
     }
-
-    // Nearest rank over sorted values.
-    private static double Percentile(double[] sorted, double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
 }

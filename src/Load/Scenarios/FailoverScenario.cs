@@ -6,6 +6,7 @@ using HashtagBench.Enqueue;
 using HashtagBench.Load.Engine;
 using HashtagBench.Provisioning;
 using HashtagBench.Reporting;
+using HashtagBench.Statistics;
 
 namespace HashtagBench.Load.Scenarios;
 
@@ -134,7 +135,7 @@ public static class FailoverScenario
             .ToList();
         // Warm-up joins are left out of the baseline: a cold start is slow for reasons that are gone by the fault.
         double[] before = joins.Where(j => j.Sent >= measuredStart && j.Sent < faultAt).Select(j => j.Seconds).Order().ToArray();
-        double baseline = before.Length == 0 ? 0 : 2 * before[Math.Min(before.Length - 1, (int)Math.Ceiling(0.99 * before.Length) - 1)];
+        double baseline = before.Length == 0 ? 0 : 2 * Quantiles.NearestRank(before, 0.99);
         double inTime = Math.Clamp(baseline, 1, 2.5);
         int seconds = (int)Math.Floor(injectionEnd - faultAt);
         if (seconds <= 0) return null;
@@ -327,7 +328,7 @@ public sealed record OutageLatency(int Joins, double? P99Ms)
             .Select(g => (First: g.Min(r => r.SentAtSeconds), Last: g.Max(r => r.AtSeconds)))
             .Where(j => j.First >= from && j.First <= to)
             .Select(j => (j.Last - j.First) * 1000).Order().ToArray();
-        return new(ms.Length, ms.Length == 0 ? null : ms[Math.Min(ms.Length - 1, (int)Math.Ceiling(0.99 * ms.Length) - 1)]);
+        return new(ms.Length, ms.Length == 0 ? null : Quantiles.NearestRank(ms, 0.99));
     }
 }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using HashtagBench.Contracts;
 using HashtagBench.Provisioning;
+using HashtagBench.Statistics;
 using StackExchange.Redis;
 
 namespace HashtagBench.Load.Telemetry;
@@ -10,10 +11,12 @@ namespace HashtagBench.Load.Telemetry;
 public sealed record SampledNode(string Endpoint, int? Shard, string Role);
 
 /// <summary>
-/// Reads INFO (cpu, commandstats, memory, replication, errorstats: one call, those sections only) from every node,
+/// Reads INFO (server, cpu, commandstats, memory, replication, errorstats: one call, those sections only) from every node,
 /// primaries and replicas, once per interval, on its own connection per node so it never queues behind the load.
 /// A node that is down or slow gives a gap for that tick (never a 0, never a crash); at most one INFO per node is
-/// in flight. <see cref="StopAsync"/> turns what came back into per-node timelines with rates and replica lag.
+/// in flight. <see cref="StopAsync"/> turns what came back into per-node timelines with rates and replica lag. Rates
+/// are over the server's own clock (server_time_usec, from the same INFO reply as the counters), so a reply the
+/// client took in late (a busy client, a queued connection) cannot inflate them.
 /// </summary>
 public sealed class NodeSampler : IAsyncDisposable
 {
@@ -28,6 +31,9 @@ public sealed class NodeSampler : IAsyncDisposable
     private NodeTelemetry? _result;
 
     private sealed record RawSample(int Tick, double Second, NodeInfo? Info);
+
+    // The sampler's sections and the server's clock, in one call.
+    private static readonly string[] Sections = [.. NodeInfo.SamplerSections, "server"];
 
     private NodeSampler(ConnectionMultiplexer mux, IReadOnlyList<SampledNode> nodes, TimeSpan interval)
     {
@@ -108,7 +114,7 @@ public sealed class NodeSampler : IAsyncDisposable
             {
                 try
                 {
-                    pending = NodeInfo.ReadAsync(_mux.GetServer(node.Endpoint), NodeInfo.SamplerSections);
+                    pending = NodeInfo.ReadAsync(_mux.GetServer(node.Endpoint), Sections);
                     info = await pending.WaitAsync(_interval * 0.9).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException or ArgumentException) { }
@@ -126,23 +132,32 @@ public sealed class NodeSampler : IAsyncDisposable
     {
         NodeInfo? i = s.Info;
         if (i is null) return new NodeSample(s.Second, false, null, null, null, null, null, null, null);
+        var (cpu, ops, byCommand) = previous?.Info is { } p ? Deltas(p, previous.Second, i, s.Second) : (null, null, null);
+        return new NodeSample(s.Second, true, i.Role, cpu, ops, byCommand, i.UsedMemory, replicaLag, i.CrossSlotErrors);
+    }
+
+    /// <summary>
+    /// CPU (% of one core), commands/s and per-command rates between two readings of one node. The interval is the
+    /// server's own (server_time_usec in each reply, taken with the counters); the client's (when the reply was taken
+    /// in) only where the server does not report its time. A counter that went backwards (the node restarted, or
+    /// CONFIG RESETSTAT) has no rate.
+    /// </summary>
+    internal static (double? Cpu, double? Ops, Dictionary<string, double>? ByCommand) Deltas(NodeInfo before, double beforeSecond, NodeInfo now, double nowSecond)
+    {
+        double dt = now.Long("server_time_usec") is long t1 && before.Long("server_time_usec") is long t0 ? (t1 - t0) / 1e6 : nowSecond - beforeSecond;
+        if (!(dt > 0)) return (null, null, null);
         double? cpu = null, ops = null;
         Dictionary<string, double>? byCommand = null;
-        if (previous?.Info is { } p && s.Second > previous.Second)
+        if (now.CpuSeconds is double c && before.CpuSeconds is double pc && c >= pc) cpu = 100 * (c - pc) / dt;
+        var after = now.Commands();
+        var earlier = before.Commands();
+        if (after.All(kv => !earlier.TryGetValue(kv.Key, out var b) || kv.Value.Calls >= b.Calls))
         {
-            double dt = s.Second - previous.Second;
-            // A counter that went backwards (the node restarted, or someone ran CONFIG RESETSTAT) has no rate.
-            if (i.CpuSeconds is double c && p.CpuSeconds is double pc && c >= pc) cpu = 100 * (c - pc) / dt;
-            var now = i.Commands();
-            var before = p.Commands();
-            if (now.All(kv => !before.TryGetValue(kv.Key, out var b) || kv.Value.Calls >= b.Calls))
-            {
-                byCommand = now.Select(kv => (kv.Key, Calls: kv.Value.Calls - (before.TryGetValue(kv.Key, out var b) ? b.Calls : 0)))
-                    .Where(x => x.Calls > 0).ToDictionary(x => x.Key, x => x.Calls / dt);
-                ops = byCommand.Values.Sum();
-            }
+            byCommand = after.Select(kv => (kv.Key, Calls: kv.Value.Calls - (earlier.TryGetValue(kv.Key, out var b) ? b.Calls : 0)))
+                .Where(x => x.Calls > 0).ToDictionary(x => x.Key, x => x.Calls / dt);
+            ops = byCommand.Values.Sum();
         }
-        return new NodeSample(s.Second, true, i.Role, cpu, ops, byCommand, i.UsedMemory, replicaLag, i.CrossSlotErrors);
+        return (cpu, ops, byCommand);
     }
 
     /// <summary>Stops sampling and returns every node's timeline (idempotent).</summary>
@@ -186,8 +201,8 @@ public sealed class NodeSampler : IAsyncDisposable
         if (seconds <= 0) return null;
         // Consecutive reads one call apart: the usec between them is the sampler's previous call alone.
         var alone = ok.Zip(ok.Skip(1)).Where(p => p.Second.Stat.Calls - p.First.Stat.Calls == 1 && p.Second.Stat.Usec >= p.First.Stat.Usec)
-            .Select(p => (double)(p.Second.Stat.Usec - p.First.Stat.Usec)).Order().ToList();
-        double? median = alone.Count == 0 ? null : alone[alone.Count / 2];
+            .Select(p => (double)(p.Second.Stat.Usec - p.First.Stat.Usec)).ToList();
+        double? median = alone.Count == 0 ? null : Quantiles.Median(alone);
         long calls = raw.Count(r => r.Info is not null);
         double? usecPerSecond = median * calls / seconds;
         double? cpu = ok[^1].Info.CpuSeconds - ok[0].Info.CpuSeconds;

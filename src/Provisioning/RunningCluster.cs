@@ -86,6 +86,13 @@ public sealed class RunningCluster : IAsyncDisposable
     public Task<ConnectionMultiplexer> ConnectForReplicaReadsAsync(Action<string>? log, CancellationToken ct = default, TimeSpan? patience = null) =>
         ReplicaRouting.ConnectAsync(() => ConnectAsync(), patience ?? ReplicaRouting.DefaultPatience, log, ct);
 
+    /// <summary>
+    /// The same cluster for code that disposes what it is given (a launch rehearsal inside a run): disposing the
+    /// borrowed one leaves the cluster up; its owner still tears it down.
+    /// </summary>
+    public RunningCluster Borrow() =>
+        new(ProviderName, Seeds, Auth, StartupTime, () => ValueTask.CompletedTask, LocalNodes, Image, Description);
+
     public override string ToString() => $"{ProviderName} cluster at {string.Join(",", Seeds.Select(ClusterConnector.Format))}";
 
     public async ValueTask DisposeAsync()

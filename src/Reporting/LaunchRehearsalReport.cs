@@ -76,6 +76,8 @@ public sealed record LaunchRunVerdict(IReadOnlyList<string> Failures, IReadOnlyL
 public static class LaunchRehearsalReport
 {
     public const string MarkdownFile = "report.md";
+    /// <summary>The hottest primary's CPU over time per strategy (the hot-shard chart), next to report.md.</summary>
+    public const string CpuChartFile = "hottest-primary-cpu.png";
     /// <summary>Measured ÷ model CPU at the run's scale inside which the model is taken to describe the cluster; outside it the sizing sentence warns.</summary>
     public const double AgreeLow = 0.8, AgreeHigh = 1.25;
     private static readonly string[] StepNames = Enum.GetNames<Step>();
@@ -444,7 +446,7 @@ public static class LaunchRehearsalReport
             series.Add(new Series($"{s.Strategy} ({hot.Node})", points.Select(x => x.CpuPercent!.Value).ToList(), points.Select(x => x.Second).ToList()));
         }
         if (series.Count == 0) return null;
-        return ChartWriter.Lines(Path.Combine(dir, "hottest-primary-cpu.png"), $"{input.Launch} at {ScaleText(input.Scale)}: hottest primary's CPU",
+        return ChartWriter.Lines(Path.Combine(dir, CpuChartFile), $"{input.Launch} at {ScaleText(input.Scale)}: hottest primary's CPU",
             "seconds since sampling started", "CPU (% of one core)", series, yFromZero: true);
     }
 

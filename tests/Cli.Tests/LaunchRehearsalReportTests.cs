@@ -50,7 +50,7 @@ public sealed class LaunchRehearsalReportTests : IDisposable
     private static LaunchSizing Sizing(WaitingRoomSchema schema, double cpu, int? shards, string note = "as many as a perfectly even spread needs") =>
         new(schema, 0.7, cpu, 1, 4, cpu / 2, shards, note);
 
-    private static LaunchRunStrategy Event(double errorPp = 0.5, bool thresholdsPass = true) => new("event", ExpectedCrossSlot: false)
+    internal static LaunchRunStrategy Event(double errorPp = 0.5, bool thresholdsPass = true) => new("event", ExpectedCrossSlot: false)
     {
         Measured = Measured("event", thresholdsPass),
         Comparison = Comparison("event", errorPp),
@@ -59,14 +59,14 @@ public sealed class LaunchRehearsalReportTests : IDisposable
         FullScale = Sizing(WaitingRoomSchema.Event, 1.2, 5),
     };
 
-    private static LaunchRunStrategy Legacy(string joinFailure = "CrossSlotServer") => new("legacy", ExpectedCrossSlot: true)
+    internal static LaunchRunStrategy Legacy(string joinFailure = "CrossSlotServer") => new("legacy", ExpectedCrossSlot: true)
     {
         Measured = Measured("legacy", thresholdsPass: false, joinFailure, joinFailed: 29),
         Comparison = Comparison("legacy", 0.1),
         FullScale = Sizing(WaitingRoomSchema.Legacy, 0.09, 1),
     };
 
-    private static LaunchRunInput Input(params LaunchRunStrategy[] strategies) => new("tiny", "launches/tiny.json", 7, 0.05, "scaled 0.05×: 30,000 → 1,500 users",
+    internal static LaunchRunInput Input(params LaunchRunStrategy[] strategies) => new("tiny", "launches/tiny.json", 7, 0.05, "scaled 0.05×: 30,000 → 1,500 users",
         "1a2b3c4d", "local: 6 redis-server processes", 0.7, 3, new BucketSuggestion(16, [(2, 1.0), (4, 0.9), (8, 0.8), (16, 0.6)]), strategies, Findings: null, Interrupted: false);
 
     // One node's drive window: 2 s, 0.3 CPU seconds, 10,000 commands in 4,000 reads; 3 clients before, 603 at the start and end.

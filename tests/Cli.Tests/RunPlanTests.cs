@@ -60,7 +60,7 @@ public sealed class RunReportTests
 
         string text = File.ReadAllText(md);
         Assert.Contains("| Load: x | ok | 3s |", text);
-        Assert.Contains(@"| Simulation | **failed** | 1s | exit \| 1 |", text); // a '|' in an error cannot break the table
+        Assert.Contains(@"| Simulation | **failed** | 1s | n/a | exit \| 1 |", text); // a '|' in an error cannot break the table
         Assert.Contains("**headline**", text);
         Assert.Contains("\n### Load: x", text); // the step's own "# Load: x", demoted under the section
         Assert.Contains("\n#### Runs", text);
@@ -76,6 +76,89 @@ public sealed class RunReportTests
         Assert.Contains("src=\"https://example.com/r.png\"", page);
         Assert.DoesNotContain("src=\"load/x/chart.png\"", page);
         Directory.Delete(dir, true);
+    }
+}
+
+public sealed class RunReportAnswerTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("run-answer").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private (string Md, string Html) Write(HashtagBench.Reporting.LaunchRunInput? launch, string? note = null)
+    {
+        string launchDir = Path.Combine(_dir, "launch");
+        Directory.CreateDirectory(launchDir);
+        File.WriteAllBytes(Path.Combine(launchDir, HashtagBench.Reporting.LaunchRehearsalReport.CpuChartFile), [0x89, 0x50, 0x4E, 0x47]);
+        string log = Path.Combine(_dir, "x.log");
+        File.WriteAllText(log, "line");
+        var env = new EnvironmentInfo("cpu", 2, "os", ".NET", "7.0", "local");
+        ReportSection[] sections =
+        [
+            new("Benchmarks", new StepResult("bench", "ok", 0, TimeSpan.FromSeconds(60), log), Path.Combine(_dir, "bench")),
+            new("Load: strategies", new StepResult("load-strategies", "ok", 0, TimeSpan.FromSeconds(30), log), Path.Combine(_dir, "load")) { HarnessLimitedRuns = ["event", "legacy"] },
+            new("Load: duplicates", new StepResult("load-duplicates", "ok", 0, TimeSpan.FromSeconds(20), log), Path.Combine(_dir, "dup")) { HarnessLimitedRuns = [] },
+            new("Launch rehearsal: gateway-30k", new StepResult("launch", "ok", 0, TimeSpan.FromSeconds(40), log), launchDir),
+        ];
+        var (md, html) = RunReport.Write(_dir, "id", env, sections, ["**headline**"], launch, launchDir, note);
+        return (File.ReadAllText(md), File.ReadAllText(html));
+    }
+
+    private static void InOrder(string text, params string[] parts)
+    {
+        int at = -1;
+        foreach (string p in parts)
+        {
+            int next = text.IndexOf(p, StringComparison.Ordinal);
+            Assert.True(next > at, $"'{p}' at {next}, expected after {at}");
+            at = next;
+        }
+    }
+
+    [Fact]
+    public void The_report_opens_with_the_verdict_the_sizing_per_strategy_and_the_chart_then_one_summary_table()
+    {
+        var (md, html) = Write(LaunchRehearsalReportTests.Input(LaunchRehearsalReportTests.Event(), LaunchRehearsalReportTests.Legacy()));
+
+        InOrder(md, "# hashtag-bench run id", "**PASS**", "With `event` tags", "With `legacy` tags", "](launch/hottest-primary-cpu.png)",
+            "## Summary", "| step | status | time | harness-limited | notes |", "## Headline numbers per step", "**headline**", "## Environment", "## Benchmarks");
+        Assert.Contains("expected: legacy", md, StringComparison.OrdinalIgnoreCase); // legacy's CROSSSLOT is named, not a failure
+        Assert.Contains("| Benchmarks | ok | 60s | n/a |", md); // a step without an injector: n/a, not "no"
+        Assert.Contains("| Load: strategies | ok | 30s | **yes**: `event`, `legacy` |", md);
+        Assert.Contains("| Load: duplicates | ok | 20s | no |", md);
+        Assert.DoesNotContain("**harness-limited**:", md); // a column, not banners
+        // In the page the chart is inlined and comes before the summary table's heading.
+        InOrder(html, "<strong>PASS</strong>", "With <code>event</code> tags", "class=\"answer\"", "id=\"summary\"");
+        Assert.Contains("src=\"data:image/png;base64,iVBORw==\"", html);
+    }
+
+    [Fact]
+    public void A_failed_rehearsal_says_fail_and_why_in_one_line_and_a_missing_one_says_na()
+    {
+        var failed = LaunchRehearsalReportTests.Input(LaunchRehearsalReportTests.Event(errorPp: 20), LaunchRehearsalReportTests.Event(thresholdsPass: false) with { Strategy = "user" },
+            new HashtagBench.Reporting.LaunchRunStrategy("bucketed:8", false) { Error = "boom" });
+        string line = HashtagBench.Reporting.RunSummaryReport.VerdictLine(failed);
+        Assert.StartsWith("**FAIL**: ", line);
+        Assert.DoesNotContain('\n', line);
+        int failures = HashtagBench.Reporting.LaunchRehearsalReport.Verdict(failed).Failures.Count;
+        Assert.True(failures > HashtagBench.Reporting.RunSummaryReport.VerdictFailuresShown);
+        Assert.Contains($"(and {failures - HashtagBench.Reporting.RunSummaryReport.VerdictFailuresShown} more below)", line);
+        InOrder(Write(failed).Md, "**FAIL**", "## Summary");
+
+        var (md, _) = Write(null, "skipped (--no-launch)");
+        InOrder(md, "**n/a**: skipped (--no-launch).", "## Summary");
+        Assert.DoesNotContain("hottest-primary-cpu.png)", md.Split("## Summary")[0]); // no rehearsal: no chart of an old one
+    }
+
+    [Fact]
+    public void Quick_and_full_runs_plan_the_committed_launch_and_no_launch_drops_it()
+    {
+        RunPlan quick = RunPlan.Create(true, null, null, true, false, null);
+        Assert.Equal(RunPlan.QuickLaunchScale, quick.Launch!.Scale);
+        Assert.Equal(RunPlan.LaunchFile, quick.Launch.File);
+        Assert.True(File.Exists(Path.Combine(RepoPaths.Locate().Root, quick.Launch.File)));
+        Assert.Equal(RunPlan.FullLaunchScale, RunPlan.Create(false, null, null, true, false, null).Launch!.Scale);
+        Assert.Null(RunPlan.Create(true, null, null, true, false, null, launch: false).Launch);
     }
 }
 
@@ -113,6 +196,27 @@ public sealed class StepSummariesTests
             Assert.Contains("| event | 0 | 25.0 | 27.5 | +2.5 |", all);
             Assert.DoesNotContain("| legacy | 0 |", all); // no prediction applies to refused joins
             Assert.Contains("**Incident (legacy)**: 600 of 600", all);
+            Assert.Equal([], StepSummaries.HarnessLimitedRuns(dir)!);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void A_harness_limited_run_is_a_column_and_read_back_by_name_not_a_banner()
+    {
+        string dir = Directory.CreateTempSubdirectory("summaries").FullName;
+        try
+        {
+            RunSummary late = Run("event", 600, 0, 300) with { Lateness = new(600, 0.5, 0.6, 0.8, 1.0, 1.2, 2, 0.5) }; // p99 1 ms > 0.2 ms
+            RunSummary[] runs = [late, Run("user", 600, 0, 300)];
+            var findings = new ScenarioFindings { ChecksPassed = true, Data = new LoadFindings() };
+            RunOutput.Write(dir, RunOutput.Summarise("strategies", runs, findings), runs, findings);
+
+            Assert.Equal(["event"], StepSummaries.HarnessLimitedRuns(dir)!);
+            string all = string.Join("\n", StepSummaries.Load(dir));
+            Assert.DoesNotContain("**harness-limited**:", all);
+            Assert.Contains("| **yes** |", all);
+            Assert.Null(StepSummaries.HarnessLimitedRuns(Path.Combine(dir, "none"))); // no summary.json: n/a, not "no"
         }
         finally { Directory.Delete(dir, true); }
     }

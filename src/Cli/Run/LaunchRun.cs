@@ -42,7 +42,9 @@ public sealed record CeilingSearch(int Steps, double Seconds, double Factor = 1.
 /// </summary>
 public static class LaunchRun
 {
-    public static async Task<int> ExecuteAsync(LaunchRunOptions o, Func<CancellationToken, Task<RunningCluster>> startCluster, TextWriter output, TextWriter error, CancellationToken ct)
+    /// <param name="completed">Handed the typed rehearsal once its report is written (`run`'s launch step leads its report with it).</param>
+    public static async Task<int> ExecuteAsync(LaunchRunOptions o, Func<CancellationToken, Task<RunningCluster>> startCluster, TextWriter output, TextWriter error, CancellationToken ct,
+        Action<LaunchRunInput>? completed = null)
     {
         // Every input is checked before a cluster is started.
         LaunchPlan plan = o.Plan();
@@ -154,6 +156,7 @@ public static class LaunchRun
         string md = LaunchRehearsalReport.Write(runDir, input);
         string html = Path.Combine(runDir, "report.html");
         File.WriteAllText(html, RunReport.ToHtml(File.ReadAllText(md), runDir, $"launch {launch.File.Name} {runId}"));
+        completed?.Invoke(input);
 
         foreach (LaunchRunStrategy s in strategies) output.WriteLine(LaunchRehearsalReport.SizingSentence(s, input));
         LaunchRunVerdict verdict = LaunchRehearsalReport.Verdict(input);

@@ -24,6 +24,7 @@ public static class RunCommand
         var suites = new Option<string?>("--suites") { Description = $"Bench suites, comma-separated: {string.Join(", ", RunPlan.SuiteFilters.Keys)}, or none." };
         var scenarios = new Option<string?>("--scenarios") { Description = $"Load scenarios, comma-separated: {string.Join(", ", RunPlan.KnownScenarios)}, or none." };
         var noSim = new Option<bool>("--no-sim") { Description = "Skip the ClusterSim comparison." };
+        var noLaunch = new Option<bool>("--no-launch") { Description = $"Skip the launch rehearsal ({RunPlan.LaunchFile} at a small scale) the report opens with." };
         var gate = new Option<bool>("--gate") { Description = "Fail the run when the bench regression gate or a load threshold fails (CI)." };
         var output = new Option<string?>("--out") { Description = "Output folder (default results/<run-id>)." };
         var keepData = new Option<bool>("--keep-data") { Description = "Leave the load steps' keys on an external cluster (by default they are deleted)." };
@@ -31,13 +32,13 @@ public static class RunCommand
         var cluster = new ClusterOptions();
         var metrics = new MetricsOptions();
         var cmd = new Command("run", "Run benchmarks, load scenarios and the simulation on one cluster, and write a report with charts; or, with --launch FILE, rehearse a launch.");
-        foreach (Option o in new Option[] { quick, suites, scenarios, noSim, gate, output, keepData }) cmd.Options.Add(o);
+        foreach (Option o in new Option[] { quick, suites, scenarios, noSim, noLaunch, gate, output, keepData }) cmd.Options.Add(o);
         launch.AddTo(cmd);
         cluster.AddTo(cmd);
         metrics.AddTo(cmd);
         cmd.SetAction((r, ct) => CliErrors.GuardAsync(Console.Error, () =>
         {
-            if (launch.Get(r, [quick, suites, scenarios, noSim, gate, metrics.Otlp, metrics.Prometheus], output, keepData) is { } launchOptions)
+            if (launch.Get(r, [quick, suites, scenarios, noSim, noLaunch, gate, metrics.Otlp, metrics.Prometheus], output, keepData) is { } launchOptions)
             {
                 ExternalEndpoint? ext = cluster.External(r);
                 ProviderKind k = cluster.Kind(r, ext);
@@ -45,7 +46,7 @@ public static class RunCommand
                     Console.Out, Console.Error, ct);
             }
             var export = metrics.Apply(r, new Load.Scenarios.LoadOptions());
-            RunPlan plan = RunPlan.Create(r.GetValue(quick), r.GetValue(suites), r.GetValue(scenarios), !r.GetValue(noSim), r.GetValue(gate), r.GetValue(output))
+            RunPlan plan = RunPlan.Create(r.GetValue(quick), r.GetValue(suites), r.GetValue(scenarios), !r.GetValue(noSim), r.GetValue(gate), r.GetValue(output), launch: !r.GetValue(noLaunch))
                 with { KeepData = r.GetValue(keepData), OtlpEndpoint = export.OtlpEndpoint, PrometheusPort = export.PrometheusPort };
             ExternalEndpoint? external = cluster.External(r);
             ProviderKind kind = cluster.Kind(r, external);
@@ -72,6 +73,7 @@ public static class RunCommand
         var summary = new List<string>();
         EnvironmentInfo env = EnvironmentInfo.Collect(null, "not started");
         RunningCluster? cluster = null;
+        RunSteps? steps = null;
         var total = Stopwatch.StartNew();
         try
         {
@@ -88,21 +90,24 @@ public static class RunCommand
                 return CliErrors.Report(Console.Error, ex); // the report is still written, in finally
             }
 
-            var steps = new RunSteps(plan, paths, runDir, cluster);
+            steps = new RunSteps(plan, paths, runDir, cluster);
             foreach (PlannedStep step in steps.All())
             {
                 if (ct.IsCancellationRequested) break;
                 Console.WriteLine($"== {step.Title}");
                 StepResult result = await StepRunner.RunAsync(step, Path.Combine(runDir, "logs", step.Name + ".log"), ct);
                 Console.WriteLine($"== {step.Title}: {result.Status} in {result.Duration.TotalSeconds:0}s{(result.Error is null ? "" : $" ({result.Error})")}");
-                sections.Add(new ReportSection(step.Title, result, step.OutputFolder));
+                sections.Add(new ReportSection(step.Title, result, step.OutputFolder) { HarnessLimitedRuns = step.HarnessLimited?.Invoke(step.OutputFolder) });
                 if (step.Summarise is not null && Directory.Exists(step.OutputFolder)) summary.AddRange(step.Summarise(step.OutputFolder));
             }
         }
         finally
         {
             if (cluster is not null) await cluster.DisposeAsync();
-            var (md, html) = RunReport.Write(runDir, runId, env, sections, summary);
+            string launchNote = plan.Launch is null ? "skipped (--no-launch)"
+                : sections.FirstOrDefault(s => s.Step.Name == "launch") is { } ls ? $"the launch step {ls.Step.Status} before its report ({ls.Step.Error})"
+                : "the launch step did not start";
+            var (md, html) = RunReport.Write(runDir, runId, env, sections, summary, steps?.Launch, steps?.LaunchFolder, launchNote);
             Console.WriteLine($"report: {md}");
             Console.WriteLine($"report: {html}");
             Console.WriteLine($"total {total.Elapsed.TotalSeconds:0}s");

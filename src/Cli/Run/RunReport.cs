@@ -4,7 +4,11 @@ using HashtagBench.Reporting;
 namespace HashtagBench.Cli.Run;
 
 /// <summary>A section of the report: one step's own Markdown (or a note that it produced none) and its charts.</summary>
-public sealed record ReportSection(string Title, StepResult Step, string Folder);
+public sealed record ReportSection(string Title, StepResult Step, string Folder)
+{
+    /// <summary>The step's runs whose injector was the limit; empty: none; null: the step drives no load (n/a).</summary>
+    public IReadOnlyList<string>? HarnessLimitedRuns { get; init; }
+}
 
 /// <summary>
 /// Writes results/&lt;run-id&gt;/report.md and report.html. Each step's own Markdown is folded in with its chart links
@@ -13,18 +17,19 @@ public sealed record ReportSection(string Title, StepResult Step, string Folder)
 /// </summary>
 public static class RunReport
 {
+    /// <param name="launch">The launch step's typed rehearsal, which the report opens with; null when it did not run.</param>
+    /// <param name="launchFolder">Where the launch step wrote its report and charts.</param>
+    /// <param name="launchNote">Why there is no rehearsal, when <paramref name="launch"/> is null.</param>
     public static (string Markdown, string Html) Write(string runDir, string runId, EnvironmentInfo env, IReadOnlyList<ReportSection> sections,
-        IReadOnlyList<string> summaryMarkdown)
+        IReadOnlyList<string> summaryMarkdown, LaunchRunInput? launch = null, string? launchFolder = null, string? launchNote = null)
     {
         var md = new StringBuilder();
-        md.AppendLine($"# hashtag-bench run {runId}").AppendLine();
-        md.AppendLine("## Summary").AppendLine();
-        md.Append(MarkdownTable.Render(sections,
-            new("step", s => s.Title),
-            new("status", s => s.Step.Ok ? "ok" : $"**{s.Step.Status}**"),
-            new("time", s => $"{s.Step.Duration.TotalSeconds:0}s"),
-            new("notes", s => s.Step.Error ?? "")));
-        md.AppendLine();
+        // The answer first: the rehearsal's verdict, sizing and hot-shard chart, then one table of every step.
+        string? chart = launch is not null && launchFolder is not null && Path.Combine(launchFolder, LaunchRehearsalReport.CpuChartFile) is var c && File.Exists(c) ? c : null;
+        var rows = sections.Select(s => new RunStepRow(s.Title, s.Step.Status, s.Step.Ok, s.Step.Duration, s.HarnessLimitedRuns, s.Step.Error)).ToList();
+        md.Append(RunSummaryReport.ToMarkdown(runId, launch, launchNote, chart is null ? null : Relative(runDir, chart), rows));
+
+        md.AppendLine("## Headline numbers per step").AppendLine();
         foreach (string block in summaryMarkdown) md.AppendLine(block).AppendLine();
 
         md.AppendLine("## Environment").AppendLine();
@@ -77,9 +82,10 @@ public static class RunReport
             <html><head><meta charset="utf-8"><title>hashtag-bench {{title}}</title>
             <style>
             body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }
-            table { border-collapse: collapse; margin: 1em 0; } th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
+            table { border-collapse: collapse; margin: 1em 0; display: block; overflow-x: auto; max-width: 100%; } th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
             th:first-child, td:first-child { text-align: left; } img { max-width: 100%; } code { background: #f4f4f4; }
             blockquote { border-left: 4px solid #c33; margin: 0; padding: 0 1em; }
+            img.answer { max-height: 440px; width: auto; }
             </style></head><body>
             {{body}}
             </body></html>

@@ -2,6 +2,7 @@ using HashtagBench.Contracts;
 using HashtagBench.Load;
 using HashtagBench.Load.Scenarios;
 using HashtagBench.Provisioning;
+using HashtagBench.Reporting;
 using StackExchange.Redis;
 
 namespace HashtagBench.Cli.Run;
@@ -13,11 +14,18 @@ namespace HashtagBench.Cli.Run;
 /// </summary>
 public sealed record PlannedStep(string Name, string Title, string OutputFolder, TimeSpan Timeout,
     string FileName = "", IReadOnlyList<string>? Args = null, IReadOnlyDictionary<string, string>? Env = null,
-    Func<CancellationToken, Task<int>>? InProcess = null, Func<string, IEnumerable<string>>? Summarise = null);
+    Func<CancellationToken, Task<int>>? InProcess = null, Func<string, IEnumerable<string>>? Summarise = null,
+    Func<string, IReadOnlyList<string>?>? HarnessLimited = null);
 
 /// <summary>Turns a <see cref="RunPlan"/> into its steps, all pointed at the one running cluster.</summary>
 public sealed class RunSteps(RunPlan plan, RepoPaths paths, string runDir, RunningCluster cluster)
 {
+    /// <summary>The launch step's typed rehearsal once it ran; null before, or when it stopped before its report.</summary>
+    public LaunchRunInput? Launch { get; private set; }
+
+    /// <summary>Where the launch step writes its report, charts and JSON.</summary>
+    public string LaunchFolder => Path.Combine(runDir, "launch");
+
     /// <summary>
     /// The cluster as a child sees it: the external endpoint with its credentials, or the local cluster's nodes.
     /// Handed down through the environment, so no secret reaches a child's command line.
@@ -66,7 +74,17 @@ public sealed class RunSteps(RunPlan plan, RepoPaths paths, string runDir, Runni
                     ScenarioResult result = await ScenarioRunner.RunAsync(scenario, options, cluster, mux, Console.Out, ct);
                     return result.Passed ? 0 : 1;
                 },
-                Summarise: StepSummaries.Load);
+                Summarise: StepSummaries.Load, HarnessLimited: StepSummaries.HarnessLimitedRuns);
+        }
+
+        if (plan.Launch is { } launch)
+        {
+            // The committed launch plan, rehearsed on this run's cluster by the same code as `run --launch` (which
+            // disposes the cluster it is given: it gets a borrowed one, so the run still owns the teardown).
+            var options = new LaunchRunOptions(Path.Combine(paths.Root, launch.File), launch.Scale, launch.Strategies,
+                KeepData: plan.KeepData, OutputDir: LaunchFolder, MaxSeconds: launch.MaxSeconds);
+            yield return new PlannedStep("launch", $"Launch rehearsal: {Path.GetFileNameWithoutExtension(launch.File)}", LaunchFolder, TimeSpan.FromMinutes(plan.Quick ? 4 : 20),
+                InProcess: ct => LaunchRun.ExecuteAsync(options, _ => Task.FromResult(cluster.Borrow()), Console.Out, Console.Error, ct, r => Launch = r));
         }
 
         if (plan.Sim)

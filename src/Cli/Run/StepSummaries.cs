@@ -21,8 +21,9 @@ public static class StepSummaries
 
     public static IEnumerable<string> Load(LoadSummary summary)
     {
-        // Interrupted, measured nothing, harness-limited: said before the numbers they qualify.
-        string banners = string.Concat(HashtagBench.Load.Engine.RunOutput.Banners(summary.Runs).Select(b => b + "\n\n"));
+        // Interrupted, measured nothing, dropped arrivals: said before the numbers they qualify. Harness-limited is
+        // the summary table's column and this table's, not a banner per run.
+        string banners = string.Concat(HashtagBench.Load.Engine.RunOutput.Banners(summary.Runs, harnessLimited: false).Select(b => b + "\n\n"));
         // rps is what the engine drove (every outcome), ok rps what was served; p50/p99 of Ok responses, "p99 all" of
         // every outcome (failed and refused calls too); lateness is the injector's own error; n/a where nothing applies.
         yield return $"**Load `{summary.Scenario}`**\n\n" + banners + MarkdownTable.Render(summary.Runs,
@@ -71,6 +72,15 @@ public static class StepSummaries
                 new("acknowledged", r => r.Audit.Acknowledged),
                 new("acknowledged but lost", r => r.Audit.Lost),
                 new("healed", r => r.Healed));
+    }
+
+    /// <summary>A load step's runs whose injector was the limit (empty: none); null when the step wrote no readable summary.json.</summary>
+    public static IReadOnlyList<string>? HarnessLimitedRuns(string folder)
+    {
+        string path = Path.Combine(folder, ResultFiles.Summary);
+        if (!File.Exists(path)) return null;
+        try { return [.. ResultFiles.Read(path, ResultFiles.LoadSummaryType).Runs.Where(r => r.HarnessLimited).Select(r => r.Name)]; }
+        catch (System.Text.Json.JsonException) { return null; }
     }
 
     /// <summary>The simulation: hottest-shard share per strategy (mean and p95 over event-ID draws).</summary>

@@ -48,7 +48,8 @@ public static class RunOutput
     public static Latency? ToLatency(Percentiles p) => p.Count == 0 ? null : new(p.Count, p.P50, p.P75, p.P95, p.P99, p.P999, p.Max, p.Mean);
 
     /// <summary>What the top of a report says before any table: interrupted, measured nothing, harness-limited. Empty when none applies.</summary>
-    public static IEnumerable<string> Banners(IReadOnlyList<LoadRun> runs)
+    /// <param name="harnessLimited">False where a harness-limited column says it instead (the run report's summary).</param>
+    public static IEnumerable<string> Banners(IReadOnlyList<LoadRun> runs, bool harnessLimited = true)
     {
         foreach (LoadRun r in runs.Where(r => r.Interrupted))
             yield return string.Create(CultureInfo.InvariantCulture,
@@ -57,7 +58,7 @@ public static class RunOutput
             yield return $"**measured nothing**: `{r.Name}` recorded no call in its measured phase; it fails.";
         foreach (LoadRun r in runs.Where(r => r.Arrivals is { DroppedTotal: > 0 }))
             yield return $"**dropped arrivals**: `{r.Name}` never sent {r.Arrivals!.DroppedText()} of its {r.Arrivals.Scheduled} scheduled arrivals; they are in no latency below.";
-        foreach (LoadRun r in runs.Where(r => r.HarnessLimited))
+        foreach (LoadRun r in runs.Where(r => harnessLimited && r.HarnessLimited))
             yield return string.Create(CultureInfo.InvariantCulture,
                 $"**harness-limited**: `{r.Name}`'s injector sent calls up to {r.Lateness?.P99:0.###} ms late (p99); its latencies describe the load generator as much as Redis.");
     }

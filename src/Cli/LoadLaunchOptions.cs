@@ -38,7 +38,6 @@ public sealed class LoadLaunchOptions
     /// </summary>
     public LaunchPlan Plan(ParseResult r, AgentOptions agent, bool keepData, string? output)
     {
-        if (r.GetValue(agent.Agent) is not null) throw new ArgumentException("launch does not split across load agents (--agent): run it from one machine.");
         string path = r.GetValue(Launch) ?? throw new ArgumentException("launch needs --launch FILE (a launch file, e.g. launches/gateway-30k.json).");
         return LaunchPlan.Create(path, Directory.GetCurrentDirectory(), r.GetValue(Scale), r.GetValue(Strategy) is { } s ? [s] : null, r.GetValue(Seed),
             r.GetValue(MaxSeconds), clientModes: r.GetValue(ClientMode) is { } mode ? [mode] : null, keepData: keepData, outputDir: output, runId: r.GetValue(agent.RunId));

@@ -27,14 +27,14 @@ public sealed partial class LaunchPlanTests : IDisposable
         return path;
     }
 
-    /// <summary>`load run launch`'s plan from its command line, as LoadCommand parses it.</summary>
+    /// <summary>`load run launch`'s plan from its command line, mounted as LoadRunCommand mounts it (its options and --run-id).</summary>
     private static LaunchPlan LoadPlan(string[] args, bool keepData = false, string? output = null)
     {
         var cmd = new Command("launch");
         var launch = new LoadLaunchOptions();
         var agent = new AgentOptions();
         launch.AddTo(cmd);
-        agent.AddTo(cmd);
+        cmd.Options.Add(agent.RunId);
         ParseResult r = cmd.Parse(args);
         Assert.Empty(r.Errors);
         return launch.Plan(r, agent, keepData, output);

@@ -20,6 +20,7 @@ public sealed class YoungClusterLaunchTests : IDisposable
         File.WriteAllText(launch, """
             { "name": "tiny-young", "events": [ { "id": "evt_a" }, { "id": "evt_b" } ], "arrival": { "users": 60, "overSeconds": 2 },
               "poll": { "minSeconds": 0.3, "maxSeconds": 0.6 }, "replicaReads": true, "topology": { "shards": 3 }, "strategies": [ "event" ],
+              "client": { "pods": 2, "poolSize": 20, "minIdleConns": 10 },
               "thresholds": { "all": { "p95Ms": 5000, "p99Ms": 7000 }, "join": { "maxFailurePercent": 5 } } }
             """);
         // The nodes and `redis-cli --cluster create`, nothing after it: the cluster is attached to 2 s later, as an external one.

@@ -39,6 +39,12 @@ public sealed record LaunchRunResult(
     /// null when the launch reads primaries only (or for a run recorded before routes were).
     /// </summary>
     public IReadOnlyList<ReplicaReadRoute>? ReadRoutes { get; init; }
+    /// <summary>
+    /// When the users started arriving, in seconds of <see cref="Telemetry"/>'s clock: before it the harness opened the
+    /// gateway's connections and warmed up, which a gateway that has run for hours does not pay at launch. Null in an
+    /// older file (every sample counts).
+    /// </summary>
+    public double? DriveFromSecond { get; init; }
 }
 
 /// <summary>One shard's replica reads as the client really routes them.</summary>

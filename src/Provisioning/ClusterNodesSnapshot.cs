@@ -4,6 +4,8 @@ namespace HashtagBench.Provisioning;
 /// <summary>One line of CLUSTER NODES.</summary>
 public sealed record ClusterNodeLine(string Id, string Endpoint, string Flags, string? PrimaryId, IReadOnlyList<(int From, int To)> Slots)
 {
+    /// <summary>The config epoch this view gives the node: a failover's winner takes a higher one than the primary it replaced.</summary>
+    public long ConfigEpoch { get; init; }
     public bool IsPrimary => Flags.Contains("master");
     /// <summary>Flagged fail or fail? (PFAIL); a comma-separated flag list, so "nofailover" is not a failure.</summary>
     public bool IsFailed => Flags.Split(',').Any(f => f is "fail" or "fail?");
@@ -46,7 +48,10 @@ public sealed class ClusterNodesSnapshot(IReadOnlyList<ClusterNodeLine> nodes)
                 int from = int.Parse(ab[0]);
                 slots.Add((from, ab.Length > 1 ? int.Parse(ab[1]) : from));
             }
-            list.Add(new ClusterNodeLine(f[0], f[1].Split('@')[0], f[2], f[3] == "-" ? null : f[3], slots));
+            list.Add(new ClusterNodeLine(f[0], f[1].Split('@')[0], f[2], f[3] == "-" ? null : f[3], slots)
+            {
+                ConfigEpoch = f.Length > 6 && long.TryParse(f[6], out long epoch) ? epoch : 0,
+            });
         }
         return new ClusterNodesSnapshot(list);
     }

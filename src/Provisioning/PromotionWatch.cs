@@ -9,7 +9,9 @@ public sealed record SlotOwnerChange(double AtSeconds, string From, string To);
 /// <summary>
 /// Watches who serves one slot, through the client's own connections (so it works on any cluster, external ones with
 /// TLS and ACL included): polls CLUSTER NODES from a node other than the current owner, and accepts a new owner only
-/// once that node answers ROLE as master. A failover is then seen by the harness itself, whatever triggered it.
+/// once that node answers ROLE as master and its config epoch is newer than the owner's. A failover is then seen by the
+/// harness itself, whatever triggered it; a resumed former primary that still claims the slot in its own stale view
+/// (an older epoch) is not a second change.
 /// </summary>
 public sealed class PromotionWatch : IAsyncDisposable
 {
@@ -22,6 +24,7 @@ public sealed class PromotionWatch : IAsyncDisposable
     private readonly TaskCompletionSource<SlotOwnerChange> _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _loop;
     private string _owner;
+    private long _ownerEpoch = -1; // unknown until a view lists the owner as the slot's primary
 
     private PromotionWatch(IConnectionMultiplexer mux, int slot, string owner, Func<double> clock, TimeSpan interval)
     {
@@ -108,18 +111,33 @@ public sealed class PromotionWatch : IAsyncDisposable
         catch (Exception ex) when (ex is RedisException or TimeoutException or ArgumentException) { return false; }
     }
 
+    /// <summary>
+    /// The slot's primary in <paramref name="view"/> when it replaces <paramref name="owner"/> (known at
+    /// <paramref name="ownerEpoch"/>, -1 when not yet): another endpoint with a newer config epoch. A stale view (a
+    /// resumed former primary's, before it learns it was replaced) lists the old owner at its old epoch, so it is no change.
+    /// </summary>
+    public static ClusterNodeLine? Successor(ClusterNodesSnapshot view, int slot, string owner, long ownerEpoch)
+    {
+        // A primary flagged failed serves nothing (PrimaryOf skips it): between FAIL and the election, no owner.
+        ClusterNodeLine? primary = view.PrimaryOf(slot);
+        if (primary is null || primary.Endpoint == owner) return null;
+        return ownerEpoch < 0 || primary.ConfigEpoch > ownerEpoch ? primary : null;
+    }
+
     private async Task LoopAsync(TimeSpan interval, CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
             ClusterNodesSnapshot? view = await ReadNodesAsync(_mux, skip: _owner).ConfigureAwait(false);
-            // A primary flagged failed serves nothing (PrimaryOf skips it): between FAIL and the election, no owner.
-            string? owner = view?.PrimaryOf(_slot)?.Endpoint;
-            if (owner is not null && owner != _owner && await RoleAsync(_mux, owner).ConfigureAwait(false) == "master")
+            if (view is not null && _ownerEpoch < 0 && view.PrimaryOf(_slot) is { } current && current.Endpoint == _owner)
+                _ownerEpoch = current.ConfigEpoch;
+            if (view is not null && Successor(view, _slot, _owner, _ownerEpoch) is { } next
+                && await RoleAsync(_mux, next.Endpoint).ConfigureAwait(false) == "master")
             {
-                var change = new SlotOwnerChange(_clock(), _owner, owner);
+                var change = new SlotOwnerChange(_clock(), _owner, next.Endpoint);
                 lock (_changes) _changes.Add(change);
-                _owner = owner;
+                _owner = next.Endpoint;
+                _ownerEpoch = next.ConfigEpoch;
                 _first.TrySetResult(change);
             }
             try { await Task.Delay(interval, ct).ConfigureAwait(false); }

@@ -40,6 +40,10 @@ public sealed class Launch
     public Launch WithStrategies(IReadOnlyList<string> names) =>
         LaunchFileLoader.Check(File with { Strategies = names }, Source);
 
+    /// <summary>The same launch with the gateway's client in <paramref name="mode"/> (the command line's --client-mode).</summary>
+    public Launch WithClientMode(ClientMode mode) =>
+        mode == File.Client.Mode ? this : LaunchFileLoader.Check(File with { Client = File.Client with { Mode = mode } }, Source);
+
     internal static double RampIntegral(IReadOnlyList<RampPoint> ramp)
     {
         double sum = 0;

@@ -151,6 +151,18 @@ public sealed class LaunchRehearsalReportTests : IDisposable
     }
 
     [Fact]
+    public void The_peak_is_read_from_the_drive_on_not_the_harness_opening_its_connections()
+    {
+        // Seconds 1 and 2 (7002 at 30 %, 7000 at 20 %) were the gateway's connections being opened; the users arrived at 2.3 s.
+        LaunchRunResult run = Measured("event", telemetry: Telemetry(15)) with { DriveFromSecond = 2.3 };
+        Assert.Equal(("127.0.0.1:7002", (int?)1, 30.0, 1.0), LaunchRehearsalReport.HottestPrimary(run with { DriveFromSecond = null }));
+        // Second 3 covers 2..3 s, mostly the drive: it counts; second 2 does not.
+        Assert.Equal(("127.0.0.1:7002", (int?)1, 15.0, 3.0), LaunchRehearsalReport.HottestPrimary(run));
+        // Nothing sampled after the drive started: no peak (n/a), never the setup's.
+        Assert.Null(LaunchRehearsalReport.HottestPrimary(run with { DriveFromSecond = 3 }));
+    }
+
+    [Fact]
     public void The_report_holds_every_table_with_na_where_nothing_was_measured_and_passes_with_legacys_crossslot_expected()
     {
         LaunchRunInput input = Input(Event(), Legacy()) with { Strategies = [Event() with { Measured = Measured("event", statusRequests: 0) }, Legacy()] };

@@ -148,8 +148,8 @@ public sealed class FailoverMeasureTests
         Assert.True(pause.Row.OutageSeconds >= 8, pauseReport);
         Assert.True(pause.Row.OutageJoins >= 0.75 * 300 * 8, pauseReport);
         Assert.True(pause.Row.P99InWindowMs >= 5000, pauseReport);
-        // At least the promotion; a loaded CI once saw 3 (the resumed primary's votes can move the slot again).
-        Assert.InRange(pause.Row.SlotOwnerChanges, 1, 5);
+        // One promotion: the resumed primary's own stale view (an older config epoch) is not counted as the slot moving back.
+        Assert.Equal(1, pause.Row.SlotOwnerChanges);
         Assert.All(cluster.LocalNodes, n => Assert.True(n.IsRunning));
     }
 

@@ -18,14 +18,14 @@ namespace HashtagBench.Cli.Run;
 internal static class CeilingRun
 {
     public static async Task<ScaleCeilingResult> FindAsync(Launch launch, LaunchRunStrategy first, ClientMode mode, LaunchPlan plan, CeilingSearch search,
-        string runId, RunningCluster cluster, IConnectionMultiplexer mux, Topology live, TextWriter output, CancellationToken ct)
+        string runId, RunningCluster cluster, IConnectionMultiplexer mux, Topology live, CommandCostTable costs, TextWriter output, CancellationToken ct)
     {
         WaitingRoomSchema schema = WaitingRoomSchema.Parse(first.Strategy);
         double targetPercent = plan.CpuTarget * 100;
         string modelPrefix = LaunchPlan.KeyPrefix(runId, $"ceiling-{schema.Name}");
         var steps = new List<ScaleCeilingStep>
         {
-            ScaleCeiling.StepOf(first.Measured!, plan.Scale, first.PredictedAtScale?.HottestPrimaryCpu, LaunchRehearsalReport.HottestPrimary(first.Measured!.Telemetry)?.CpuPercent),
+            ScaleCeiling.StepOf(first.Measured!, plan.Scale, first.PredictedAtScale?.HottestPrimaryCpu, LaunchRehearsalReport.HottestPrimary(first.Measured)?.CpuPercent),
         };
         var clock = Stopwatch.StartNew();
         double scale = plan.Scale;
@@ -35,14 +35,14 @@ internal static class CeilingRun
             scale = Math.Min(1, scale * search.Factor);
             (Launch scaled, string note) = LaunchScaling.Scale(launch, scale);
             string prefix = LaunchPlan.KeyPrefix(runId, $"ceiling{k}-{schema.Name}");
-            double model = LaunchCapacity.Size(LaunchComparer.Predict(scaled, schema, live, prefix), plan.CpuTarget).HottestPrimaryCpu;
+            var request = new LaunchRunRequest(scaled, scale, note, schema, runId, prefix, plan.KeepData, plan.MaxSeconds, ClientMode: mode);
+            double model = LaunchCapacity.Size(LaunchComparer.Predict(request, live, costs), plan.CpuTarget).HottestPrimaryCpu;
             output.WriteLine($"== ceiling {schema.Name} ({mode}): step {k} at {LaunchRehearsalReport.ScaleText(scale)}");
             try
             {
-                var request = new LaunchRunRequest(scaled, scale, note, schema, runId, prefix, plan.KeepData, plan.MaxSeconds, ClientMode: mode);
                 LaunchRunResult r = await LaunchScenario.RunAsync(request, cluster, mux, msg => output.WriteLine($"   {msg}"), ct);
                 if (r.Interrupted) break;
-                steps.Add(ScaleCeiling.StepOf(r, scale, model, LaunchRehearsalReport.HottestPrimary(r.Telemetry)?.CpuPercent));
+                steps.Add(ScaleCeiling.StepOf(r, scale, model, LaunchRehearsalReport.HottestPrimary(r)?.CpuPercent));
                 output.WriteLine($"   {LaunchRehearsalReport.ClientSentence(r)}");
             }
             catch (Exception ex) when (ex is ClusterProvisioningException or RedisConnectionException)
@@ -55,7 +55,7 @@ internal static class CeilingRun
         }
         (double? measured, string measuredNote) = ScaleCeiling.Crossing(steps, targetPercent);
         (double? modelScale, string modelNote) = ScaleCeiling.ModelCrossing(
-            s => ScaleCeiling.ModelCpu(launch, s, schema, live, modelPrefix, plan.CpuTarget), plan.CpuTarget,
+            s => ScaleCeiling.ModelCpu(launch, s, schema, live, modelPrefix, plan.CpuTarget, mode, costs), plan.CpuTarget,
             steps.Where(s => s.ModelCpuPercent is not null).Select(s => (s.Scale, s.ModelCpuPercent!.Value / 100)));
         return new ScaleCeilingResult(schema.Name, mode.ToString(), plan.CpuTarget, steps, measured, measuredNote, modelScale, modelNote);
     }

@@ -20,6 +20,8 @@ public sealed record LaunchRunOptions(string LaunchPath, double Scale = 1, strin
     public IReadOnlyList<ClientMode> ClientModes { get; init; } = [];
     /// <summary>With --find-ceiling: how far to step the scale up; null: no search.</summary>
     public CeilingSearch? Ceiling { get; init; }
+    /// <summary>A cost table from `hashtag-bench calibrate` the model prices CPU with; null: the committed one.</summary>
+    public string? CostsPath { get; init; }
 
     /// <summary>
     /// The launch's plan (checked, file loaded; nothing started): the same plan `load run launch` builds. The default
@@ -48,13 +50,14 @@ public static class LaunchRun
     {
         // Every input is checked before a cluster is started.
         LaunchPlan plan = o.Plan();
+        CommandCostTable costs = o.CostsPath is { } costsPath ? CommandCostTable.Read(costsPath) : CommandCostTable.Default;
         Launch launch = plan.Launch, scaled = plan.Scaled;
         string scaleNote = plan.ScaleNote, runId = plan.RunId, runDir = plan.OutputDir;
         var total = Stopwatch.StartNew();
         output.WriteLine($"run --launch {launch.File.Name}: run ID {runId}, seed {launch.File.Seed}, {LaunchRehearsalReport.ScaleText(plan.Scale)} ({scaleNote}) → {runDir}");
 
         // The sizing answer comes from the file as written, on its own topology: no cluster needed.
-        var sim = new LaunchSimulator(launch, ct: ct);
+        var sim = new LaunchSimulator(launch, costs, ct: ct);
         LaunchSimResult fullScale = sim.Run();
         var fullSizing = fullScale.Strategies.ToDictionary(r => r.Schema.Name, r => LaunchCapacity.Size(r, plan.CpuTarget));
         BucketSuggestion buckets = LaunchCapacity.SuggestBuckets(sim, plan.CpuTarget);
@@ -85,16 +88,15 @@ public static class LaunchRun
                 output.WriteLine($"== {schema.Name}: key prefix {prefix}");
                 try
                 {
-                    LaunchStrategyResult predicted = LaunchComparer.Predict(scaled, schema, live, prefix, plan.Scale, ct: ct);
-                    entry = entry with { PredictedSteps = ShardStepRates.Of(predicted), PredictedAtScale = LaunchCapacity.Size(predicted, plan.CpuTarget) };
                     for (int i = 0; i < modes.Count && !interrupted; i++)
                     {
                         // The first shape is the strategy's result; another one runs on its own keys and files.
                         string suffix = i == 0 ? "" : $"-{modes[i].ToString().ToLowerInvariant()}";
                         string modePrefix = plan.KeyPrefix(schema.Name, suffix);
                         var request = new LaunchRunRequest(scaled, plan.Scale, scaleNote, schema, runId, modePrefix, plan.KeepData, plan.MaxSeconds, ClientMode: modes[i]);
-                        // Untagged keys (legacy's) take their slot from the whole key, prefix included: predict each prefix's own run.
-                        LaunchStrategyResult modePredicted = i == 0 ? predicted : LaunchComparer.Predict(scaled, schema, live, modePrefix);
+                        // Each run's own prediction: its client shape, and its prefix (untagged keys, legacy's, take their slot from the whole key).
+                        LaunchStrategyResult modePredicted = LaunchComparer.Predict(request, live, costs, ct);
+                        if (i == 0) entry = entry with { PredictedSteps = ShardStepRates.Of(modePredicted), PredictedAtScale = LaunchCapacity.Size(modePredicted, plan.CpuTarget) };
                         if (modes.Count > 1) output.WriteLine($"   client {modes[i]}:");
                         LaunchRunResult measured = await LaunchScenario.RunAsync(request, cluster, mux, msg => output.WriteLine($"   {msg}"), ct);
                         entry = i == 0 ? entry with { Measured = measured } : entry with { OtherShape = measured };
@@ -133,7 +135,7 @@ public static class LaunchRun
             if (o.Ceiling is { } search && !interrupted && !unreachable)
                 foreach (LaunchRunStrategy s in strategies.Where(s => s.Measured is { Interrupted: false } && !s.ExpectedCrossSlot).ToList())
                 {
-                    ScaleCeilingResult found = await CeilingRun.FindAsync(launch, s, modes[0], plan, search, runId, cluster, mux, live, output, ct);
+                    ScaleCeilingResult found = await CeilingRun.FindAsync(launch, s, modes[0], plan, search, runId, cluster, mux, live, costs, output, ct);
                     ceilings.Add(found);
                     ResultFiles.Write(Path.Combine(runDir, LaunchPlan.ResultFile("ceiling", s.Strategy)), found, ResultsJsonContext.Default.ScaleCeilingResult);
                     output.WriteLine(LaunchRehearsalReport.CeilingSentence(found));

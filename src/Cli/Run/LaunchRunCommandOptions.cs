@@ -27,7 +27,9 @@ public sealed class LaunchRunCommandOptions
     public Option<int> CeilingSteps { get; } = new("--ceiling-steps") { Description = "With --find-ceiling: the most steps above --scale (each one a full launch run).", DefaultValueFactory = _ => 6 };
     public Option<double> CeilingSeconds { get; } = new("--ceiling-seconds") { Description = "With --find-ceiling: no new step starts after this many seconds of searching.", DefaultValueFactory = _ => 1800 };
 
-    private IEnumerable<Option> All => [Launch, Scale, Strategies, Seed, MaxSeconds, CpuTarget, ClientMode, FindCeiling, CeilingSteps, CeilingSeconds];
+    public Option<string?> Costs { get; } = new("--costs") { Description = "With --launch: a cost table from `hashtag-bench calibrate` (e.g. on the cluster rehearsed on) the model prices CPU with (default: the committed one)." };
+
+    private IEnumerable<Option> All => [Launch, Scale, Strategies, Seed, MaxSeconds, CpuTarget, ClientMode, FindCeiling, CeilingSteps, CeilingSeconds, Costs];
 
     public void AddTo(Command cmd)
     {
@@ -67,6 +69,7 @@ public sealed class LaunchRunCommandOptions
                 _ => [],
             },
             Ceiling = findCeiling ? new CeilingSearch(steps, ceilingSeconds) : null,
+            CostsPath = r.GetValue(Costs),
         };
     }
 }

@@ -28,6 +28,17 @@ public static class LaunchComparer
         return new LaunchSimulator(scaledLaunch, costs, topology: liveTopology, keyPrefix: keyPrefix, pods: scaledLaunch.File.Client.PodsAtScale(scale), ct: ct).Place(schema);
     }
 
+    /// <summary>
+    /// The prediction for exactly this run: its scaled launch in its client shape (<see cref="LaunchRunRequest.ClientMode"/>),
+    /// the gateway's pods at its scale, its key prefix.
+    /// </summary>
+    public static LaunchStrategyResult Predict(LaunchRunRequest run, Topology liveTopology, CommandCostTable? costs = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        Launch launch = run.ClientMode is { } mode ? run.Launch.WithClientMode(mode) : run.Launch;
+        return Predict(launch, run.Schema, liveTopology, run.KeyPrefix, run.Scale, costs, ct);
+    }
+
     /// <summary>Per node and per command: measured share of all commands the servers counted against the predicted share.</summary>
     /// <param name="seatHold">The seat-hold script's branch (the client never stocks inventory: sold out).</param>
     public static LaunchComparison Compare(LaunchStrategyResult predicted, LaunchRunResult measured, double tolerancePp = 2,

@@ -70,6 +70,7 @@ public static class LaunchScenario
         CommandStatsReading before = await ShardStats.ReadCommandStatsAsync(mux).ConfigureAwait(false);
         NodeInfo?[] costBefore = await NodeCostReader.ReadAsync(mux, sampler.Nodes).ConfigureAwait(false);
         var window = Stopwatch.StartNew();
+        DateTime driveStartedUtc = DateTime.UtcNow;
         TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
 
         log?.Invoke($"launch {file.Name} [{schema.Name}]: {pop.Visits:N0} visit(s) on {request.Launch.EventIds.Count:N0} event(s), seed {file.Seed}, key prefix {request.KeyPrefix}; {request.ScaleNote}");
@@ -131,6 +132,7 @@ public static class LaunchScenario
             Arrivals = driver.Arrivals,
             Client = gatewayResult,
             ReadRoutes = routes?.Routes,
+            DriveFromSecond = (driveStartedUtc - telemetry.StartedUtc).TotalSeconds,
         };
     }
 

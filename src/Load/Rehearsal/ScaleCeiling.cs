@@ -77,9 +77,13 @@ public static class ScaleCeiling
         return ((lo + hi) / 2, Inv($"bisection on the model's hottest primary (busiest second), ±{(hi - lo) / 2:0.####}"));
     }
 
-    /// <summary>The model's hottest primary (fraction of a core) for <paramref name="launch"/> at <paramref name="scale"/> on the live topology.</summary>
-    public static double ModelCpu(Launch launch, double scale, WaitingRoomSchema schema, Topology live, string keyPrefix, double targetCpu) =>
-        LaunchCapacity.Size(LaunchComparer.Predict(LaunchScaling.Scale(launch, scale).Launch, schema, live, keyPrefix), targetCpu).HottestPrimaryCpu;
+    /// <summary>
+    /// The model's hottest primary (fraction of a core) for <paramref name="launch"/> at <paramref name="scale"/> on the
+    /// live topology, the gateway's client in <paramref name="mode"/> with its pods at that scale.
+    /// </summary>
+    public static double ModelCpu(Launch launch, double scale, WaitingRoomSchema schema, Topology live, string keyPrefix, double targetCpu, ClientMode mode,
+        CommandCostTable? costs = null) =>
+        LaunchCapacity.Size(LaunchComparer.Predict(LaunchScaling.Scale(launch.WithClientMode(mode), scale).Launch, schema, live, keyPrefix, scale, costs), targetCpu).HottestPrimaryCpu;
 
     private static string Inv(FormattableString f) => f.ToString(CultureInfo.InvariantCulture);
 }

@@ -203,11 +203,30 @@ public static class LaunchRehearsalReport
             tail = $"{m} shard{S(m)}{(bucket is null ? "" : $" (or {bucket} on the file's {shardsNow})")} {Keep(m)} it under {target}";
         if (f.ShardsNeeded is { } point && f.ShardsNeededHigh is { } top && top > point && f.HottestPrimaryCpu > input.TargetCpu)
             tail += Inv($" ({top} at the band's top)");
-        // The model forecasts the whole request; a run whose measured CPU is far from it says the calibration does not describe this cluster.
+        // The model forecasts the whole request; a run whose measured CPU is far from it says the calibration does not
+        // describe this cluster, unless the harness itself could not send the launch's traffic on time.
         string warning = MeasuredOverModel(s) is { } ratio && (ratio < AgreeLow || ratio > AgreeHigh)
-            ? Inv($" Measured CPU ran {ratio:0.0#}× the model's at this scale (outside {AgreeLow}–{AgreeHigh}): the cost table does not describe this cluster and client; run `hashtag-bench calibrate` on it before trusting {full}.")
+            ? HarnessLimit(s.Measured) is { } limit
+                ? Inv($" Measured CPU ran {ratio:0.0#}× the model's at this scale, but the harness could not drive it as the gateway would ({limit}): that is no check of the model; rehearse at a smaller scale or with more agents.")
+                : Inv($" Measured CPU ran {ratio:0.0#}× the model's at this scale (outside {AgreeLow}–{AgreeHigh}): the cost table does not describe this cluster and client; run `hashtag-bench calibrate` on it before trusting {full}.")
             : "";
         return $"{head}; {(input.Scale == 1 ? "the full-scale model" : "at full scale the model")} puts it at {full}{band}, so {tail}.{warning}";
+    }
+
+    /// <summary>Share of leases that waited for a free connection, or user-timer lateness (p99, ms), past which the harness, not the cluster, set the pace.</summary>
+    public const double LeaseWaitShareLimit = 0.01, LatenessP99LimitMs = 250;
+
+    /// <summary>
+    /// Why the harness could not send this run's traffic when the launch says (its leasable connections ran out: the
+    /// gateway's pool is far larger; or its user timers fired late); null when it could.
+    /// </summary>
+    public static string? HarnessLimit(LaunchRunResult? run)
+    {
+        if (run?.Client is { Leases: > 0 } c && (double)c.LeaseWaits / c.Leases > LeaseWaitShareLimit)
+            return Inv($"{c.LeaseWaits:N0} of {c.Leases:N0} requests waited for one of its {c.ActiveConnections:N0} leasable connections");
+        if (run?.SchedulerLateness is { P99: > LatenessP99LimitMs } late)
+            return Inv($"its user timers fired up to {late.P99:N0} ms late (p99)");
+        return null;
     }
 
     /// <summary>Writes report.md and its charts into <paramref name="dir"/>; returns the Markdown path.</summary>

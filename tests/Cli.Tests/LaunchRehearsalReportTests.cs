@@ -136,6 +136,17 @@ public sealed class LaunchRehearsalReportTests : IDisposable
         var under = Event() with { PredictedAtScale = Sizing(WaitingRoomSchema.Event, 1.0, 1) };
         Assert.Contains("Measured CPU ran 0.64× the model's at this scale (outside 0.8–1.25)", LaunchRehearsalReport.SizingSentence(under, input));
         Assert.DoesNotContain("floor", LaunchRehearsalReport.SizingSentence(under, input));
+        // The same gap on a run whose harness ran out of leasable connections: no verdict on the calibration, the cause named instead.
+        var starved = under with { Measured = under.Measured! with { Client = new GatewayClientResult("Pooled", 27, 2700, 256, 100, 10_000, 4_000, 12.5, 256, 20_000, 3, 10, []) } };
+        string starvedText = LaunchRehearsalReport.SizingSentence(starved, input);
+        Assert.Contains("the harness could not drive it as the gateway would (4,000 of 10,000 requests waited for one of its 256 leasable connections)", starvedText);
+        Assert.DoesNotContain("does not describe", starvedText);
+        // Timers firing late say the same; a few waits (under 1 %) and on-time timers do not.
+        var late = under with { Measured = under.Measured! with { SchedulerLateness = new Latency(100, 10, 50, 200, 900, 1000, 1200, 60) } };
+        Assert.Contains("its user timers fired up to 900 ms late (p99)", LaunchRehearsalReport.SizingSentence(late, input));
+        var fine = under with { Measured = under.Measured! with { Client = new GatewayClientResult("Pooled", 27, 2700, 256, 100, 10_000, 50, 0.1, 256, 20_000, 3, 10, []) } };
+        Assert.Null(LaunchRehearsalReport.HarnessLimit(fine.Measured));
+        Assert.Contains("does not describe", LaunchRehearsalReport.SizingSentence(fine, input));
         Assert.Equal("1/20 scale", LaunchRehearsalReport.ScaleText(0.05));
         Assert.Equal("0.3× scale", LaunchRehearsalReport.ScaleText(0.3));
         Assert.Equal("full scale", LaunchRehearsalReport.ScaleText(1));

@@ -96,6 +96,11 @@ run_tests() {
   # A crashed test host leaves fewer results than tests: count the shortfall as failures.
   if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
   if [ "$total" -eq 0 ]; then echo "no tests ran"; failed=$((failed == 0 ? 1 : failed)); fi
+  # The failed tests' names just above the counts, where a CI log's tail shows them.
+  for f in "$out"/*.trx; do
+    [ -e "$f" ] || continue
+    grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$f" | sed -n 's/.*testName="\([^"]*\)".*/failed: \1/p'
+  done | head -n 20
   leftover=$(pgrep -c redis-server || true)
   [ "${leftover:-0}" -gt 0 ] && echo "warning: $leftover redis-server process(es) still running after the tests"
   echo "$passed passed, $failed failed, $skipped skipped"

@@ -165,13 +165,17 @@ public sealed partial class LoadAgentTests(ClusterFixture fx, LoadAgentTests.Age
         Assert.Equal(agents.Sum(a => a.Findings.Duplicates!.Audit.Acknowledged), audit.Acknowledged);
         Assert.True(m.ChecksPassed);
 
-        // The merged result is a load result like any other: the gate reads it (3 seconds a side are too few to judge).
+        // The merged result is a load result like any other: the gate reads it. Against itself it is never slower; a
+        // few seconds a side are too few to judge (an overloaded machine stretches the run over more seconds, which
+        // the test then judges "same"), and only --allow-unknown passes an unjudged gate.
         (code, output, error) = await CliRun.InvokeWithOutputAsync(["load", "compare", merged, merged, "--allow-unknown"]);
         Assert.True(code == 0, error + output);
-        Assert.Contains("too few seconds to judge", output);
+        Assert.DoesNotContain("**higher**", output);
         Assert.EndsWith("load compare: PASS", output.TrimEnd());
+        bool unjudged = output.Contains("too few seconds to judge", StringComparison.Ordinal);
+        Assert.True(unjudged || output.Contains("| same |", StringComparison.Ordinal), output);
         (code, output, error) = await CliRun.InvokeWithOutputAsync(["load", "compare", merged, merged]);
-        Assert.Equal(ExitCodes.Failed, code);
+        Assert.Equal(unjudged ? ExitCodes.Failed : ExitCodes.Ok, code);
         (code, error) = await CliRun.InvokeAsync(["load", "compare", merged, Path.Combine(run.Root, "nowhere")]);
         Assert.Equal(ExitCodes.BadInput, code);
         Assert.Contains("not a load result folder", error);

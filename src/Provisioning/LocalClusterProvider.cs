@@ -1,7 +1,6 @@
 using HashtagBench.Keys;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace HashtagBench.Provisioning;
@@ -136,32 +135,8 @@ public static class LocalClusterProvider
             throw new ClusterProvisioningException($"redis-cli {args} failed (exit {p.ExitCode}): {(await stderr) + (await stdout)}".Trim());
     }
 
-    /// <summary>
-    /// A block of ports where each port p and its cluster bus port p+10000 are free. Taken from 20000-29999 so the
-    /// bus port stays below the ephemeral range; the start is random so parallel runs rarely collide.
-    /// </summary>
-    internal static int[] FreePortBlock(int count)
-    {
-        for (int attempt = 0; attempt < 50; attempt++)
-        {
-            int start = Random.Shared.Next(20000, 30000 - count);
-            int[] ports = Enumerable.Range(start, count).ToArray();
-            if (ports.All(p => IsFree(p) && IsFree(p + 10000))) return ports;
-        }
-        throw new ClusterProvisioningException($"Could not find {count} free loopback ports (and their +10000 bus ports) in 20000-29999.");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            var l = new TcpListener(IPAddress.Loopback, port);
-            l.Start();
-            l.Stop();
-            return true;
-        }
-        catch (SocketException) { return false; }
-    }
+    /// <summary>A block of loopback ports for a cluster (<see cref="LoopbackPorts.ClusterBlock"/>).</summary>
+    internal static int[] FreePortBlock(int count) => LoopbackPorts.ClusterBlock(count);
 
     private static string TailLogs(string runDir)
     {

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using HashtagBench.Provisioning;
 
 namespace HashtagBench.TestSupport;
@@ -41,7 +39,7 @@ public sealed class TlsAclCluster : IAsyncDisposable
     public static async Task<TlsAclCluster> StartAsync()
     {
         string dir = Directory.CreateTempSubdirectory("hb-tls-cluster").FullName;
-        var c = new TlsAclCluster(dir, FreePorts(6), "pw-" + Guid.NewGuid().ToString("N"));
+        var c = new TlsAclCluster(dir, LoopbackPorts.ClusterBlock(6), "pw-" + Guid.NewGuid().ToString("N"));
         try
         {
             await c.MakeCertificatesAsync();
@@ -135,23 +133,6 @@ public sealed class TlsAclCluster : IAsyncDisposable
         string output = await o + await e;
         if (p.ExitCode != 0) throw new InvalidOperationException($"{tool} exited {p.ExitCode}: {output.Trim()}");
         return output;
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        for (int attempt = 0; attempt < 50; attempt++)
-        {
-            int start = Random.Shared.Next(20000, 30000 - count);
-            int[] ports = Enumerable.Range(start, count).ToArray();
-            if (ports.All(p => IsFree(p) && IsFree(p + 10000))) return ports;
-        }
-        throw new InvalidOperationException("no free loopback port block");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try { var l = new TcpListener(IPAddress.Loopback, port); l.Start(); l.Stop(); return true; }
-        catch (SocketException) { return false; }
     }
 
     private static string? Which(string tool) =>

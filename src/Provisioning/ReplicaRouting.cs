@@ -111,8 +111,10 @@ public static class ReplicaRouting
         var known = mux.GetEndPoints().Select(ClusterConnector.Format).ToHashSet(StringComparer.Ordinal);
         // A node the client has not reached speaks only through the others, whose word on a young replica may still be
         // "a primary without slots": until every node answers for itself, who replicates whom is not known.
-        if (lines.Values.FirstOrDefault(n => !n.IsFailed && !Connected(mux, known, n.Endpoint)) is { } unreached)
-            problem ??= $"{unreached.Endpoint} is {Why(mux, known, unreached.Endpoint)}";
+        // Every one named: on a busy machine a node still connecting can sit beside one that never will.
+        string[] unreached = [.. lines.Values.Where(n => !n.IsFailed && !Connected(mux, known, n.Endpoint)).Select(n => n.Endpoint).Order(StringComparer.Ordinal)
+            .Select(e => $"{e} is {Why(mux, known, e)}")];
+        if (unreached.Length > 0) problem ??= string.Join(", ", unreached);
         var routes = new List<ReplicaReadRoute>();
         foreach (ClusterNodeLine primary in lines.Values.Where(n => n.IsPrimary && !n.IsFailed && n.Slots.Count > 0).OrderBy(n => n.Slots.Min(s => s.From)))
         {

@@ -30,6 +30,8 @@ public sealed class GatewayConnections : IRedisLeases, IAsyncDisposable
     private const int OpenParallelism = 32;
 
     private readonly RunningCluster _cluster;
+    private readonly Stopwatch _sinceOpen = Stopwatch.StartNew();
+    private IReadOnlyList<string> _replicas = [];
     private readonly IReadOnlyList<SampledNode> _nodes;
     private readonly object _gate = new();
     private readonly List<ConnectionMultiplexer> _muxes = [];
@@ -78,6 +80,10 @@ public sealed class GatewayConnections : IRedisLeases, IAsyncDisposable
         int pods = shape.PodsAtScale(scale);
         int perNode = shape.ConnectionsPerNode(pods);
         var pool = new GatewayConnections(cluster, shape.Mode, pods, perNode, nodes);
+        // Replica reads: the replicas the harness's own connection reads (it was checked in full by ReplicaRouting); every
+        // gateway connection must take each of them for a replica too.
+        if (replicaReads)
+            pool._replicas = [.. admin.GetServers().Where(s => s.IsConnected && s.IsReplica).Select(s => ClusterConnector.Format(s.EndPoint))];
         try
         {
             if (shape.Mode == ClientMode.Multiplexed)
@@ -157,8 +163,23 @@ public sealed class GatewayConnections : IRedisLeases, IAsyncDisposable
         // No SUBSCRIBE: no pub/sub connection, so exactly one connection per node.
         o.CommandMap = CommandMap.Create(new HashSet<string> { "SUBSCRIBE" }, available: false);
         o.TieBreaker = "";
-        return await _cluster.ConnectAsync(o).ConfigureAwait(false);
+        // On a young cluster StackExchange.Redis may never take a replica it first met as a slot-less primary for a
+        // replica, and would send that shard's replica reads to its primary: such a connection is made anew, within
+        // one deadline for the whole pool (after it, a connection is kept as it is).
+        while (true)
+        {
+            ConnectionMultiplexer mux = await _cluster.ConnectAsync(o).ConfigureAwait(false);
+            for (int i = 0; i < 12 && !TakesEveryReplica(mux); i++) await Task.Delay(250).ConfigureAwait(false);
+            if (TakesEveryReplica(mux) || _sinceOpen.Elapsed >= ReplicaRouting.DefaultPatience) return mux;
+            await mux.DisposeAsync().ConfigureAwait(false);
+        }
     }
+
+    private bool TakesEveryReplica(ConnectionMultiplexer mux) => _replicas.All(r =>
+    {
+        try { return mux.GetServer(r) is { IsConnected: true, IsReplica: true }; }
+        catch (ArgumentException) { return false; }
+    });
 
     private async Task OpenIdleAsync(int perNode, bool replicaReads, CancellationToken ct)
     {

@@ -71,10 +71,14 @@ if ($args.Count -gt 0 -and $args[0] -eq 'test') {
         # xunit's skipped tests are results with outcome NotExecuted; the summary's notExecuted counter stays 0.
         $skipped += @($trx.TestRun.Results.UnitTestResult | Where-Object { $_.outcome -eq 'NotExecuted' }).Count
     }
-    # The failed tests' names just above the counts, where a CI log's tail shows them.
+    # The failed tests' names and the first line of each one's message just above the counts, where a CI log's tail
+    # shows them.
     foreach ($f in Get-ChildItem $out -Filter *.trx) {
         ([xml](Get-Content $f.FullName)).TestRun.Results.UnitTestResult | Where-Object { $_.outcome -eq 'Failed' } |
-            Select-Object -First 20 | ForEach-Object { Write-Output "failed: $($_.testName)" }
+            Select-Object -First 20 | ForEach-Object {
+                $first = "$($_.Output.ErrorInfo.Message)".Split("`n")[0].TrimEnd("`r")
+                Write-Output "failed: $($_.testName) | $($first.Substring(0, [Math]::Min(400, $first.Length)))"
+            }
     }
     if ($rc -ne 0 -and $failed -eq 0) { $failed = 1 }
     if ($total -eq 0) { Write-Output 'no tests ran'; if ($failed -eq 0) { $failed = 1 } }

@@ -96,10 +96,13 @@ run_tests() {
   # A crashed test host leaves fewer results than tests: count the shortfall as failures.
   if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
   if [ "$total" -eq 0 ]; then echo "no tests ran"; failed=$((failed == 0 ? 1 : failed)); fi
-  # The failed tests' names just above the counts, where a CI log's tail shows them.
+  # The failed tests' names and the first line of each one's message just above the counts, where a CI log's tail
+  # shows them.
   for f in "$out"/*.trx; do
     [ -e "$f" ] || continue
-    grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$f" | sed -n 's/.*testName="\([^"]*\)".*/failed: \1/p'
+    awk '/<UnitTestResult [^>]*outcome="Failed"/ { match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11); want = 1 }
+         want && /<Message>/ { sub(/.*<Message>/, ""); sub(/<\/Message>.*/, ""); print "failed: " name " | " substr($0, 1, 400); want = 0 }' "$f" \
+      | sed 's/&#xD;//g; s/&quot;/"/g; s/&apos;/'"'"'/g; s/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g'
   done | head -n 20
   leftover=$(pgrep -c redis-server || true)
   [ "${leftover:-0}" -gt 0 ] && echo "warning: $leftover redis-server process(es) still running after the tests"

@@ -3,9 +3,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Docker.DotNet;
+using Docker.DotNet.Models;
 using DotNet.Testcontainers.Builders;
 using DotNet.Testcontainers.Configurations;
 using DotNet.Testcontainers.Containers;
+// Docker.DotNet.Models has a Version of its own (the daemon's build).
+using Version = System.Version;
 
 namespace HashtagBench.Provisioning;
 
@@ -20,7 +23,7 @@ namespace HashtagBench.Provisioning;
 /// on 6379 (where none of these nodes listens). Readiness is a PING from the host to the node's own port.
 /// </para>
 /// <para>
-/// The Docker API version is negotiated (<see cref="DockerEngine.ProbeAsync"/>) or taken from DOCKER_API_VERSION and
+/// The Docker API version is negotiated (<see cref="DockerDaemon.ProbeAsync"/>) or taken from DOCKER_API_VERSION and
 /// handed to Testcontainers per container, so a Docker 20.10 daemon (API 1.41) works with nothing set. Ryuk is not
 /// used (its image may not be pullable): every container carries this run's labels, teardown force-removes them by
 /// label, a handler does the same on Ctrl-C and process exit, and each start removes the containers of runs whose
@@ -41,7 +44,7 @@ public static class TestcontainersClusterProvider
     /// <summary>How long a quick availability check may wait for the daemon.</summary>
     public static readonly TimeSpan QuickProbeTimeout = TimeSpan.FromSeconds(2);
 
-    private static readonly ConcurrentDictionary<string, DockerEngine> LiveRuns = new();
+    private static readonly ConcurrentDictionary<string, DockerDaemon> LiveRuns = new();
 
     static TestcontainersClusterProvider()
     {
@@ -52,7 +55,7 @@ public static class TestcontainersClusterProvider
     /// <summary>True when a Docker daemon answers (within 2 s) with an API version this harness can speak.</summary>
     public static bool IsDockerAvailable(out string? reason)
     {
-        DockerProbe probe = DockerEngine.ProbeAsync(QuickProbeTimeout).GetAwaiter().GetResult();
+        DockerProbe probe = DockerDaemon.ProbeAsync(QuickProbeTimeout).GetAwaiter().GetResult();
         reason = probe.Problem;
         return probe.Ok;
     }
@@ -63,19 +66,19 @@ public static class TestcontainersClusterProvider
     /// </summary>
     public static async Task<(bool Usable, string? Reason)> CheckUsableAsync(string image = DefaultImage, TimeSpan? timeout = null)
     {
-        DockerProbe probe = await DockerEngine.ProbeAsync(timeout ?? QuickProbeTimeout).ConfigureAwait(false);
+        DockerProbe probe = await DockerDaemon.ProbeAsync(timeout ?? QuickProbeTimeout).ConfigureAwait(false);
         if (!probe.Ok) return (false, probe.Problem);
-        using DockerEngine engine = DockerEngine.Connect(probe);
+        using DockerDaemon daemon = DockerDaemon.Connect(probe);
         try
         {
             using var cts = new CancellationTokenSource(timeout ?? QuickProbeTimeout);
-            return await engine.ImageExistsAsync(image, cts.Token).ConfigureAwait(false)
+            return await daemon.ImageExistsAsync(image, cts.Token).ConfigureAwait(false)
                 ? (true, null)
                 : (false, $"image {image} is not present (tests/docker/prepare.sh pulls it or builds it from the installed redis-server)");
         }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or DockerEngineException or IOException)
+        catch (Exception ex) when (DockerDaemon.IsDaemonFailure(ex))
         {
-            return (false, $"the Docker daemon did not answer an image query ({ex.Message.Split('\n')[0]})");
+            return (false, $"the Docker daemon did not answer an image query ({DockerDaemon.Reason(ex)})");
         }
     }
 
@@ -85,13 +88,13 @@ public static class TestcontainersClusterProvider
     {
         spec.Validate();
         var sw = Stopwatch.StartNew();
-        DockerProbe probe = await DockerEngine.ProbeAsync(TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
+        DockerProbe probe = await DockerDaemon.ProbeAsync(TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
         if (!probe.Ok)
             throw new ClusterProvisioningException(probe.Problem!.StartsWith("API version mismatch", StringComparison.Ordinal)
                 ? $"Testcontainers: {probe.Problem}."
                 : $"Testcontainers: {probe.Problem}. Start a daemon (tests/docker/prepare.sh does) or use --provider local.");
 
-        DockerEngine engine = DockerEngine.Connect(probe);
+        DockerDaemon daemon = DockerDaemon.Connect(probe);
         string runId = $"{Environment.ProcessId}-{Guid.NewGuid():N}"[..20];
         var containers = new List<IContainer>();
         var nodes = new List<ContainerNode>();
@@ -99,7 +102,7 @@ public static class TestcontainersClusterProvider
         async ValueTask Teardown()
         {
             if (Interlocked.Exchange(ref torn, 1) == 1) return;
-            try { await RemoveRunAsync(engine, runId).ConfigureAwait(false); }
+            try { await RemoveRunAsync(daemon, runId).ConfigureAwait(false); }
             finally
             {
                 LiveRuns.TryRemove(runId, out _);
@@ -107,9 +110,9 @@ public static class TestcontainersClusterProvider
                 foreach (IContainer c in containers)
                 {
                     try { await c.DisposeAsync().ConfigureAwait(false); }
-                    catch (Exception ex) when (ex is DockerApiException or HttpRequestException or IOException or InvalidOperationException) { }
+                    catch (Exception ex) when (ex is InvalidOperationException || DockerDaemon.IsDaemonFailure(ex)) { }
                 }
-                engine.Dispose();
+                daemon.Dispose();
             }
         }
 
@@ -119,17 +122,17 @@ public static class TestcontainersClusterProvider
         int[] ports = [];
         try
         {
-            int reaped = await ReapOrphansAsync(engine, timeout.Token).ConfigureAwait(false);
+            int reaped = await ReapOrphansAsync(daemon, timeout.Token).ConfigureAwait(false);
             if (reaped > 0) log?.Invoke($"removed {reaped} container(s) left by an earlier crashed run");
 
-            if (!await engine.ImageExistsAsync(image, timeout.Token).ConfigureAwait(false))
+            if (!await daemon.ImageExistsAsync(image, timeout.Token).ConfigureAwait(false))
             {
                 stage = $"pulling {image}";
                 log?.Invoke($"image {image} is not present; pulling it");
                 using var pullTimeout = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
                 pullTimeout.CancelAfter(TimeSpan.FromSeconds(30));
                 string? pullError;
-                try { pullError = await engine.PullAsync(image, pullTimeout.Token).ConfigureAwait(false); }
+                try { pullError = await daemon.PullAsync(image, pullTimeout.Token).ConfigureAwait(false); }
                 catch (OperationCanceledException) when (!timeout.IsCancellationRequested) { pullError = "no answer from the registry within 30s"; }
                 if (pullError is not null)
                     throw new ClusterProvisioningException(
@@ -137,14 +140,14 @@ public static class TestcontainersClusterProvider
             }
 
             stage = "starting the containers";
-            LiveRuns[runId] = engine;
+            LiveRuns[runId] = daemon;
             ports = LocalClusterProvider.FreePortBlock(spec.NodeCount);
             var endpointConfig = new NegotiatedDockerEndpoint(probe);
             foreach (int port in ports)
-                containers.Add(Build(image, port, spec, runId, endpointConfig, engine, labels));
+                containers.Add(Build(image, port, spec, runId, endpointConfig, daemon, labels));
             // Started together: each start is mostly waiting on the daemon.
             await Task.WhenAll(containers.Select(c => c.StartAsync(timeout.Token))).ConfigureAwait(false);
-            for (int i = 0; i < ports.Length; i++) nodes.Add(new ContainerNode(engine, containers[i].Id, containers[i].Name.TrimStart('/'), ports[i]));
+            for (int i = 0; i < ports.Length; i++) nodes.Add(new ContainerNode(daemon, containers[i].Id, containers[i].Name.TrimStart('/'), ports[i]));
 
             stage = "forming the cluster";
             var create = new List<string> { "redis-cli", "--cluster", "create" };
@@ -163,11 +166,11 @@ public static class TestcontainersClusterProvider
         }
         catch (Exception ex)
         {
-            string logs = await FirstFailedLogsAsync(engine, runId).ConfigureAwait(false);
+            string logs = await FirstFailedLogsAsync(daemon, runId).ConfigureAwait(false);
             try { await Teardown().ConfigureAwait(false); }
-            catch (Exception tex) when (tex is DockerEngineException or HttpRequestException or IOException or OperationCanceledException)
+            catch (Exception tex) when (DockerDaemon.IsDaemonFailure(tex))
             {
-                log?.Invoke($"teardown after the failed start did not finish: {tex.Message.Split('\n')[0]}");
+                log?.Invoke($"teardown after the failed start did not finish: {DockerDaemon.Reason(tex)}");
             }
             if (ex is ClusterProvisioningException cpe) throw new ClusterProvisioningException(cpe.Message + logs, cpe.InnerException);
             if (ex is OperationCanceledException && ct.IsCancellationRequested) throw;
@@ -175,7 +178,7 @@ public static class TestcontainersClusterProvider
         }
     }
 
-    private static IContainer Build(string image, int port, ClusterSpec spec, string runId, NegotiatedDockerEndpoint endpoint, DockerEngine engine,
+    private static IContainer Build(string image, int port, ClusterSpec spec, string runId, NegotiatedDockerEndpoint endpoint, DockerDaemon daemon,
         IReadOnlyDictionary<string, string>? labels)
     {
         string p = port.ToString(CultureInfo.InvariantCulture);
@@ -192,7 +195,7 @@ public static class TestcontainersClusterProvider
             .WithCleanUp(false)
             .WithCreateParameterModifier(c =>
             {
-                c.HostConfig ??= new Docker.DotNet.Models.HostConfig();
+                c.HostConfig ??= new HostConfig();
                 c.HostConfig.NetworkMode = "host";
             })
             .WithEntrypoint("redis-server")
@@ -201,7 +204,7 @@ public static class TestcontainersClusterProvider
                 "--cluster-node-timeout", ((int)spec.NodeTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
                 "--cluster-announce-ip", "127.0.0.1", "--appendonly", "no", "--save", "", "--repl-diskless-sync-delay", "0",
                 "--cluster-replica-validity-factor", "0")
-            .WithWaitStrategy(Wait.ForUnixContainer().AddCustomWaitStrategy(new PingFromHost(port, engine),
+            .WithWaitStrategy(Wait.ForUnixContainer().AddCustomWaitStrategy(new PingFromHost(port, daemon),
                 w => w.WithInterval(TimeSpan.FromMilliseconds(100))))
             .Build();
     }
@@ -222,31 +225,31 @@ public static class TestcontainersClusterProvider
     }
 
     /// <summary>The last lines of the first container of the run that exited, for the error message.</summary>
-    private static async Task<string> FirstFailedLogsAsync(DockerEngine engine, string runId)
+    private static async Task<string> FirstFailedLogsAsync(DockerDaemon daemon, string runId)
     {
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            foreach (ContainerSummary c in await engine.ListContainersAsync(RunLabel, runId, cts.Token).ConfigureAwait(false))
+            foreach (ContainerListResponse c in await daemon.ListContainersAsync(RunLabel, runId, cts.Token).ConfigureAwait(false))
             {
                 if (c.State is "running" or "created" or "paused") continue;
-                string tail = await engine.LogTailAsync(c.Id, 3, cts.Token).ConfigureAwait(false);
-                if (tail.Length > 0) return $" Container {c.Id[..12]} exited; its last lines: {OneLine(tail.Replace('\n', ' '))}";
+                string tail = await daemon.LogTailAsync(c.ID, 3, cts.Token).ConfigureAwait(false);
+                if (tail.Length > 0) return $" Container {c.ID[..12]} exited; its last lines: {OneLine(tail.Replace('\n', ' '))}";
             }
         }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or DockerEngineException or IOException or ObjectDisposedException) { }
+        catch (Exception ex) when (ex is ObjectDisposedException || DockerDaemon.IsDaemonFailure(ex)) { }
         return "";
     }
 
     /// <summary>Force-removes every container of a run; waits until the daemon lists none.</summary>
-    private static async Task RemoveRunAsync(DockerEngine engine, string runId)
+    private static async Task RemoveRunAsync(DockerDaemon daemon, string runId)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         for (int attempt = 0; ; attempt++)
         {
-            IReadOnlyList<ContainerSummary> left = await engine.ListContainersAsync(RunLabel, runId, cts.Token).ConfigureAwait(false);
+            IList<ContainerListResponse> left = await daemon.ListContainersAsync(RunLabel, runId, cts.Token).ConfigureAwait(false);
             if (left.Count == 0) return;
-            await Task.WhenAll(left.Select(c => engine.RemoveAsync(c.Id, cts.Token))).ConfigureAwait(false);
+            await Task.WhenAll(left.Select(c => daemon.RemoveAsync(c.ID, cts.Token))).ConfigureAwait(false);
             if (attempt > 0) await Task.Delay(200, cts.Token).ConfigureAwait(false);
         }
     }
@@ -255,15 +258,15 @@ public static class TestcontainersClusterProvider
     /// Removes the containers of runs started on this machine by processes that no longer exist (a harness killed
     /// with -9 cannot clean up, and there is no Ryuk to do it). Returns how many were removed.
     /// </summary>
-    public static async Task<int> ReapOrphansAsync(DockerEngine engine, CancellationToken ct = default)
+    private static async Task<int> ReapOrphansAsync(DockerDaemon daemon, CancellationToken ct)
     {
         int removed = 0;
-        foreach (ContainerSummary c in await engine.ListContainersAsync(OwnerLabel, null, ct).ConfigureAwait(false))
+        foreach (ContainerListResponse c in await daemon.ListContainersAsync(OwnerLabel, null, ct).ConfigureAwait(false))
         {
             if (!c.Labels.TryGetValue(HostLabel, out string? host) || host != Environment.MachineName) continue;
             if (!c.Labels.TryGetValue(OwnerLabel, out string? pidText) || !int.TryParse(pidText, out int pid)) continue;
             if (IsAlive(pid)) continue;
-            await engine.RemoveAsync(c.Id, ct).ConfigureAwait(false);
+            await daemon.RemoveAsync(c.ID, ct).ConfigureAwait(false);
             removed++;
         }
         return removed;
@@ -279,9 +282,9 @@ public static class TestcontainersClusterProvider
 
     private static void RemoveAllLiveRuns()
     {
-        foreach ((string runId, DockerEngine engine) in LiveRuns)
+        foreach ((string runId, DockerDaemon daemon) in LiveRuns)
         {
-            try { RemoveRunAsync(engine, runId).Wait(TimeSpan.FromSeconds(10)); }
+            try { RemoveRunAsync(daemon, runId).Wait(TimeSpan.FromSeconds(10)); }
             catch (Exception) { /* exiting: the next start reaps what is left */ }
         }
     }
@@ -294,15 +297,15 @@ public static class TestcontainersClusterProvider
     }
 
     /// <summary>Ready when the node answers PING on its own port from the host; fails fast when the container exited.</summary>
-    private sealed class PingFromHost(int port, DockerEngine engine) : IWaitUntil
+    private sealed class PingFromHost(int port, DockerDaemon daemon) : IWaitUntil
     {
         public async Task<bool> UntilAsync(IContainer container)
         {
             if (await RespProbe.PingAsync("127.0.0.1", port, TimeSpan.FromMilliseconds(500)).ConfigureAwait(false)) return true;
-            string? state = await engine.StateAsync(container.Id).ConfigureAwait(false);
+            string? state = await daemon.StateAsync(container.Id).ConfigureAwait(false);
             if (state is "exited" or "dead" or null)
             {
-                string tail = await engine.LogTailAsync(container.Id, 3).ConfigureAwait(false);
+                string tail = await daemon.LogTailAsync(container.Id, 3).ConfigureAwait(false);
                 throw new ClusterProvisioningException(
                     $"Testcontainers: the redis-server container for port {port} {(state is null ? "vanished" : "exited")} during start-up: {OneLine(tail.Replace('\n', ' '))}");
             }
@@ -329,11 +332,11 @@ public static class TestcontainersClusterProvider
 /// <summary>One node of a Testcontainers cluster: a container on the host network. Faults go through the Docker API.</summary>
 public sealed class ContainerNode : LocalNode
 {
-    private readonly DockerEngine _engine;
+    private readonly DockerDaemon _daemon;
 
-    internal ContainerNode(DockerEngine engine, string containerId, string name, int port) : base(port)
+    internal ContainerNode(DockerDaemon daemon, string containerId, string name, int port) : base(port)
     {
-        _engine = engine;
+        _daemon = daemon;
         ContainerId = containerId;
         Name = name;
     }
@@ -346,21 +349,21 @@ public sealed class ContainerNode : LocalNode
     {
         get
         {
-            try { return _engine.StateAsync(ContainerId).GetAwaiter().GetResult() is "running" or "paused" or "restarting"; }
-            catch (Exception ex) when (ex is HttpRequestException or DockerEngineException or IOException or ObjectDisposedException or OperationCanceledException) { return false; }
+            try { return _daemon.StateAsync(ContainerId).GetAwaiter().GetResult() is "running" or "paused" or "restarting"; }
+            catch (Exception ex) when (ex is ObjectDisposedException || DockerDaemon.IsDaemonFailure(ex)) { return false; }
         }
     }
 
     public override string ToString() => $"{Host}:{Port} (container {Name})";
 
     /// <summary>SIGKILL to the container's redis-server (docker kill).</summary>
-    public override Task KillAsync() => _engine.KillAsync(ContainerId);
+    public override Task KillAsync() => _daemon.KillAsync(ContainerId);
 
     /// <summary>docker pause: the cgroup freezer stops every process of the container.</summary>
-    public override Task PauseAsync() => _engine.PauseAsync(ContainerId);
+    public override Task PauseAsync() => _daemon.PauseAsync(ContainerId);
 
-    public override Task ResumeAsync() => _engine.UnpauseAsync(ContainerId);
+    public override Task ResumeAsync() => _daemon.UnpauseAsync(ContainerId);
 
     /// <summary>docker start of the killed container: same command, same file system, so the same nodes.conf.</summary>
-    private protected override Task StartAgainAsync() => _engine.StartAsync(ContainerId);
+    private protected override Task StartAgainAsync() => _daemon.StartAsync(ContainerId);
 }

@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using Docker.DotNet.Models;
 using HashtagBench.Enqueue;
 using HashtagBench.Keys;
 using HashtagBench.TestSupport;
@@ -40,18 +40,23 @@ public sealed class TestcontainersClusterFixture : IAsyncLifetime
     }
 
     /// <summary>The containers (running or not) that carry a label value, through the Docker API.</summary>
-    public static async Task<IReadOnlyList<ContainerSummary>> ContainersLabelledAsync(string label, string value)
+    internal static async Task<IList<ContainerListResponse>> ContainersLabelledAsync(string label, string value)
     {
-        DockerProbe probe = await DockerEngine.ProbeAsync(TimeSpan.FromSeconds(10));
-        Assert.True(probe.Ok, probe.Problem);
-        using DockerEngine engine = DockerEngine.Connect(probe);
-        return await engine.ListContainersAsync(label, value);
+        using DockerDaemon daemon = await ConnectAsync();
+        return await daemon.ListContainersAsync(label, value);
     }
 
-    public static async Task<JsonObject?> InspectAsync(string containerId)
+    internal static async Task<ContainerInspectResponse?> InspectAsync(string containerId)
     {
-        using DockerEngine engine = DockerEngine.Connect(await DockerEngine.ProbeAsync(TimeSpan.FromSeconds(10)));
-        return await engine.InspectAsync(containerId);
+        using DockerDaemon daemon = await ConnectAsync();
+        return await daemon.InspectAsync(containerId);
+    }
+
+    private static async Task<DockerDaemon> ConnectAsync()
+    {
+        DockerProbe probe = await DockerDaemon.ProbeAsync(TimeSpan.FromSeconds(10));
+        Assert.True(probe.Ok, probe.Problem);
+        return DockerDaemon.Connect(probe);
     }
 }
 
@@ -86,14 +91,14 @@ public sealed class TestcontainersProviderTests(TestcontainersClusterFixture fx)
 
         // Every node is a container of this run, on the host network, bound to loopback.
         Assert.Equal(6, c.LocalNodes.Count);
-        IReadOnlyList<ContainerSummary> mine = await TestcontainersClusterFixture.ContainersLabelledAsync(TestcontainersClusterFixture.TestLabelName, fx.TestLabel);
+        IList<ContainerListResponse> mine = await TestcontainersClusterFixture.ContainersLabelledAsync(TestcontainersClusterFixture.TestLabelName, fx.TestLabel);
         Assert.Equal(6, mine.Count);
         foreach (ContainerNode n in c.LocalNodes.Cast<ContainerNode>())
         {
             Assert.True(n.IsRunning, $"{n} is not running");
-            Assert.Contains(mine, m => m.Id == n.ContainerId);
-            JsonObject inspect = (await TestcontainersClusterFixture.InspectAsync(n.ContainerId))!;
-            Assert.Equal("host", (string?)inspect["HostConfig"]?["NetworkMode"]);
+            Assert.Contains(mine, m => m.ID == n.ContainerId);
+            ContainerInspectResponse inspect = (await TestcontainersClusterFixture.InspectAsync(n.ContainerId))!;
+            Assert.Equal("host", inspect.HostConfig?.NetworkMode);
             KeyValuePair<string, string>[] bind = await fx.Mux.GetServer("127.0.0.1", n.Port).ConfigGetAsync("bind");
             Assert.Equal("127.0.0.1", Assert.Single(bind).Value);
         }
@@ -140,9 +145,9 @@ public sealed class TestcontainersProviderTests(TestcontainersClusterFixture fx)
             LocalNode killed = await faults.ApplyAsync(FaultAction.KillPrimary, slot, TimeSpan.Zero);
             Assert.Equal(primary.Port, killed.Port);
             Assert.False(killed.IsRunning);
-            JsonObject inspect = (await TestcontainersClusterFixture.InspectAsync(((ContainerNode)killed).ContainerId))!;
-            Assert.Equal("exited", (string?)inspect["State"]?["Status"]);
-            Assert.Equal(137, (int?)inspect["State"]?["ExitCode"]); // SIGKILL
+            ContainerInspectResponse inspect = (await TestcontainersClusterFixture.InspectAsync(((ContainerNode)killed).ContainerId))!;
+            Assert.Equal("exited", inspect.State?.Status);
+            Assert.Equal(137, inspect.State?.ExitCode); // SIGKILL
 
             await faults.WaitForHealedAsync(slot, killed, TimeSpan.FromSeconds(60));
             Assert.Equal(replica.Port, (await faults.PrimaryOfAsync(slot)).Port);

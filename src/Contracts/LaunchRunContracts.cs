@@ -70,7 +70,8 @@ public sealed record LaunchLifecycle(int Users, int Entered, int Left, int Expir
 
 public sealed record LaunchNode(string Endpoint, int Shard, string Role);
 
-public sealed record NodeCommandCount(string Endpoint, string Command, long Calls);
+/// <param name="Usec">INFO commandstats usec over the same calls (the command's own time as the server counts it); null in an older file.</param>
+public sealed record NodeCommandCount(string Endpoint, string Command, long Calls, long? Usec = null);
 
 /// <summary>A node's used_memory and DBSIZE before the launch and after it (before the run's keys are removed).</summary>
 public sealed record NodeMemory(string Endpoint, int Shard, string Role, long? BytesBefore, long? BytesAfter, long? KeysBefore, long? KeysAfter);

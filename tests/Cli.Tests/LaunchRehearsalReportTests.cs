@@ -260,4 +260,42 @@ public sealed class LaunchRehearsalReportTests : IDisposable
             rates[1].PerSecByStep[(int)Step.Status] * r.Seconds, precision: 6);
         Assert.True(rates.All(x => x.PerSecByStep[(int)Step.Join] > 0));
     }
+
+    private static readonly CommandCostTable Costs = new(
+        new CostMachine("test CPU", 2, "7.0.15", new DateTimeOffset(2026, 12, 3, 17, 6, 0, TimeSpan.Zero), "local", "test"),
+        [new CommandCost("EVALSHA", 15, 5_000), new CommandCost("ZRANK", 0.8, 5_000)]);
+
+    [Fact]
+    public void Command_time_on_the_hottest_primary_is_set_beside_the_cost_table_and_a_cold_engine_shows_as_run_over_table()
+    {
+        // 127.0.0.1:7002 is the hottest primary (64 % at second 3). Its scripts ran 4× the table's time (a cold engine).
+        LaunchRunStrategy cold = Event() with
+        {
+            Measured = Event().Measured! with
+            {
+                MeasuredCommands =
+                [
+                    new NodeCommandCount("127.0.0.1:7002", "zrank", 1_000, 2_500),
+                    new NodeCommandCount("127.0.0.1:7002", "evalsha", 300, 300 * 60),
+                    new NodeCommandCount("127.0.0.1:7002", "info", 10, 200),             // not the waiting room's: the table does not price it
+                    new NodeCommandCount("127.0.0.1:7000", "evalsha", 900, 900 * 15),    // another node
+                    new NodeCommandCount("127.0.0.1:7002", "exists", 50),                // no usec reading (an older file)
+                ],
+            },
+        };
+        IReadOnlyList<CommandTimeRow> rows = LaunchRehearsalReport.CommandTimeRows(cold, Costs);
+        Assert.Equal(["EVALSHA", "ZRANK"], rows.Select(r => r.Command));
+        Assert.All(rows, r => Assert.Equal("127.0.0.1:7002", r.Node));
+        Assert.Equal(4.0, rows[0].RunOverTable, precision: 9);
+        Assert.Equal(2.5 / 0.8, rows[1].RunOverTable, precision: 9);
+        Assert.Equal(300 / 12.5, rows[0].CallsPerSec!.Value, precision: 9);
+
+        string md = LaunchRehearsalReport.ToMarkdown(Input(cold) with { Costs = Costs });
+        Assert.Contains("## Command time on the hottest primary", md);
+        Assert.Contains("| event | 127.0.0.1:7002 | EVALSHA | 24 | 15.00 | 60.00 | 4.0 |", md);
+        // Without a usec reading there is nothing to compare: n/a, never a ratio of 0.
+        string old = LaunchRehearsalReport.ToMarkdown(Input(Event()) with { Costs = Costs });
+        Assert.Contains("n/a: no run recorded command time on its hottest primary.", old);
+        Assert.DoesNotContain("## Command time on the hottest primary", LaunchRehearsalReport.ToMarkdown(Input(cold)));
+    }
 }

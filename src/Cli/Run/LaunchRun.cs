@@ -154,6 +154,7 @@ public static class LaunchRun
             LaunchFindings.Compute(fullScale, [.. strategies.Select(s => s.Measured).OfType<LaunchRunResult>()], probe), interrupted)
         {
             Ceilings = ceilings,
+            Costs = costs,
         };
         string md = LaunchRehearsalReport.Write(runDir, input);
         string html = Path.Combine(runDir, "report.html");

@@ -143,7 +143,7 @@ public static class LaunchScenario
             .Select(p => $"{p.r.Primary}'s: {string.Join(",", p.r.ReadsOn)} → {(p.Now.Count == 0 ? "none" : string.Join(",", p.Now))}")
             .FirstOrDefault();
 
-    /// <summary>Per node and command, calls after minus before (only nodes read both times; counters that went back are left out).</summary>
+    /// <summary>Per node and command, calls and usec after minus before (only nodes read both times; counters that went back are left out).</summary>
     internal static IReadOnlyList<NodeCommandCount> CommandDelta(IConnectionMultiplexer mux, CommandStatsReading before, CommandStatsReading after)
     {
         // ShardStats keys nodes by EndPoint.ToString(); the run's nodes are host:port as the cluster announces them.
@@ -154,8 +154,9 @@ public static class LaunchScenario
             if (!before.Nodes.TryGetValue(node, out var then)) continue;
             foreach (var (command, c) in now.OrderBy(c => c.Key, StringComparer.Ordinal))
             {
-                long calls = c.Calls - then.GetValueOrDefault(command).Calls;
-                if (calls > 0) rows.Add(new NodeCommandCount(names.GetValueOrDefault(node, node), command, calls));
+                CommandCounters was = then.GetValueOrDefault(command);
+                long calls = c.Calls - was.Calls;
+                if (calls > 0) rows.Add(new NodeCommandCount(names.GetValueOrDefault(node, node), command, calls, c.Micros - was.Micros));
             }
         }
         return rows;

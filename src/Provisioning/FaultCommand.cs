@@ -64,7 +64,7 @@ public static class FaultCommand
     }
 
     /// <summary>
-    /// Runs <paramref name="command"/> with <paramref name="environment"/> added to this process's own, writes its output
+    /// Runs <paramref name="command"/> with <paramref name="environment"/> added to this process's own (less any REDISCLI_AUTH of its own), writes its output
     /// to <paramref name="logPath"/> (and each line to <paramref name="log"/>) with <paramref name="secret"/> masked in both, and
     /// kills it after <paramref name="timeLimit"/>.
     /// </summary>
@@ -74,6 +74,8 @@ public static class FaultCommand
         var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add(command);
+        // redis-cli in the command logs in with REDISCLI_AUTH: only the run's cluster's password, never one the user's shell kept for another Redis.
+        psi.Environment.Remove(RedisCliPasswordVariable);
         foreach (var (k, v) in environment) psi.Environment[k] = v;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logPath))!);
         var sw = Stopwatch.StartNew();

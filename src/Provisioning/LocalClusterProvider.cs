@@ -126,6 +126,9 @@ public static class LocalClusterProvider
     private static async Task RunCliAsync(string cli, string args, CancellationToken ct)
     {
         var psi = new ProcessStartInfo(cli, args) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        // The local nodes have no password: a REDISCLI_AUTH the user's shell keeps for another Redis would make redis-cli
+        // send AUTH, which they refuse ("AUTH <password> called without any password configured").
+        psi.Environment.Remove(FaultCommand.RedisCliPasswordVariable);
         using Process p = Process.Start(psi)!;
         Task<string> stdout = p.StandardOutput.ReadToEndAsync(ct);
         Task<string> stderr = p.StandardError.ReadToEndAsync(ct);

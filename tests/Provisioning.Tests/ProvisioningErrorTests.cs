@@ -86,6 +86,30 @@ public sealed class ProvisioningErrorTests(ClusterFixture fx)
         Assert.Throws<ArgumentOutOfRangeException>(() => new ClusterSpec { Shards = shards, ReplicasPerShard = replicas }.Validate());
 
     [Fact]
+    public async Task A_REDISCLI_AUTH_in_the_users_shell_reaches_neither_the_local_clusters_redis_cli_nor_a_fault_command()
+    {
+        if (!LocalClusterProvider.IsAvailable(out _, out _)) return;
+        string? old = Environment.GetEnvironmentVariable(FaultCommand.RedisCliPasswordVariable);
+        Environment.SetEnvironmentVariable(FaultCommand.RedisCliPasswordVariable, "another-redis-password");
+        string log = Path.Combine(Path.GetTempPath(), $"hb-fault-{Guid.NewGuid():N}.log");
+        try
+        {
+            // redis-cli --cluster create would log in with it, and the passwordless nodes refuse: every local cluster failed to form.
+            await using RunningCluster c = await LocalClusterProvider.StartAsync(new ClusterSpec());
+            Assert.Equal(6, c.LocalNodes.Count);
+            // A fault command on a cluster without a password gets none.
+            FaultCommandResult r = await FaultCommand.RunAsync("echo \"auth=[$REDISCLI_AUTH]\"", new Dictionary<string, string>(), log, _ => { }, null, TimeSpan.FromSeconds(60));
+            Assert.Equal(0, r.ExitCode);
+            Assert.Contains("auth=[]", await File.ReadAllTextAsync(log));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(FaultCommand.RedisCliPasswordVariable, old);
+            File.Delete(log);
+        }
+    }
+
+    [Fact]
     public async Task Dispose_kills_every_process_and_removes_the_run_folder()
     {
         if (!LocalClusterProvider.IsAvailable(out _, out _)) return;

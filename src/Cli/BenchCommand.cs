@@ -16,7 +16,7 @@ namespace HashtagBench.Cli;
 /// the project that holds the benchmarks), so this verb forwards every argument it does not know to that app
 /// unchanged, and hands the cluster down through the environment: the password never reaches its command line.
 /// </summary>
-public static class BenchCommand
+internal static class BenchCommand
 {
     public static Command Create()
     {

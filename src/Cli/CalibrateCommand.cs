@@ -17,7 +17,7 @@ namespace HashtagBench.Cli;
 /// clock), fits the model's terms and writes the cost table `sim --launch` and `run --launch` read. A fit whose
 /// residuals are over --max-residual is refused (exit 1, nothing written).
 /// </summary>
-public static class CalibrateCommand
+internal static class CalibrateCommand
 {
     public static Command Create()
     {

@@ -10,7 +10,7 @@ namespace HashtagBench.Cli;
 /// --password-file, --provider. The password comes from REDIS_PASSWORD or a file, never from the command line,
 /// and is never printed: <see cref="ExternalEndpoint.ToString"/> leaves it out.
 /// </summary>
-public sealed class ClusterOptions
+internal sealed class ClusterOptions
 {
     public const string PasswordVariable = "REDIS_PASSWORD";
 

@@ -10,7 +10,7 @@ namespace HashtagBench.Cli;
 /// The one executable: every verb, one parse-error rule (exit 2) and one interruption rule (Ctrl-C or SIGTERM
 /// cancel the verb's token, and the process exits 130 whatever the verb returned).
 /// </summary>
-public static class HashtagBenchApp
+internal static class HashtagBenchApp
 {
     public static RootCommand CreateRoot()
     {

@@ -14,7 +14,7 @@ namespace HashtagBench.Cli;
 /// inspect: a read-only look at a cluster (local or --cluster): per shard and node, where events sit under each
 /// strategy, the CROSSSLOT counter and --cluster check's health. Bounded commands only (see <see cref="ClusterInspector"/>).
 /// </summary>
-public static class InspectCommand
+internal static class InspectCommand
 {
     public static Command Create()
     {

@@ -10,7 +10,7 @@ namespace HashtagBench.Cli;
 /// keyslot: lint the key set of a multi-key script. Prints each key's slot (and owning shard when a cluster is
 /// given) and exits 1 when the keys do not share one slot.
 /// </summary>
-public static class KeyslotCommand
+internal static class KeyslotCommand
 {
     public static Command Create()
     {

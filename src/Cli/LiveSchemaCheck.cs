@@ -12,7 +12,7 @@ namespace HashtagBench.Cli;
 /// standalone redis-server and against a cluster, both started by the harness's providers. With --cluster the
 /// external cluster replaces the local one: the keys carry a run prefix and are removed afterwards.
 /// </summary>
-public static class LiveSchemaCheck
+internal static class LiveSchemaCheck
 {
     public static async Task<LiveCheck> RunAsync(Launch launch, ExternalEndpoint? external, Action<string> log, CancellationToken ct)
     {

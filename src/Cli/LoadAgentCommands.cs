@@ -13,7 +13,7 @@ using StackExchange.Redis;
 namespace HashtagBench.Cli;
 
 /// <summary>The agent options (--agent, --start-at, --run-id and the clock bounds) of the `load run` scenarios that split across agents, declared once.</summary>
-public sealed class AgentOptions
+internal sealed class AgentOptions
 {
     public Option<string?> Agent { get; } = new("--agent") { Description = "Load agent mode: this process is agent i of N (0-based, e.g. 1/3); it sends arrivals k with k mod N = i, and its own users and idempotency keys." };
     public Option<string?> StartAt { get; } = new("--start-at") { Description = "Agent mode: the UTC instant (ISO-8601, e.g. 2026-11-25T18:00:00Z) at which every agent starts, on the cluster's clock (Redis TIME)." };
@@ -50,7 +50,7 @@ public sealed class AgentOptions
 }
 
 /// <summary>load merge of agents' result folders, load compare, and load cleanup: the verbs of runs beyond one machine.</summary>
-public static class LoadAgentCommands
+internal static class LoadAgentCommands
 {
     /// <summary>Merges agents' result folders (all arguments folders); exit 1 when the merged run fails its thresholds or checks.</summary>
     public static int MergeFolders(IReadOnlyList<string> dirs, string? output, string[]? thresholds)

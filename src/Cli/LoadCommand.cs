@@ -11,7 +11,7 @@ using HdrHistogram;
 namespace HashtagBench.Cli;
 
 /// <summary>load run | merge | list | overhead: the load engine's verbs.</summary>
-public static class LoadCommand
+internal static class LoadCommand
 {
     /// <summary>Thresholds used when none are given (the CI load gate); generous for 2 shared cores. Given or not, no dropped arrival is allowed unless a rule says otherwise (<see cref="Threshold.ParseRules"/>).</summary>
     public static readonly string[] DefaultThresholds = ["p99 < 100ms", "fail% < 0.5", "rps >= 0.9*target"];

@@ -14,7 +14,7 @@ namespace HashtagBench.Cli;
 /// launch-&lt;strategy&gt;.json per strategy and report.md into --out; judged as `run --launch` judges
 /// each run (<see cref="LaunchVerdictPolicy"/>), without the model stage.
 /// </summary>
-public sealed class LoadLaunchOptions
+internal sealed class LoadLaunchOptions
 {
     public Option<string?> Launch { get; } = new("--launch") { Description = "launch scenario: the launch file (JSON, see docs/launch-file.md); required for it." };
     public Option<double> Scale { get; } = new("--scale") { DefaultValueFactory = _ => 1, Description = "launch: shrink users and rates together by this factor in (0, 1] (default 1)." };

@@ -16,7 +16,7 @@ namespace HashtagBench.Cli;
 /// load shape, output, metrics and cluster options; the agent options where the scenario splits across agents) and
 /// its own, which become its <see cref="ScenarioOptions"/> record. Another scenario's option is a parse error (exit 2).
 /// </summary>
-public static class LoadRunCommand
+internal static class LoadRunCommand
 {
     public static Command Create()
     {

@@ -6,7 +6,7 @@ namespace HashtagBench.Cli;
 
 /// <summary>The shared load options a scenario reads beyond the ones every scenario does (rate, duration, warm-up, users, quick).</summary>
 [Flags]
-public enum LoadShapeParts
+internal enum LoadShapeParts
 {
     None = 0,
     Events = 1,
@@ -20,7 +20,7 @@ public enum LoadShapeParts
 /// The load every scenario of `load run` shares, declared once: --rate, --duration, --warmup, --users, --quick, and
 /// where the scenario reads them --events, --popularity, --threshold and --no-thresholds.
 /// </summary>
-public sealed class LoadShapeOptions(LoadShapeParts parts)
+internal sealed class LoadShapeOptions(LoadShapeParts parts)
 {
     private static readonly LoadOptions Defaults = new();
 
@@ -64,7 +64,7 @@ public sealed class LoadShapeOptions(LoadShapeParts parts)
 }
 
 /// <summary>--out and --keep-data: where a load run writes and whether it leaves its keys behind, declared once.</summary>
-public sealed class LoadOutputOptions
+internal sealed class LoadOutputOptions
 {
     public Option<string?> Out { get; } = new("--out") { Description = "Output folder (default results/load/<time>-<scenario>)." };
     public Option<bool> KeepData { get; } = new("--keep-data") { Description = "Leave the run's keys on an external cluster (by default every key the run wrote is deleted at the end)." };

@@ -5,7 +5,7 @@ using HashtagBench.Load.Telemetry;
 namespace HashtagBench.Cli;
 
 /// <summary>--otlp and --prometheus, declared once for every verb that runs load (load run, run).</summary>
-public sealed class MetricsOptions
+internal sealed class MetricsOptions
 {
     public Option<string?> Otlp { get; } = new("--otlp") { Description = "Push metrics (client latency, requests, errors, per-node gauges) to this OTLP/HTTP collector during the run, e.g. http://localhost:4318." };
     public Option<int?> Prometheus { get; } = new("--prometheus") { Description = "Serve the same metrics for Prometheus on http://localhost:PORT/metrics during the run." };

@@ -17,7 +17,7 @@ namespace HashtagBench.Cli;
 /// sim: predicts per-shard load of each tag strategy for a workload (no Redis needed), with skew metrics, the
 /// balls-into-bins expectation, capacity planning, and a Markdown + JSON report with charts.
 /// </summary>
-public static class SimCommand
+internal static class SimCommand
 {
     public static Command Create()
     {

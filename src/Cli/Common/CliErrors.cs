@@ -11,7 +11,7 @@ namespace HashtagBench.Cli.Common;
 /// The one place that decides what counts as a user's mistake (one line, exit 2) and how it is printed. Anything
 /// else is a bug and keeps its stack trace.
 /// </summary>
-public static class CliErrors
+internal static class CliErrors
 {
     /// <summary>Errors that mean the user asked for something impossible or pointed at an unusable cluster.</summary>
     public static bool IsInputError(Exception ex) => ex is ArgumentException or FormatException or SimInputException or InvalidKeyInputException

@@ -4,7 +4,7 @@ using StackExchange.Redis;
 namespace HashtagBench.Cli.Run;
 
 /// <summary>The machine a run measured on: a number without its environment is not comparable.</summary>
-public sealed record EnvironmentInfo(string Cpu, int Cores, string Os, string DotNet, string RedisVersion, string Cluster)
+internal sealed record EnvironmentInfo(string Cpu, int Cores, string Os, string DotNet, string RedisVersion, string Cluster)
 {
     public static EnvironmentInfo Collect(IConnectionMultiplexer? mux, string cluster)
     {

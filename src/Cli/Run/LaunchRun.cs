@@ -13,7 +13,7 @@ namespace HashtagBench.Cli.Run;
 /// <summary>`run --launch FILE`: what to run.</summary>
 /// <param name="Strategies">Comma-separated; null: the file's.</param>
 /// <param name="Seed">Overrides the file's seed; null: the file's.</param>
-public sealed record LaunchRunOptions(string LaunchPath, double Scale = 1, string? Strategies = null, ulong? Seed = null, bool KeepData = false,
+internal sealed record LaunchRunOptions(string LaunchPath, double Scale = 1, string? Strategies = null, ulong? Seed = null, bool KeepData = false,
     string? OutputDir = null, double MaxSeconds = LaunchPlan.DefaultMaxSeconds, double CpuTarget = LaunchCapacity.DefaultTargetCpu)
 {
     /// <summary>The client shapes to run each strategy in, the first one's run being the strategy's result; empty: the file's client.mode.</summary>
@@ -33,7 +33,7 @@ public sealed record LaunchRunOptions(string LaunchPath, double Scale = 1, strin
 }
 
 /// <summary>--find-ceiling's bounds: at most <paramref name="Steps"/> steps above the run's scale, each ×<paramref name="Factor"/> (up to 1), none started after <paramref name="Seconds"/>.</summary>
-public sealed record CeilingSearch(int Steps, double Seconds, double Factor = 1.5);
+internal sealed record CeilingSearch(int Steps, double Seconds, double Factor = 1.5);
 
 /// <summary>
 /// `run --launch FILE`: the sizing model on the file as written, then, on one cluster, each strategy's live launch at
@@ -42,7 +42,7 @@ public sealed record CeilingSearch(int Steps, double Seconds, double Factor = 1.
 /// tolerance or a threshold failed (legacy's CROSSSLOT excepted, see <see cref="LaunchRehearsalReport.Verdict"/>), 2 bad
 /// input or an unreachable cluster, 130 interrupted.
 /// </summary>
-public static class LaunchRun
+internal static class LaunchRun
 {
     /// <param name="completed">Handed the typed rehearsal once its report is written (`run`'s launch step leads its report with it).</param>
     public static async Task<int> ExecuteAsync(LaunchRunOptions o, Func<CancellationToken, Task<RunningCluster>> startCluster, TextWriter output, TextWriter error, CancellationToken ct,

@@ -7,10 +7,10 @@ using HashtagBench.WaitingRoom;
 namespace HashtagBench.Cli.Run;
 
 /// <summary>`--client-mode`: one of the gateway client's shapes, or each strategy in both.</summary>
-public enum ClientModeChoice { Pooled, Multiplexed, Both }
+internal enum ClientModeChoice { Pooled, Multiplexed, Both }
 
 /// <summary>The options `run` takes for `--launch FILE` (see <see cref="LaunchRun"/>), declared and checked in one place.</summary>
-public sealed class LaunchRunCommandOptions
+internal sealed class LaunchRunCommandOptions
 {
     public Option<string?> Launch { get; } = new("--launch") { Description = "Rehearse this launch file on the cluster instead of the benchmark run: each strategy's live launch beside the model, one report with the sizing answer." };
     public Option<double> Scale { get; } = new("--scale") { Description = "With --launch: users and rates × F, in (0, 1] (e.g. 0.05 = 1/20 scale).", DefaultValueFactory = _ => 1 };

@@ -1,7 +1,7 @@
 namespace HashtagBench.Cli.Run;
 
 /// <summary>Finds the repository root and the built entry points next to this one (same configuration).</summary>
-public sealed class RepoPaths
+internal sealed class RepoPaths
 {
     private RepoPaths(string root, string configuration)
     {

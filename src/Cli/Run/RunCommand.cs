@@ -14,7 +14,7 @@ namespace HashtagBench.Cli.Run;
 /// failover scenario can fault its local nodes), writes results/&lt;run-id&gt;/report.md and
 /// report.html, and tears the cluster down whatever happens (failure, Ctrl-C, SIGTERM).
 /// </summary>
-public static class RunCommand
+internal static class RunCommand
 {
     public const int Cancelled = ExitCodes.Interrupted;
 

@@ -3,7 +3,7 @@ using HashtagBench.Contracts;
 namespace HashtagBench.Cli.Run;
 
 /// <summary>What a run does: which suites and scenarios, how long each may take.</summary>
-public sealed record RunPlan(bool Quick, IReadOnlyList<string> Suites, IReadOnlyList<string> Scenarios, bool Sim, bool Gate, string? OutputDir)
+internal sealed record RunPlan(bool Quick, IReadOnlyList<string> Suites, IReadOnlyList<string> Scenarios, bool Sim, bool Gate, string? OutputDir)
 {
     /// <summary>Leave the load steps' keys on an external cluster.</summary>
     public bool KeepData { get; init; }
@@ -58,4 +58,4 @@ public sealed record RunPlan(bool Quick, IReadOnlyList<string> Suites, IReadOnly
 }
 
 /// <summary>The run's launch step: which file, at which scale, which strategies, and each strategy's hard stop.</summary>
-public sealed record LaunchStepPlan(string File, double Scale, string Strategies, double MaxSeconds);
+internal sealed record LaunchStepPlan(string File, double Scale, string Strategies, double MaxSeconds);

@@ -4,7 +4,7 @@ using HashtagBench.Reporting;
 namespace HashtagBench.Cli.Run;
 
 /// <summary>A section of the report: one step's own Markdown (or a note that it produced none) and its charts.</summary>
-public sealed record ReportSection(string Title, StepResult Step, string Folder)
+internal sealed record ReportSection(string Title, StepResult Step, string Folder)
 {
     /// <summary>The step's runs whose injector was the limit; empty: none; null: the step drives no load (n/a).</summary>
     public IReadOnlyList<string>? HarnessLimitedRuns { get; init; }
@@ -15,7 +15,7 @@ public sealed record ReportSection(string Title, StepResult Step, string Folder)
 /// rewritten to the run folder; the HTML embeds every chart so it can be mailed or attached to a design review.
 /// Headings and images are found through Markdig's syntax tree (<see cref="MarkdownFolding"/>), not by pattern.
 /// </summary>
-public static class RunReport
+internal static class RunReport
 {
     /// <param name="launch">The launch step's typed rehearsal, which the report opens with; null when it did not run.</param>
     /// <param name="launchFolder">Where the launch step wrote its report and charts.</param>

@@ -12,13 +12,13 @@ namespace HashtagBench.Cli.Run;
 /// simulation) or work done in this process on the run's own cluster (<see cref="InProcess"/>: the load scenarios,
 /// which need the cluster's local processes for faults). Where it writes, and how its results feed the summary.
 /// </summary>
-public sealed record PlannedStep(string Name, string Title, string OutputFolder, TimeSpan Timeout,
+internal sealed record PlannedStep(string Name, string Title, string OutputFolder, TimeSpan Timeout,
     string FileName = "", IReadOnlyList<string>? Args = null, IReadOnlyDictionary<string, string>? Env = null,
     Func<CancellationToken, Task<int>>? InProcess = null, Func<string, IEnumerable<string>>? Summarise = null,
     Func<string, IReadOnlyList<string>?>? HarnessLimited = null);
 
 /// <summary>Turns a <see cref="RunPlan"/> into its steps, all pointed at the one running cluster.</summary>
-public sealed class RunSteps(RunPlan plan, RepoPaths paths, string runDir, RunningCluster cluster)
+internal sealed class RunSteps(RunPlan plan, RepoPaths paths, string runDir, RunningCluster cluster)
 {
     /// <summary>The launch step's typed rehearsal once it ran; null before, or when it stopped before its report.</summary>
     public LaunchRunInput? Launch { get; private set; }

@@ -4,7 +4,7 @@ using System.Text;
 namespace HashtagBench.Cli.Run;
 
 /// <summary>What one step of a run did.</summary>
-public sealed record StepResult(string Name, string Status, int ExitCode, TimeSpan Duration, string LogPath, string? Error = null)
+internal sealed record StepResult(string Name, string Status, int ExitCode, TimeSpan Duration, string LogPath, string? Error = null)
 {
     public bool Ok => Status == "ok";
 }
@@ -13,7 +13,7 @@ public sealed record StepResult(string Name, string Status, int ExitCode, TimeSp
 /// Runs a step as a child process (a built .NET entry point), tees its output to the console and a log file,
 /// and kills the whole process tree on cancel or time-out, so Ctrl-C never leaves a benchmark running.
 /// </summary>
-public static class StepRunner
+internal static class StepRunner
 {
     /// <summary>Runs a planned step the way it is planned: in this process, or as a child.</summary>
     public static Task<StepResult> RunAsync(PlannedStep step, string logPath, CancellationToken ct) =>

@@ -8,7 +8,7 @@ namespace HashtagBench.Cli.Run;
 /// Headline numbers for the report's summary, read back typed from what each step wrote (summary.json,
 /// sim.json) through the same context that wrote them.
 /// </summary>
-public static class StepSummaries
+internal static class StepSummaries
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 

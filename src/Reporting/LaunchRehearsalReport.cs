@@ -347,7 +347,7 @@ public static class LaunchRehearsalReport
         var rows = input.Strategies.SelectMany(s => CommandTimeRows(s, costs)).ToList();
         md.AppendLine("## Command time on the hottest primary: the cost table beside this run").AppendLine();
         md.AppendLine(Inv($"INFO commandstats usec per call over the run on each strategy's hottest primary, beside the cost table's (measured {costs.Machine.MeasuredAt:yyyy-MM-dd} ") +
-            "with 64 visits in flight: a busy engine) that the model prices every call with. An engine that sleeps between requests runs each call " +
+            "by `calibrate` on a busy engine, many visits in flight) that the model prices every call with. An engine that sleeps between requests runs each call " +
             "cold (its caches refilled), so at a scaled rehearsal's few thousand calls per second a node's calls cost more than the table says; " +
             "the model has no term for that yet, which pushes measured ÷ model above 1 at small scales. It fades as a node gets busier.").AppendLine();
         if (rows.Count == 0) { md.AppendLine("n/a: no run recorded command time on its hottest primary.").AppendLine(); return; }

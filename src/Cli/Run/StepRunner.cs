@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using CliWrap;
 
 namespace HashtagBench.Cli.Run;
 
@@ -10,8 +11,8 @@ internal sealed record StepResult(string Name, string Status, int ExitCode, Time
 }
 
 /// <summary>
-/// Runs a step as a child process (a built .NET entry point), tees its output to the console and a log file,
-/// and kills the whole process tree on cancel or time-out, so Ctrl-C never leaves a benchmark running.
+/// Runs a step as a child process (a built .NET entry point) or as work in this process, tees its output to the
+/// console and a log file, and stops it on cancel or time-out, so Ctrl-C never leaves a benchmark running.
 /// </summary>
 internal static class StepRunner
 {
@@ -91,55 +92,51 @@ internal static class StepRunner
         }
     }
 
+    /// <summary>
+    /// Runs a child (CliWrap) with stdout and stderr teed line by line; on cancel or time-out CliWrap kills its whole
+    /// process tree, so a benchmark's own children stop with it.
+    /// </summary>
     public static async Task<StepResult> RunAsync(string name, string fileName, IReadOnlyList<string> args, string logPath,
         IReadOnlyDictionary<string, string>? env, TimeSpan timeout, CancellationToken ct)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
-        var psi = new ProcessStartInfo(fileName) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in args) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
-        // Children print plain progress lines, not live terminal widgets, into the log.
-        psi.Environment["CI"] = Environment.GetEnvironmentVariable("CI") ?? "true";
-
         var sw = Stopwatch.StartNew();
         await using var log = new StreamWriter(logPath) { AutoFlush = true };
         await log.WriteLineAsync($"$ {fileName} {string.Join(' ', args)}");
-        using var p = new Process { StartInfo = psi };
         var gate = new object();
-        void Tee(string? line)
+        void Tee(string line)
         {
-            if (line is null) return;
             lock (gate) { log.WriteLine(line); Console.WriteLine($"  [{name}] {line}"); }
         }
-        p.OutputDataReceived += (_, e) => Tee(e.Data);
-        p.ErrorDataReceived += (_, e) => Tee(e.Data);
-        try
-        {
-            p.Start();
-        }
-        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
-        {
-            return new StepResult(name, "failed", -1, sw.Elapsed, logPath, $"could not start {fileName}: {ex.Message}");
-        }
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
+        Command child = CliWrap.Cli.Wrap(fileName)
+            .WithArguments(args)
+            .WithEnvironmentVariables(vars =>
+            {
+                vars.Set(env?.ToDictionary(kv => kv.Key, kv => (string?)kv.Value) ?? []);
+                // Children print plain progress lines, not live terminal widgets, into the log.
+                vars.Set("CI", Environment.GetEnvironmentVariable("CI") ?? "true");
+            })
+            .WithValidation(CommandResultValidation.None)
+            .WithStandardOutputPipe(PipeTarget.ToDelegate(Tee))
+            .WithStandardErrorPipe(PipeTarget.ToDelegate(Tee));
 
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(timeout);
         try
         {
-            await p.WaitForExitAsync(limit.Token);
-            p.WaitForExit(); // drain the output pipes
+            CommandResult result = await child.ExecuteAsync(limit.Token);
+            return result.ExitCode == 0
+                ? new StepResult(name, "ok", 0, sw.Elapsed, logPath)
+                : new StepResult(name, "failed", result.ExitCode, sw.Elapsed, logPath, $"exit code {result.ExitCode}; see {logPath}");
         }
         catch (OperationCanceledException)
         {
-            try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-            p.WaitForExit(10_000);
             string why = ct.IsCancellationRequested ? "cancelled" : $"timed out after {timeout.TotalMinutes:0.#} min";
             return new StepResult(name, ct.IsCancellationRequested ? "cancelled" : "failed", -1, sw.Elapsed, logPath, why);
         }
-        return p.ExitCode == 0
-            ? new StepResult(name, "ok", 0, sw.Elapsed, logPath)
-            : new StepResult(name, "failed", p.ExitCode, sw.Elapsed, logPath, $"exit code {p.ExitCode}; see {logPath}");
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            return new StepResult(name, "failed", -1, sw.Elapsed, logPath, $"could not start {fileName}: {ex.Message}");
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CliWrap;
 
 namespace HashtagBench.Provisioning;
 
@@ -71,44 +72,41 @@ public static class FaultCommand
     public static async Task<FaultCommandResult> RunAsync(string command, IReadOnlyDictionary<string, string> environment, string logPath,
         Action<string> log, string? secret, TimeSpan timeLimit, CancellationToken ct = default)
     {
-        var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add(command);
-        // redis-cli in the command logs in with REDISCLI_AUTH: only the run's cluster's password, never one the user's shell kept for another Redis.
-        psi.Environment.Remove(RedisCliPasswordVariable);
-        foreach (var (k, v) in environment) psi.Environment[k] = v;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logPath))!);
         var sw = Stopwatch.StartNew();
         await using var file = new StreamWriter(logPath, append: true) { AutoFlush = true };
         var gate = new object();
-        void Line(string stream, string? line)
+        void Line(string stream, string line)
         {
-            if (line is null) return;
             if (!string.IsNullOrEmpty(secret)) line = line.Replace(secret, "***", StringComparison.Ordinal);
             lock (gate) file.WriteLine($"[{sw.Elapsed.TotalSeconds,7:0.000}s {stream}] {line}");
             log($"fault-command {stream}: {line}");
         }
-        using Process p = Process.Start(psi) ?? throw new InvalidOperationException("/bin/sh could not be started for --fault-command.");
-        p.OutputDataReceived += (_, e) => Line("out", e.Data);
-        p.ErrorDataReceived += (_, e) => Line("err", e.Data);
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
+        Command sh = CliWrap.Cli.Wrap("/bin/sh").WithArguments(["-c", command])
+            .WithEnvironmentVariables(vars =>
+            {
+                // redis-cli in the command logs in with REDISCLI_AUTH: only the run's cluster's password, never one the
+                // user's shell kept for another Redis (a null removes the inherited one).
+                vars.Set(RedisCliPasswordVariable, null);
+                foreach (var (k, v) in environment) vars.Set(k, v);
+            })
+            .WithValidation(CommandResultValidation.None)
+            .WithStandardOutputPipe(PipeTarget.ToDelegate(l => Line("out", l)))
+            .WithStandardErrorPipe(PipeTarget.ToDelegate(l => Line("err", l)));
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(timeLimit);
         try
         {
-            await p.WaitForExitAsync(limit.Token).ConfigureAwait(false);
+            // On cancel CliWrap kills the shell's whole process tree before it returns.
+            CommandResult r = await sh.ExecuteAsync(limit.Token).ConfigureAwait(false);
+            lock (gate) file.WriteLine($"[{sw.Elapsed.TotalSeconds,7:0.000}s] exit code {r.ExitCode}");
+            return new FaultCommandResult(r.ExitCode, sw.Elapsed, logPath);
         }
         catch (OperationCanceledException)
         {
-            p.Kill(entireProcessTree: true);
-            await p.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
             lock (gate) file.WriteLine($"[{sw.Elapsed.TotalSeconds,7:0.000}s] killed: {(ct.IsCancellationRequested ? "the run was stopped" : $"still running after {timeLimit.TotalSeconds:0} s")}");
             ct.ThrowIfCancellationRequested();
             return new FaultCommandResult(null, sw.Elapsed, logPath);
         }
-        p.WaitForExit(); // drains the redirected output
-        lock (gate) file.WriteLine($"[{sw.Elapsed.TotalSeconds,7:0.000}s] exit code {p.ExitCode}");
-        return new FaultCommandResult(p.ExitCode, sw.Elapsed, logPath);
     }
 }

@@ -1,5 +1,7 @@
 using HashtagBench.Keys;
 using System.Diagnostics;
+using CliWrap;
+using CliWrap.Buffered;
 using System.Net;
 using System.Text;
 
@@ -125,17 +127,14 @@ public static class LocalClusterProvider
 
     private static async Task RunCliAsync(string cli, string args, CancellationToken ct)
     {
-        var psi = new ProcessStartInfo(cli, args) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         // The local nodes have no password: a REDISCLI_AUTH the user's shell keeps for another Redis would make redis-cli
-        // send AUTH, which they refuse ("AUTH <password> called without any password configured").
-        psi.Environment.Remove(FaultCommand.RedisCliPasswordVariable);
-        using Process p = Process.Start(psi)!;
-        Task<string> stdout = p.StandardOutput.ReadToEndAsync(ct);
-        Task<string> stderr = p.StandardError.ReadToEndAsync(ct);
-        try { await p.WaitForExitAsync(ct).ConfigureAwait(false); }
-        catch (OperationCanceledException) { p.Kill(true); throw; }
-        if (p.ExitCode != 0)
-            throw new ClusterProvisioningException($"redis-cli {args} failed (exit {p.ExitCode}): {(await stderr) + (await stdout)}".Trim());
+        // send AUTH, which they refuse ("AUTH <password> called without any password configured"). A null removes it.
+        BufferedCommandResult r = await CliWrap.Cli.Wrap(cli).WithArguments(args)
+            .WithEnvironmentVariables(vars => vars.Set(FaultCommand.RedisCliPasswordVariable, null))
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteBufferedAsync(ct).ConfigureAwait(false);
+        if (r.ExitCode != 0)
+            throw new ClusterProvisioningException($"redis-cli {args} failed (exit {r.ExitCode}): {r.StandardError + r.StandardOutput}".Trim());
     }
 
     /// <summary>A block of loopback ports for a cluster (<see cref="LoopbackPorts.ClusterBlock"/>).</summary>

@@ -57,7 +57,7 @@ public static class ScenarioRunner
             nodes = await telemetry.StopAsync().ConfigureAwait(false);
             // A cluster someone else runs is left as it was found: every key this run wrote carries its prefix.
             // (A cluster the harness started is torn down whole.) Not cancelled by ct: an interrupted run cleans up too.
-            if (cluster.ProviderName == "external")
+            if (cluster.Provider == ProviderKind.External)
             {
                 if (options.KeepData) console.WriteLine($"kept the keys of run {ctx.RunPrefix} on the external cluster (--keep-data)");
                 // Agents share the run's keys; the first to finish must not delete what the others still write or audit.

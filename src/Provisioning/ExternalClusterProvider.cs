@@ -21,7 +21,7 @@ public static class ExternalClusterProvider
         var sw = Stopwatch.StartNew();
         ExternalEndpoint auth = endpoint with { Tls = endpoint.Tls || parsed.Ssl };
         // The description is what reports print: ExternalEndpoint.ToString names TLS and the user, never the password.
-        var cluster = new RunningCluster("external", parsed.EndPoints.ToList(), auth,
+        var cluster = new RunningCluster(ProviderKind.External, parsed.EndPoints.ToList(), auth,
             TimeSpan.Zero, static () => ValueTask.CompletedTask, description: $"external: {auth}");
         // Connect once to prove the endpoint is a healthy cluster, so a bad endpoint fails here with a clear message.
         await using ConnectionMultiplexer mux = await cluster.ConnectAsync().ConfigureAwait(false);

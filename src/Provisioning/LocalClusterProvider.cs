@@ -74,7 +74,7 @@ public static class LocalClusterProvider
             if (settled) await ClusterReadiness.WaitForOkAsync(nodes.Select(n => (n.Host, n.Port)).ToList(), spec, timeout.Token).ConfigureAwait(false);
 
             log?.Invoke($"local cluster: {spec.Shards} shards × {1 + spec.ReplicasPerShard} nodes on 127.0.0.1:{ports[0]}-{ports[^1]}, {(settled ? "ready" : "created")} in {sw.Elapsed.TotalSeconds:0.0}s");
-            return new RunningCluster("local", ports.Select(p => (EndPoint)new IPEndPoint(IPAddress.Loopback, p)).ToList(),
+            return new RunningCluster(ProviderKind.Local, ports.Select(p => (EndPoint)new IPEndPoint(IPAddress.Loopback, p)).ToList(),
                 null, sw.Elapsed, Teardown, nodes,
                 description: $"local: {nodes.Count} redis-server processes ({server}) on 127.0.0.1:{ports[0]}-{ports[^1]}");
         }

@@ -11,13 +11,13 @@ public sealed class RunningCluster : IAsyncDisposable
     private readonly Func<ValueTask> _teardown;
     private int _disposed;
 
-    internal RunningCluster(string providerName, IReadOnlyList<EndPoint> seeds, ExternalEndpoint? auth,
+    internal RunningCluster(ProviderKind provider, IReadOnlyList<EndPoint> seeds, ExternalEndpoint? auth,
         TimeSpan startupTime, Func<ValueTask> teardown, IReadOnlyList<LocalNode>? localNodes = null,
         string? image = null, string? description = null)
     {
         Image = image;
-        Description = description ?? $"{providerName}: {string.Join(",", seeds.Select(ClusterConnector.Format))}";
-        ProviderName = providerName;
+        Provider = provider;
+        Description = description ?? $"{ProviderName}: {string.Join(",", seeds.Select(ClusterConnector.Format))}";
         Seeds = seeds;
         Auth = auth;
         StartupTime = startupTime;
@@ -25,8 +25,11 @@ public sealed class RunningCluster : IAsyncDisposable
         LocalNodes = localNodes ?? [];
     }
 
-    /// <summary>local, testcontainers or external.</summary>
-    public string ProviderName { get; }
+    /// <summary>Which provider started it (or, for <see cref="ProviderKind.External"/>, found it).</summary>
+    public ProviderKind Provider { get; }
+
+    /// <summary>The provider's name as `--provider` spells it.</summary>
+    public string ProviderName => ClusterProvisioner.KindNames.First(k => k.Kind == Provider).Name;
 
     /// <summary>Every node's endpoint for a started cluster; the given seed endpoints for an external one.</summary>
     public IReadOnlyList<EndPoint> Seeds { get; }
@@ -91,7 +94,7 @@ public sealed class RunningCluster : IAsyncDisposable
     /// borrowed one leaves the cluster up; its owner still tears it down.
     /// </summary>
     public RunningCluster Borrow() =>
-        new(ProviderName, Seeds, Auth, StartupTime, () => ValueTask.CompletedTask, LocalNodes, Image, Description);
+        new(Provider, Seeds, Auth, StartupTime, () => ValueTask.CompletedTask, LocalNodes, Image, Description);
 
     public override string ToString() => $"{ProviderName} cluster at {string.Join(",", Seeds.Select(ClusterConnector.Format))}";
 

@@ -161,7 +161,7 @@ public static class TestcontainersClusterProvider
             await ClusterReadiness.WaitForOkAsync(ports.Select(p => ("127.0.0.1", p)).ToList(), spec, timeout.Token).ConfigureAwait(false);
             string description = $"testcontainers: {ports.Length} containers of {image} on Docker Engine {probe.EngineVersion} (API {probe.ApiVersion}), host network, 127.0.0.1:{ports[0]}-{ports[^1]}";
             log?.Invoke($"testcontainers cluster: {spec.Shards} shards × {1 + spec.ReplicasPerShard} nodes ({image}, Docker Engine {probe.EngineVersion}, API {probe.ApiVersion}), ready in {sw.Elapsed.TotalSeconds:0.0}s");
-            return new RunningCluster("testcontainers", ports.Select(p => (EndPoint)new IPEndPoint(IPAddress.Loopback, p)).ToList(), null, sw.Elapsed,
+            return new RunningCluster(ProviderKind.Testcontainers, ports.Select(p => (EndPoint)new IPEndPoint(IPAddress.Loopback, p)).ToList(), null, sw.Elapsed,
                 Teardown, nodes, image, description);
         }
         catch (Exception ex)

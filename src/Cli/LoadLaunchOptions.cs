@@ -64,14 +64,14 @@ internal sealed class LoadLaunchOptions
                 plan.MaxSeconds, ClientMode: plan.ClientModes[0]);
             LaunchRunResult result = await LaunchScenario.RunAsync(request, running, mux, console.WriteLine, ct);
             results.Add(result);
-            string file = LaunchScenarioReport.Write(plan.OutputDir, result);
+            string file = LaunchScenarioFiles.Write(plan.OutputDir, result);
             var (failures, expected) = LaunchScenarioReport.Verdict(result);
             Print(console, result, failures, expected, file);
             failed |= failures.Count > 0;
             interrupted |= result.Interrupted;
         }
-        string report = Path.Combine(plan.OutputDir, LaunchScenarioReport.ReportFile);
-        await File.WriteAllTextAsync(report, LaunchScenarioReport.Markdown(results, interrupted), CancellationToken.None);
+        string report = Path.Combine(plan.OutputDir, LaunchScenarioFiles.ReportFile);
+        await File.WriteAllTextAsync(report, LaunchScenarioReport.Render(results, interrupted), CancellationToken.None);
         console.WriteLine($"report: {report}");
         if (interrupted) { console.WriteLine("interrupted: the launch was stopped before its end; its thresholds do not pass."); return ExitCodes.Interrupted; }
         return failed ? ExitCodes.Failed : ExitCodes.Ok;

@@ -121,7 +121,7 @@ public sealed partial class LaunchPlanTests : IDisposable
         LaunchRunResult lost = Result("event", new LaunchLifecycle(20, 15, 0, 0, 0, 3, new Dictionary<string, int>()));
         Assert.Contains(LaunchScenarioReport.Verdict(lost).Failures, f => f.StartsWith("event: audit: visits do not add up", StringComparison.Ordinal));
         Assert.Contains(RunVerdict(lost).Failures, f => f.StartsWith("event: audit: visits do not add up", StringComparison.Ordinal));
-        Assert.Contains("audit: **FAIL**", LaunchScenarioReport.Markdown([lost], interrupted: false));
+        Assert.Contains("audit: **FAIL**", LaunchScenarioReport.Render([lost], interrupted: false));
     }
 
     [Fact]

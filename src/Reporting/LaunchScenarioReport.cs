@@ -1,25 +1,14 @@
 using System.Globalization;
 using System.Text;
 using HashtagBench.Contracts;
-using HashtagBench.Reporting;
 
-namespace HashtagBench.Load.Rehearsal;
+namespace HashtagBench.Reporting;
 
-/// <summary>`load run launch`'s own files: one launch-&lt;strategy&gt;.json per strategy and a short report.md.</summary>
+/// <summary>`load run launch`'s report: one section per strategy it ran, judged as `run --launch` judges it.</summary>
 public static class LaunchScenarioReport
 {
-    public const string ReportFile = "report.md";
-
-    public static string Write(string outputDir, LaunchRunResult result)
-    {
-        Directory.CreateDirectory(outputDir);
-        string path = Path.Combine(outputDir, LaunchPlan.ResultFile("launch", result.Strategy));
-        ResultFiles.Write(path, result, ResultsJsonContext.Default.LaunchRunResult);
-        return path;
-    }
-
     /// <summary>One section per strategy: lifecycle, steps, thresholds, per-node commands, memory left, the harness's own lateness, the audit.</summary>
-    public static string Markdown(IReadOnlyList<LaunchRunResult> runs, bool interrupted)
+    public static string Render(IReadOnlyList<LaunchRunResult> runs, bool interrupted)
     {
         var sb = new StringBuilder();
         LaunchRunResult? first = runs.FirstOrDefault();

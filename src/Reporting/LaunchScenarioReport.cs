@@ -80,6 +80,20 @@ public static class LaunchScenarioReport
         return (failures, expected);
     }
 
+    /// <summary>`load run launch`'s console lines for one strategy: visits, arrivals, requests and p99 per step, then what failed or was expected, the gateway's client, and its result file.</summary>
+    public static IEnumerable<string> ConsoleLines(LaunchRunResult r, IReadOnlyList<string> failures, IReadOnlyList<string> expected, string file)
+    {
+        LaunchLifecycle u = r.Users;
+        LaunchStepResult all = r.Steps.Single(s => s.Step == LaunchVerdictPolicy.AllSteps);
+        string p99 = string.Join(", ", r.Steps.Where(s => s.Requests > 0).Select(s => Inv($"{s.Step} {s.AllLatency!.P99:0.0}")));
+        yield return Inv($"{r.Strategy}: {u.Users:N0} visits (entered {u.Entered:N0}, left {u.Left:N0}, expired {u.Expired:N0}, failed {u.Failed:N0}, unfinished {u.Unfinished:N0}); arrivals sent {r.Arrivals?.Sent.ToString("N0", CultureInfo.InvariantCulture) ?? "n/a"}, dropped {r.Arrivals?.DroppedText() ?? "n/a"}; {all.Requests:N0} requests in {r.Seconds:0.0} s, {all.Failed:N0} failed; p99 ms: {p99}");
+        foreach (var (reason, n) in u.FailureReasons) yield return $"  failed visits: {reason} ×{n}";
+        foreach (string e in expected) yield return $"expected: {e}";
+        foreach (string f in failures) yield return $"failed: {f}";
+        yield return $"  {LaunchRehearsalReport.ClientSentence(r)}";
+        yield return $"  {file}";
+    }
+
     private static string Bytes(long? b) => b is long v ? Inv($"{v / 1048576.0:0.0} MiB") : "n/a";
     private static string Count(long? n) => n is long v ? Inv($"{v:N0}") : "n/a";
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

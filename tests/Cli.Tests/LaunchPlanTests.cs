@@ -125,6 +125,22 @@ public sealed partial class LaunchPlanTests : IDisposable
     }
 
     [Fact]
+    public void The_console_names_each_strategys_visits_requests_failures_and_file_in_that_order()
+    {
+        LaunchRunResult legacy = Result("legacy", crossSlot: true);
+        var (failures, expected) = LaunchScenarioReport.Verdict(legacy);
+        var lines = LaunchScenarioReport.ConsoleLines(legacy, failures, expected, "out/launch-legacy.json").ToList();
+
+        Assert.StartsWith("legacy: 20 visits (entered 0, left 0, expired 0, failed 20, unfinished 0); ", lines[0]);
+        Assert.Contains("; 20 requests in 2.0 s, 20 failed; p99 ms: join 3.0, all 3.0", lines[0]);
+        Assert.Equal("  failed visits: join: CrossSlotServer ×20", lines[1]);
+        Assert.StartsWith("expected: legacy: ", lines[2]);
+        Assert.Empty(failures);
+        Assert.Equal("  client: n/a (no client record)", lines[^2]);
+        Assert.Equal("  out/launch-legacy.json", lines[^1]);
+    }
+
+    [Fact]
     public void Both_front_ends_judge_legacy_by_the_model_not_by_name()
     {
         Assert.True(LaunchVerdictPolicy.ExpectedCrossSlot("legacy"));

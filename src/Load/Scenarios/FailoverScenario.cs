@@ -125,6 +125,7 @@ public static class FailoverScenario
             : Replicas == 0 ? "failover-wait0" : $"failover-wait{Replicas}{(SkipWithoutReplicas ? "" : "-always")}";
     }
 
+    /// <summary>One variant: the fault on a task of its own beside the load, then the streams audited and the row measured.</summary>
     private static async Task<(RunSummary, FailoverRow)> OneAsync(LoadContext ctx, FailoverOptions fo, FaultAction? action, WaitVariant v, CancellationToken ct)
     {
         LoadOptions o = ctx.Options;
@@ -132,8 +133,6 @@ public static class FailoverScenario
         JoinWorkload w = new(o.Events, ClusterSim.Popularity.Parse(o.Popularity), o.Users, $"{ctx.RunPrefix}-{v.RunName["failover-".Length..]}");
         EnqueueClient client = ctx.Client(KeyStrategy.EventTag,
             new EnqueueOptions { WaitReplicas = v.Replicas, WaitTimeout = fo.WaitTimeout, SkipWaitWithoutReplicas = v.SkipWithoutReplicas, RequireReplicas = v.Require });
-        var faults = new ClusterFaults(ctx.Cluster) { Clock = () => JoinDriver.Clock.Elapsed.TotalSeconds };
-        int slot = HashSlot.Of(w.Events[0]);
         // The watch has connections of its own: on the load's multiplexed connections its CLUSTER NODES and ROLE would
         // queue behind thousands of joins (or WAITs), and see the promotion late or not at all.
         var watchOptions = ctx.Cluster.CreateOptions();
@@ -144,49 +143,10 @@ public static class FailoverScenario
         void OnMoved(object? _, StackExchange.Redis.HashSlotMovedEventArgs e) => Interlocked.Increment(ref moves);
         ctx.Mux.HashSlotMoved += OnMoved;
 
-        double start = JoinDriver.Clock.Elapsed.TotalSeconds + o.WarmUp.TotalSeconds;
-        double faultAt = 0, healSeconds = double.NaN;
-        bool healed = false;
-        HashSet<string> hotShardEvents = [];
+        var fault = new FaultRun(ctx, fo, action, v, w, watchMux, JoinDriver.Clock.Elapsed.TotalSeconds + o.WarmUp.TotalSeconds);
         using var faultCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        PromotionWatch? watch = null;
-        string? formerPrimary = null, commandLog = null;
-        FaultCommandResult? commandResult = null;
-        Task fault = Task.Run(async () =>
-        {
-            await Task.Delay(o.WarmUp + fo.FaultAtIn(o.Duration), faultCts.Token);
-            // A fault command needs the hot slot's primary and a healthy replica, both with addresses: a young cluster's
-            // gossip may not list them yet, so the view is read until it does (10 s); the command is never given less.
-            ClusterNodesSnapshot before = await PromotionWatch.ReadCompleteNodesAsync(watchMux, TimeSpan.FromSeconds(10), faultCts.Token,
-                    enough: action is null ? view => FaultCommand.Missing(view, slot) is null : null)
-                ?? throw new InvalidOperationException("No node answered CLUSTER NODES before the fault.");
-            formerPrimary = before.PrimaryOf(slot)?.Endpoint ?? throw new InvalidOperationException($"No healthy primary serves slot {slot} before the fault.");
-            hotShardEvents = w.Events.Where(e => before.PrimaryOf(HashSlot.Of(e))?.Endpoint == formerPrimary).ToHashSet();
-            // The harness sees the promotion itself, whatever caused it: the same watch for built-in faults and commands.
-            watch = PromotionWatch.Start(watchMux, slot, formerPrimary, () => JoinDriver.Clock.Elapsed.TotalSeconds, PromotionPoll);
-            faultAt = JoinDriver.Clock.Elapsed.TotalSeconds - start;
-            if (action is not FaultAction builtIn)
-            {
-                IReadOnlyDictionary<string, string> env = FaultCommand.Environment(ctx.Cluster, before, slot); // throws, naming what is missing
-                commandLog = Path.Combine(o.OutputDir, $"fault-command-{v.RunName}.log");
-                commandResult = await FaultCommand.RunAsync(fo.FaultCommand!, env, commandLog,
-                    Console.Error.WriteLine, ctx.Cluster.Auth?.Password, CommandTimeLimit, faultCts.Token);
-                if (!commandResult.Succeeded) return; // nothing to wait for: the run fails on the command's exit
-                await WaitForCommandPromotionAsync(watchMux, watch, slot, faultCts.Token);
-                healSeconds = JoinDriver.Clock.Elapsed.TotalSeconds - start - faultAt;
-                healed = true;
-                return;
-            }
-            // pause: the primary is frozen 8 s (past the 3 s node timeout). lagged-kill: the replica is cut off 2 s.
-            TimeSpan hold = builtIn == FaultAction.LaggedKill ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(8);
-            LocalNode hit = await faults.ApplyAsync(builtIn, slot, hold, faultCts.Token);
-            TimeSpan t = await faults.WaitForHealedAsync(slot, builtIn == FaultAction.ManualFailover ? null : hit, TimeSpan.FromSeconds(60), faultCts.Token);
-            healSeconds = JoinDriver.Clock.Elapsed.TotalSeconds - start - faultAt;
-            healed = t >= TimeSpan.Zero;
-        }, CancellationToken.None);
-
+        Task injected = Task.Run(() => fault.InjectAsync(faultCts.Token), CancellationToken.None);
         RunSummary run;
-        string? faultError = null;
         try
         {
             run = await ctx.RunAsync(JoinDriver.Build(v.RunName, client,
@@ -196,22 +156,23 @@ public static class FailoverScenario
         finally
         {
             ctx.Mux.HashSlotMoved -= OnMoved;
-            try { await fault; }
-            catch (Exception ex) when (ex is TimeoutException or InvalidOperationException) { healed = false; faultError = ex.Message; }
-            finally
-            {
-                if (watch is not null) await watch.DisposeAsync();
-                // Whatever the fault task did or threw: resume paused nodes and bring killed ones back, so the
-                // cluster is whole for whatever runs next.
-                await faults.RestoreAsync();
-            }
-            if (faultError is not null) Console.Error.WriteLine($"failover ({v.Label}): the fault did not complete: {faultError}");
-            if (commandResult is { Succeeded: false } cr)
-                Console.Error.WriteLine($"failover ({v.Label}): --fault-command {(cr.ExitCode is int code ? $"exited with code {code}" : $"was killed after {CommandTimeLimit.TotalMinutes:0} min")}; its output is in {cr.LogPath}.");
+            await fault.EndAsync(injected);
         }
 
         var records = log.ToList();
         StreamAuditResult audit = await StreamAudit.RunAsync(ctx.Mux, KeyStrategy.EventTag, records, readDedupeKeys: true);
+        return (run, Row(fo, action, v, o, run, records, audit, fault, client, Interlocked.Read(ref moves)));
+    }
+
+    /// <summary>
+    /// The variant's row: failures by when they came back and when they were sent, the outage by send time, back to
+    /// rate, the lag in joins (lagged-kill), what retries achieved, and the promotion the harness saw.
+    /// </summary>
+    private static FailoverRow Row(FailoverOptions fo, FaultAction? action, WaitVariant v, LoadOptions o, RunSummary run, IReadOnlyList<JoinRecord> records,
+        StreamAuditResult audit, FaultRun fault, EnqueueClient client, long moves)
+    {
+        double start = fault.Start, faultAt = fault.FaultAt, healSeconds = fault.HealSeconds;
+        bool healed = fault.Healed;
         var failed = records.Where(r => r.Result is JoinResult.Failed).ToList();
         // By when each failure came back, in seconds of the measured run.
         double firstFail = failed.Count == 0 ? 0 : failed.Min(r => r.AtSeconds) - start;
@@ -227,30 +188,109 @@ public static class FailoverScenario
         bool classified = !run.ErrorsByKind.Keys.Any(k => k is nameof(FailureKind.Other) or "unknown" || k.StartsWith("exception.", StringComparison.Ordinal));
 
         // lagged-kill: the offsets' lag in joins, from the bytes one join added to the replication stream while the link was cut.
-        ReplicationLag? lag = faults.LastLag;
-        int? ackedInWindow = lag is null ? null : records.Count(r => r.Result is JoinResult.Enqueued && hotShardEvents.Contains(r.Event)
+        ReplicationLag? lag = fault.Lag;
+        int? ackedInWindow = lag is null ? null : records.Count(r => r.Result is JoinResult.Enqueued && fault.HotShardEvents.Contains(r.Event)
             && r.AtSeconds >= lag.CutAt && r.AtSeconds <= lag.KillAt);
         double? predicted = lag is null ? null
             : lag.PrimaryOffsetAtKill - lag.PrimaryOffsetAtCut is long grown and > 0 && ackedInWindow > 0
                 ? Math.Round(lag.LagBytes / ((double)grown / ackedInWindow.Value), 1) : 0;
-        IReadOnlyList<SlotOwnerChange> changes = watch?.Changes ?? [];
+        IReadOnlyList<SlotOwnerChange> changes = fault.Watch?.Changes ?? [];
         SlotOwnerChange? promotion = changes.Count > 0 ? changes[0] : null;
         var retried = RetryOutcomes.Of(records, promotion?.AtSeconds);
         var row = new FailoverRow(v.Label, v.Replicas, v.SkipWithoutReplicas, action?.ToString() ?? "command", Math.Round(faultAt, 2),
             window is double wnd ? Math.Round(wnd, 2) : null, lastFailingSent is double ls ? Math.Round(ls, 2) : null,
             run.FailCount, run.ErrorsByKind, outage.P99Ms is double q ? Math.Round(q, 2) : null,
             recovery is double rec ? Math.Round(rec, 1) : null, double.IsNaN(healSeconds) ? null : Math.Round(healSeconds, 2), healed,
-            client.NoScriptRecoveries, client.WaitShortfalls, client.WaitsSkipped, Interlocked.Read(ref moves), classified, audit)
+            client.NoScriptRecoveries, client.WaitShortfalls, client.WaitsSkipped, moves, classified, audit)
         {
             RequireReplicas = v.Require, RetryCount = fo.Retry ?? DefaultRetry, RetriesSent = records.Count(r => r.Attempt > 0),
             LagBytes = lag?.LagBytes, PredictedLostJoins = predicted, AcknowledgedInLagWindow = ackedInWindow, MaxLost = fo.MaxLost,
             OutageJoins = outage.Joins, OutageSeconds = Math.Round(outageEnd - faultAt, 2),
             RecoveredByRetry = retried.Recovered, RetriesEnqueuedAfterPromotion = retried.EnqueuedAfter,
-            FormerPrimary = formerPrimary, PromotedTo = promotion?.To, SlotOwnerChanges = changes.Count,
+            FormerPrimary = fault.FormerPrimary, PromotedTo = promotion?.To, SlotOwnerChanges = changes.Count,
             PromotionSeenAfterFaultSeconds = promotion is null ? null : Math.Round(promotion.AtSeconds - start - faultAt, 2),
-            FaultCommandExitCode = commandResult?.ExitCode, FaultCommandLog = commandLog, FaultError = faultError,
+            FaultCommandExitCode = fault.CommandResult?.ExitCode, FaultCommandLog = fault.CommandLog, FaultError = fault.Error,
         };
-        return (run, row);
+        return row;
+    }
+
+    /// <summary>
+    /// One variant's fault, injected on its own task while the load runs and read by <see cref="Row"/> afterwards: when
+    /// it hit (seconds of the measured run, from <paramref name="start"/>), when the slot healed, the hot shard's events,
+    /// the promotion watch, and the fault command's outcome.
+    /// </summary>
+    private sealed class FaultRun(LoadContext ctx, FailoverOptions fo, FaultAction? action, WaitVariant v, JoinWorkload w,
+        StackExchange.Redis.ConnectionMultiplexer watchMux, double start)
+    {
+        private readonly ClusterFaults _faults = new(ctx.Cluster) { Clock = () => JoinDriver.Clock.Elapsed.TotalSeconds };
+        private readonly int _slot = HashSlot.Of(w.Events[0]);
+
+        /// <summary>The measured run's start on <see cref="JoinDriver.Clock"/>, in seconds.</summary>
+        public double Start => start;
+        public double FaultAt { get; private set; }
+        /// <summary>From the fault until the slot was served again; NaN while (or when) the fault task did not get there.</summary>
+        public double HealSeconds { get; private set; } = double.NaN;
+        public bool Healed { get; private set; }
+        public HashSet<string> HotShardEvents { get; private set; } = [];
+        public PromotionWatch? Watch { get; private set; }
+        public string? FormerPrimary { get; private set; }
+        public string? CommandLog { get; private set; }
+        public FaultCommandResult? CommandResult { get; private set; }
+        /// <summary>Why the fault did not complete; null when it did.</summary>
+        public string? Error { get; private set; }
+        /// <summary>lagged-kill: the replication lag at the kill; null for other faults.</summary>
+        public ReplicationLag? Lag => _faults.LastLag;
+
+        public async Task InjectAsync(CancellationToken ct)
+        {
+            await Task.Delay(ctx.Options.WarmUp + fo.FaultAtIn(ctx.Options.Duration), ct);
+            // A fault command needs the hot slot's primary and a healthy replica, both with addresses: a young cluster's
+            // gossip may not list them yet, so the view is read until it does (10 s); the command is never given less.
+            ClusterNodesSnapshot before = await PromotionWatch.ReadCompleteNodesAsync(watchMux, TimeSpan.FromSeconds(10), ct,
+                    enough: action is null ? view => FaultCommand.Missing(view, _slot) is null : null)
+                ?? throw new InvalidOperationException("No node answered CLUSTER NODES before the fault.");
+            FormerPrimary = before.PrimaryOf(_slot)?.Endpoint ?? throw new InvalidOperationException($"No healthy primary serves slot {_slot} before the fault.");
+            HotShardEvents = w.Events.Where(e => before.PrimaryOf(HashSlot.Of(e))?.Endpoint == FormerPrimary).ToHashSet();
+            // The harness sees the promotion itself, whatever caused it: the same watch for built-in faults and commands.
+            Watch = PromotionWatch.Start(watchMux, _slot, FormerPrimary, () => JoinDriver.Clock.Elapsed.TotalSeconds, PromotionPoll);
+            FaultAt = JoinDriver.Clock.Elapsed.TotalSeconds - Start;
+            if (action is not FaultAction builtIn)
+            {
+                IReadOnlyDictionary<string, string> env = FaultCommand.Environment(ctx.Cluster, before, _slot); // throws, naming what is missing
+                CommandLog = Path.Combine(ctx.Options.OutputDir, $"fault-command-{v.RunName}.log");
+                CommandResult = await FaultCommand.RunAsync(fo.FaultCommand!, env, CommandLog,
+                    Console.Error.WriteLine, ctx.Cluster.Auth?.Password, CommandTimeLimit, ct);
+                if (!CommandResult.Succeeded) return; // nothing to wait for: the run fails on the command's exit
+                await WaitForCommandPromotionAsync(watchMux, Watch, _slot, ct);
+                HealSeconds = JoinDriver.Clock.Elapsed.TotalSeconds - Start - FaultAt;
+                Healed = true;
+                return;
+            }
+            // pause: the primary is frozen 8 s (past the 3 s node timeout). lagged-kill: the replica is cut off 2 s.
+            TimeSpan hold = builtIn == FaultAction.LaggedKill ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(8);
+            LocalNode hit = await _faults.ApplyAsync(builtIn, _slot, hold, ct);
+            TimeSpan t = await _faults.WaitForHealedAsync(_slot, builtIn == FaultAction.ManualFailover ? null : hit, TimeSpan.FromSeconds(60), ct);
+            HealSeconds = JoinDriver.Clock.Elapsed.TotalSeconds - Start - FaultAt;
+            Healed = t >= TimeSpan.Zero;
+        }
+
+        /// <summary>
+        /// Waits for the fault task, then, whatever it did or threw, resumes paused nodes and brings killed ones back so
+        /// the cluster is whole for whatever runs next; says on stderr what did not complete.
+        /// </summary>
+        public async Task EndAsync(Task injected)
+        {
+            try { await injected; }
+            catch (Exception ex) when (ex is TimeoutException or InvalidOperationException) { Healed = false; Error = ex.Message; }
+            finally
+            {
+                if (Watch is not null) await Watch.DisposeAsync();
+                await _faults.RestoreAsync();
+            }
+            if (Error is not null) Console.Error.WriteLine($"failover ({v.Label}): the fault did not complete: {Error}");
+            if (CommandResult is { Succeeded: false } cr)
+                Console.Error.WriteLine($"failover ({v.Label}): --fault-command {(cr.ExitCode is int code ? $"exited with code {code}" : $"was killed after {CommandTimeLimit.TotalMinutes:0} min")}; its output is in {cr.LogPath}.");
+        }
     }
 }
 

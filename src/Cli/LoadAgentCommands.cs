@@ -87,7 +87,7 @@ internal static class LoadAgentCommands
                 AllowUnknown = r.GetValue(allowUnknown),
             };
             LoadComparison c = LoadCompare.Compare(LoadCompare.Read(r.GetValue(baseDir)!), LoadCompare.Read(r.GetValue(diffDir)!), settings);
-            string md = LoadCompare.ToMarkdown(c, settings);
+            string md = LoadCompareReport.Render(c, settings);
             Console.Write(md);
             if (r.GetValue(output) is { } path) File.WriteAllText(path, md);
             return c.Passed ? ExitCodes.Ok : ExitCodes.Failed;

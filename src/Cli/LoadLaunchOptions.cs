@@ -64,30 +64,16 @@ internal sealed class LoadLaunchOptions
                 plan.MaxSeconds, ClientMode: plan.ClientModes[0]);
             LaunchRunResult result = await LaunchScenario.RunAsync(request, running, mux, console.WriteLine, ct);
             results.Add(result);
-            string file = LaunchScenarioReport.Write(plan.OutputDir, result);
+            string file = LaunchScenarioFiles.Write(plan.OutputDir, result);
             var (failures, expected) = LaunchScenarioReport.Verdict(result);
-            Print(console, result, failures, expected, file);
+            foreach (string line in LaunchScenarioReport.ConsoleLines(result, failures, expected, file)) console.WriteLine(line);
             failed |= failures.Count > 0;
             interrupted |= result.Interrupted;
         }
-        string report = Path.Combine(plan.OutputDir, LaunchScenarioReport.ReportFile);
-        await File.WriteAllTextAsync(report, LaunchScenarioReport.Markdown(results, interrupted), CancellationToken.None);
+        string report = Path.Combine(plan.OutputDir, LaunchScenarioFiles.ReportFile);
+        await File.WriteAllTextAsync(report, LaunchScenarioReport.Render(results, interrupted), CancellationToken.None);
         console.WriteLine($"report: {report}");
         if (interrupted) { console.WriteLine("interrupted: the launch was stopped before its end; its thresholds do not pass."); return ExitCodes.Interrupted; }
         return failed ? ExitCodes.Failed : ExitCodes.Ok;
-    }
-
-    private static void Print(TextWriter console, LaunchRunResult r, IReadOnlyList<string> failures, IReadOnlyList<string> expected, string file)
-    {
-        LaunchLifecycle u = r.Users;
-        LaunchStepResult all = r.Steps.Single(s => s.Step == LaunchVerdicts.AllSteps);
-        string p99 = string.Join(", ", r.Steps.Where(s => s.Requests > 0).Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Step} {s.AllLatency!.P99:0.0}")));
-        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{r.Strategy}: {u.Users:N0} visits (entered {u.Entered:N0}, left {u.Left:N0}, expired {u.Expired:N0}, failed {u.Failed:N0}, unfinished {u.Unfinished:N0}); arrivals sent {r.Arrivals?.Sent.ToString("N0", CultureInfo.InvariantCulture) ?? "n/a"}, dropped {r.Arrivals?.DroppedText() ?? "n/a"}; {all.Requests:N0} requests in {r.Seconds:0.0} s, {all.Failed:N0} failed; p99 ms: {p99}"));
-        foreach (var (reason, n) in u.FailureReasons) console.WriteLine($"  failed visits: {reason} ×{n}");
-        foreach (string e in expected) console.WriteLine($"expected: {e}");
-        foreach (string f in failures) console.WriteLine($"failed: {f}");
-        console.WriteLine($"  {LaunchRehearsalReport.ClientSentence(r)}");
-        console.WriteLine($"  {file}");
     }
 }

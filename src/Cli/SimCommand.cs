@@ -15,7 +15,7 @@ namespace HashtagBench.Cli;
 
 /// <summary>
 /// sim: predicts per-shard load of each tag strategy for a workload (no Redis needed), with skew metrics, the
-/// balls-into-bins expectation, capacity planning, and a Markdown + JSON report with charts.
+/// balls-into-bins expectation, capacity planning, and a report (report.md, sim.json) with charts.
 /// </summary>
 internal static class SimCommand
 {
@@ -124,17 +124,7 @@ internal static class SimCommand
         var sweep = Sweep.HottestShareVsEvents(sim, strategies, Sweep.DefaultEventCounts(workload.Events), ct);
         string md = SimReport.WriteAll(dir, result, plan, sweep);
 
-        foreach (StrategyResult s in result.Strategies)
-        {
-            Band h = s.Skew.HottestShardShare;
-            string fails = s.CrossSlotFailureRate > 0 ? "  FAILS: CROSSSLOT on every join" : "";
-            StrategyCapacity? c = plan?.Strategies.First(x => x.Strategy == s.Strategy);
-            string sizing = c is null || c.Fails ? "" : FormattableString.Invariant(
-                $"  p95 hottest util {c.HottestUtilisation.P95:P0}, saturates at {c.SaturationRate:N0}/s, shards for target: {c.SmallestShardCount?.ToString(CultureInfo.InvariantCulture) ?? "none"}");
-            log.WriteLine(FormattableString.Invariant($"  {s.Strategy,-12} hottest shard {h.Mean:P1} (p95 {h.P95:P1}), hottest slot {s.Skew.HottestSlotShare.Mean:P2}{sizing}{fails}"));
-        }
-        if (plan is not null)
-            log.WriteLine($"  smallest bucket count for target: {(plan.Buckets.SmallestBuckets is { } b ? $"{KeyStrategy.Bucketed(b)}" : "none")} ({plan.Buckets.Note})");
+        foreach (string line in SimReport.ConsoleLines(result, plan)) log.WriteLine(line);
         log.WriteLine(FormattableString.Invariant($"Report: {md} (+ sim.json and charts) in {total.Elapsed.TotalSeconds:0.0} s total."));
         return 0;
     }
@@ -158,25 +148,7 @@ internal static class SimCommand
             log.WriteLine(LaunchSimReport.ToJson(summary));
             return 0;
         }
-        log.WriteLine(FormattableString.Invariant(
-            $"Launch {launch.File.Name}: {result.Population.Visits:N0} visits over {launch.EventIds.Count:N0} events; {result.Topology.Description}, {launch.File.Topology.ReplicasPerShard} replica(s) per shard, reads on {(launch.File.ReplicaReads ? "replicas" : "primaries")}."));
-        log.WriteLine(FormattableString.Invariant($"CPU from the cost table measured {costs.Machine.MeasuredAt:yyyy-MM-dd} on {costs.Machine.Cpu} (redis {costs.Machine.RedisVersion})."));
-        log.Write(LaunchSimReport.StrategyTable(summary));
-        log.WriteLine();
-        log.Write(LaunchSimReport.CountTable(summary));
-        log.WriteLine();
-        foreach (LaunchSimStrategy s in summary.Strategies)
-            log.WriteLine($"  {s.Strategy,-12} multi-key scripts: {string.Join("; ", s.Scripts.Select(x => $"{x.Script} {(x.CoLocated ? "one slot" : "CROSSSLOT on a cluster (standalone: ok)")}"))}");
-        log.WriteLine(FormattableString.Invariant($"  smallest bucketed:N keeping the hottest primary ≤ {cpuTarget:P0} on this topology: {(buckets.Buckets is { } b ? $"bucketed:{b}" : "none of " + string.Join(",", LaunchCapacity.BucketTrials))}"));
-        if (live is not null)
-        {
-            log.WriteLine();
-            log.WriteLine($"Live check: each strategy's key schema against {live.StandaloneServer} and {live.Cluster}:");
-            log.Write(live.Table());
-            log.WriteLine(live.Verdict);
-            if (!live.Passed) log.WriteLine("FAILED: " + string.Join("; ", live.Failed));
-            log.WriteLine();
-        }
+        log.Write(LaunchSimReport.ConsoleSummary(launch, costs, result, summary, buckets, cpuTarget, live));
         log.WriteLine(FormattableString.Invariant($"Simulated in {result.Elapsed.TotalSeconds:0.00} s; report {md} in {total.Elapsed.TotalSeconds:0.0} s total."));
         return 0;
     }

@@ -15,3 +15,6 @@ public sealed record AgentSlice(string RunId, int Index, int Count, DateTime Sta
     /// <summary>"i/N", as --agent takes it.</summary>
     public string Label => $"{Index}/{Count}";
 }
+
+/// <summary>One load agent's result folder: its summary.json (with its slice) and where its histogram logs are.</summary>
+public sealed record AgentResult(string Dir, LoadSummary Summary, AgentSlice Slice);

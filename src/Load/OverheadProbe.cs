@@ -1,6 +1,7 @@
 using HashtagBench.Keys;
-using System.Globalization;
+using HashtagBench.Contracts;
 using HashtagBench.Load.Engine;
+using HashtagBench.Reporting;
 
 namespace HashtagBench.Load;
 
@@ -19,15 +20,13 @@ public static class OverheadProbe
     public static readonly int[] Rates = [1_000, 10_000, 50_000, 100_000, 200_000, 500_000, 1_000_000, 2_000_000, 4_000_000, 8_000_000];
     public const double MaxLatenessMs = 1;
 
-    /// <summary>Steps through <see cref="Rates"/> for <paramref name="during"/> each, printing a Markdown row per attempt.</summary>
+    /// <summary>Steps through <see cref="Rates"/> for <paramref name="during"/> each, printing a table row per attempt.</summary>
     public static async Task<double> MeasureAsync(TimeSpan during, TextWriter output, CancellationToken ct)
     {
         if (during <= TimeSpan.Zero || during > TimeSpan.FromMinutes(1))
             throw new ArgumentOutOfRangeException(nameof(during), during, "--seconds must be between 0 and 60.");
         double best = 0, limitMs = MaxLatenessMs;
-        output.WriteLine($"injector: {LoadRunner.InjectorKind}");
-        output.WriteLine("| target/s | achieved/s | latency p50 µs | latency p99 µs | lateness p50 µs | lateness p99 µs | lateness p99.9 µs | lateness max µs | injector CPU | on schedule |");
-        output.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+        foreach (string line in OverheadProbeReport.Header(LoadRunner.InjectorKind)) output.WriteLine(line);
         foreach (int rate in Rates)
         {
             // A rate is given up only after two misses in a row: one descheduled moment on a shared 2-core
@@ -40,14 +39,12 @@ public static class OverheadProbe
                 double launched = s.Total / during.TotalSeconds; // invocations per scheduled second
                 kept = launched >= 0.99 * rate && s.Ok.P99 <= limitMs;
                 if (kept) best = launched;
-                string cpu = s.InjectorCpu is double c ? string.Create(CultureInfo.InvariantCulture, $"{c * 100:0.0} %") : "n/a";
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {rate} | {launched:0} | {s.Ok.P50 * 1000:0} | {s.Ok.P99 * 1000:0} | {s.Lateness.P50 * 1000:0} | {s.Lateness.P99 * 1000:0} | {s.Lateness.P999 * 1000:0} | {s.Lateness.Max * 1000:0} | {cpu} | {(kept ? "yes" : attempt == 1 ? "no, retrying" : "no")} |"));
+                output.WriteLine(OverheadProbeReport.Row(new OverheadAttempt(rate, launched, s.Ok.P50, s.Ok.P99, s.Lateness.P50, s.Lateness.P99,
+                    s.Lateness.P999, s.Lateness.Max, s.InjectorCpu, kept, Retrying: !kept && attempt == 1)));
             }
             if (!kept) break;
         }
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"engine sustains {best:0} injections/s on schedule (p99 lateness ≤ {limitMs:0.##} ms: {MaxLatenessMs:0.##} ms or twice the 1,000/s floor)"));
+        output.WriteLine(OverheadProbeReport.Verdict(best, limitMs, MaxLatenessMs));
         return best;
     }
 

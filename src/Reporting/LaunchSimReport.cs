@@ -275,4 +275,30 @@ public static class LaunchSimReport
     private static string Inv(FormattableString f) => f.ToString(CultureInfo.InvariantCulture);
 
     private static string Bytes(double b) => SimReport.Bytes(b);
+
+    /// <summary>sim --launch's console summary: the launch, where the CPU model came from, the strategy and count tables, each strategy's multi-key scripts, the bucket count, and the live check when one ran.</summary>
+    public static string ConsoleSummary(Launch launch, CommandCostTable costs, LaunchSimResult result, LaunchSimSummary summary, BucketSuggestion buckets, double cpuTarget, LiveCheck? live)
+    {
+        var w = new StringWriter();
+        w.WriteLine(FormattableString.Invariant(
+            $"Launch {launch.File.Name}: {result.Population.Visits:N0} visits over {launch.EventIds.Count:N0} events; {result.Topology.Description}, {launch.File.Topology.ReplicasPerShard} replica(s) per shard, reads on {(launch.File.ReplicaReads ? "replicas" : "primaries")}."));
+        w.WriteLine(FormattableString.Invariant($"CPU from the cost table measured {costs.Machine.MeasuredAt:yyyy-MM-dd} on {costs.Machine.Cpu} (redis {costs.Machine.RedisVersion})."));
+        w.Write(StrategyTable(summary));
+        w.WriteLine();
+        w.Write(CountTable(summary));
+        w.WriteLine();
+        foreach (LaunchSimStrategy s in summary.Strategies)
+            w.WriteLine($"  {s.Strategy,-12} multi-key scripts: {string.Join("; ", s.Scripts.Select(x => $"{x.Script} {(x.CoLocated ? "one slot" : "CROSSSLOT on a cluster (standalone: ok)")}"))}");
+        w.WriteLine(FormattableString.Invariant($"  smallest bucketed:N keeping the hottest primary ≤ {cpuTarget:P0} on this topology: {(buckets.Buckets is { } b ? $"bucketed:{b}" : "none of " + string.Join(",", LaunchCapacity.BucketTrials))}"));
+        if (live is not null)
+        {
+            w.WriteLine();
+            w.WriteLine($"Live check: each strategy's key schema against {live.StandaloneServer} and {live.Cluster}:");
+            w.Write(live.Table());
+            w.WriteLine(live.Verdict);
+            if (!live.Passed) w.WriteLine("FAILED: " + string.Join("; ", live.Failed));
+            w.WriteLine();
+        }
+        return w.ToString();
+    }
 }

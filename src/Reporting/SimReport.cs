@@ -172,4 +172,20 @@ public static class SimReport
         >= 1 << 10 => Inv($"{b / (1 << 10):0.0} KiB"),
         _ => Inv($"{b:0} B"),
     };
+
+    /// <summary>sim's console summary: one line per strategy (its hottest shard and slot, and its sizing when a plan was made), then the bucket count.</summary>
+    public static IEnumerable<string> ConsoleLines(SimResult result, CapacityPlan? plan)
+    {
+        foreach (StrategyResult s in result.Strategies)
+        {
+            Band h = s.Skew.HottestShardShare;
+            string fails = s.CrossSlotFailureRate > 0 ? "  FAILS: CROSSSLOT on every join" : "";
+            StrategyCapacity? c = plan?.Strategies.First(x => x.Strategy == s.Strategy);
+            string sizing = c is null || c.Fails ? "" : FormattableString.Invariant(
+                $"  p95 hottest util {c.HottestUtilisation.P95:P0}, saturates at {c.SaturationRate:N0}/s, shards for target: {c.SmallestShardCount?.ToString(CultureInfo.InvariantCulture) ?? "none"}");
+            yield return FormattableString.Invariant($"  {s.Strategy,-12} hottest shard {h.Mean:P1} (p95 {h.P95:P1}), hottest slot {s.Skew.HottestSlotShare.Mean:P2}{sizing}{fails}");
+        }
+        if (plan is not null)
+            yield return $"  smallest bucket count for target: {(plan.Buckets.SmallestBuckets is { } b ? $"{KeyStrategy.Bucketed(b)}" : "none")} ({plan.Buckets.Note})";
+    }
 }

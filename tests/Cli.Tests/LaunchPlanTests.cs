@@ -121,7 +121,23 @@ public sealed partial class LaunchPlanTests : IDisposable
         LaunchRunResult lost = Result("event", new LaunchLifecycle(20, 15, 0, 0, 0, 3, new Dictionary<string, int>()));
         Assert.Contains(LaunchScenarioReport.Verdict(lost).Failures, f => f.StartsWith("event: audit: visits do not add up", StringComparison.Ordinal));
         Assert.Contains(RunVerdict(lost).Failures, f => f.StartsWith("event: audit: visits do not add up", StringComparison.Ordinal));
-        Assert.Contains("audit: **FAIL**", LaunchScenarioReport.Markdown([lost], interrupted: false));
+        Assert.Contains("audit: **FAIL**", LaunchScenarioReport.Render([lost], interrupted: false));
+    }
+
+    [Fact]
+    public void The_console_names_each_strategys_visits_requests_failures_and_file_in_that_order()
+    {
+        LaunchRunResult legacy = Result("legacy", crossSlot: true);
+        var (failures, expected) = LaunchScenarioReport.Verdict(legacy);
+        var lines = LaunchScenarioReport.ConsoleLines(legacy, failures, expected, "out/launch-legacy.json").ToList();
+
+        Assert.StartsWith("legacy: 20 visits (entered 0, left 0, expired 0, failed 20, unfinished 0); ", lines[0]);
+        Assert.Contains("; 20 requests in 2.0 s, 20 failed; p99 ms: join 3.0, all 3.0", lines[0]);
+        Assert.Equal("  failed visits: join: CrossSlotServer ×20", lines[1]);
+        Assert.StartsWith("expected: legacy: ", lines[2]);
+        Assert.Empty(failures);
+        Assert.Equal("  client: n/a (no client record)", lines[^2]);
+        Assert.Equal("  out/launch-legacy.json", lines[^1]);
     }
 
     [Fact]

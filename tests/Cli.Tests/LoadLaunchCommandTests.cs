@@ -79,7 +79,7 @@ public sealed class LoadLaunchCommandTests(ClusterFixture fx)
         Assert.Contains("arrivals sent 12, dropped 0;", output);
         Assert.False(legacy.ThresholdsPassed);
         Assert.Equal(12, legacy.Users.Failed);
-        string report = await File.ReadAllTextAsync(Path.Combine(outDir, LaunchScenarioReport.ReportFile));
+        string report = await File.ReadAllTextAsync(Path.Combine(outDir, LaunchScenarioFiles.ReportFile));
         Assert.Contains("## `event`", report);
         Assert.Contains("CROSSSLOT", report);
     }

@@ -2,6 +2,7 @@ using HashtagBench.Contracts;
 using HashtagBench.Enqueue;
 using HashtagBench.Load.Scenarios;
 using HashtagBench.Provisioning;
+using HashtagBench.Reporting.Scenarios;
 
 namespace HashtagBench.Load.Tests;
 
@@ -115,7 +116,7 @@ public sealed class FailoverMeasureTests
                         "echo \"failing over to $HASHTAG_BENCH_FAULT_REPLICA_HOST:$HASHTAG_BENCH_FAULT_REPLICA_PORT for slot $HASHTAG_BENCH_FAULT_SLOT\"; " +
                         "timeout 5 redis-cli -p \"$HASHTAG_BENCH_FAULT_REPLICA_PORT\" CLUSTER FAILOVER";
         var cmd = await Run(Options("command", 6), At(2) with { FaultCommand = script });
-        string cmdReport = string.Join("\n", cmd.Outcome.Findings.Markdown);
+        string cmdReport = string.Join("\n", ScenarioReport.Render(cmd.Outcome.Report));
         Assert.Equal("command", cmd.Row.Fault);
         Assert.Equal(0, cmd.Row.FaultCommandExitCode);
         Assert.True(cmd.Outcome.Findings.ChecksPassed, cmdReport);
@@ -126,7 +127,7 @@ public sealed class FailoverMeasureTests
 
         // The harness's own manual failover is seen the same way: one promotion, to the former replica.
         var own = await Run(Options("own", 6), At(2) with { Fault = FaultAction.ManualFailover, Retry = 0 });
-        PromotedItsReplica(own.Row, own.Before, string.Join("\n", own.Outcome.Findings.Markdown));
+        PromotedItsReplica(own.Row, own.Before, string.Join("\n", ScenarioReport.Render(own.Outcome.Report)));
         Assert.Null(own.Row.FaultCommandLog);
         // An explicit --retry 0 overrides the failover's default of two.
         Assert.Equal((0, 0L), (own.Row.RetryCount, own.Row.RetriesSent));
@@ -136,13 +137,13 @@ public sealed class FailoverMeasureTests
         Assert.Equal(3, bad.Row.FaultCommandExitCode);
         Assert.False(bad.Outcome.Findings.ChecksPassed);
         Assert.Equal(0, bad.Row.SlotOwnerChanges);
-        Assert.Contains("exit code 3", string.Join("\n", bad.Outcome.Findings.Markdown));
+        Assert.Contains("exit code 3", string.Join("\n", ScenarioReport.Render(bad.Outcome.Report)));
 
         // Pause (8 s) with the failover's default two retries: the window by send time cannot end before the node is resumed, so it holds
         // most of the pause's joins; joins sent at its start time out (5 s) and are retried, so the outage's p99 is
         // at least the client's timeout.
         var pause = await Run(Options("pause", 11), At(1) with { Fault = FaultAction.PausePrimary });
-        string pauseReport = string.Join("\n", pause.Outcome.Findings.Markdown);
+        string pauseReport = string.Join("\n", ScenarioReport.Render(pause.Outcome.Report));
         Assert.Equal(FailoverScenario.DefaultRetry, pause.Row.RetryCount);
         Assert.True(pause.Row.Healed, pauseReport);
         Assert.True(pause.Row.OutageSeconds >= 8, pauseReport);
@@ -174,6 +175,6 @@ public sealed class FailoverMeasureTests
         Assert.False(row.Healed);
         Assert.Equal(0, row.SlotOwnerChanges);
         Assert.False(outcome.Findings.ChecksPassed);
-        Assert.Contains(outcome.Findings.Markdown, m => m.Contains(row.FaultError!, StringComparison.Ordinal) && m.Contains("Check failed", StringComparison.Ordinal));
+        Assert.Contains(ScenarioReport.Render(outcome.Report), m => m.Contains(row.FaultError!, StringComparison.Ordinal) && m.Contains("Check failed", StringComparison.Ordinal));
     }
 }

@@ -3,6 +3,7 @@ using HashtagBench.Enqueue;
 using HashtagBench.Keys;
 using HashtagBench.Load.Scenarios;
 using HashtagBench.Provisioning;
+using HashtagBench.Reporting.Scenarios;
 using HashtagBench.TestSupport;
 using StackExchange.Redis;
 using Xunit.Abstractions;
@@ -120,7 +121,7 @@ public sealed class FaultAuditTests(ClusterFixture fx, ITestOutputHelper output)
         ScenarioOutcome outcome = await FailoverScenario.RunAsync(new LoadContext(cluster, mux, o), lagged, CancellationToken.None);
 
         FailoverRow row = Assert.Single(outcome.Findings.Data.Failover!);
-        string report = string.Join("\n", outcome.Findings.Markdown);
+        string report = string.Join("\n", ScenarioReport.Render(outcome.Report));
         Assert.Equal(nameof(FaultAction.LaggedKill), row.Fault);
         Assert.True(row.Healed, report);
         Assert.True(row.Audit.Acknowledged > 1000, report);
@@ -164,7 +165,7 @@ public sealed class FaultAuditTests(ClusterFixture fx, ITestOutputHelper output)
             OutputDir = Path.Combine(Path.GetTempPath(), "hashtag-bench-tests", $"lagged-strict-{Guid.NewGuid():N}"),
         }), lagged with { MaxLost = null, RequireReplicas = 1 }, CancellationToken.None);
         FailoverRow s = Assert.Single(strict.Findings.Data.Failover!);
-        string strictReport = string.Join("\n", strict.Findings.Markdown);
+        string strictReport = string.Join("\n", ScenarioReport.Render(strict.Report));
         Assert.True(s.Healed, strictReport);
         Assert.True(s.RetriesSent > 0, strictReport);
         Assert.True(s.Audit.ReEnqueuedKeys > 0, strictReport);

@@ -208,7 +208,7 @@ public sealed class LaunchScenarioTests(ClusterFixture fx)
         ThresholdCheck dropped = Assert.Single(r.Thresholds, t => t.Threshold == Threshold.DefaultDropped);
         Assert.Equal((39.0, false), (dropped.Actual, dropped.Pass));
         Assert.False(r.ThresholdsPassed);
-        string md = LaunchScenarioReport.Markdown([r], interrupted: false);
+        string md = LaunchScenarioReport.Render([r], interrupted: false);
         Assert.Contains($"Arrivals: 40 scheduled: sent 1, dropped {a.DroppedText()}.", md);
     }
 

@@ -1,6 +1,7 @@
 using HashtagBench.Contracts;
 using HashtagBench.Load.Compare;
 using HashtagBench.Load.Engine;
+using HashtagBench.Reporting;
 using HashtagBench.Statistics;
 using HdrHistogram;
 using Xunit.Abstractions;
@@ -57,7 +58,7 @@ public sealed class LoadCompareTests(ITestOutputHelper output)
         RunComparison r = Assert.Single(c.Runs);
         Assert.Equal(ShiftVerdict.Higher, r.P99Shift);
         Assert.Contains(c.Regressions, x => x.Contains("p99", StringComparison.Ordinal));
-        Assert.Contains("load compare: FAIL", LoadCompare.ToMarkdown(c, LoadCompareSettings.Default));
+        Assert.Contains("load compare: FAIL", LoadCompareReport.Render(c, LoadCompareSettings.Default));
     }
 
     [Fact]
@@ -66,7 +67,7 @@ public sealed class LoadCompareTests(ITestOutputHelper output)
         var rng = new Random(2);
         LoadComparison c = Compare(SyntheticRun(rng, 1.0), SyntheticRun(rng, 1.0));
         Assert.True(c.Passed, string.Join("; ", c.Regressions));
-        string md = LoadCompare.ToMarkdown(c, LoadCompareSettings.Default);
+        string md = LoadCompareReport.Render(c, LoadCompareSettings.Default);
         Assert.Contains("| p99.99 |", md);
         Assert.EndsWith("load compare: PASS", md.TrimEnd());
     }

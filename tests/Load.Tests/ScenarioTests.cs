@@ -5,6 +5,7 @@ using HashtagBench.Enqueue;
 using HashtagBench.Load.Engine;
 using HashtagBench.Load.Scenarios;
 using HashtagBench.Provisioning;
+using HashtagBench.Reporting.Scenarios;
 using HashtagBench.TestSupport;
 
 namespace HashtagBench.Load.Tests;
@@ -32,7 +33,7 @@ public sealed class ScenarioTests(ClusterFixture fx)
         LoadOptions o = Short("strategies");
         ScenarioOutcome outcome = await RunAsync(new StrategiesOptions { Strategies = [KeyStrategy.EventTag, KeyStrategy.Bucketed(4), KeyStrategy.Legacy] }, o);
 
-        Assert.True(outcome.Findings.ChecksPassed, string.Join("\n", outcome.Findings.Markdown));
+        Assert.True(outcome.Findings.ChecksPassed, string.Join("\n", ScenarioReport.Render(outcome.Report)));
         RunSummary legacy = outcome.Runs.Single(r => r.Scenario == "legacy");
         Assert.True(legacy.FailCount > 0);
         Assert.Equal(legacy.FailCount, legacy.ErrorsByKind[nameof(FailureKind.CrossSlotServer)]);

@@ -107,7 +107,7 @@ internal static class RunCommand
             string launchNote = plan.Launch is null ? "skipped (--no-launch)"
                 : sections.FirstOrDefault(s => s.Step.Name == "launch") is { } ls ? $"the launch step {ls.Step.Status} before its report ({ls.Step.Error})"
                 : "the launch step did not start";
-            var (md, html) = RunReport.Write(runDir, runId, env, sections, summary, steps?.Launch, steps?.LaunchFolder, launchNote);
+            var (md, html) = RunReport.Write(runDir, runId, [.. env.Rows()], [.. sections.Select(s => s.ToReport())], summary, steps?.Launch, steps?.LaunchFolder, launchNote);
             Console.WriteLine($"report: {md}");
             Console.WriteLine($"report: {html}");
             Console.WriteLine($"total {total.Elapsed.TotalSeconds:0}s");

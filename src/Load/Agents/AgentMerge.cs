@@ -2,12 +2,10 @@ using System.Globalization;
 using HashtagBench.Contracts;
 using HashtagBench.Load.Engine;
 using HashtagBench.Load.Scenarios;
+using HashtagBench.Reporting.Scenarios;
 using HdrHistogram;
 
 namespace HashtagBench.Load.Agents;
-
-/// <summary>One load agent's result folder: its summary.json (with its slice) and where its histogram logs are.</summary>
-public sealed record AgentResult(string Dir, LoadSummary Summary, AgentSlice Slice);
 
 /// <summary>One run's exact merge: the engine summary (thresholds judged on it) and the merged histograms, for the merged log.</summary>
 public sealed record MergedRun(RunSummary Summary, HistogramBase Ok, HistogramBase Fail, HistogramBase Lateness);
@@ -67,7 +65,9 @@ public static class AgentMerge
         var runs = new List<MergedRun>();
         foreach (string name in agents[0].Summary.Runs.Select(r => r.Name))
             runs.Add(MergeRun(name, agents, thresholds));
-        ScenarioFindings findings = MergeFindings(agents);
+        (ScenarioFindings findings, AgentMergeFindings merged) = MergeFindings(agents);
+        // RunOutput.Write still takes the merge's sections as text: Reporting renders them from the typed findings.
+        findings.Markdown.AddRange(ScenarioReport.Render(merged));
         string scenario = agents[0].Summary.Scenario;
         LoadSummary summary = RunOutput.Summarise(scenario, runs.Select(r => r.Summary).ToList(), findings) with { MergedAgents = agents.Select(a => a.Slice).ToList() };
         string report = RunOutput.Write(outDir, summary, runs.Select(r => r.Summary).ToList(), findings);
@@ -162,29 +162,21 @@ public static class AgentMerge
         return other.Run is null ? "completed" : $"agent {other.Slice.Label}: {other.Run.StopReason}";
     }
 
-    private static ScenarioFindings MergeFindings(IReadOnlyList<AgentResult> agents)
+    private static (ScenarioFindings Findings, AgentMergeFindings Report) MergeFindings(IReadOnlyList<AgentResult> agents)
     {
         var f = new ScenarioFindings { ChecksPassed = agents.All(a => a.Summary.ChecksPassed) };
-        f.Markdown.Add($"Merged from {agents.Count} load agents of run `{agents[0].Slice.RunId}`, started at {agents[0].Slice.StartAtUtc:yyyy-MM-ddTHH:mm:ss.fff}Z:\n\n" +
-            Reporting.MarkdownTable.Render(agents,
-                new("agent", a => a.Slice.Label),
-                new("folder", a => a.Dir),
-                new("clock offset ms", a => a.Slice.ClockOffsetMs, "+0.0;-0.0;0.0"),
-                new("calls", a => a.Summary.Runs.Sum(r => r.OkCount + r.FailCount)),
-                new("dropped arrivals", a => ArrivalCounts.Sum(a.Summary.Runs.Select(r => r.Arrivals))?.DroppedText()),
-                new("checks", a => a.Summary.ChecksPassed ? "pass" : "**FAIL**")));
         var data = new LoadFindings();
         var audits = agents.Select(a => a.Summary.Findings.Duplicates).ToList();
+        StreamAuditResult? joined = null;
         if (audits.All(d => d is not null))
         {
-            StreamAuditResult joined = AuditJoin.Join(audits.Select(d => d!.Audit).ToList());
+            joined = AuditJoin.Join(audits.Select(d => d!.Audit).ToList());
             double? share = null;
             // The retried share joined: weighted by each agent's attempts.
             int attempts = audits.Sum(d => d!.Audit.Attempts);
             if (audits.All(d => d!.RetriedShare is not null) && attempts > 0)
                 share = audits.Sum(d => d!.RetriedShare!.Value * d.Audit.Attempts) / attempts;
             data = data with { Duplicates = new DuplicatesFinding(share, audits[0]!.AskedShare, joined) };
-            f.Markdown.Add(StreamAudit.ToMarkdown(joined, $"joined across {agents.Count} agents, each of whose streams, entries and keys are its own"));
         }
         var incidents = agents.Select(a => a.Summary.Findings.Incidents).ToList();
         if (incidents.All(i => i is not null))
@@ -193,10 +185,9 @@ public static class AgentMerge
                 Incidents = incidents.SelectMany(i => i!).GroupBy(i => i.Strategy).Select(g => new Incident(g.Key, g.Sum(i => i.Spanning),
                     g.Sum(i => i.SpanningCrossSlot), g.Sum(i => i.SharedSlot), g.Sum(i => i.SharedSlotOk), g.All(i => i.Reproduced))).ToList(),
             };
-        if (agents.Any(a => a.Summary.Findings.PerShard is not null || a.Summary.Findings.HotEvent is not null))
-            f.Markdown.Add("Per-shard counters (INFO commandstats, INFO cpu) are the cluster's, seen by every agent at once: they are not summed here; see each agent's report.");
         f.Data = data;
-        return f;
+        bool perShardSeen = agents.Any(a => a.Summary.Findings.PerShard is not null || a.Summary.Findings.HotEvent is not null);
+        return (f, new AgentMergeFindings(agents, joined, perShardSeen));
     }
 
     private static HistogramBase NewHistogram() => new LongHistogram(Stats.HighestMicros, 3);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
 using HashtagBench.Contracts;
 using HashtagBench.Load.Engine;
@@ -13,31 +12,6 @@ using PerfThreshold = Perfolizer.Metrology.Threshold;
 
 namespace HashtagBench.Load.Compare;
 
-/// <summary>What counts as a load-run regression. Percentages are fractions (0.10 = 10%); shares and fail rates in percentage points.</summary>
-/// <param name="MaxP99Regression">p99 may grow by this fraction: an exact p99 beyond it, with the per-second p99 series significantly higher by half of it (Mann-Whitney), is a regression.</param>
-/// <param name="NoiseMs">Absolute floor: per-second p99 shifts below it are never a regression, whatever the ratio.</param>
-/// <param name="MaxFailIncrease">The fail rate may grow by this many percentage points.</param>
-/// <param name="MaxShardDrift">A shard's measured share of calls may move by this many percentage points.</param>
-public sealed record LoadCompareSettings(double MaxP99Regression, double NoiseMs, double MaxFailIncrease, double MaxShardDrift)
-{
-    public static LoadCompareSettings Default { get; } = new(0.10, 0.05, 0.5, 5);
-
-    /// <summary>Significance level of the one-sided Mann-Whitney test on the per-second p99 series.</summary>
-    public double Alpha { get; init; } = 0.05;
-
-    /// <summary>Pass a run whose series is too short for the test to judge, instead of failing on it.</summary>
-    public bool AllowUnknown { get; init; }
-
-    /// <summary>Reads "10%" (or "10") as 0.10, naming the option when it is not a percentage.</summary>
-    public static double ParsePercent(string text, string option)
-    {
-        string t = text.Trim().TrimEnd('%').Trim();
-        if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v) || v < 0)
-            throw new ArgumentException($"{option} '{text}' is not a percentage: give e.g. 10%.");
-        return v / 100;
-    }
-}
-
 /// <summary>One run's numbers, as the gate reads them: the exact Ok histogram, the per-second p99 series, the failure rate.</summary>
 /// <param name="P99PerSecondMs">p99 of each whole second that had Ok calls (partial intervals left out).</param>
 public sealed record LoadRunData(string Name, HistogramBase Ok, IReadOnlyList<double> P99PerSecondMs, long Calls, long Failed)
@@ -47,27 +21,6 @@ public sealed record LoadRunData(string Name, HistogramBase Ok, IReadOnlyList<do
 
 /// <summary>A load result folder as the gate reads it.</summary>
 public sealed record LoadResultData(string Dir, string Scenario, IReadOnlyList<LoadRunData> Runs, IReadOnlyList<ShardComparison> PerShard);
-
-public sealed record PercentileDelta(string Percentile, double? BaseMs, double? DiffMs)
-{
-    /// <summary>diff / base − 1; null without both.</summary>
-    public double? Change => BaseMs is > 0 && DiffMs is { } d ? d / BaseMs.Value - 1 : null;
-}
-
-/// <summary>One run in both results: exact percentile deltas, the per-second p99 test, the fail rates, and what regressed.</summary>
-public sealed record RunComparison(string Run, IReadOnlyList<PercentileDelta> Percentiles, int BaseSeconds, int DiffSeconds, ShiftVerdict P99Shift,
-    double? BaseFailPercent, double? DiffFailPercent, IReadOnlyList<string> Regressions);
-
-/// <summary>A shard's measured share of calls in both results, in percent.</summary>
-public sealed record ShardDrift(string Strategy, int Shard, double? BasePercent, double? DiffPercent)
-{
-    public double? DriftPoints => DiffPercent - BasePercent;
-}
-
-public sealed record LoadComparison(string Base, string Diff, IReadOnlyList<RunComparison> Runs, IReadOnlyList<ShardDrift> Shards, IReadOnlyList<string> Regressions)
-{
-    public bool Passed => Regressions.Count == 0;
-}
 
 /// <summary>
 /// The load-run regression gate: two load results (e.g. the base commit's quick run and the PR's, on one runner)
@@ -148,44 +101,4 @@ public static class LoadCompare
     }
 
     private static double? Ms(HistogramBase h, double percentile) => h.TotalCount == 0 ? null : h.GetValueAtPercentile(percentile) / 1000.0;
-
-    /// <summary>The verdict as Markdown fit for a pull-request comment.</summary>
-    public static string ToMarkdown(LoadComparison c, LoadCompareSettings settings)
-    {
-        var md = new StringBuilder("## Load regression gate\n\n");
-        md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"Base `{c.Base}` vs diff `{c.Diff}`. Limits: exact p99 +{settings.MaxP99Regression:0.#%}, with the per-second p99 series higher by at least half that (Mann-Whitney, α {settings.Alpha}, noise floor {settings.NoiseMs:0.###} ms), fail rate +{settings.MaxFailIncrease:0.###} pp, shard share ±{settings.MaxShardDrift:0.#} pp.\n"));
-        md.Append(MarkdownTable.Render(c.Runs.SelectMany(r => r.Percentiles.Select(p => (r.Run, P: p))).ToList(),
-            new("run", x => x.Run),
-            new("percentile", x => x.P.Percentile),
-            new("base ms", x => x.P.BaseMs, "0.000"),
-            new("diff ms", x => x.P.DiffMs, "0.000"),
-            new("change", x => x.P.Change, "+0.0%;-0.0%;0.0%")));
-        md.AppendLine();
-        md.Append(MarkdownTable.Render(c.Runs,
-            new("run", r => r.Run),
-            new("seconds (base/diff)", r => $"{r.BaseSeconds}/{r.DiffSeconds}"),
-            new("per-second p99", r => r.P99Shift switch { ShiftVerdict.Higher => "**higher**", ShiftVerdict.Lower => "lower", ShiftVerdict.Same => "same", _ => "too few seconds to judge" }),
-            new("base fail%", r => r.BaseFailPercent, "0.###"),
-            new("diff fail%", r => r.DiffFailPercent, "0.###")));
-        md.AppendLine();
-        if (c.Shards.Count > 0)
-        {
-            md.Append(MarkdownTable.Render(c.Shards,
-                new("strategy", s => s.Strategy),
-                new("shard", s => s.Shard),
-                new("base share %", s => s.BasePercent, "0.0"),
-                new("diff share %", s => s.DiffPercent, "0.0"),
-                new("drift pp", s => s.DriftPoints, "+0.0;-0.0;0.0")));
-            md.AppendLine();
-        }
-        else md.AppendLine("Per-shard shares: n/a (neither result measured them; the strategies scenario does).\n");
-        if (c.Passed) md.AppendLine("load compare: PASS");
-        else
-        {
-            foreach (string r in c.Regressions) md.AppendLine($"- {r}");
-            md.AppendLine().AppendLine($"load compare: FAIL, {c.Regressions.Count} regression(s)");
-        }
-        return md.ToString();
-    }
 }

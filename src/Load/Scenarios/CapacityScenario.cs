@@ -6,7 +6,6 @@ using HashtagBench.Contracts;
 using HashtagBench.Enqueue;
 using HashtagBench.Load.Engine;
 using HashtagBench.Provisioning;
-using HashtagBench.Reporting;
 using StackExchange.Redis;
 
 namespace HashtagBench.Load.Scenarios;
@@ -75,37 +74,13 @@ public static partial class CapacityScenario
 
         var result = new CapacityResult(perShard, sustained, best is null ? null : bestCpu, clientBound, firstStepSaturated, ladderExhausted,
             slot, shard, steps, closedRow, redisBench);
-        var f = new ScenarioFindings { Data = new LoadFindings { Capacity = result } };
-        f.Markdown.Add(string.Create(CultureInfo.InvariantCulture,
-            $"All joins tagged {{{evt}}} → slot {slot}, shard {shard}. Saturated when p99 > {c.SaturationP99Ms} ms, fail% > {c.SaturationFailPercent} or achieved < 90% of target.\n\n") +
-            MarkdownTable.Render([.. steps, closedRow],
-                new("step", x => x.Name),
-                new("target rps", x => x.TargetRps, "0", IfNull: "—"),
-                new("achieved rps", x => x.AchievedRps, "0"),
-                new("p99 ms", x => x.P99Ms, "0.00"),
-                new("fail%", x => x.FailPercent, "0.##"),
-                new("shard CPU (s/s)", x => x.ShardCpu, "0.00"),
-                new("", x => x.TargetRps is null ? "harness ceiling" : x.Saturated ? "saturated" : "")));
-        if (firstStepSaturated)
-            f.Markdown.Add($"**Even the first step ({o.Rate / 4:0}/s) crossed a limit; the figure below extrapolates from it. Lower --rate or raise --saturation-p99 for a proper ladder.**");
-        f.Markdown.Add(perShard is null ? "**No step of the ladder completed: no per-shard capacity was measured.**" : string.Create(CultureInfo.InvariantCulture,
-            $"**Per-shard capacity for the Lua join: {perShard:0} joins/s** ({(clientBound ? $"extrapolated: the load generator sustained {sustained:0}/s with the shard at {bestCpu:0.00} CPU s/s{(ladderExhausted ? $"; all {c.Steps} steps kept up, so raise --rate to push further" : ", so the client limited the run")}" : $"measured: sustained {sustained:0}/s with the shard's thread at {bestCpu:0.00} CPU s/s")})."));
-        f.Markdown.Add(redisBench is double rb
-            ? string.Create(CultureInfo.InvariantCulture,
-                $"redis-benchmark EVALSHA (production script, {BenchClients} clients) against the same shard, same run: {rb:0} req/s. " +
-                $"Harness with {BenchClients} joins in flight: {closed.Rps:0}/s, so harness / redis-benchmark = **{closed.Rps / rb:0.00}** " +
-                $"(open-model sustained rate within the limits / redis-benchmark = {MarkdownTable.Cell(sustained / rb, "0.00")}). ") +
-              "Same script, same shard, same concurrency, not the same wire pattern: StackExchange.Redis pipelines every call in flight " +
-              "over one connection per node, while redis-benchmark (no -P) waits for each reply on each of its connections."
-            : $"redis-benchmark was not run: {notRun}.");
-
         // capacity.json is what `sim --capacity-from` reads (perShardOpsPerSec); summary.json holds the same record.
         Directory.CreateDirectory(o.OutputDir);
         ResultFiles.Write(Path.Combine(o.OutputDir, ResultFiles.Capacity), result, ResultFiles.CapacityType);
         string chart = ChartWriter.Lines(Path.Combine(o.OutputDir, "capacity-steps"), "p99 against achieved join rate, one shard", "achieved joins/s", "p99 (ms)",
             [new Series("open model, one step per point", ladder.Select(r => r.Ok.P99).ToList(), ladder.Select(r => r.Rps).ToList())]);
-        f.Markdown.Add($"![capacity]({Path.GetFileName(chart)})");
-        return new(runs, f);
+        var report = new CapacityFindings(result, evt, c.SaturationP99Ms, c.SaturationFailPercent, o.Rate / 4, c.Steps, BenchClients, notRun, Path.GetFileName(chart));
+        return new(runs, new ScenarioFindings { Data = new LoadFindings { Capacity = result } }, report);
     }
 
     /// <summary>CPU seconds per second of the busiest shard (by script calls) between two readings.</summary>

@@ -7,13 +7,12 @@ using HashtagBench.Contracts;
 using HashtagBench.Enqueue;
 using HashtagBench.Load.Engine;
 using HashtagBench.Provisioning;
-using HashtagBench.Reporting;
 using StackExchange.Redis;
 
 namespace HashtagBench.Load.Scenarios;
 
-/// <summary>A scenario's runs and findings.</summary>
-public sealed record ScenarioOutcome(IReadOnlyList<RunSummary> Runs, ScenarioFindings Findings);
+/// <summary>A scenario's runs and findings: <paramref name="Report"/> is what src/Reporting renders into the scenario's sections of its report.</summary>
+public sealed record ScenarioOutcome(IReadOnlyList<RunSummary> Runs, ScenarioFindings Findings, ScenarioReportFindings Report);
 
 /// <summary>The join scenarios against the real cluster. Each is bounded by --duration and the engine's limits.</summary>
 public static class Catalog
@@ -37,9 +36,7 @@ public static class Catalog
         EnqueueClient client = ctx.Client(KeyStrategy.EventTag);
         RunSummary r = await ctx.RunAsync(JoinDriver.Build(ScenarioNames.MultiEvent, client,
             rng => (w.NextEvent(rng), w.NextUser(rng), w.NewIdempotencyKey()), null, ctx.Options), ct);
-        var f = new ScenarioFindings();
-        f.Markdown.Add($"{ctx.Options.Events} events, popularity {ctx.Options.Popularity}, {ctx.Options.Users:N0} users, EventTag keys.");
-        return new([r], f);
+        return new([r], new ScenarioFindings(), new MultiEventFindings(ctx.Options.Events, ctx.Options.Popularity, ctx.Options.Users));
     }
 
     /// <summary>
@@ -54,7 +51,7 @@ public static class Catalog
         Topology topology = Topology.FromSlotOwners(owners);
         var measuredSeries = new List<Series>();
         var shards = new List<ShardComparison>();
-        var incidents = new List<Incident>();
+        var incidents = new List<IncidentFinding>();
         foreach (KeyStrategy strategy in options.Strategies)
         {
             JoinWorkload w = ctx.Workload();
@@ -81,32 +78,22 @@ public static class Catalog
 
             if (!strategy.CoLocated)
             {
-                Incident incident = CheckIncident(strategy, r, log, f);
+                var incident = new IncidentFinding(CheckIncident(strategy, log), r.FailPercent, r.Total, r.ErrorsByKind);
                 incidents.Add(incident);
-                f.ChecksPassed &= incident.Reproduced;
+                f.ChecksPassed &= incident.Check.Reproduced;
             }
         }
-        f.Markdown.Add("Per-shard share of script calls, predicted by ClusterSim for the joins sent vs measured from INFO commandstats:\n\n" +
-            MarkdownTable.Render(shards,
-                new("strategy", s => s.Strategy),
-                new("shard", s => $"{s.Shard} ({s.Endpoint})"),
-                new("predicted %", s => 100 * s.Predicted, "0.0"),
-                new("measured %", s => 100 * s.Measured, "0.0"),
-                new("error (pp)", s => 100 * s.Error, "+0.0;-0.0;0.0"),
-                new("calls", s => s.Calls),
-                new("rejected", s => s.Rejected)));
-        f.Data = new LoadFindings { PerShard = shards, Incidents = incidents };
+        f.Data = new LoadFindings { PerShard = shards, Incidents = incidents.Select(i => i.Check).ToList() };
         string chart = ChartWriter.GroupedBars(Path.Combine(ctx.Options.OutputDir, "per-shard-ops"), "Script calls per shard (INFO commandstats, warm-up included)", "calls",
             Enumerable.Range(0, owners.Count).Select(i => $"shard {i}").ToList(), measuredSeries);
-        f.Markdown.Add($"![per-shard ops]({Path.GetFileName(chart)})");
-        return new(runs, f);
+        return new(runs, f, new StrategiesFindings(incidents, shards, Path.GetFileName(chart)));
     }
 
     /// <summary>
     /// Legacy must reproduce the incident: every join whose two keys span slots fails with the server's CROSSSLOT.
     /// The rare join whose keys share a slot by chance (1 in 16,384) succeeds, exactly as it did in production.
     /// </summary>
-    private static Incident CheckIncident(KeyStrategy strategy, RunSummary r, IEnumerable<JoinRecord> log, ScenarioFindings f)
+    private static Incident CheckIncident(KeyStrategy strategy, IEnumerable<JoinRecord> log)
     {
         int spanning = 0, spanningCrossSlot = 0, shared = 0, sharedOk = 0;
         foreach (JoinRecord j in log)
@@ -124,12 +111,6 @@ public static class Catalog
             }
         }
         bool incident = spanning > 0 && spanningCrossSlot == spanning && sharedOk == shared;
-        string chance = shared == 0 ? "" : $" {shared} join(s) whose keys happened to share a slot (1 in 16,384) succeeded, as they would have in production.";
-        f.Markdown.Add(incident
-            ? $"**{strategy.Name}: {spanningCrossSlot:N0} of {spanning:N0} joins sent (warm-up included) with keys on different slots failed with the server's CROSSSLOT (100%).**{chance} " +
-              $"That is the incident, reproduced. It was sent as raw EVAL with the slot guard off on purpose: with the guard on (the default), " +
-              $"EnqueueClient refuses these keys client-side (CrossSlotGuard) before anything reaches Redis. Measured part: {r.FailPercent:0.###}% of {r.Total:N0} joins failed."
-            : $"**{strategy.Name}: expected every slot-spanning join to fail with CROSSSLOT; {spanningCrossSlot:N0} of {spanning:N0} did ({string.Join(", ", r.ErrorsByKind.Select(e => $"{e.Key}={e.Value}"))}).**");
         return new Incident(strategy.Name, spanning, spanningCrossSlot, shared, sharedOk, incident);
     }
 
@@ -163,11 +144,8 @@ public static class Catalog
         RunSummary r = await ctx.RunAsync(JoinDriver.Build(ScenarioNames.Duplicates, ctx.Client(KeyStrategy.EventTag), Next, log, ctx.Options), ct);
         StreamAuditResult audit = await StreamAudit.RunAsync(ctx.Mux, KeyStrategy.EventTag, log.ToList());
         double? retried = firsts + retries == 0 ? null : (double)retries / (firsts + retries);
-        var f = new ScenarioFindings { ChecksPassed = audit.Passed, Data = new LoadFindings { Duplicates = new DuplicatesFinding(retried, share, audit) } };
-        string retriedText = retried is double rs ? rs.ToString("P1", CultureInfo.InvariantCulture) : MarkdownTable.NotAvailable;
-        f.Markdown.Add(StreamAudit.ToMarkdown(audit, string.Create(CultureInfo.InvariantCulture,
-            $"{retriedText} of attempts (asked: {share:P0}) retried one of the 1,024 most recent idempotency keys")));
-        return new([r], f);
+        var duplicates = new DuplicatesFinding(retried, share, audit);
+        return new([r], new ScenarioFindings { ChecksPassed = audit.Passed, Data = new LoadFindings { Duplicates = duplicates } }, new DuplicatesFindings(duplicates));
     }
 
     /// <summary>One event takes --hot-share of the traffic: its shard's CPU and the latency, with and without buckets.</summary>
@@ -176,7 +154,7 @@ public static class Catalog
         var runs = new List<RunSummary>();
         var f = new ScenarioFindings();
         var util = new List<Series>();
-        var rows = new List<(ShardUtilisation Shard, double? P99)>();
+        var rows = new List<HotShardRow>();
         int shards = 0;
         foreach (KeyStrategy s in new[] { KeyStrategy.EventTag, KeyStrategy.Bucketed(options.Buckets) })
         {
@@ -188,23 +166,14 @@ public static class Catalog
             double seconds = r.Seconds + ctx.Options.WarmUp.TotalSeconds;
             var u = d.Select(x => x.CpuSeconds / seconds).ToList();
             for (int i = 0; i < d.Count; i++)
-                rows.Add((new ShardUtilisation(s.Name, i, u[i], d[i].ScriptCalls), RunOutput.ToLatency(r.Ok)?.P99));
+                rows.Add(new HotShardRow(new ShardUtilisation(s.Name, i, u[i], d[i].ScriptCalls), RunOutput.ToLatency(r.Ok)?.P99));
             util.Add(new Series(s.Name, u));
             shards = d.Count;
             runs.Add(r);
         }
         f.Data = new LoadFindings { HotEvent = rows.Select(x => x.Shard).ToList() };
-        f.Markdown.Add(string.Create(CultureInfo.InvariantCulture,
-            $"One event takes {options.HotShare:P0} of {ctx.Options.Rate:0} joins/s. Utilisation is each primary's CPU seconds per second (1.0 = its one thread saturated).\n\n") +
-            MarkdownTable.Render(rows,
-                new("strategy", x => x.Shard.Strategy),
-                new("shard", x => x.Shard.Shard),
-                new("utilisation", x => x.Shard.Utilisation, "0.00"),
-                new("script calls", x => x.Shard.ScriptCalls),
-                new("p99 ms", x => x.P99, "0.00")));
         string chart = ChartWriter.GroupedBars(Path.Combine(ctx.Options.OutputDir, "hot-shard-utilisation"), "Per-shard CPU utilisation with one hot event",
             "CPU s/s", Enumerable.Range(0, shards).Select(i => $"shard {i}").ToList(), util);
-        f.Markdown.Add($"![hot shard]({Path.GetFileName(chart)})");
-        return new(runs, f);
+        return new(runs, f, new HotEventFindings(options.HotShare, ctx.Options.Rate, rows, Path.GetFileName(chart)));
     }
 }

@@ -5,7 +5,6 @@ using HashtagBench.Contracts;
 using HashtagBench.Enqueue;
 using HashtagBench.Load.Engine;
 using HashtagBench.Provisioning;
-using HashtagBench.Reporting;
 using HashtagBench.Statistics;
 
 namespace HashtagBench.Load.Scenarios;
@@ -49,73 +48,8 @@ public static class FailoverScenario
                 && (row.FaultCommandLog is null || row.FaultCommandExitCode == 0);
         }
         f.Data = new LoadFindings { Failover = rows };
-        f.Markdown.Add(string.Create(CultureInfo.InvariantCulture,
-            $"Fault: {FaultName(action)} on the primary serving the most popular event, at {fo.FaultAtIn(o.Duration).TotalSeconds:0}s of {o.Duration.TotalSeconds:0}s. WAIT timeout {fo.WaitTimeout.TotalMilliseconds:0} ms.\n\n") +
-            MarkdownTable.Render(rows,
-                new("WAIT", r => r.Wait),
-                new("error window s", r => r.ErrorWindowSeconds, "0.##", IfNull: "none"),
-                new("failed", r => r.Failed),
-                new("failed by kind", r => string.Join(", ", r.FailedByKind.Select(e => $"{e.Key}={e.Value}"))),
-                new("outage s (joins sent)", r => r.OutageSeconds is double os ? string.Create(CultureInfo.InvariantCulture, $"{os:0.##} ({r.OutageJoins:N0})") : "n/a"),
-                new("p99 of joins sent in the outage, first send to final answer, all outcomes, ms", r => r.P99InWindowMs, "0.##"),
-                new("last failing join sent, s after fault", r => r.LastFailingSentAfterFaultSeconds, "0.##", IfNull: "none"),
-                new("back to rate after s", r => r.RecoverySeconds, "0.#", IfNull: "never (inside injection)"),
-                new("healed after s", r => r.HealSeconds, "0.##"),
-                new("promotion seen after s (new primary)", r => r.PromotedTo is null ? "none" : string.Create(CultureInfo.InvariantCulture, $"{r.PromotionSeenAfterFaultSeconds:0.##} ({r.PromotedTo})")),
-                new("acknowledged", r => r.Audit.Acknowledged),
-                new("acknowledged but lost", r => r.Audit.Lost),
-                new("lag bytes (joins predicted)", r => r.LagBytes is long b ? string.Create(CultureInfo.InvariantCulture, $"{b:N0} ({r.PredictedLostJoins:0})") : "n/a"),
-                new("retries sent (keys recovered; Enqueued after promotion)", r => $"{r.RetriesSent} ({r.RecoveredByRetry}; {r.RetriesEnqueuedAfterPromotion})"),
-                new("doubled keys", r => r.Audit.DoubledKeys),
-                new("dedupe key without entry / entry without dedupe key", r => $"{r.Audit.DedupeWithoutEntry?.ToString(CultureInfo.InvariantCulture) ?? "n/a"} / {r.Audit.EntryWithoutDedupe?.ToString(CultureInfo.InvariantCulture) ?? "n/a"}"),
-                new("re-enqueued keys", r => r.Audit.ReEnqueuedKeys),
-                new("acked keys without entry", r => r.Audit.AcknowledgedKeysWithoutEntry),
-                new("NOSCRIPT recovered", r => r.NoScriptRecovered),
-                new("WAIT shortfalls (skipped)", r => $"{r.WaitShortfalls} ({r.WaitsSkipped})"),
-                new("slot moves seen", r => r.SlotMoves)));
-        f.Markdown.Add(DoubledSentence(rows));
-        f.Markdown.Add("The error window runs from the first failure to the last one, by when each failure came back. Failures keep arriving " +
-                       "after the slot has healed: they are joins sent during the outage, queued on the dead primary's connection, that fail only when " +
-                       "StackExchange.Redis gives that connection up. 'Last failing join sent' says when the outage really ended for new joins.");
-        f.Markdown.Add("Acknowledged but lost: the join was answered Enqueued by a primary that died before its replica received the write. " +
-                       "WAIT 1 narrows that gap at the cost of a replica round trip per join; it cannot close it (the primary may die between the write and WAIT). " +
-                       "WAIT must run on the connection that wrote, and StackExchange.Redis multiplexes one connection per node, so each WAIT holds up every " +
-                       "command queued behind it. Once the promoted primary has no replica left, a WAIT can only run out its timeout: sent regardless " +
-                       "('always'), every join on that shard queues behind one, and its throughput collapses. The client therefore reads each primary's " +
-                       "online replicas (INFO replication, at most once a second) and skips a WAIT that cannot be met, counting it as a shortfall: " +
-                       "the join is acknowledged without a replica copy, which is the honest state of that shard until a replica returns.");
-        f.Markdown.Add("The outage is measured by send time, per join: from its first attempt's send to its final answer, retries and backoff " +
-                       "included, for every join first sent between the fault and the heal. A client's timeout (5 s) caps one attempt, so with " +
-                       "--retry 0 no join can show a longer outage than that; with retries (two by default) a join sent at the start of a pause is answered only once the " +
-                       "node is back or its slot has moved, and its latency shows the whole outage. The promotion is seen by the harness itself: it " +
-                       "polls CLUSTER NODES (from a node other than the old owner) and accepts a new owner of the hot slot once it answers ROLE as master.");
-        foreach (FailoverRow r in rows.Where(r => r.FaultError is not null))
-            f.Markdown.Add($"**The fault did not complete (WAIT {r.Wait}): {r.FaultError} Check failed.**");
-        foreach (FailoverRow r in rows.Where(r => r.FaultCommandLog is not null && r.FaultCommandExitCode != 0))
-            f.Markdown.Add($"**--fault-command failed ({(r.FaultCommandExitCode is int c ? $"exit code {c}" : "killed at its time limit")}); its output is in {r.FaultCommandLog}. Check failed.**");
-        if (fo.MaxLost is int maxLost)
-            f.Markdown.Add(rows.All(r => r.Audit.Lost <= maxLost)
-                ? $"--max-lost {maxLost}: every run lost at most {maxLost} acknowledged join(s)."
-                : $"**--max-lost {maxLost} exceeded: {string.Join(", ", rows.Where(r => r.Audit.Lost > maxLost).Select(r => $"WAIT {r.Wait} lost {r.Audit.Lost}"))}. Check failed.**");
-        if (action == FaultAction.LaggedKill)
-            f.Markdown.Add("Lagged kill: the hot shard's replica is frozen and its link cut (CLIENT KILL TYPE replica) while the primary keeps " +
-                           "acknowledging joins; then the primary is killed and the replica resumed and promoted without those writes. " +
-                           "Lag bytes: the primary's master_repl_offset at the kill minus the replica's acknowledged offset before the cut; joins predicted: " +
-                           "those bytes over the bytes one join added to the replication stream in the lag window. " +
-                           "Doubled keys: more than one stream entry for one idempotency key. Re-enqueued keys: the script ran twice for one key " +
-                           "(a retry the promoted replica no longer knew, because the dedupe key died with the primary); the surviving entry is a new place at the back of the queue. " +
-                           "Acked keys without entry: the user was told Enqueued or Duplicate and has no place: a retry answered Duplicate by the doomed primary counts here.");
-        return new(runs, f);
-    }
-
-    /// <summary>Why doubled keys stay 0, with the invariant that makes it so, checked on the cluster.</summary>
-    private static string DoubledSentence(IReadOnlyList<FailoverRow> rows)
-    {
-        int? mismatches = rows.Any(r => r.Audit.DedupeWithoutEntry is null || r.Audit.EntryWithoutDedupe is null) ? null
-            : rows.Sum(r => r.Audit.DedupeWithoutEntry!.Value + r.Audit.EntryWithoutDedupe!.Value);
-        return $"Doubled keys: the enqueue script writes the stream entry and the dedupe key in one slot, so they replicate and are lost together " +
-               $"(keys whose dedupe key and entry disagree: {mismatches?.ToString(CultureInfo.InvariantCulture) ?? "n/a"}); a join lost with a killed primary " +
-               $"loses its dedupe key too, and its retry writes the only entry (counted as re-enqueued, not doubled).";
+        var report = new FailoverFindings(FaultName(action), action == FaultAction.LaggedKill, fo.FaultAtIn(o.Duration), o.Duration, fo.WaitTimeout, fo.MaxLost, rows);
+        return new(runs, f, report);
     }
 
     /// <summary>
@@ -191,6 +125,7 @@ public static class FailoverScenario
             : Replicas == 0 ? "failover-wait0" : $"failover-wait{Replicas}{(SkipWithoutReplicas ? "" : "-always")}";
     }
 
+    /// <summary>One variant: the fault on a task of its own beside the load, then the streams audited and the row measured.</summary>
     private static async Task<(RunSummary, FailoverRow)> OneAsync(LoadContext ctx, FailoverOptions fo, FaultAction? action, WaitVariant v, CancellationToken ct)
     {
         LoadOptions o = ctx.Options;
@@ -198,8 +133,6 @@ public static class FailoverScenario
         JoinWorkload w = new(o.Events, ClusterSim.Popularity.Parse(o.Popularity), o.Users, $"{ctx.RunPrefix}-{v.RunName["failover-".Length..]}");
         EnqueueClient client = ctx.Client(KeyStrategy.EventTag,
             new EnqueueOptions { WaitReplicas = v.Replicas, WaitTimeout = fo.WaitTimeout, SkipWaitWithoutReplicas = v.SkipWithoutReplicas, RequireReplicas = v.Require });
-        var faults = new ClusterFaults(ctx.Cluster) { Clock = () => JoinDriver.Clock.Elapsed.TotalSeconds };
-        int slot = HashSlot.Of(w.Events[0]);
         // The watch has connections of its own: on the load's multiplexed connections its CLUSTER NODES and ROLE would
         // queue behind thousands of joins (or WAITs), and see the promotion late or not at all.
         var watchOptions = ctx.Cluster.CreateOptions();
@@ -210,49 +143,10 @@ public static class FailoverScenario
         void OnMoved(object? _, StackExchange.Redis.HashSlotMovedEventArgs e) => Interlocked.Increment(ref moves);
         ctx.Mux.HashSlotMoved += OnMoved;
 
-        double start = JoinDriver.Clock.Elapsed.TotalSeconds + o.WarmUp.TotalSeconds;
-        double faultAt = 0, healSeconds = double.NaN;
-        bool healed = false;
-        HashSet<string> hotShardEvents = [];
+        var fault = new FaultRun(ctx, fo, action, v, w, watchMux, JoinDriver.Clock.Elapsed.TotalSeconds + o.WarmUp.TotalSeconds);
         using var faultCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        PromotionWatch? watch = null;
-        string? formerPrimary = null, commandLog = null;
-        FaultCommandResult? commandResult = null;
-        Task fault = Task.Run(async () =>
-        {
-            await Task.Delay(o.WarmUp + fo.FaultAtIn(o.Duration), faultCts.Token);
-            // A fault command needs the hot slot's primary and a healthy replica, both with addresses: a young cluster's
-            // gossip may not list them yet, so the view is read until it does (10 s); the command is never given less.
-            ClusterNodesSnapshot before = await PromotionWatch.ReadCompleteNodesAsync(watchMux, TimeSpan.FromSeconds(10), faultCts.Token,
-                    enough: action is null ? view => FaultCommand.Missing(view, slot) is null : null)
-                ?? throw new InvalidOperationException("No node answered CLUSTER NODES before the fault.");
-            formerPrimary = before.PrimaryOf(slot)?.Endpoint ?? throw new InvalidOperationException($"No healthy primary serves slot {slot} before the fault.");
-            hotShardEvents = w.Events.Where(e => before.PrimaryOf(HashSlot.Of(e))?.Endpoint == formerPrimary).ToHashSet();
-            // The harness sees the promotion itself, whatever caused it: the same watch for built-in faults and commands.
-            watch = PromotionWatch.Start(watchMux, slot, formerPrimary, () => JoinDriver.Clock.Elapsed.TotalSeconds, PromotionPoll);
-            faultAt = JoinDriver.Clock.Elapsed.TotalSeconds - start;
-            if (action is not FaultAction builtIn)
-            {
-                IReadOnlyDictionary<string, string> env = FaultCommand.Environment(ctx.Cluster, before, slot); // throws, naming what is missing
-                commandLog = Path.Combine(o.OutputDir, $"fault-command-{v.RunName}.log");
-                commandResult = await FaultCommand.RunAsync(fo.FaultCommand!, env, commandLog,
-                    Console.Error.WriteLine, ctx.Cluster.Auth?.Password, CommandTimeLimit, faultCts.Token);
-                if (!commandResult.Succeeded) return; // nothing to wait for: the run fails on the command's exit
-                await WaitForCommandPromotionAsync(watchMux, watch, slot, faultCts.Token);
-                healSeconds = JoinDriver.Clock.Elapsed.TotalSeconds - start - faultAt;
-                healed = true;
-                return;
-            }
-            // pause: the primary is frozen 8 s (past the 3 s node timeout). lagged-kill: the replica is cut off 2 s.
-            TimeSpan hold = builtIn == FaultAction.LaggedKill ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(8);
-            LocalNode hit = await faults.ApplyAsync(builtIn, slot, hold, faultCts.Token);
-            TimeSpan t = await faults.WaitForHealedAsync(slot, builtIn == FaultAction.ManualFailover ? null : hit, TimeSpan.FromSeconds(60), faultCts.Token);
-            healSeconds = JoinDriver.Clock.Elapsed.TotalSeconds - start - faultAt;
-            healed = t >= TimeSpan.Zero;
-        }, CancellationToken.None);
-
+        Task injected = Task.Run(() => fault.InjectAsync(faultCts.Token), CancellationToken.None);
         RunSummary run;
-        string? faultError = null;
         try
         {
             run = await ctx.RunAsync(JoinDriver.Build(v.RunName, client,
@@ -262,22 +156,23 @@ public static class FailoverScenario
         finally
         {
             ctx.Mux.HashSlotMoved -= OnMoved;
-            try { await fault; }
-            catch (Exception ex) when (ex is TimeoutException or InvalidOperationException) { healed = false; faultError = ex.Message; }
-            finally
-            {
-                if (watch is not null) await watch.DisposeAsync();
-                // Whatever the fault task did or threw: resume paused nodes and bring killed ones back, so the
-                // cluster is whole for whatever runs next.
-                await faults.RestoreAsync();
-            }
-            if (faultError is not null) Console.Error.WriteLine($"failover ({v.Label}): the fault did not complete: {faultError}");
-            if (commandResult is { Succeeded: false } cr)
-                Console.Error.WriteLine($"failover ({v.Label}): --fault-command {(cr.ExitCode is int code ? $"exited with code {code}" : $"was killed after {CommandTimeLimit.TotalMinutes:0} min")}; its output is in {cr.LogPath}.");
+            await fault.EndAsync(injected);
         }
 
         var records = log.ToList();
         StreamAuditResult audit = await StreamAudit.RunAsync(ctx.Mux, KeyStrategy.EventTag, records, readDedupeKeys: true);
+        return (run, Row(fo, action, v, o, run, records, audit, fault, client, Interlocked.Read(ref moves)));
+    }
+
+    /// <summary>
+    /// The variant's row: failures by when they came back and when they were sent, the outage by send time, back to
+    /// rate, the lag in joins (lagged-kill), what retries achieved, and the promotion the harness saw.
+    /// </summary>
+    private static FailoverRow Row(FailoverOptions fo, FaultAction? action, WaitVariant v, LoadOptions o, RunSummary run, IReadOnlyList<JoinRecord> records,
+        StreamAuditResult audit, FaultRun fault, EnqueueClient client, long moves)
+    {
+        double start = fault.Start, faultAt = fault.FaultAt, healSeconds = fault.HealSeconds;
+        bool healed = fault.Healed;
         var failed = records.Where(r => r.Result is JoinResult.Failed).ToList();
         // By when each failure came back, in seconds of the measured run.
         double firstFail = failed.Count == 0 ? 0 : failed.Min(r => r.AtSeconds) - start;
@@ -293,30 +188,109 @@ public static class FailoverScenario
         bool classified = !run.ErrorsByKind.Keys.Any(k => k is nameof(FailureKind.Other) or "unknown" || k.StartsWith("exception.", StringComparison.Ordinal));
 
         // lagged-kill: the offsets' lag in joins, from the bytes one join added to the replication stream while the link was cut.
-        ReplicationLag? lag = faults.LastLag;
-        int? ackedInWindow = lag is null ? null : records.Count(r => r.Result is JoinResult.Enqueued && hotShardEvents.Contains(r.Event)
+        ReplicationLag? lag = fault.Lag;
+        int? ackedInWindow = lag is null ? null : records.Count(r => r.Result is JoinResult.Enqueued && fault.HotShardEvents.Contains(r.Event)
             && r.AtSeconds >= lag.CutAt && r.AtSeconds <= lag.KillAt);
         double? predicted = lag is null ? null
             : lag.PrimaryOffsetAtKill - lag.PrimaryOffsetAtCut is long grown and > 0 && ackedInWindow > 0
                 ? Math.Round(lag.LagBytes / ((double)grown / ackedInWindow.Value), 1) : 0;
-        IReadOnlyList<SlotOwnerChange> changes = watch?.Changes ?? [];
+        IReadOnlyList<SlotOwnerChange> changes = fault.Watch?.Changes ?? [];
         SlotOwnerChange? promotion = changes.Count > 0 ? changes[0] : null;
         var retried = RetryOutcomes.Of(records, promotion?.AtSeconds);
         var row = new FailoverRow(v.Label, v.Replicas, v.SkipWithoutReplicas, action?.ToString() ?? "command", Math.Round(faultAt, 2),
             window is double wnd ? Math.Round(wnd, 2) : null, lastFailingSent is double ls ? Math.Round(ls, 2) : null,
             run.FailCount, run.ErrorsByKind, outage.P99Ms is double q ? Math.Round(q, 2) : null,
             recovery is double rec ? Math.Round(rec, 1) : null, double.IsNaN(healSeconds) ? null : Math.Round(healSeconds, 2), healed,
-            client.NoScriptRecoveries, client.WaitShortfalls, client.WaitsSkipped, Interlocked.Read(ref moves), classified, audit)
+            client.NoScriptRecoveries, client.WaitShortfalls, client.WaitsSkipped, moves, classified, audit)
         {
             RequireReplicas = v.Require, RetryCount = fo.Retry ?? DefaultRetry, RetriesSent = records.Count(r => r.Attempt > 0),
             LagBytes = lag?.LagBytes, PredictedLostJoins = predicted, AcknowledgedInLagWindow = ackedInWindow, MaxLost = fo.MaxLost,
             OutageJoins = outage.Joins, OutageSeconds = Math.Round(outageEnd - faultAt, 2),
             RecoveredByRetry = retried.Recovered, RetriesEnqueuedAfterPromotion = retried.EnqueuedAfter,
-            FormerPrimary = formerPrimary, PromotedTo = promotion?.To, SlotOwnerChanges = changes.Count,
+            FormerPrimary = fault.FormerPrimary, PromotedTo = promotion?.To, SlotOwnerChanges = changes.Count,
             PromotionSeenAfterFaultSeconds = promotion is null ? null : Math.Round(promotion.AtSeconds - start - faultAt, 2),
-            FaultCommandExitCode = commandResult?.ExitCode, FaultCommandLog = commandLog, FaultError = faultError,
+            FaultCommandExitCode = fault.CommandResult?.ExitCode, FaultCommandLog = fault.CommandLog, FaultError = fault.Error,
         };
-        return (run, row);
+        return row;
+    }
+
+    /// <summary>
+    /// One variant's fault, injected on its own task while the load runs and read by <see cref="Row"/> afterwards: when
+    /// it hit (seconds of the measured run, from <paramref name="start"/>), when the slot healed, the hot shard's events,
+    /// the promotion watch, and the fault command's outcome.
+    /// </summary>
+    private sealed class FaultRun(LoadContext ctx, FailoverOptions fo, FaultAction? action, WaitVariant v, JoinWorkload w,
+        StackExchange.Redis.ConnectionMultiplexer watchMux, double start)
+    {
+        private readonly ClusterFaults _faults = new(ctx.Cluster) { Clock = () => JoinDriver.Clock.Elapsed.TotalSeconds };
+        private readonly int _slot = HashSlot.Of(w.Events[0]);
+
+        /// <summary>The measured run's start on <see cref="JoinDriver.Clock"/>, in seconds.</summary>
+        public double Start => start;
+        public double FaultAt { get; private set; }
+        /// <summary>From the fault until the slot was served again; NaN while (or when) the fault task did not get there.</summary>
+        public double HealSeconds { get; private set; } = double.NaN;
+        public bool Healed { get; private set; }
+        public HashSet<string> HotShardEvents { get; private set; } = [];
+        public PromotionWatch? Watch { get; private set; }
+        public string? FormerPrimary { get; private set; }
+        public string? CommandLog { get; private set; }
+        public FaultCommandResult? CommandResult { get; private set; }
+        /// <summary>Why the fault did not complete; null when it did.</summary>
+        public string? Error { get; private set; }
+        /// <summary>lagged-kill: the replication lag at the kill; null for other faults.</summary>
+        public ReplicationLag? Lag => _faults.LastLag;
+
+        public async Task InjectAsync(CancellationToken ct)
+        {
+            await Task.Delay(ctx.Options.WarmUp + fo.FaultAtIn(ctx.Options.Duration), ct);
+            // A fault command needs the hot slot's primary and a healthy replica, both with addresses: a young cluster's
+            // gossip may not list them yet, so the view is read until it does (10 s); the command is never given less.
+            ClusterNodesSnapshot before = await PromotionWatch.ReadCompleteNodesAsync(watchMux, TimeSpan.FromSeconds(10), ct,
+                    enough: action is null ? view => FaultCommand.Missing(view, _slot) is null : null)
+                ?? throw new InvalidOperationException("No node answered CLUSTER NODES before the fault.");
+            FormerPrimary = before.PrimaryOf(_slot)?.Endpoint ?? throw new InvalidOperationException($"No healthy primary serves slot {_slot} before the fault.");
+            HotShardEvents = w.Events.Where(e => before.PrimaryOf(HashSlot.Of(e))?.Endpoint == FormerPrimary).ToHashSet();
+            // The harness sees the promotion itself, whatever caused it: the same watch for built-in faults and commands.
+            Watch = PromotionWatch.Start(watchMux, _slot, FormerPrimary, () => JoinDriver.Clock.Elapsed.TotalSeconds, PromotionPoll);
+            FaultAt = JoinDriver.Clock.Elapsed.TotalSeconds - Start;
+            if (action is not FaultAction builtIn)
+            {
+                IReadOnlyDictionary<string, string> env = FaultCommand.Environment(ctx.Cluster, before, _slot); // throws, naming what is missing
+                CommandLog = Path.Combine(ctx.Options.OutputDir, $"fault-command-{v.RunName}.log");
+                CommandResult = await FaultCommand.RunAsync(fo.FaultCommand!, env, CommandLog,
+                    Console.Error.WriteLine, ctx.Cluster.Auth?.Password, CommandTimeLimit, ct);
+                if (!CommandResult.Succeeded) return; // nothing to wait for: the run fails on the command's exit
+                await WaitForCommandPromotionAsync(watchMux, Watch, _slot, ct);
+                HealSeconds = JoinDriver.Clock.Elapsed.TotalSeconds - Start - FaultAt;
+                Healed = true;
+                return;
+            }
+            // pause: the primary is frozen 8 s (past the 3 s node timeout). lagged-kill: the replica is cut off 2 s.
+            TimeSpan hold = builtIn == FaultAction.LaggedKill ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(8);
+            LocalNode hit = await _faults.ApplyAsync(builtIn, _slot, hold, ct);
+            TimeSpan t = await _faults.WaitForHealedAsync(_slot, builtIn == FaultAction.ManualFailover ? null : hit, TimeSpan.FromSeconds(60), ct);
+            HealSeconds = JoinDriver.Clock.Elapsed.TotalSeconds - Start - FaultAt;
+            Healed = t >= TimeSpan.Zero;
+        }
+
+        /// <summary>
+        /// Waits for the fault task, then, whatever it did or threw, resumes paused nodes and brings killed ones back so
+        /// the cluster is whole for whatever runs next; says on stderr what did not complete.
+        /// </summary>
+        public async Task EndAsync(Task injected)
+        {
+            try { await injected; }
+            catch (Exception ex) when (ex is TimeoutException or InvalidOperationException) { Healed = false; Error = ex.Message; }
+            finally
+            {
+                if (Watch is not null) await Watch.DisposeAsync();
+                await _faults.RestoreAsync();
+            }
+            if (Error is not null) Console.Error.WriteLine($"failover ({v.Label}): the fault did not complete: {Error}");
+            if (CommandResult is { Succeeded: false } cr)
+                Console.Error.WriteLine($"failover ({v.Label}): --fault-command {(cr.ExitCode is int code ? $"exited with code {code}" : $"was killed after {CommandTimeLimit.TotalMinutes:0} min")}; its output is in {cr.LogPath}.");
+        }
     }
 }
 

@@ -1,7 +1,6 @@
 using HashtagBench.Keys;
 using HashtagBench.Contracts;
 using HashtagBench.Enqueue;
-using HashtagBench.Reporting;
 using StackExchange.Redis;
 
 namespace HashtagBench.Load.Scenarios;
@@ -72,13 +71,4 @@ public static class StreamAudit
             EntryWithoutDedupe = keysWithDedupe is null ? null : entriesPerKey.Keys.Count(k => !keysWithDedupe.Contains(k)),
         };
     }
-
-    public static string ToMarkdown(StreamAuditResult a, string context) =>
-        $"Stream audit ({context}): {a.Attempts:N0} attempts over {a.IdempotencyKeys:N0} idempotency keys, {a.Acknowledged:N0} acknowledged as Enqueued, {a.StreamsRead:N0} streams read back.\n\n" +
-        MarkdownTable.Render([a],
-            new("acknowledged but lost", x => x.Lost),
-            new("doubled keys", x => x.DoubledKeys),
-            new("entries never acknowledged", x => x.Unacknowledged),
-            new("outcome unknown (timeout)", x => x.Uncertain),
-            new("verdict", x => x.Passed ? "pass: exactly one entry per acknowledged key" : "**FAIL**"));
 }

@@ -1,25 +1,14 @@
 using System.Globalization;
 using System.Text;
 using HashtagBench.Contracts;
-using HashtagBench.Reporting;
 
-namespace HashtagBench.Load.Rehearsal;
+namespace HashtagBench.Reporting;
 
-/// <summary>`load run launch`'s own files: one launch-&lt;strategy&gt;.json per strategy and a short report.md.</summary>
+/// <summary>`load run launch`'s report: one section per strategy it ran, judged as `run --launch` judges it.</summary>
 public static class LaunchScenarioReport
 {
-    public const string ReportFile = "report.md";
-
-    public static string Write(string outputDir, LaunchRunResult result)
-    {
-        Directory.CreateDirectory(outputDir);
-        string path = Path.Combine(outputDir, LaunchPlan.ResultFile("launch", result.Strategy));
-        ResultFiles.Write(path, result, ResultsJsonContext.Default.LaunchRunResult);
-        return path;
-    }
-
     /// <summary>One section per strategy: lifecycle, steps, thresholds, per-node commands, memory left, the harness's own lateness, the audit.</summary>
-    public static string Markdown(IReadOnlyList<LaunchRunResult> runs, bool interrupted)
+    public static string Render(IReadOnlyList<LaunchRunResult> runs, bool interrupted)
     {
         var sb = new StringBuilder();
         LaunchRunResult? first = runs.FirstOrDefault();
@@ -89,6 +78,20 @@ public static class LaunchScenarioReport
         List<string> failures = [], expected = [];
         LaunchVerdictPolicy.Judge(r.Strategy, r, LaunchVerdictPolicy.ExpectedCrossSlot(r.Strategy), failures, expected);
         return (failures, expected);
+    }
+
+    /// <summary>`load run launch`'s console lines for one strategy: visits, arrivals, requests and p99 per step, then what failed or was expected, the gateway's client, and its result file.</summary>
+    public static IEnumerable<string> ConsoleLines(LaunchRunResult r, IReadOnlyList<string> failures, IReadOnlyList<string> expected, string file)
+    {
+        LaunchLifecycle u = r.Users;
+        LaunchStepResult all = r.Steps.Single(s => s.Step == LaunchVerdictPolicy.AllSteps);
+        string p99 = string.Join(", ", r.Steps.Where(s => s.Requests > 0).Select(s => Inv($"{s.Step} {s.AllLatency!.P99:0.0}")));
+        yield return Inv($"{r.Strategy}: {u.Users:N0} visits (entered {u.Entered:N0}, left {u.Left:N0}, expired {u.Expired:N0}, failed {u.Failed:N0}, unfinished {u.Unfinished:N0}); arrivals sent {r.Arrivals?.Sent.ToString("N0", CultureInfo.InvariantCulture) ?? "n/a"}, dropped {r.Arrivals?.DroppedText() ?? "n/a"}; {all.Requests:N0} requests in {r.Seconds:0.0} s, {all.Failed:N0} failed; p99 ms: {p99}");
+        foreach (var (reason, n) in u.FailureReasons) yield return $"  failed visits: {reason} ×{n}";
+        foreach (string e in expected) yield return $"expected: {e}";
+        foreach (string f in failures) yield return $"failed: {f}";
+        yield return $"  {LaunchRehearsalReport.ClientSentence(r)}";
+        yield return $"  {file}";
     }
 
     private static string Bytes(long? b) => b is long v ? Inv($"{v / 1048576.0:0.0} MiB") : "n/a";

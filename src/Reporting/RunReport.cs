@@ -1,10 +1,10 @@
 using System.Text;
-using HashtagBench.Reporting;
 
-namespace HashtagBench.Cli.Run;
+namespace HashtagBench.Reporting;
 
-/// <summary>A section of the report: one step's own Markdown (or a note that it produced none) and its charts.</summary>
-internal sealed record ReportSection(string Title, StepResult Step, string Folder)
+/// <summary>One step of a `run` as its section of the report shows it: how it ended, its log, and the folder its own report and charts are in.</summary>
+/// <param name="Error">Why it failed; null when it did not.</param>
+public sealed record RunReportStep(string Title, string Status, bool Ok, TimeSpan Duration, string? Error, string LogPath, string Folder)
 {
     /// <summary>The step's runs whose injector was the limit; empty: none; null: the step drives no load (n/a).</summary>
     public IReadOnlyList<string>? HarnessLimitedRuns { get; init; }
@@ -15,36 +15,38 @@ internal sealed record ReportSection(string Title, StepResult Step, string Folde
 /// rewritten to the run folder; the HTML embeds every chart so it can be mailed or attached to a design review.
 /// Headings and images are found through Markdig's syntax tree (<see cref="MarkdownFolding"/>), not by pattern.
 /// </summary>
-internal static class RunReport
+public static class RunReport
 {
     /// <param name="launch">The launch step's typed rehearsal, which the report opens with; null when it did not run.</param>
     /// <param name="launchFolder">Where the launch step wrote its report and charts.</param>
     /// <param name="launchNote">Why there is no rehearsal, when <paramref name="launch"/> is null.</param>
-    public static (string Markdown, string Html) Write(string runDir, string runId, EnvironmentInfo env, IReadOnlyList<ReportSection> sections,
-        IReadOnlyList<string> summaryMarkdown, LaunchRunInput? launch = null, string? launchFolder = null, string? launchNote = null)
+    /// <param name="environment">The machine, runtime and cluster, one (name, value) row each.</param>
+    /// <param name="summaryBlocks">The headline numbers per step (<see cref="StepSummaryReport"/>), in order.</param>
+    public static (string Markdown, string Html) Write(string runDir, string runId, IReadOnlyList<(string Name, string Value)> environment, IReadOnlyList<RunReportStep> sections,
+        IReadOnlyList<string> summaryBlocks, LaunchRunInput? launch = null, string? launchFolder = null, string? launchNote = null)
     {
         var md = new StringBuilder();
         // The answer first: the rehearsal's verdict, sizing and hot-shard chart, then one table of every step.
         string? chart = launch is not null && launchFolder is not null && Path.Combine(launchFolder, LaunchRehearsalReport.CpuChartFile) is var c && File.Exists(c) ? c : null;
-        var rows = sections.Select(s => new RunStepRow(s.Title, s.Step.Status, s.Step.Ok, s.Step.Duration, s.HarnessLimitedRuns, s.Step.Error)).ToList();
+        var rows = sections.Select(s => new RunStepRow(s.Title, s.Status, s.Ok, s.Duration, s.HarnessLimitedRuns, s.Error)).ToList();
         md.Append(RunSummaryReport.ToMarkdown(runId, launch, launchNote, chart is null ? null : Relative(runDir, chart), rows));
 
         md.AppendLine("## Headline numbers per step").AppendLine();
-        foreach (string block in summaryMarkdown) md.AppendLine(block).AppendLine();
+        foreach (string block in summaryBlocks) md.AppendLine(block).AppendLine();
 
         md.AppendLine("## Environment").AppendLine();
-        md.Append(MarkdownTable.Render(env.Rows(), new("", r => r.Item1), new("", r => r.Item2)));
+        md.Append(MarkdownTable.Render(environment, new("", r => r.Name), new("", r => r.Value)));
         md.AppendLine();
 
-        foreach (ReportSection s in sections)
+        foreach (RunReportStep s in sections)
         {
             md.AppendLine($"## {s.Title}").AppendLine();
-            if (!s.Step.Ok) md.AppendLine($"> **{s.Step.Status}**: {s.Step.Error}. Log: `{Relative(runDir, s.Step.LogPath)}`").AppendLine();
+            if (!s.Ok) md.AppendLine($"> **{s.Status}**: {s.Error}. Log: `{Relative(runDir, s.LogPath)}`").AppendLine();
             bool hasMarkdown = Directory.Exists(s.Folder) && Directory.EnumerateFiles(s.Folder, "*.md", SearchOption.AllDirectories).Any();
-            if (!hasMarkdown && File.Exists(s.Step.LogPath))
+            if (!hasMarkdown && File.Exists(s.LogPath))
             {
                 // A step that writes no report (the regression gate) is shown by the tail of its output.
-                md.AppendLine("```").AppendJoin('\n', File.ReadLines(s.Step.LogPath).TakeLast(60)).AppendLine().AppendLine("```").AppendLine();
+                md.AppendLine("```").AppendJoin('\n', File.ReadLines(s.LogPath).TakeLast(60)).AppendLine().AppendLine("```").AppendLine();
             }
             if (!Directory.Exists(s.Folder)) continue;
             var linked = new HashSet<string>(StringComparer.Ordinal);

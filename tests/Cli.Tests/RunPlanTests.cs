@@ -52,10 +52,10 @@ public sealed class RunReportAnswerTests : IDisposable
         var env = new EnvironmentInfo("cpu", 2, "os", ".NET", "7.0", "local");
         ReportSection[] sections =
         [
-            new("Benchmarks", new StepResult("bench", "ok", 0, TimeSpan.FromSeconds(60), log), Path.Combine(_dir, "bench")),
-            new("Load: strategies", new StepResult("load-strategies", "ok", 0, TimeSpan.FromSeconds(30), log), Path.Combine(_dir, "load")) { HarnessLimitedRuns = ["event", "legacy"] },
-            new("Load: duplicates", new StepResult("load-duplicates", "ok", 0, TimeSpan.FromSeconds(20), log), Path.Combine(_dir, "dup")) { HarnessLimitedRuns = [] },
-            new("Launch rehearsal: gateway-30k", new StepResult("launch", "ok", 0, TimeSpan.FromSeconds(40), log), launchDir),
+            new("Benchmarks", new StepResult("bench", StepStatus.Ok, 0, TimeSpan.FromSeconds(60), log), Path.Combine(_dir, "bench")),
+            new("Load: strategies", new StepResult("load-strategies", StepStatus.Ok, 0, TimeSpan.FromSeconds(30), log), Path.Combine(_dir, "load")) { HarnessLimitedRuns = ["event", "legacy"] },
+            new("Load: duplicates", new StepResult("load-duplicates", StepStatus.Ok, 0, TimeSpan.FromSeconds(20), log), Path.Combine(_dir, "dup")) { HarnessLimitedRuns = [] },
+            new("Launch rehearsal: gateway-30k", new StepResult("launch", StepStatus.Ok, 0, TimeSpan.FromSeconds(40), log), launchDir),
         ];
         var (md, html) = HashtagBench.Reporting.RunReport.Write(_dir, "id", [.. env.Rows()], [.. sections.Select(s => s.ToReport())], ["**headline**"], launch, launchDir, note);
         return (File.ReadAllText(md), File.ReadAllText(html));

@@ -25,7 +25,7 @@ public sealed class StepRunnerTests : IDisposable
         StepResult r = await Sh("two-streams", "echo to-out; echo to-err >&2; echo \"token=$HB_STEP_TOKEN ci=$CI\"; exit 3", log,
             TimeSpan.FromMinutes(1), CancellationToken.None, new Dictionary<string, string> { ["HB_STEP_TOKEN"] = "t-42" });
 
-        Assert.Equal("failed", r.Status);
+        Assert.Equal(StepStatus.Failed, r.Status);
         Assert.False(r.Ok);
         Assert.Equal(3, r.ExitCode);
         Assert.Contains("exit code 3", r.Error);
@@ -41,7 +41,7 @@ public sealed class StepRunnerTests : IDisposable
     public async Task A_zero_exit_is_ok()
     {
         StepResult r = await Sh("fine", "echo done", Log("fine"), TimeSpan.FromMinutes(1), CancellationToken.None);
-        Assert.Equal(("ok", 0, (string?)null), (r.Status, r.ExitCode, r.Error));
+        Assert.Equal((StepStatus.Ok, 0, (string?)null), (r.Status, r.ExitCode, r.Error));
         Assert.True(r.Ok);
     }
 
@@ -50,7 +50,7 @@ public sealed class StepRunnerTests : IDisposable
     {
         StepResult r = await StepRunner.RunAsync("ghost", Path.Combine(_dir, "no-such-program"), [], Log("ghost"), null,
             TimeSpan.FromMinutes(1), CancellationToken.None);
-        Assert.Equal("failed", r.Status);
+        Assert.Equal(StepStatus.Failed, r.Status);
         Assert.StartsWith("could not start", r.Error);
     }
 
@@ -66,7 +66,7 @@ public sealed class StepRunnerTests : IDisposable
         cts.Cancel();
         StepResult r = await run;
 
-        Assert.Equal(("cancelled", "cancelled"), (r.Status, r.Error));
+        Assert.Equal((StepStatus.Cancelled, "cancelled"), (r.Status, r.Error));
         Assert.True(await GoneAsync(grandchild), $"the step's grandchild (pid {grandchild}) outlived the cancel");
     }
 
@@ -76,7 +76,7 @@ public sealed class StepRunnerTests : IDisposable
         string pidFile = Path.Combine(_dir, "slow.pid");
         StepResult r = await Sh("slow", $"sleep 300 & echo $! > '{pidFile}'; wait", Log("slow"), TimeSpan.FromSeconds(2), CancellationToken.None);
 
-        Assert.Equal("failed", r.Status);
+        Assert.Equal(StepStatus.Failed, r.Status);
         Assert.StartsWith("timed out after", r.Error);
         Assert.True(await GoneAsync(await WaitForPidAsync(pidFile)));
     }

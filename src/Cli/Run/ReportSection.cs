@@ -9,5 +9,5 @@ internal sealed record ReportSection(string Title, StepResult Step, string Folde
     public IReadOnlyList<string>? HarnessLimitedRuns { get; init; }
 
     public RunReportStep ToReport() =>
-        new(Title, Step.Status, Step.Ok, Step.Duration, Step.Error, Step.LogPath, Folder) { HarnessLimitedRuns = HarnessLimitedRuns };
+        new(Title, Step.StatusLabel, Step.Ok, Step.Duration, Step.Error, Step.LogPath, Folder) { HarnessLimitedRuns = HarnessLimitedRuns };
 }

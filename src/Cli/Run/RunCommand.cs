@@ -86,7 +86,7 @@ internal static class RunCommand
             }
             catch (Exception ex) when (CliErrors.IsInputError(ex) && !ct.IsCancellationRequested)
             {
-                sections.Add(new ReportSection("Cluster", new StepResult("cluster", "failed", -1, total.Elapsed, Path.Combine(runDir, "run.log"), CliErrors.Describe(ex)), runDir));
+                sections.Add(new ReportSection("Cluster", new StepResult("cluster", StepStatus.Failed, -1, total.Elapsed, Path.Combine(runDir, "run.log"), CliErrors.Describe(ex)), runDir));
                 return CliErrors.Report(Console.Error, ex); // the report is still written, in finally
             }
 
@@ -96,7 +96,7 @@ internal static class RunCommand
                 if (ct.IsCancellationRequested) break;
                 Console.WriteLine($"== {step.Title}");
                 StepResult result = await StepRunner.RunAsync(step, Path.Combine(runDir, "logs", step.Name + ".log"), ct);
-                Console.WriteLine($"== {step.Title}: {result.Status} in {result.Duration.TotalSeconds:0}s{(result.Error is null ? "" : $" ({result.Error})")}");
+                Console.WriteLine($"== {step.Title}: {result.StatusLabel} in {result.Duration.TotalSeconds:0}s{(result.Error is null ? "" : $" ({result.Error})")}");
                 sections.Add(new ReportSection(step.Title, result, step.OutputFolder) { HarnessLimitedRuns = step.HarnessLimited?.Invoke(step.OutputFolder) });
                 if (step.Summarise is not null && Directory.Exists(step.OutputFolder)) summary.AddRange(step.Summarise(step.OutputFolder));
             }
@@ -105,7 +105,7 @@ internal static class RunCommand
         {
             if (cluster is not null) await cluster.DisposeAsync();
             string launchNote = plan.Launch is null ? "skipped (--no-launch)"
-                : sections.FirstOrDefault(s => s.Step.Name == "launch") is { } ls ? $"the launch step {ls.Step.Status} before its report ({ls.Step.Error})"
+                : sections.FirstOrDefault(s => s.Step.Name == "launch") is { } ls ? $"the launch step {ls.Step.StatusLabel} before its report ({ls.Step.Error})"
                 : "the launch step did not start";
             var (md, html) = RunReport.Write(runDir, runId, [.. env.Rows()], [.. sections.Select(s => s.ToReport())], summary, steps?.Launch, steps?.LaunchFolder, launchNote);
             Console.WriteLine($"report: {md}");
@@ -114,7 +114,7 @@ internal static class RunCommand
         }
         if (ct.IsCancellationRequested) return ExitCodes.Interrupted;
         var failed = sections.Where(s => !s.Step.Ok && (plan.Gate || !s.Step.Name.EndsWith("gate", StringComparison.Ordinal))).ToList();
-        foreach (var s in failed) Console.Error.WriteLine($"error: step '{s.Title}' {s.Step.Status}: {s.Step.Error}");
+        foreach (var s in failed) Console.Error.WriteLine($"error: step '{s.Title}' {s.Step.StatusLabel}: {s.Step.Error}");
         return failed.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;
     }
 }

@@ -4,10 +4,16 @@ using CliWrap;
 
 namespace HashtagBench.Cli.Run;
 
+/// <summary>How a step ended.</summary>
+internal enum StepStatus { Ok, Failed, Cancelled }
+
 /// <summary>What one step of a run did.</summary>
-internal sealed record StepResult(string Name, string Status, int ExitCode, TimeSpan Duration, string LogPath, string? Error = null)
+internal sealed record StepResult(string Name, StepStatus Status, int ExitCode, TimeSpan Duration, string LogPath, string? Error = null)
 {
-    public bool Ok => Status == "ok";
+    public bool Ok => Status == StepStatus.Ok;
+
+    /// <summary>The status as the console and the report spell it: ok, failed or cancelled.</summary>
+    public string StatusLabel => Status.ToString().ToLowerInvariant();
 }
 
 /// <summary>
@@ -41,10 +47,10 @@ internal static class StepRunner
         try
         {
             int code = await work(limit.Token).ConfigureAwait(false);
-            if (ct.IsCancellationRequested) return new StepResult(name, "cancelled", -1, sw.Elapsed, logPath, "cancelled");
+            if (ct.IsCancellationRequested) return new StepResult(name, StepStatus.Cancelled, -1, sw.Elapsed, logPath, "cancelled");
             return code == 0
-                ? new StepResult(name, "ok", 0, sw.Elapsed, logPath)
-                : new StepResult(name, "failed", code, sw.Elapsed, logPath, $"exit code {code}; see {logPath}");
+                ? new StepResult(name, StepStatus.Ok, 0, sw.Elapsed, logPath)
+                : new StepResult(name, StepStatus.Failed, code, sw.Elapsed, logPath, $"exit code {code}; see {logPath}");
         }
         catch (Exception ex)
         {
@@ -53,7 +59,7 @@ internal static class StepRunner
                 : limit.IsCancellationRequested ? $"timed out after {timeout.TotalMinutes:0.#} min"
                 : $"{ex.GetType().Name}: {ex.Message.Split('\n')[0]}";
             tee.WriteLine(ex.ToString());
-            return new StepResult(name, cancelled ? "cancelled" : "failed", -1, sw.Elapsed, logPath, why);
+            return new StepResult(name, cancelled ? StepStatus.Cancelled : StepStatus.Failed, -1, sw.Elapsed, logPath, why);
         }
         finally
         {
@@ -126,17 +132,17 @@ internal static class StepRunner
         {
             CommandResult result = await child.ExecuteAsync(limit.Token);
             return result.ExitCode == 0
-                ? new StepResult(name, "ok", 0, sw.Elapsed, logPath)
-                : new StepResult(name, "failed", result.ExitCode, sw.Elapsed, logPath, $"exit code {result.ExitCode}; see {logPath}");
+                ? new StepResult(name, StepStatus.Ok, 0, sw.Elapsed, logPath)
+                : new StepResult(name, StepStatus.Failed, result.ExitCode, sw.Elapsed, logPath, $"exit code {result.ExitCode}; see {logPath}");
         }
         catch (OperationCanceledException)
         {
             string why = ct.IsCancellationRequested ? "cancelled" : $"timed out after {timeout.TotalMinutes:0.#} min";
-            return new StepResult(name, ct.IsCancellationRequested ? "cancelled" : "failed", -1, sw.Elapsed, logPath, why);
+            return new StepResult(name, ct.IsCancellationRequested ? StepStatus.Cancelled : StepStatus.Failed, -1, sw.Elapsed, logPath, why);
         }
         catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            return new StepResult(name, "failed", -1, sw.Elapsed, logPath, $"could not start {fileName}: {ex.Message}");
+            return new StepResult(name, StepStatus.Failed, -1, sw.Elapsed, logPath, $"could not start {fileName}: {ex.Message}");
         }
     }
 }

@@ -5,7 +5,7 @@ using StackExchange.Redis;
 namespace HashtagBench.Bench;
 
 /// <summary>A local cluster for a suite's GlobalSetup (via the provisioning code) and its connection; disposing stops both.</summary>
-public sealed class BenchCluster : IAsyncDisposable
+internal sealed class BenchCluster : IAsyncDisposable
 {
     private BenchCluster(RunningCluster cluster, ConnectionMultiplexer mux)
     {

@@ -11,7 +11,7 @@ namespace HashtagBench.Bench;
 /// input of <c>compare</c>) written under results/bench/&lt;run&gt;/results/. Jobs come from the command line
 /// (<c>--job short</c>, <c>--job dry</c>, <c>--iterationCount 15</c>, ...), BenchmarkDotNet's default otherwise.
 /// </summary>
-public static class BenchConfig
+internal static class BenchConfig
 {
     public static IConfig Create(string artifactsPath)
     {

@@ -20,7 +20,7 @@ namespace HashtagBench.Bench;
 /// <paramref name="SeRedis"/> is the sequential StackExchange.Redis round trip (one join awaited after another),
 /// <paramref name="RedisBenchmark"/> redis-benchmark -c 1 (null when it could not run like for like).
 /// </summary>
-public sealed record LatencyFloorRound(int Round, RunSummary Harness, Percentiles SeRedis, RedisBenchmarkResult? RedisBenchmark)
+internal sealed record LatencyFloorRound(int Round, RunSummary Harness, Percentiles SeRedis, RedisBenchmarkResult? RedisBenchmark)
 {
     /// <summary>
     /// The same sequential loop with ~1 ms of sleep between calls, the harness's spacing at 800/s: what a round trip
@@ -45,7 +45,7 @@ public sealed record LatencyFloorRound(int Round, RunSummary Harness, Percentile
 /// ratios harness/SE.Redis and SE.Redis/redis-benchmark. A plain timed loop, not BenchmarkDotNet: the quantity is a
 /// latency distribution of network calls, and all three must share one cluster and one moment.
 /// </summary>
-public static class LatencyFloor
+internal static class LatencyFloor
 {
     public const string Verb = "latency-floor";
     /// <summary>The target: harness join p50 at a low rate ≤ 1.5 × the sequential SE.Redis round trip.</summary>

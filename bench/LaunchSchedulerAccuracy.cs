@@ -9,7 +9,7 @@ using HdrHistogram;
 namespace HashtagBench.Bench;
 
 /// <summary>One population's timer accuracy: how late the poll timers fired (fired − due), in ms.</summary>
-public sealed record SchedulerAccuracy(int Users, double Seconds, Percentiles Lateness, long Fired)
+internal sealed record SchedulerAccuracy(int Users, double Seconds, Percentiles Lateness, long Fired)
 {
     public double FiredPerSecond => Fired / Seconds;
 }
@@ -21,7 +21,7 @@ public sealed record SchedulerAccuracy(int Users, double Seconds, Percentiles La
 /// the lateness p50/p99/max of both and their ratio. No Redis: this measures the harness alone. A plain timed loop,
 /// not BenchmarkDotNet: the quantity is a distribution of timer errors over seconds of wall time.
 /// </summary>
-public static class LaunchSchedulerAccuracy
+internal static class LaunchSchedulerAccuracy
 {
     public const string Verb = "scheduler-accuracy";
 

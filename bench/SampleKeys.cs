@@ -1,7 +1,7 @@
 namespace HashtagBench.Bench;
 
 /// <summary>The IDs and keys every suite uses: the incident's event, user and idempotency key.</summary>
-public static class SampleKeys
+internal static class SampleKeys
 {
     public const string EventId = "evt_2025_1001";
     public const string UserId = "user123";

@@ -3,20 +3,20 @@ using System.Text.Json;
 namespace HashtagBench.Bench.Compare;
 
 /// <summary>A compare input that cannot be used: missing, not JSON, or not a BenchmarkDotNet full JSON report.</summary>
-public sealed class CompareInputException(string message, Exception? inner = null) : Exception(message, inner);
+internal sealed class CompareInputException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>What compare needs from one benchmark of a BenchmarkDotNet full JSON report.</summary>
 /// <param name="Id">BenchmarkDotNet's FullName: type, method and parameters.</param>
 /// <param name="SamplesNs">Statistics.OriginalValues: nanoseconds per operation, one per workload iteration. Empty when the benchmark failed.</param>
 /// <param name="AllocatedBytes">Memory.BytesAllocatedPerOperation, or null when the run had no memory diagnoser.</param>
 /// <param name="Job">The job part of BenchmarkDotNet's DisplayInfo ("ShortRun", "Job-ABC(IterationCount=15)"), or "".</param>
-public sealed record BenchmarkResult(string Id, string SourceFile, IReadOnlyList<double> SamplesNs, double? MedianNs, long? AllocatedBytes, string Job = "")
+internal sealed record BenchmarkResult(string Id, string SourceFile, IReadOnlyList<double> SamplesNs, double? MedianNs, long? AllocatedBytes, string Job = "")
 {
     public bool HasMeasurements => SamplesNs.Count > 0;
 }
 
 /// <summary>Reads BenchmarkDotNet full JSON reports (*-report-full.json) from a file or a folder tree.</summary>
-public static class BdnResultReader
+internal static class BdnResultReader
 {
     public const string FullJsonPattern = "*-report-full.json";
 

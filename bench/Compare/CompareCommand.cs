@@ -8,7 +8,7 @@ namespace HashtagBench.Bench.Compare;
 /// and the noise floor, a new allocation on a 0 B benchmark, a benchmark that failed in the diff run) or a benchmark
 /// too few samples could judge (unless --allow-unknown), 2 on bad input.
 /// </summary>
-public static class CompareCommand
+internal static class CompareCommand
 {
     // The exit-code convention every hashtag-bench verb shares.
     public const int Pass = ExitCodes.Ok, Regression = ExitCodes.Failed, BadInput = ExitCodes.BadInput;

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace HashtagBench.Bench.Compare;
 
 /// <summary>Writes a comparison as a GitHub Markdown table plus a one-line verdict.</summary>
-public static class CompareReport
+internal static class CompareReport
 {
     public static void Write(TextWriter output, IReadOnlyList<BenchmarkComparison> comparisons, CompareSettings settings)
     {

@@ -8,7 +8,7 @@ using HashtagBench.Statistics;
 namespace HashtagBench.Bench.Compare;
 
 /// <summary>The statistical verdict on one benchmark's time.</summary>
-public enum TimeVerdict
+internal enum TimeVerdict
 {
     /// <summary>No difference beyond the threshold or the noise floor.</summary>
     Same,
@@ -22,7 +22,7 @@ public enum TimeVerdict
 }
 
 /// <summary>How compare decides. <see cref="Filters"/> are BenchmarkDotNet-style globs over the full name (empty: all).</summary>
-public sealed record CompareSettings(Threshold Threshold, Threshold Noise, IReadOnlyList<string> Filters)
+internal sealed record CompareSettings(Threshold Threshold, Threshold Noise, IReadOnlyList<string> Filters)
 {
     /// <summary>Significance level of each one-sided Mann-Whitney test.</summary>
     public SignificanceLevel Alpha { get; init; } = SignificanceLevel.P05;
@@ -44,7 +44,7 @@ public sealed record CompareSettings(Threshold Threshold, Threshold Noise, IRead
 }
 
 /// <summary>One benchmark seen in the base run, the diff run, or both.</summary>
-public sealed record BenchmarkComparison(string Id, BenchmarkResult? Base, BenchmarkResult? Diff, TimeVerdict Verdict)
+internal sealed record BenchmarkComparison(string Id, BenchmarkResult? Base, BenchmarkResult? Diff, TimeVerdict Verdict)
 {
     /// <summary>Diff median / base median: above 1 is slower.</summary>
     public double? Ratio => Base?.MedianNs is > 0 && Diff?.MedianNs is { } d ? d / Base.MedianNs.Value : null;
@@ -71,7 +71,7 @@ public sealed record BenchmarkComparison(string Id, BenchmarkResult? Base, Bench
 /// Compares two result sets with <see cref="ShiftTest"/> (shared with the load-run gate): a Mann-Whitney equivalence
 /// test at the user's threshold and again at an absolute noise floor, so nanosecond-scale jitter on tiny benchmarks is not a regression.
 /// </summary>
-public static class ResultComparer
+internal static class ResultComparer
 {
     public static IReadOnlyList<BenchmarkComparison> Compare(IReadOnlyDictionary<string, BenchmarkResult> baseRun,
         IReadOnlyDictionary<string, BenchmarkResult> diffRun, CompareSettings settings)

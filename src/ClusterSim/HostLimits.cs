@@ -7,7 +7,7 @@ namespace HashtagBench.ClusterSim;
 /// work (a <see cref="SimInputException"/>: one line, exit 2) instead of ending in an out-of-memory kill or running
 /// for months. The simulators' per-item byte costs sit beside the arrays they size.
 /// </summary>
-public static class HostLimits
+internal static class HostLimits
 {
     /// <summary>Longest simulation accepted: a longer one is not something anyone waits for.</summary>
     public static readonly TimeSpan MaxRunTime = TimeSpan.FromHours(24);

@@ -27,7 +27,7 @@ public enum SlotMapProblem
 }
 
 /// <summary>A slot map that does not give every one of the 16384 slots exactly one shard.</summary>
-public sealed class InvalidSlotMapException(SlotMapProblem problem, string message) : SimInputException("slot-map", message)
+internal sealed class InvalidSlotMapException(SlotMapProblem problem, string message) : SimInputException("slot-map", message)
 {
     public SlotMapProblem Problem { get; } = problem;
 }

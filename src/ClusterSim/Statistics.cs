@@ -20,7 +20,7 @@ public readonly record struct Band(double Mean, double P5, double P95)
 /// <param name="Gini">Gini coefficient of shard loads: 0 even, (N-1)/N when one shard takes everything.</param>
 /// <param name="HottestShardShare">Hottest shard's fraction of all load.</param>
 /// <param name="HottestSlotShare">Hottest slot's fraction of all load (a floor no resharding can get under).</param>
-public sealed record SkewMetrics(double MaxOverMean, double Cv, double Gini, double HottestShardShare, double HottestSlotShare)
+internal sealed record SkewMetrics(double MaxOverMean, double Cv, double Gini, double HottestShardShare, double HottestSlotShare)
 {
     public static SkewMetrics Of(ReadOnlySpan<double> shardLoads, ReadOnlySpan<double> slotLoads)
     {

@@ -24,6 +24,17 @@ namespace HashtagBench.Contracts;
 [JsonSerializable(typeof(ClusterInspection))]
 [JsonSerializable(typeof(LaunchCeilingResult))]
 [JsonSerializable(typeof(ScaleCeilingResult))]
+// The scenarios' typed findings (rendered by src/Reporting): one context for every Contracts record.
+[JsonSerializable(typeof(AgentResult))]
+[JsonSerializable(typeof(ScenarioReportFindings))]
+[JsonSerializable(typeof(MultiEventFindings))]
+[JsonSerializable(typeof(StrategiesFindings))]
+[JsonSerializable(typeof(DuplicatesFindings))]
+[JsonSerializable(typeof(HotEventFindings))]
+[JsonSerializable(typeof(CapacityFindings))]
+[JsonSerializable(typeof(FailoverFindings))]
+[JsonSerializable(typeof(AgentMergeFindings))]
+[JsonSerializable(typeof(OverheadAttempt))]
 public sealed partial class ResultsJsonContext : JsonSerializerContext;
 
 /// <summary>The result files' names, and reading and writing them through <see cref="ResultsJsonContext"/>.</summary>

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace HashtagBench.Contracts;
 
 /// <summary>
@@ -5,6 +7,14 @@ namespace HashtagBench.Contracts;
 /// (<c>ScenarioReport.Render</c>), so no report text is built where the load runs. summary.json keeps
 /// <see cref="LoadFindings"/>; these records add only what the prose needs beside it (the options it names, chart files).
 /// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "scenario")]
+[JsonDerivedType(typeof(MultiEventFindings), "multi-event")]
+[JsonDerivedType(typeof(StrategiesFindings), "strategies")]
+[JsonDerivedType(typeof(DuplicatesFindings), "duplicates")]
+[JsonDerivedType(typeof(HotEventFindings), "hot-event")]
+[JsonDerivedType(typeof(CapacityFindings), "capacity")]
+[JsonDerivedType(typeof(FailoverFindings), "failover")]
+[JsonDerivedType(typeof(AgentMergeFindings), "agents")]
 public abstract record ScenarioReportFindings;
 
 /// <summary>multi-event: the workload it ran.</summary>

@@ -4,7 +4,7 @@ using StackExchange.Redis;
 namespace HashtagBench.Enqueue;
 
 /// <summary>Maps what StackExchange.Redis throws to a <see cref="FailureKind"/>.</summary>
-public static class FailureClassifier
+internal static class FailureClassifier
 {
     public static FailureKind Classify(Exception ex) => ex switch
     {

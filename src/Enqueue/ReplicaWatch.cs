@@ -12,7 +12,7 @@ namespace HashtagBench.Enqueue;
 /// that cannot be satisfied (the shard lost its replica, as after a failover) holds up every command queued behind
 /// it for its full timeout. Knowing the count first lets the client skip that WAIT and report the shortfall at once.
 /// </summary>
-public sealed class ReplicaWatch(IConnectionMultiplexer mux, TimeSpan maxAge)
+internal sealed class ReplicaWatch(IConnectionMultiplexer mux, TimeSpan maxAge)
 {
     private sealed record Reading(int? Online, long AtTicks);
 

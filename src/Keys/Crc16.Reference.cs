@@ -1,7 +1,7 @@
 namespace HashtagBench.Keys;
 
 /// <summary>Slower CRC variants kept as references for tests and benchmarks.</summary>
-public static partial class Crc16
+internal static partial class Crc16
 {
     /// <summary>Single-table (Sarwate) CRC: one lookup per byte. Kept for benchmarks.</summary>
     internal static ushort ComputeTable(ReadOnlySpan<byte> data)

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace HashtagBench.Keys;
 
 /// <summary>Slicing-by-16: the CRC for key-sized inputs, and the ASCII-from-UTF-16 path.</summary>
-public static partial class Crc16
+internal static partial class Crc16
 {
     private const int Slices = 16;
 

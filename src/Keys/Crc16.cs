@@ -5,7 +5,7 @@ namespace HashtagBench.Keys;
 /// uses for key slots. Check value: CRC16("123456789") = 0x31C3. The public surface is this file; the slicing
 /// tables, the CLMUL path and the reference variants the benchmarks compare are internal partials.
 /// </summary>
-public static partial class Crc16
+internal static partial class Crc16
 {
     public const ushort Polynomial = 0x1021;
 

@@ -317,7 +317,7 @@ public sealed class ClusterFaults(RunningCluster cluster)
 }
 
 /// <summary>The parts of INFO replication a lagged kill reads.</summary>
-public sealed record ReplInfo(long MasterOffset, IReadOnlyDictionary<string, long> ReplicaOffsets)
+internal sealed record ReplInfo(long MasterOffset, IReadOnlyDictionary<string, long> ReplicaOffsets)
 {
     /// <summary>master_repl_offset, and each <c>slaveN:ip=…,port=…,offset=…</c> line's offset by ip:port.</summary>
     public static ReplInfo Parse(string info)

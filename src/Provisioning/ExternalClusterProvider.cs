@@ -6,7 +6,7 @@ using StackExchange.Redis;
 namespace HashtagBench.Provisioning;
 
 /// <summary>Attaches to a cluster someone else runs (staging, ElastiCache). Nothing is started or torn down.</summary>
-public static class ExternalClusterProvider
+internal static class ExternalClusterProvider
 {
     public static async Task<RunningCluster> AttachAsync(ExternalEndpoint endpoint, Action<string>? log = null)
     {

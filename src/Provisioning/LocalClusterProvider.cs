@@ -11,7 +11,7 @@ namespace HashtagBench.Provisioning;
 /// The default provider: N×(1+R) redis-server processes on loopback, joined by redis-cli --cluster create.
 /// Each run gets its own temporary folder; processes are killed by PID on dispose.
 /// </summary>
-public static class LocalClusterProvider
+internal static class LocalClusterProvider
 {
     public const string InstallHint = "Install Redis 7+ (Debian/Ubuntu: apt-get install redis-server), or start a Docker daemon.";
 

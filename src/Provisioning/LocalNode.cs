@@ -44,7 +44,7 @@ public abstract class LocalNode
 }
 
 /// <summary>One redis-server process started by the local provider.</summary>
-public sealed class ProcessNode : LocalNode
+internal sealed class ProcessNode : LocalNode
 {
     private readonly string _redisServer;
     private Process _process;

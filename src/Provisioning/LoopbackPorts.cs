@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace HashtagBench.Provisioning;
 
 /// <summary>Loopback ports for a cluster started on this machine.</summary>
-public static class LoopbackPorts
+internal static class LoopbackPorts
 {
     private const int BusOffset = 10000, Span = 10000;
 

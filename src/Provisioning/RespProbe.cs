@@ -60,4 +60,4 @@ internal static class RespProbe
     }
 }
 
-public sealed class RespErrorException(string message) : Exception(message);
+internal sealed class RespErrorException(string message) : Exception(message);

@@ -30,7 +30,7 @@ namespace HashtagBench.Provisioning;
 /// owning process is gone.
 /// </para>
 /// </summary>
-public static class TestcontainersClusterProvider
+internal static class TestcontainersClusterProvider
 {
     public const string DefaultImage = "redis:7.2";
 
@@ -330,7 +330,7 @@ public static class TestcontainersClusterProvider
 }
 
 /// <summary>One node of a Testcontainers cluster: a container on the host network. Faults go through the Docker API.</summary>
-public sealed class ContainerNode : LocalNode
+internal sealed class ContainerNode : LocalNode
 {
     private readonly DockerDaemon _daemon;
 

@@ -8,7 +8,7 @@ namespace HashtagBench.Reporting;
 /// Measured against predicted for one strategy's live launch, as markdown: per node (share, rate, error, a mark
 /// against the tolerance), the node × command rows that differ most, and one line with the worst error.
 /// </summary>
-public static class LaunchComparisonReport
+internal static class LaunchComparisonReport
 {
     public const int DefaultCommandRows = 15;
 

@@ -4,7 +4,7 @@ using HashtagBench.ClusterSim;
 namespace HashtagBench.Reporting;
 
 /// <summary>The three sim charts, drawn with the shared <see cref="ChartWriter"/>.</summary>
-public static class SimCharts
+internal static class SimCharts
 {
     /// <summary>Writes the charts into <paramref name="dir"/> and returns the PNG paths.</summary>
     public static IReadOnlyList<string> Write(string dir, SimResult result, CapacityPlan? plan, IReadOnlyList<SweepSeries> sweep)

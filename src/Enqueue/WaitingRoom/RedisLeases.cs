@@ -16,7 +16,7 @@ public interface IRedisLeases
 }
 
 /// <summary>Every call on one database: the multiplexer pipelines whatever is in flight on its one connection per node.</summary>
-public sealed class SharedDatabase(IDatabase db) : IRedisLeases
+internal sealed class SharedDatabase(IDatabase db) : IRedisLeases
 {
     public ValueTask<IDatabase> LeaseAsync() => ValueTask.FromResult(db);
 

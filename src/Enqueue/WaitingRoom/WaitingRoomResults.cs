@@ -44,7 +44,7 @@ public sealed record StepFailure(FailureKind Kind, string Message)
 }
 
 /// <summary>What every step's result says.</summary>
-public interface IStepResult
+internal interface IStepResult
 {
     Step Step { get; }
     StepOutcome Outcome { get; }

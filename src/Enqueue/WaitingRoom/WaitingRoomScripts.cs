@@ -1,7 +1,7 @@
 namespace HashtagBench.Enqueue.WaitingRoom;
 
 /// <summary>The waiting room's own Lua scripts, embedded next to enqueue.lua. The gateway sends them with EVAL (the text each time).</summary>
-public static class WaitingRoomScripts
+internal static class WaitingRoomScripts
 {
     /// <summary>The per-request token bucket on <c>ratelimit:ip:&lt;ip&gt;</c>.</summary>
     public static string RateLimit { get; } = EnqueueScript.Load("rate_limit.lua");

@@ -7,7 +7,7 @@ namespace HashtagBench.Load.Agents;
 /// users and make disjoint idempotency keys: so each stream, each entry and each key belongs to one agent's audit,
 /// and every count of the joined audit (streams read and unattributed entries included) is the agents' sum.
 /// </summary>
-public static class AuditJoin
+internal static class AuditJoin
 {
     public static StreamAuditResult Join(IReadOnlyList<StreamAuditResult> audits) =>
         new(audits.Sum(a => a.Attempts), audits.Sum(a => a.IdempotencyKeys), audits.Sum(a => a.Acknowledged), audits.Sum(a => a.Lost),

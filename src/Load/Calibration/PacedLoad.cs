@@ -11,7 +11,7 @@ namespace HashtagBench.Load.Calibration;
 /// due while the previous one is still out goes as soon as that one's replies are in. Unpaced (no rate): every
 /// connection sends its next batch when the replies arrive, as fast as the node answers.
 /// </summary>
-public sealed class PacedLoad : IAsyncDisposable
+internal sealed class PacedLoad : IAsyncDisposable
 {
     private readonly IReadOnlyList<RespConnection> _connections;
     private readonly byte[] _batch;

@@ -6,7 +6,7 @@ using System.Text;
 namespace HashtagBench.Load.Calibration;
 
 /// <summary>How to open a raw connection to one node: its address, TLS (and a private CA) and the ACL login.</summary>
-public sealed record NodeAddress(string Host, int Port, bool Tls = false, string? CaFile = null, string? User = null, string? Password = null)
+internal sealed record NodeAddress(string Host, int Port, bool Tls = false, string? CaFile = null, string? User = null, string? Password = null)
 {
     public override string ToString() => $"{Host}:{Port}{(Tls ? " (TLS)" : "")}"; // never the password
 }
@@ -19,7 +19,7 @@ public sealed class RespException(string message) : Exception(message);
 /// batch in one write and counts the replies, so the server sees exactly one connection and the batch's commands in
 /// one read. StackExchange.Redis cannot promise that shape (its multiplexer pipelines whatever is queued).
 /// </summary>
-public sealed class RespConnection : IAsyncDisposable
+internal sealed class RespConnection : IAsyncDisposable
 {
     private readonly Socket _socket;
     private readonly Stream _stream;

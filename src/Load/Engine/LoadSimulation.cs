@@ -36,7 +36,7 @@ public abstract record LoadSimulation(TimeSpan During)
 }
 
 /// <summary>Open model: <paramref name="PerSecond"/> arrivals per second at the end of the phase.</summary>
-public sealed record InjectSim(double PerSecond, double IntervalSeconds, TimeSpan During, bool Ramp) : LoadSimulation(During)
+internal sealed record InjectSim(double PerSecond, double IntervalSeconds, TimeSpan During, bool Ramp) : LoadSimulation(During)
 {
     /// <summary>
     /// When the <paramref name="k"/>-th arrival (1-based) is due, in seconds into the phase: where the integrated rate
@@ -70,9 +70,9 @@ public sealed record InjectSim(double PerSecond, double IntervalSeconds, TimeSpa
     }
 }
 
-public sealed record ConstantSim(int Copies, TimeSpan During, bool Ramp) : LoadSimulation(During)
+internal sealed record ConstantSim(int Copies, TimeSpan During, bool Ramp) : LoadSimulation(During)
 {
     public int CopiesAt(double t, int from) => Ramp ? (int)Math.Round(from + (Copies - from) * Math.Clamp(t / During.TotalSeconds, 0, 1)) : Copies;
 }
 
-public sealed record PauseSim(TimeSpan During) : LoadSimulation(During);
+internal sealed record PauseSim(TimeSpan During) : LoadSimulation(During);

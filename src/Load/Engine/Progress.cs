@@ -7,7 +7,7 @@ namespace HashtagBench.Load.Engine;
 /// Progress output: a live Spectre.Console bar on an interactive terminal; one plain line per second when
 /// output is redirected or CI=true (logs stay readable and nothing is redrawn).
 /// </summary>
-public static class ConsoleProgress
+internal static class ConsoleProgress
 {
     public static bool Interactive =>
         !Console.IsOutputRedirected && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);

@@ -17,7 +17,7 @@ namespace HashtagBench.Load.Rehearsal;
 /// what most of a go-redis pool is (its LIFO stack keeps a few hot connections busy and the rest idle).</para>
 /// <para><b>Multiplexed</b>: one multiplexer per pod, each pipelining whatever is in flight; round trips go round-robin.</para>
 /// </summary>
-public sealed class GatewayConnections : IRedisLeases, IAsyncDisposable
+internal sealed class GatewayConnections : IRedisLeases, IAsyncDisposable
 {
     public const string ClientName = "hashtag-bench-gateway";
     /// <summary>

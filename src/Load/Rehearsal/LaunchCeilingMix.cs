@@ -9,14 +9,14 @@ using HashtagBench.WaitingRoom;
 namespace HashtagBench.Load.Rehearsal;
 
 /// <summary>The wire forms the ceiling can send; each has one redis-benchmark argument list and one typed SE.Redis call.</summary>
-public enum CeilingForm { Enqueue, ZAdd, Expire, ZRank, ZRem, XRangeOne, XRangeAll, XDel }
+internal enum CeilingForm { Enqueue, ZAdd, Expire, ZRank, ZRem, XRangeOne, XRangeAll, XDel }
 
 /// <summary>
 /// One command of the mix on the hot event's keys. <see cref="Args"/> is the command line both sides send, with
 /// redis-benchmark's <c>__rand_int__</c> (a 12-digit number below <see cref="Keyspace"/>, drawn afresh per occurrence
 /// and per call) where a member or a user varies; the harness draws the same numbers the same way.
 /// </summary>
-public sealed record CeilingCommand(CeilingForm Form, KeyClass Key, string Label, IReadOnlyList<string> Args, long Keyspace, CeilingMixCommand Mix)
+internal sealed record CeilingCommand(CeilingForm Form, KeyClass Key, string Label, IReadOnlyList<string> Args, long Keyspace, CeilingMixCommand Mix)
 {
     /// <summary>INFO commandstats' name for it ("evalsha", "zrank", ...).</summary>
     public string StatName => Args[0].ToLowerInvariant();
@@ -24,7 +24,7 @@ public sealed record CeilingCommand(CeilingForm Form, KeyClass Key, string Label
 
 /// <summary>The mix, the hot event and the seeded state (queue members and per-user streams) every run starts from.</summary>
 /// <param name="Members">Users seeded in the hot event's queue ZSETs and streams: as many as the launch sends to that event.</param>
-public sealed record CeilingMix(string EventId, int Slot, string KeyPrefix, int Members, IReadOnlyList<CeilingCommand> Commands, double DroppedShare)
+internal sealed record CeilingMix(string EventId, int Slot, string KeyPrefix, int Members, IReadOnlyList<CeilingCommand> Commands, double DroppedShare)
 {
     public const string Rand = "__rand_int__";
     /// <summary>The ZSET score every queue member carries (a join's unix second; its value does not change the cost).</summary>
@@ -41,7 +41,7 @@ public sealed record CeilingMix(string EventId, int Slot, string KeyPrefix, int 
 /// by the simulator's predicted request counts for the file, kept where every key carries the event's hash tag (those
 /// are the hot shard's: an event's tagged keys all sit on its slot), on the launch's busiest event.
 /// </summary>
-public static class LaunchCeilingMix
+internal static class LaunchCeilingMix
 {
     /// <summary>A form under this share of the hot shard's modelled calls is left out: it would cost a run slice and move the mix by less than its share.</summary>
     public const double MinShare = 0.01;

@@ -16,7 +16,7 @@ namespace HashtagBench.Load.Scenarios;
 /// perShardOpsPerSec is what `hashtag-bench sim --capacity-from` reads. Also runs redis-benchmark EVALSHA against
 /// the same shard so the harness's own overhead is visible as a ratio measured in the same run.
 /// </summary>
-public static partial class CapacityScenario
+internal static partial class CapacityScenario
 {
     /// <summary>Concurrent calls for the closed-model ceiling and for redis-benchmark (-c).</summary>
     public const int BenchClients = 50;

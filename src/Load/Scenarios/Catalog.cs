@@ -15,7 +15,7 @@ namespace HashtagBench.Load.Scenarios;
 public sealed record ScenarioOutcome(IReadOnlyList<RunSummary> Runs, ScenarioFindings Findings, ScenarioReportFindings Report);
 
 /// <summary>The join scenarios against the real cluster. Each is bounded by --duration and the engine's limits.</summary>
-public static class Catalog
+internal static class Catalog
 {
     /// <summary>Runs the scenario its options are for: each scenario reads the shared load from the context and its own record.</summary>
     public static Task<ScenarioOutcome> RunAsync(LoadContext ctx, ScenarioOptions scenario, CancellationToken ct) => scenario switch

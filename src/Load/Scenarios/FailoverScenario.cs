@@ -298,7 +298,7 @@ public static class FailoverScenario
 /// The outage's latency by send time, per join: every idempotency key whose first attempt was sent in the window, from
 /// that send to its last attempt's answer (retries and backoff included), so a join is measured until its outcome is final.
 /// </summary>
-public sealed record OutageLatency(int Joins, double? P99Ms)
+internal sealed record OutageLatency(int Joins, double? P99Ms)
 {
     public static OutageLatency Of(IEnumerable<JoinRecord> records, double from, double to)
     {
@@ -312,7 +312,7 @@ public sealed record OutageLatency(int Joins, double? P99Ms)
 
 /// <summary>What retries achieved: keys whose first attempt failed and a retry was acknowledged, and how many of those retries
 /// were answered Enqueued after the promotion (taken by the promoted primary).</summary>
-public sealed record RetryOutcomes(int Recovered, int EnqueuedAfter)
+internal sealed record RetryOutcomes(int Recovered, int EnqueuedAfter)
 {
     public static RetryOutcomes Of(IEnumerable<JoinRecord> records, double? promotionSeenAt)
     {

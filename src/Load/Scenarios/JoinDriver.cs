@@ -6,7 +6,7 @@ using HashtagBench.Load.Engine;
 namespace HashtagBench.Load.Scenarios;
 
 /// <summary>What a gateway sends for one join attempt.</summary>
-public sealed record JoinRequest(string Event, string User, string IdempotencyKey);
+internal sealed record JoinRequest(string Event, string User, string IdempotencyKey);
 
 /// <summary>
 /// One join attempt and what came back (kept for audits and for the shard prediction). <paramref name="SentAtSeconds"/>

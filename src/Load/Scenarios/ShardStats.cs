@@ -7,16 +7,16 @@ using StackExchange.Redis;
 namespace HashtagBench.Load.Scenarios;
 
 /// <summary>Per-primary counters read before and after a run: script calls (INFO commandstats) and CPU seconds (INFO cpu).</summary>
-public sealed record ShardCounters(string Endpoint, long ScriptCalls, long Rejected, double CpuSeconds);
+internal sealed record ShardCounters(string Endpoint, long ScriptCalls, long Rejected, double CpuSeconds);
 
 /// <summary>One command's line of INFO commandstats: cumulative since the node started (or CONFIG RESETSTAT).</summary>
-public readonly record struct CommandCounters(long Calls, long Micros, long Rejected);
+internal readonly record struct CommandCounters(long Calls, long Micros, long Rejected);
 
 /// <summary>Every node's INFO commandstats at one moment, by endpoint then command (lower case, e.g. "evalsha").</summary>
-public sealed record CommandStatsReading(IReadOnlyDictionary<string, IReadOnlyDictionary<string, CommandCounters>> Nodes);
+internal sealed record CommandStatsReading(IReadOnlyDictionary<string, IReadOnlyDictionary<string, CommandCounters>> Nodes);
 
 /// <summary>Reads each primary's script calls and CPU, in slot order, so measured load can sit next to ClusterSim's prediction.</summary>
-public static class ShardStats
+internal static class ShardStats
 {
     /// <summary>What a join costs on the server: the script (EVALSHA, or EVAL for raw sends) and, with --wait, WAIT.</summary>
     public static readonly IReadOnlyList<string> JoinCommands = ["evalsha", "eval", "wait"];

@@ -12,7 +12,7 @@ namespace HashtagBench.Load.Scenarios;
 /// Doubled: one idempotency key has more than one entry (e.g. a timed-out attempt that was applied, then a retry
 /// the promoted replica no longer knew as a duplicate). Entries of attempts never acknowledged are counted apart.
 /// </summary>
-public static class StreamAudit
+internal static class StreamAudit
 {
     /// <param name="readDedupeKeys">Also read every idempotency key's dedupe key, to check it exists exactly when an entry does.</param>
     public static async Task<StreamAuditResult> RunAsync(IConnectionMultiplexer mux, KeyStrategy strategy, IReadOnlyList<JoinRecord> records, bool readDedupeKeys = false)

@@ -10,7 +10,7 @@ namespace HashtagBench.Load.Telemetry;
 /// serves to Prometheus. Client latency, requests and errors come from the engine (measured phase only, like the
 /// report); the per-node gauges read the running <see cref="NodeSampler"/>'s latest sample (a gap reports nothing).
 /// </summary>
-public static class LoadMetrics
+internal static class LoadMetrics
 {
     public const string MeterName = "HashtagBench.Load";
     public const string LatencyName = "hashtag_bench.client.latency";

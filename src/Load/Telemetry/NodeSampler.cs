@@ -8,7 +8,7 @@ using StackExchange.Redis;
 namespace HashtagBench.Load.Telemetry;
 
 /// <summary>One node as the sampler found it at start: its endpoint, shard (0-based, slot order; null for none) and role.</summary>
-public sealed record SampledNode(string Endpoint, int? Shard, string Role);
+internal sealed record SampledNode(string Endpoint, int? Shard, string Role);
 
 /// <summary>
 /// Reads INFO (server, cpu, commandstats, memory, replication, errorstats: one call, those sections only) from every node,
@@ -18,7 +18,7 @@ public sealed record SampledNode(string Endpoint, int? Shard, string Role);
 /// are over the server's own clock (server_time_usec, from the same INFO reply as the counters), so a reply the
 /// client took in late (a busy client, a queued connection) cannot inflate them.
 /// </summary>
-public sealed class NodeSampler : IAsyncDisposable
+internal sealed class NodeSampler : IAsyncDisposable
 {
     private readonly ConnectionMultiplexer _mux;
     private readonly IReadOnlyList<SampledNode> _nodes;

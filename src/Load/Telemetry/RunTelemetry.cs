@@ -11,7 +11,7 @@ namespace HashtagBench.Load.Telemetry;
 /// export. A sampler that cannot start (a cluster that refuses INFO or CLUSTER NODES to this user) costs the run its
 /// node timelines, not the run.
 /// </summary>
-public sealed class RunTelemetry : IAsyncDisposable
+internal sealed class RunTelemetry : IAsyncDisposable
 {
     private readonly NodeSampler? _sampler;
     private readonly MeterProvider? _export;

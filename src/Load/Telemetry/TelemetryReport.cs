@@ -11,7 +11,7 @@ namespace HashtagBench.Load.Telemetry;
 /// cost), nodes.csv, and charts on the client timeline's clock: zero is the first run's measured start, so a latency
 /// spike at second 12 in p99-over-time is second 12 here too.
 /// </summary>
-public static class TelemetryReport
+internal static class TelemetryReport
 {
     /// <summary>Writes nodes.csv and the charts into <paramref name="dir"/>; returns the report's section, rendered by Reporting.</summary>
     public static string Write(string dir, NodeTelemetry t, IReadOnlyList<LoadRun> runs)

@@ -3,7 +3,7 @@ using HashtagBench.Contracts;
 namespace HashtagBench.Reporting.Scenarios;
 
 /// <summary>load merge: which agents were merged, the audit joined across them, and why per-shard counters are not summed.</summary>
-public static class AgentMergeReport
+internal static class AgentMergeReport
 {
     public static IReadOnlyList<string> Render(AgentMergeFindings f)
     {

@@ -4,7 +4,7 @@ using HashtagBench.Contracts;
 namespace HashtagBench.Reporting.Scenarios;
 
 /// <summary>capacity: the ladder, the per-shard capacity it gives, redis-benchmark beside the harness, and the chart.</summary>
-public static class CapacityReport
+internal static class CapacityReport
 {
     public static IReadOnlyList<string> Render(CapacityFindings f)
     {

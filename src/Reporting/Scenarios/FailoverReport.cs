@@ -4,7 +4,7 @@ using HashtagBench.Contracts;
 namespace HashtagBench.Reporting.Scenarios;
 
 /// <summary>failover: the fault, one row per way of using WAIT, what each column means, and every failed check.</summary>
-public static class FailoverReport
+internal static class FailoverReport
 {
     public static IReadOnlyList<string> Render(FailoverFindings f)
     {

@@ -4,7 +4,7 @@ using HashtagBench.Contracts;
 namespace HashtagBench.Reporting.Scenarios;
 
 /// <summary>hot-event: each primary's utilisation with and without buckets, then their chart.</summary>
-public static class HotEventReport
+internal static class HotEventReport
 {
     public static IReadOnlyList<string> Render(HotEventFindings f) =>
     [

@@ -23,7 +23,7 @@ public static class ScenarioReport
 }
 
 /// <summary>multi-event: the workload in one sentence.</summary>
-public static class MultiEventReport
+internal static class MultiEventReport
 {
     public static string Render(MultiEventFindings f) => $"{f.Events} events, popularity {f.Popularity}, {f.Users:N0} users, EventTag keys.";
 }

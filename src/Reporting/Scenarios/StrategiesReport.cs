@@ -3,7 +3,7 @@ using HashtagBench.Contracts;
 namespace HashtagBench.Reporting.Scenarios;
 
 /// <summary>strategies: each incident check, then the per-shard shares predicted against measured, then their chart.</summary>
-public static class StrategiesReport
+internal static class StrategiesReport
 {
     public static IReadOnlyList<string> Render(StrategiesFindings f) =>
     [

@@ -4,7 +4,7 @@ using HashtagBench.Contracts;
 namespace HashtagBench.Reporting.Scenarios;
 
 /// <summary>A stream audit: what was read back against what the client was told, and its verdict.</summary>
-public static class StreamAuditReport
+internal static class StreamAuditReport
 {
     /// <summary>The audit, with <paramref name="context"/> saying whose attempts it judged.</summary>
     public static string Render(StreamAuditResult a, string context) =>

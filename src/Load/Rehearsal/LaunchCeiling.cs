@@ -85,6 +85,13 @@ public static class LaunchCeiling
                     try { joinRows.Add(await JoinRowAsync("gateway", gateway, tool, node, cluster, server, mix, enqueue, runPrefix, s, window, benchmarkFirst: false, log, ct).ConfigureAwait(false)); }
                     finally { foreach (ConnectionMultiplexer g in gateway) await g.DisposeAsync().ConfigureAwait(false); }
                 }
+                // The load path's own client, where it can go (plain TCP, no password): the same join, one connection.
+                if (!ct.IsCancellationRequested && cluster.Auth is not { Tls: true } && cluster.Auth?.Password is null)
+                {
+                    using RespConnection conn = await RespConnection.OpenAsync(node, ct).ConfigureAwait(false);
+                    joinRows.Add(await JoinRowAsync(HopFree, 1, () => HopFreeJoinRunAsync(conn, server, enqueue, s, window, ct),
+                        tool, node, cluster, server, enqueue, s, window, benchmarkFirst: true, log, ct).ConfigureAwait(false));
+                }
             }
             bool local = IsLocal(node);
             string? shared = MachineShared(loadBefore);
@@ -244,19 +251,85 @@ public static class LaunchCeiling
     /// to back, the order given. With one multiplexer every call is pipelined on one connection; with one per copy
     /// each connection carries one command at a time (a copy leases a free one per call), as the gateway's pools do.
     /// </summary>
-    private static async Task<CeilingJoinRow> JoinRowAsync(string shape, IReadOnlyList<IConnectionMultiplexer> muxes, string tool, string node,
+    private static Task<CeilingJoinRow> JoinRowAsync(string shape, IReadOnlyList<IConnectionMultiplexer> muxes, string tool, string node,
         RunningCluster cluster, IServer server, CeilingMix mix, CeilingCommand enqueue, string runPrefix, Settings s, double window, bool benchmarkFirst,
-        Action<string>? log, CancellationToken ct)
+        Action<string>? log, CancellationToken ct) =>
+        JoinRowAsync(shape, muxes.Count, () => EngineJoinRunAsync($"join script, {shape}", muxes, server, mix, runPrefix, s, window, ct),
+            tool, node, cluster, server, enqueue, s, window, benchmarkFirst, log, ct);
+
+    private static async Task<CeilingJoinRow> JoinRowAsync(string shape, int connections, Func<Task<CeilingCommandRun>> harnessRun, string tool, string node,
+        RunningCluster cluster, IServer server, CeilingCommand enqueue, Settings s, double window, bool benchmarkFirst, Action<string>? log, CancellationToken ct)
     {
         CeilingCommandRun? rb = null, harness = null;
         foreach (bool benchmark in benchmarkFirst ? new[] { true, false } : [false, true])
         {
             if (benchmark) rb = await RedisBenchmarkRunAsync(tool, node, cluster.Auth, server, enqueue, s, window, ct).ConfigureAwait(false);
-            else harness = await EngineJoinRunAsync($"join script, {shape}", muxes, server, mix, runPrefix, s, window, ct).ConfigureAwait(false);
+            else harness = await harnessRun().ConfigureAwait(false);
             CeilingCommandRun run = benchmark ? rb! : harness!;
             log?.Invoke(FormattableString.Invariant($"// {(benchmark ? "redis-benchmark" : "harness")} join script, {shape}: {MarkdownTable.Cell(run.ServerRate, "N0")} calls/s (server), client CPU {run.ClientCpuSeconds / run.WindowSeconds:P0}, {MarkdownTable.Cell(run.ClientCpuMicrosPerCall, "0.0")} µs per call{(run.Note is null ? "" : " - " + run.Note)}"));
         }
-        return new CeilingJoinRow(shape, muxes.Count, harness! with { Command = $"join script ({shape})", Weight = 0 }, rb! with { Command = $"join script ({shape})", Weight = 0 });
+        return new CeilingJoinRow(shape, connections, harness! with { Command = $"join script ({shape})", Weight = 0 }, rb! with { Command = $"join script ({shape})", Weight = 0 });
+    }
+
+    /// <summary>The join row driven by <see cref="RespConnection"/>: no thread hop per call, one connection pipelined.</summary>
+    public const string HopFree = "hop-free RESP";
+
+    /// <summary>
+    /// The join script (the mix's EVALSHA, fresh keys drawn as redis-benchmark draws them) through the engine's closed
+    /// model over one <see cref="RespConnection"/>: each copy's call is written on its thread, its reply completed on
+    /// the connection's reader thread, which sends that copy's next call. Counted by the server over the window.
+    /// </summary>
+    private static async Task<CeilingCommandRun> HopFreeJoinRunAsync(RespConnection conn, IServer server, CeilingCommand enqueue, Settings s, double window, CancellationToken ct)
+    {
+        var join = new HopFreeJoin(conn, new RandomArgs(enqueue.Args, enqueue.Keyspace));
+        Scenario scenario = Scenario.CreateValue($"join script, {HopFree}", join.CallAsync)
+            .WithLoadSimulations(LoadSimulation.KeepConstant(s.Clients, TimeSpan.FromSeconds(s.WarmUpSeconds + window + 0.5)))
+            .WithLimits(maxInFlight: s.Clients, maxInvocations: long.MaxValue / 2);
+        var self = Process.GetCurrentProcess();
+        TimeSpan Cpu() { self.Refresh(); return self.TotalProcessorTime; }
+        Task<RunSummary> run = new LoadRunner(scenario).RunAsync(ct);
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(s.WarmUpSeconds), ct).ConfigureAwait(false);
+            Snapshot a = await SnapshotAsync(server, "evalsha", Cpu).ConfigureAwait(false);
+            join.Measuring = true;
+            await Task.Delay(TimeSpan.FromSeconds(window), ct).ConfigureAwait(false);
+            Snapshot b = await SnapshotAsync(server, "evalsha", Cpu).ConfigureAwait(false);
+            join.Measuring = false;
+            double seconds = Stopwatch.GetElapsedTime(a.Ticks, b.Ticks).TotalSeconds;
+            long done = Interlocked.Read(ref join.Enqueued), failed = Interlocked.Read(ref join.Failed);
+            return Run(enqueue, a, b, done > 0 ? done / seconds : null, failed > 0 ? $"{failed} join(s) failed: {FirstLine(join.FirstError ?? "")}" : null);
+        }
+        finally { await run.ConfigureAwait(false); }
+    }
+
+    /// <summary>One hop-free join per call: a pooled call slot (its pending reply and command buffer), the command, the reply's outline.</summary>
+    private sealed class HopFreeJoin(RespConnection conn, RandomArgs args)
+    {
+        private readonly ConcurrentQueue<(RespCall Call, byte[] Buffer)> _free = new();
+        public long Enqueued, Failed;
+        public string? FirstError;
+        public volatile bool Measuring;
+
+        [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+        public async ValueTask<Response> CallAsync(ScenarioContext ctx)
+        {
+            if (!_free.TryDequeue(out var slot)) slot = (new RespCall(), new byte[4096]);
+            try
+            {
+                int length = RespCommand.Write(slot.Buffer, args.Next(Random.Shared));
+                RespReply r = await conn.SendAsync(slot.Call, slot.Buffer.AsSpan(0, length)).ConfigureAwait(false);
+                // {1, id} enqueued, {0, DUPLICATE} for a key drawn twice (as redis-benchmark's __rand_int__ can): both ran the script.
+                bool ran = !r.IsError && r.Integer is 0 or 1;
+                if (Measuring)
+                {
+                    if (ran) Interlocked.Increment(ref Enqueued);
+                    else { Interlocked.Increment(ref Failed); Interlocked.CompareExchange(ref FirstError, r.Error ?? "unexpected reply", null); }
+                }
+                return ran ? Response.Ok(r.Integer == 1 ? "enqueued" : "duplicate") : Response.Fail("error", r.Error);
+            }
+            finally { _free.Enqueue(slot); }
+        }
     }
 
     /// <summary>The gateway's shape: one multiplexer per caller, each one connection per node (no pub/sub), so one command per round trip.</summary>
@@ -419,7 +492,7 @@ public static class LaunchCeiling
         static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
         var md = new StringBuilder();
         md.AppendLine();
-        md.AppendLine(F($"The join script (EVALSHA enqueue, fresh keys) through the harness's whole load path (engine closed model, {r.Clients} copies, JoinDriver, EnqueueClient) beside redis-benchmark -c {r.Clients} on the same script, back to back, {r.SecondsPerCommand:0.00} s each; not part of the mix's rate. Client CPU per call = the client process's CPU over the window ÷ the server's count. `multiplexed`: one StackExchange.Redis multiplexer (calls pipelined on one connection); `gateway`: one connection per copy, one command per round trip.\n"));
+        md.AppendLine(F($"The join script (EVALSHA enqueue, fresh keys) through the harness's whole load path (engine closed model, {r.Clients} copies, JoinDriver, EnqueueClient) beside redis-benchmark -c {r.Clients} on the same script, back to back, {r.SecondsPerCommand:0.00} s each; not part of the mix's rate. Client CPU per call = the client process's CPU over the window ÷ the server's count. `multiplexed`: one StackExchange.Redis multiplexer (calls pipelined on one connection); `gateway`: one connection per copy, one command per round trip; `{HopFree}`: the engine's copies over one `RespConnection` (no thread hop per call, pipelined; plain TCP without a password only).\n"));
         md.Append(MarkdownTable.Render(r.JoinRows,
             new("shape", j => j.Shape),
             new("harness connections", j => j.Connections),

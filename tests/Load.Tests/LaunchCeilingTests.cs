@@ -64,8 +64,8 @@ public sealed class LaunchCeilingTests(ClusterFixture fx)
         Assert.Equal(r.Harness.MixRate!.Value / r.RedisBenchmark.MixRate!.Value, r.Ratio!.Value, 9);
 
         // The join script through the whole load path, multiplexed and gateway-shaped, each beside redis-benchmark.
-        Assert.Equal(["multiplexed", "gateway", LaunchCeiling.HopFree], r.JoinRows.Select(j => j.Shape));
-        Assert.Equal([1, 50, 1], r.JoinRows.Select(j => j.Connections));
+        Assert.Equal(["multiplexed", "gateway", LaunchCeiling.HopFree, LaunchCeiling.HopFreeGateway], r.JoinRows.Select(j => j.Shape));
+        Assert.Equal([1, 50, 1, 50], r.JoinRows.Select(j => j.Connections));
         Assert.All(r.JoinRows, j =>
         {
             foreach (CeilingCommandRun x in new[] { j.Harness, j.RedisBenchmark })

@@ -88,9 +88,18 @@ public static class LaunchCeiling
                 // The load path's own client, where it can go (plain TCP, no password): the same join, one connection.
                 if (!ct.IsCancellationRequested && cluster.Auth is not { Tls: true } && cluster.Auth?.Password is null)
                 {
-                    using RespConnection conn = await RespConnection.OpenAsync(node, ct).ConfigureAwait(false);
-                    joinRows.Add(await JoinRowAsync(HopFree, 1, () => HopFreeJoinRunAsync(conn, server, enqueue, s, window, ct),
-                        tool, node, cluster, server, enqueue, s, window, benchmarkFirst: true, log, ct).ConfigureAwait(false));
+                    using (RespConnection conn = await RespConnection.OpenAsync(node, ct).ConfigureAwait(false))
+                        joinRows.Add(await JoinRowAsync(HopFree, 1, () => HopFreeJoinRunAsync([conn], server, enqueue, s, window, ct),
+                            tool, node, cluster, server, enqueue, s, window, benchmarkFirst: true, log, ct).ConfigureAwait(false));
+                    // Gateway-shaped: one connection per copy, one command per round trip (a reader thread per connection).
+                    RespConnection[] conns = await Task.WhenAll(Enumerable.Range(0, s.Clients).Select(_ => RespConnection.OpenAsync(node, ct))).ConfigureAwait(false);
+                    try
+                    {
+                        if (!ct.IsCancellationRequested)
+                            joinRows.Add(await JoinRowAsync(HopFreeGateway, conns.Length, () => HopFreeJoinRunAsync(conns, server, enqueue, s, window, ct),
+                                tool, node, cluster, server, enqueue, s, window, benchmarkFirst: false, log, ct).ConfigureAwait(false));
+                    }
+                    finally { foreach (RespConnection c in conns) c.Dispose(); }
                 }
             }
             bool local = IsLocal(node);
@@ -273,16 +282,18 @@ public static class LaunchCeiling
 
     /// <summary>The join row driven by <see cref="RespConnection"/>: no thread hop per call, one connection pipelined.</summary>
     public const string HopFree = "hop-free RESP";
+    /// <summary>The same, one connection per copy: the gateway's shape.</summary>
+    public const string HopFreeGateway = "hop-free RESP, gateway";
 
     /// <summary>
     /// The join script (the mix's EVALSHA, fresh keys drawn as redis-benchmark draws them) through the engine's closed
     /// model over one <see cref="RespConnection"/>: each copy's call is written on its thread, its reply completed on
     /// the connection's reader thread, which sends that copy's next call. Counted by the server over the window.
     /// </summary>
-    private static async Task<CeilingCommandRun> HopFreeJoinRunAsync(RespConnection conn, IServer server, CeilingCommand enqueue, Settings s, double window, CancellationToken ct)
+    private static async Task<CeilingCommandRun> HopFreeJoinRunAsync(IReadOnlyList<RespConnection> conns, IServer server, CeilingCommand enqueue, Settings s, double window, CancellationToken ct)
     {
-        var join = new HopFreeJoin(conn, new RandomArgs(enqueue.Args, enqueue.Keyspace));
-        Scenario scenario = Scenario.CreateValue($"join script, {HopFree}", join.CallAsync)
+        var join = new HopFreeJoin(conns, new RandomArgs(enqueue.Args, enqueue.Keyspace));
+        Scenario scenario = Scenario.CreateValue($"join script, {(conns.Count == 1 ? HopFree : HopFreeGateway)}", join.CallAsync)
             .WithLoadSimulations(LoadSimulation.KeepConstant(s.Clients, TimeSpan.FromSeconds(s.WarmUpSeconds + window + 0.5)))
             .WithLimits(maxInFlight: s.Clients, maxInvocations: long.MaxValue / 2);
         var self = Process.GetCurrentProcess();
@@ -304,9 +315,10 @@ public static class LaunchCeiling
     }
 
     /// <summary>One hop-free join per call: a pooled call slot (its pending reply and command buffer), the command, the reply's outline.</summary>
-    private sealed class HopFreeJoin(RespConnection conn, RandomArgs args)
+    private sealed class HopFreeJoin(IReadOnlyList<RespConnection> conns, RandomArgs args)
     {
         private readonly ConcurrentQueue<(RespCall Call, byte[] Buffer)> _free = new();
+        private readonly ConcurrentQueue<RespConnection> _idle = new(conns); // gateway-shaped: a connection with nothing in flight
         public long Enqueued, Failed;
         public string? FirstError;
         public volatile bool Measuring;
@@ -315,10 +327,12 @@ public static class LaunchCeiling
         public async ValueTask<Response> CallAsync(ScenarioContext ctx)
         {
             if (!_free.TryDequeue(out var slot)) slot = (new RespCall(), new byte[4096]);
+            RespConnection? leased = null;
+            if (conns.Count > 1 && !_idle.TryDequeue(out leased)) { _free.Enqueue(slot); return Response.Fail("no-free-connection"); }
             try
             {
                 int length = RespCommand.Write(slot.Buffer, args.Next(Random.Shared));
-                RespReply r = await conn.SendAsync(slot.Call, slot.Buffer.AsSpan(0, length)).ConfigureAwait(false);
+                RespReply r = await (leased ?? conns[0]).SendAsync(slot.Call, slot.Buffer.AsSpan(0, length)).ConfigureAwait(false);
                 // {1, id} enqueued, {0, DUPLICATE} for a key drawn twice (as redis-benchmark's __rand_int__ can): both ran the script.
                 bool ran = !r.IsError && r.Integer is 0 or 1;
                 if (Measuring)
@@ -328,7 +342,11 @@ public static class LaunchCeiling
                 }
                 return ran ? Response.Ok(r.Integer == 1 ? "enqueued" : "duplicate") : Response.Fail("error", r.Error);
             }
-            finally { _free.Enqueue(slot); }
+            finally
+            {
+                _free.Enqueue(slot);
+                if (leased is not null) _idle.Enqueue(leased);
+            }
         }
     }
 
@@ -492,7 +510,7 @@ public static class LaunchCeiling
         static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
         var md = new StringBuilder();
         md.AppendLine();
-        md.AppendLine(F($"The join script (EVALSHA enqueue, fresh keys) through the harness's whole load path (engine closed model, {r.Clients} copies, JoinDriver, EnqueueClient) beside redis-benchmark -c {r.Clients} on the same script, back to back, {r.SecondsPerCommand:0.00} s each; not part of the mix's rate. Client CPU per call = the client process's CPU over the window ÷ the server's count. `multiplexed`: one StackExchange.Redis multiplexer (calls pipelined on one connection); `gateway`: one connection per copy, one command per round trip; `{HopFree}`: the engine's copies over one `RespConnection` (no thread hop per call, pipelined; plain TCP without a password only).\n"));
+        md.AppendLine(F($"The join script (EVALSHA enqueue, fresh keys) through the harness's whole load path (engine closed model, {r.Clients} copies, JoinDriver, EnqueueClient) beside redis-benchmark -c {r.Clients} on the same script, back to back, {r.SecondsPerCommand:0.00} s each; not part of the mix's rate. Client CPU per call = the client process's CPU over the window ÷ the server's count. `multiplexed`: one StackExchange.Redis multiplexer (calls pipelined on one connection); `gateway`: one connection per copy, one command per round trip; `{HopFree}`: the engine's copies over one `RespConnection` (no thread hop per call, pipelined; plain TCP without a password only), and `{HopFreeGateway}` over one per copy.\n"));
         md.Append(MarkdownTable.Render(r.JoinRows,
             new("shape", j => j.Shape),
             new("harness connections", j => j.Connections),

@@ -28,6 +28,19 @@ internal sealed record LatencyFloorRound(int Round, RunSummary Harness, Percenti
     /// </summary>
     public Percentiles SeRedisPaced { get; init; } = Percentiles.Empty;
 
+    /// <summary>
+    /// The same open-model run through the load path's hop-free client (<see cref="RespConnection"/>: the injector
+    /// sends, the connection's reader thread completes the reply and records it): null where it cannot go (TLS, a
+    /// password) or was not run.
+    /// </summary>
+    public RunSummary? HopFree { get; init; }
+
+    /// <summary>Hop-free harness p50 (from the intended start) over redis-benchmark -c 1's: the issue's floor, target ≤ 1.5.</summary>
+    public double? HopFreeToRedisBenchmark => HopFree is { Ok.IsEmpty: false } h && RedisBenchmark is { P50Ms: > 0 } rb ? h.Ok.P50 / rb.P50Ms : null;
+
+    /// <summary>Harness (StackExchange.Redis) p50 over redis-benchmark -c 1's.</summary>
+    public double? HarnessToRedisBenchmark => Harness.Ok.IsEmpty || RedisBenchmark is not { P50Ms: > 0 } rb ? null : Harness.Ok.P50 / rb.P50Ms;
+
     /// <summary>Harness join p50 (from the intended start, as every load report shows it) over the sequential SE.Redis p50.</summary>
     public double? HarnessToSeRedis => Harness.Ok.IsEmpty || SeRedis.IsEmpty ? null : Harness.Ok.P50 / SeRedis.P50;
     /// <summary>The same from the actual send: without the injector's lateness.</summary>
@@ -111,6 +124,8 @@ internal static class LatencyFloor
         // Warm the connection, the script cache and the JIT before anything is timed.
         for (int i = 0; i < 1000; i++) await JoinOrThrowAsync(client, Next()).ConfigureAwait(false);
         (string? tool, string notRun) = RedisBenchmarkTool.Locate(cluster.Auth);
+        // The hop-free client speaks plain TCP without AUTH: elsewhere its column is n/a.
+        using RespConnection? hopFree = cluster.Auth is { Tls: true } || cluster.Auth?.Password is not null ? null : await RespConnection.OpenAsync(endpoint, ct).ConfigureAwait(false);
 
         var rounds = new List<LatencyFloorRound>();
         for (int round = 1; round <= s.Rounds && !ct.IsCancellationRequested; round++)
@@ -120,6 +135,16 @@ internal static class LatencyFloor
             Scenario harness = JoinDriver.Build($"latency-floor-{s.Rate:0}", client, _ => Next(), null,
                 new LoadOptions { Rate = s.Rate, Duration = s.During, WarmUp = TimeSpan.FromSeconds(1) });
             RunSummary h = await new LoadRunner(harness).RunAsync(ct).ConfigureAwait(false);
+            RunSummary? hf = null;
+            if (hopFree is not null)
+            {
+                var join = new HopFreeJoin(hopFree, evt, $"{run}-hf{round}");
+                Scenario hs = Scenario.CreateValue($"latency-floor-hop-free-{s.Rate:0}", join.CallAsync)
+                    .WithWarmUpDuration(TimeSpan.FromSeconds(1))
+                    .WithLoadSimulations(JoinDriver.Steady(s.Rate, s.During))
+                    .WithLimits(maxInFlight: 5_000, maxInvocations: (long)(s.Rate * (s.During.TotalSeconds + 1) * 2) + 1_000);
+                hf = await new LoadRunner(hs).RunAsync(ct).ConfigureAwait(false);
+            }
             RedisBenchmarkResult? rb = null;
             if (tool is not null)
             {
@@ -128,11 +153,37 @@ internal static class LatencyFloor
                 rb = RedisBenchmarkTool.ParseCsv(output);
                 if (rb is null) notRun = $"it printed no result (exit {exit})";
             }
-            var r = new LatencyFloorRound(round, h, seRedis, rb) { SeRedisPaced = paced };
+            var r = new LatencyFloorRound(round, h, seRedis, rb) { SeRedisPaced = paced, HopFree = hf };
             rounds.Add(r);
             progress.WriteLine(F($"// round {round}: harness p50 {h.Ok.Show(h.Ok.P50, "0.000")} ms (from send {h.FromSend.Show(h.FromSend.P50, "0.000")}), SE.Redis p50 {seRedis.Show(seRedis.P50, "0.000")} ms, redis-benchmark p50 {(rb is null ? "n/a" : rb.P50Ms.ToString("0.000", CultureInfo.InvariantCulture))} ms"));
         }
         return (rounds, endpoint, rounds.Any(r => r.RedisBenchmark is not null) ? null : notRun);
+    }
+
+    /// <summary>
+    /// The production join's EVALSHA (EnqueueClient's keys under the event tag, fresh idempotency key, users from 1,024)
+    /// over a <see cref="RespConnection"/>, one pooled call slot per call in flight.
+    /// </summary>
+    private sealed class HopFreeJoin(RespConnection conn, string evt, string run)
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<(RespCall Call, byte[] Buffer)> _free = new();
+        private long _seq;
+
+        [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+        public async ValueTask<Response> CallAsync(ScenarioContext ctx)
+        {
+            if (!_free.TryDequeue(out var slot)) slot = (new RespCall(), new byte[1024]);
+            try
+            {
+                long i = Interlocked.Increment(ref _seq);
+                string user = "u" + (i & 1023).ToString(CultureInfo.InvariantCulture);
+                int n = RespCommand.Write(slot.Buffer, "EVALSHA", EnqueueScript.Sha1Hex, "2", $"dedupe:{{{evt}}}:{run}-{i}", $"stream:event:{{{evt}}}:user:{user}",
+                    "t" + i.ToString(CultureInfo.InvariantCulture), evt, user, "3600");
+                RespReply r = await conn.SendAsync(slot.Call, slot.Buffer.AsSpan(0, n)).ConfigureAwait(false);
+                return !r.IsError && r.Integer == 1 ? Response.Ok("enqueued") : Response.Fail(r.IsError ? "error" : "not-enqueued", r.Error);
+            }
+            finally { _free.Enqueue(slot); }
+        }
     }
 
     /// <summary>One join awaited after another (optionally <paramref name="gap"/> apart): the client's round trip with nothing queued behind it.</summary>
@@ -175,7 +226,11 @@ internal static class LatencyFloor
             new("SE.Redis ~1 ms apart p50", r => Ms(r.SeRedisPaced, r.SeRedisPaced.P50), "0.000"),
             new("redis-benchmark p50", r => r.RedisBenchmark?.P50Ms, "0.000"),
             new("redis-benchmark p99", r => r.RedisBenchmark?.P99Ms, "0.000"),
+            new("hop-free p50 (intended)", r => r.HopFree is { } h ? Ms(h.Ok, h.Ok.P50) : null, "0.000"),
+            new("hop-free p50 from send", r => r.HopFree is { } h ? Ms(h.FromSend, h.FromSend.P50) : null, "0.000"),
             new("harness/SE.Redis", r => r.HarnessToSeRedis, "0.00"),
+            new("harness/redis-benchmark", r => r.HarnessToRedisBenchmark, "0.00"),
+            new("hop-free/redis-benchmark", r => r.HopFreeToRedisBenchmark, "0.00"),
             new("from send/SE.Redis", r => r.HarnessFromSendToSeRedis, "0.00"),
             new("SE.Redis/redis-benchmark", r => r.SeRedisToRedisBenchmark, "0.00")));
         double? harness = Median(rounds.Select(r => r.HarnessToSeRedis)), fromSend = Median(rounds.Select(r => r.HarnessFromSendToSeRedis));
@@ -185,6 +240,9 @@ internal static class LatencyFloor
             (harness is double h ? h <= TargetRatio ? "**met**." : "**missed**." : "n/a (nothing measured)."));
         md.AppendLine(F($"SE.Redis with ~1 ms between calls (the harness's spacing, threads idle between calls) / SE.Redis back to back = {MarkdownTable.Cell(Median(rounds.Select(r => r.SeRedisPaced.IsEmpty || r.SeRedis.IsEmpty ? (double?)null : r.SeRedisPaced.P50 / r.SeRedis.P50)), "0.00")}; ") +
             F($"harness / SE.Redis ~1 ms apart = {MarkdownTable.Cell(Median(rounds.Select(r => r.HarnessToSeRedisPaced)), "0.00")} (medians): what the client costs when it idles between calls, and what the harness adds on top.\n"));
+        double? hopFreeRatio = Median(rounds.Select(r => r.HopFreeToRedisBenchmark));
+        md.AppendLine(F($"**hop-free harness / redis-benchmark -c 1 = {MarkdownTable.Cell(hopFreeRatio, "0.00")}** (median; the StackExchange.Redis harness: {MarkdownTable.Cell(Median(rounds.Select(r => r.HarnessToRedisBenchmark)), "0.00")}); target ≤ {TargetRatio:0.0}: ") +
+            (hopFreeRatio is double hfr ? hfr <= TargetRatio ? "**met**.\n" : "**missed**.\n" : "n/a (not run: TLS or a password, or redis-benchmark missing).\n"));
         md.AppendLine(F($"**SE.Redis / redis-benchmark = {MarkdownTable.Cell(client, "0.00")}** (median)") +
             (redisBenchmarkNotRun is null ? "." : $"; redis-benchmark was not run: {redisBenchmarkNotRun}."));
         return md.ToString();

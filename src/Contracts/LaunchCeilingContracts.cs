@@ -18,6 +18,12 @@ public sealed record LaunchCeilingResult(string Launch, string Schema, string Ev
     /// <summary>Keys of the run removed at its end (SCAN MATCH *prefix*, UNLINK).</summary>
     public long KeysRemoved { get; init; }
 
+    /// <summary>
+    /// The join script through the harness's whole load path (engine, JoinDriver, EnqueueClient), once multiplexed and
+    /// once gateway-shaped, each beside redis-benchmark's EVALSHA of the same script; empty when the mix has no join.
+    /// </summary>
+    public IReadOnlyList<CeilingJoinRow> JoinRows { get; init; } = [];
+
     /// <summary>Harness mix rate over redis-benchmark's, both from the server's counts; null when either side measured nothing.</summary>
     public double? Ratio => Harness.MixRate is double h && RedisBenchmark.MixRate is double rb && rb > 0 ? h / rb : null;
 }
@@ -45,6 +51,21 @@ public sealed record CeilingSide(string Name, IReadOnlyList<CeilingCommandRun> R
 
     /// <summary>The hot node's CPU (INFO cpu, user + sys) over the side's measured windows (1.0 = one core busy).</summary>
     public double? ServerCpu => Share(Runs.Select(r => r.ServerCpuSeconds));
+
+    /// <summary>Client CPU per call of the mix, µs: Σ wᵢ · (client CPU per call)ᵢ. Null when any command counted no call.</summary>
+    public double? ClientCpuMicrosPerCall
+    {
+        get
+        {
+            double sum = 0;
+            foreach (CeilingCommandRun r in Runs)
+            {
+                if (r.ClientCpuMicrosPerCall is not double us) return null;
+                sum += r.Weight * us;
+            }
+            return Runs.Count == 0 ? null : sum;
+        }
+    }
 
     private double? Share(IEnumerable<double?> seconds)
     {
@@ -79,4 +100,23 @@ public sealed record CeilingCommandRun(string Command, double Weight, double Win
 {
     /// <summary>Successful calls per second as the server counted them; null (not 0) when it counted none.</summary>
     public double? ServerRate => ServerCalls > 0 && WindowSeconds > 0 ? ServerCalls / WindowSeconds : null;
+
+    /// <summary>Client CPU per call the server counted, in µs (what a generator costs its machine per call); null when it counted none.</summary>
+    public double? ClientCpuMicrosPerCall => ServerCalls > 0 ? ClientCpuSeconds * 1e6 / ServerCalls : null;
+}
+
+/// <summary>
+/// One join-script row: the production join (EVALSHA of the enqueue script, fresh keys each call) driven through the
+/// harness's load path in one client shape, and redis-benchmark's EVALSHA of the same script, back to back.
+/// </summary>
+/// <param name="Shape">"multiplexed" (one StackExchange.Redis multiplexer, every call pipelined on one connection per node)
+/// or "gateway" (one connection per caller, one command per round trip, as the gateway's pooled clients send).</param>
+/// <param name="Connections">Connections to the hot node the harness used.</param>
+public sealed record CeilingJoinRow(string Shape, int Connections, CeilingCommandRun Harness, CeilingCommandRun RedisBenchmark)
+{
+    /// <summary>Harness calls/s over redis-benchmark's (server counts); null when either counted none.</summary>
+    public double? Ratio => Harness.ServerRate is double h && RedisBenchmark.ServerRate is double rb ? h / rb : null;
+
+    /// <summary>Harness calls per client CPU-second over redis-benchmark's (≥ 1: the harness costs its machine less per call).</summary>
+    public double? CpuEfficiencyRatio => Harness.ClientCpuMicrosPerCall is double h && h > 0 && RedisBenchmark.ClientCpuMicrosPerCall is double rb ? rb / h : null;
 }

@@ -44,10 +44,11 @@ public sealed class AllSuitesDryRunTests(ClusterFixture fx)
             Assert.True(p.ExitCode == 0, $"bench exited {p.ExitCode}:\n{Tail(output)}");
 
             string[] reports = Directory.GetFiles(artifacts, BdnResultReader.FullJsonPattern, SearchOption.AllDirectories);
-            Assert.Equal(6, reports.Length); // one per suite: slot, keyformat, guard, join, sim, launch sim
+            Assert.Equal(7, reports.Length); // one per suite: slot, keyformat, guard, join, sim, launch sim, engine
             var results = BdnResultReader.Load(artifacts);
             Assert.All(results.Values, r => Assert.True(r.HasMeasurements, $"{r.Id} has no measurement"));
             Assert.Contains(results.Keys, k => k.Contains("JoinBenchmarks.EvalSha", StringComparison.Ordinal));
+            Assert.Contains(results.Keys, k => k.Contains("EngineBenchmarks.OpenCallAnsweredLater", StringComparison.Ordinal));
 
             // One dry sample a side: the rank test can never decide, so the gate says so instead of passing silently.
             var (gate, text) = Compare(artifacts, allowUnknown: false);

@@ -40,8 +40,15 @@ public sealed class LatencyFloorTests(ClusterFixture fx)
         Assert.Null(notRun);
         Assert.True(r.RedisBenchmark!.P50Ms > 0);
         Assert.NotNull(r.SeRedisToRedisBenchmark);
+        // The hop-free client's run: the same schedule, every join enqueued, each with its latency from the send.
+        Assert.NotNull(r.HopFree);
+        Assert.InRange(r.HopFree!.OkCount, 150, 250);
+        Assert.Equal(0, r.HopFree.FailCount);
+        Assert.Equal(r.HopFree.OkCount, r.HopFree.FromSend.Count);
+        Assert.NotNull(r.HopFreeToRedisBenchmark);
         string md = LatencyFloor.Markdown(rounds, settings, shard, notRun);
         Assert.Contains("harness / SE.Redis", md);
+        Assert.Contains("hop-free harness / redis-benchmark -c 1 = ", md);
         Assert.DoesNotContain("not run", md);
     }
 }

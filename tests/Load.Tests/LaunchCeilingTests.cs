@@ -63,6 +63,25 @@ public sealed class LaunchCeilingTests(ClusterFixture fx)
         Assert.NotNull(r.Ratio);
         Assert.Equal(r.Harness.MixRate!.Value / r.RedisBenchmark.MixRate!.Value, r.Ratio!.Value, 9);
 
+        // The join script through the whole load path, multiplexed and gateway-shaped, each beside redis-benchmark.
+        Assert.Equal(["multiplexed", "gateway", LaunchCeiling.HopFree, LaunchCeiling.HopFreeGateway], r.JoinRows.Select(j => j.Shape));
+        Assert.Equal([1, 50, 1, 50], r.JoinRows.Select(j => j.Connections));
+        Assert.All(r.JoinRows, j =>
+        {
+            foreach (CeilingCommandRun x in new[] { j.Harness, j.RedisBenchmark })
+            {
+                Assert.True(x.ServerRate > 0, $"{j.Shape} {x.Command}: the server counted no call ({x.Note})");
+                Assert.Equal(0, x.ServerFailed);
+                Assert.Null(x.Note); // every harness join enqueued (fresh keys), redis-benchmark ran to the end of its window
+                Assert.True(x.ClientCpuMicrosPerCall > 0);
+            }
+            Assert.InRange(j.Harness.ClientRate!.Value / j.Harness.ServerRate!.Value, 0.5, 2);
+            Assert.NotNull(j.Ratio);
+            Assert.NotNull(j.CpuEfficiencyRatio);
+        });
+        Assert.NotNull(r.Harness.ClientCpuMicrosPerCall);
+        Assert.Contains("| gateway | 50 |", LaunchCeiling.Markdown(r));
+
         // Every key of the run is gone, from every primary.
         Assert.True(r.KeysRemoved > 0);
         Assert.Contains(log, l => l.StartsWith($"removed {r.KeysRemoved} key(s) of run {r.RunPrefix}", StringComparison.Ordinal));
@@ -93,6 +112,39 @@ public sealed class LaunchCeilingTests(ClusterFixture fx)
         Assert.Equal(150, back.Harness.MixRate!.Value, 9);
         Assert.Null(back.Ratio);
         Assert.Equal(3, back.KeysRemoved);
+    }
+
+    [Fact]
+    public void Client_cpu_per_call_is_the_clients_cpu_over_the_servers_count_and_the_join_rows_are_printed()
+    {
+        // 0.5 s of client CPU over 2,000 calls: 250 µs per call; none counted: no figure, not 0 or infinity.
+        CeilingCommandRun Run(string cmd, double weight, long calls, double cpu) => new(cmd, weight, 2, calls, 0, calls / 2.0, cpu, 0.4);
+        Assert.Equal(250, Run("x", 1, 2_000, 0.5).ClientCpuMicrosPerCall!.Value, 9);
+        Assert.Null(Run("x", 1, 0, 0.5).ClientCpuMicrosPerCall);
+        // The mix's per call: weighted by the mix, 0.25·100 + 0.75·20.
+        var side = new CeilingSide("harness", [Run("ZRANK", 0.25, 1_000, 0.1), Run("ZADD", 0.75, 1_000, 0.02)], "none");
+        Assert.Equal(40, side.ClientCpuMicrosPerCall!.Value, 9);
+
+        // Gateway: harness 30,000 calls on 0.3 s of CPU (10 µs) vs redis-benchmark 10,000 on 0.2 s (20 µs) in 2 s windows.
+        var gateway = new CeilingJoinRow("gateway", 50, Run("join script (gateway)", 0, 30_000, 0.3), Run("join script (gateway)", 0, 10_000, 0.2));
+        Assert.Equal(3, gateway.Ratio!.Value, 9);
+        Assert.Equal(2, gateway.CpuEfficiencyRatio!.Value, 9);
+        var none = new CeilingJoinRow("multiplexed", 1, Run("join script (multiplexed)", 0, 0, 0.3), Run("join script (multiplexed)", 0, 10_000, 0.2));
+        Assert.Null(none.Ratio);
+        Assert.Null(none.CpuEfficiencyRatio);
+
+        var result = new LaunchCeilingResult("l", "event", "evt_1", "127.0.0.1:1", 50, 2, [], 0, side, side, 2, "0 0 0", "0 0 0") { JoinRows = [none, gateway] };
+        string md = LaunchCeiling.Markdown(result);
+        Assert.Contains("| gateway | 50 | 15,000 | 5,000 | 3.00 | 10.0 | 20.0 | 2.00 | 0 / 0 |", md);
+        Assert.Contains("| multiplexed | 1 | n/a | 5,000 | n/a | n/a | 20.0 | n/a | 0 / 0 |", md);
+        Assert.Contains("40.0 µs per call", md);
+        Assert.Contains("memtier_benchmark", md);
+        // A run without a join (an older file) prints no join section.
+        Assert.DoesNotContain("join script", LaunchCeiling.Markdown(result with { JoinRows = [] }));
+
+        LaunchCeilingResult back = System.Text.Json.JsonSerializer.Deserialize(
+            ResultFiles.Serialize(result, ResultsJsonContext.Default.LaunchCeilingResult), ResultsJsonContext.Default.LaunchCeilingResult)!;
+        Assert.Equal(2, back.JoinRows[1].CpuEfficiencyRatio!.Value, 9);
     }
 
     [Fact]

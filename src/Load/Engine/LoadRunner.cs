@@ -1,6 +1,8 @@
 using HashtagBench.Contracts;
 using HashtagBench.Keys;
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace HashtagBench.Load.Engine;
 
@@ -108,6 +110,8 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
     private volatile bool _recording;
     private long _injectorCpuNanos; // CPU the injector threads used while recording
     private DateTime? _measuredStartUtc;
+    private readonly Func<ScenarioContext, ValueTask<Response>> _call = scenario.Call;
+    private readonly ConcurrentQueue<OpenCall> _idleCalls = new(); // open-model calls' state, reused
 
     /// <summary>How this machine's injector waits for arrivals: the precise Linux timer, or the portable 1 ms sleep.</summary>
     public static string InjectorKind => InjectorTimer.Kind;
@@ -294,7 +298,7 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
                     Drop(InvocationCap, scenario.Slice.OwnedIn(k, sim.ArrivalsBefore(length, fromRate)));
                     return;
                 }
-                _ = InvokeAsync(phaseStart + (long)(offset * Stopwatch.Frequency), n, ct);
+                Send(phaseStart + (long)(offset * Stopwatch.Frequency), n, ct);
             }
             // A phase with no arrivals left (or none at all) still lasts its full length.
             if (now >= length) return;
@@ -303,7 +307,12 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
         }
     }
 
-    private async Task InvokeAsync(long intendedTicks, long invocation, CancellationToken ct)
+    /// <summary>
+    /// Sends one open-model arrival now (intended at <paramref name="intendedTicks"/>), from the injector's thread. No
+    /// async state machine per call: the call's state lives in a pooled <see cref="OpenCall"/> (one per call in
+    /// flight, reused), so the engine's per-call path allocates nothing (bench/EngineBenchmarks' MemoryDiagnoser row).
+    /// </summary>
+    internal void Send(long intendedTicks, long invocation, CancellationToken ct)
     {
         if (Interlocked.Increment(ref _inFlight) > scenario.MaxInFlight)
         {
@@ -320,16 +329,71 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
             _stats.RecordLateness(Micros(sentTicks - intendedTicks));
             Interlocked.Increment(ref _sent);
         }
-        try
+        if (!_idleCalls.TryDequeue(out OpenCall? call)) call = new OpenCall(this);
+        call.Start(intendedTicks, sentTicks, invocation, ct);
+    }
+
+    /// <summary>
+    /// One open-model call in flight: its times, and the scenario's pending answer. When the answer is in it records
+    /// the call and goes back to the pool. Its completion callback is made once per instance, not once per call.
+    /// </summary>
+    private sealed class OpenCall
+    {
+        private readonly LoadRunner _runner;
+        private readonly Action _onCompleted;
+        private ConfiguredValueTaskAwaitable<Response>.ConfiguredValueTaskAwaiter _pending;
+        private long _intendedTicks, _sentTicks;
+        private CancellationToken _ct;
+
+        public OpenCall(LoadRunner runner)
         {
-            Response r = await InvokeSafelyAsync(invocation, ct).ConfigureAwait(false);
+            _runner = runner;
+            _onCompleted = OnCompleted;
+        }
+
+        public void Start(long intendedTicks, long sentTicks, long invocation, CancellationToken ct)
+        {
+            (_intendedTicks, _sentTicks, _ct) = (intendedTicks, sentTicks, ct);
+            ConfiguredValueTaskAwaitable<Response>.ConfiguredValueTaskAwaiter pending;
+            try { pending = _runner._call(new ScenarioContext(invocation, ct)).ConfigureAwait(false).GetAwaiter(); }
+            catch (Exception ex) { Finish(Failure(ex, ct)); return; }
+            if (pending.IsCompleted) { Finish(Result(pending, ct)); return; }
+            _pending = pending;
+            // Unsafe: no ExecutionContext to capture and restore per call (the engine flows none of its own).
+            pending.UnsafeOnCompleted(_onCompleted);
+        }
+
+        private void OnCompleted()
+        {
+            var pending = _pending;
+            _pending = default;
+            Finish(Result(pending, _ct));
+        }
+
+        private void Finish(in Response r)
+        {
             // Coordinated-omission correction: from when the call should have started, not when it did. The latency
             // from the actual send is kept beside it, only to take the latency apart.
-            long doneTicks = _clock.ElapsedTicks;
-            Record(r, Micros(doneTicks - intendedTicks), Micros(doneTicks - sentTicks));
+            long doneTicks = _runner._clock.ElapsedTicks;
+            _runner.Record(r, Micros(doneTicks - _intendedTicks), Micros(doneTicks - _sentTicks));
+            _ct = default;
+            // Back in the pool before the in-flight count drops: a drain that sees 0 in flight sees every call returned.
+            _runner._idleCalls.Enqueue(this);
+            Interlocked.Decrement(ref _runner._inFlight);
         }
-        finally { Interlocked.Decrement(ref _inFlight); }
     }
+
+    private static Response Result(ConfiguredValueTaskAwaitable<Response>.ConfiguredValueTaskAwaiter pending, CancellationToken ct)
+    {
+        try { return pending.GetResult(); }
+        catch (Exception ex) { return Failure(ex, ct); }
+    }
+
+    /// <summary>A scenario that throws is a failure with a kind, never a crashed run.</summary>
+    private static Response Failure(Exception ex, CancellationToken ct) =>
+        ex is OperationCanceledException && ct.IsCancellationRequested
+            ? Response.Fail("client.cancelled")
+            : Response.Fail($"exception.{ex.GetType().Name}", ex.Message);
 
     /// <summary>Counts <paramref name="n"/> arrivals of the measured schedule as never sent, for <paramref name="reason"/> (an index of <see cref="DropReasons"/>).</summary>
     private void Drop(int reason, long n)
@@ -356,32 +420,43 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
                 double t = _clock.Elapsed.TotalSeconds - phaseStart;
                 if (t >= length) return;
                 if (id >= sim.CopiesAt(t, fromCopies)) { await DelayQuietly(TimeSpan.FromMilliseconds(5), ct).ConfigureAwait(false); continue; }
-                long n = Interlocked.Increment(ref _invocations);
-                if (n > scenario.MaxInvocations) return;
-                long start = _clock.ElapsedTicks;
-                Response r = await InvokeSafelyAsync(n, ct).ConfigureAwait(false);
-                long micros = Micros(_clock.ElapsedTicks - start);
-                Record(r, micros, micros); // a closed-model call starts when it is sent
+                if (!await ClosedCallAsync(ct).ConfigureAwait(false)) return;
             }
         }, CancellationToken.None))).ConfigureAwait(false);
     }
 
-    private async Task<Response> InvokeSafelyAsync(long invocation, CancellationToken ct)
+    /// <summary>
+    /// One closed-model call, sent now and timed from its send; false (nothing sent) once the run's invocation cap is
+    /// reached. A pooled ValueTask: a copy's loop awaits one per call and allocates nothing for it.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    internal async ValueTask<bool> ClosedCallAsync(CancellationToken ct)
     {
-        try
-        {
-            return await scenario.Run(new ScenarioContext(invocation, ct)).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            return Response.Fail("client.cancelled");
-        }
-        catch (Exception ex)
-        {
-            // A scenario that throws is a failure with a kind, never a crashed run.
-            return Response.Fail($"exception.{ex.GetType().Name}", ex.Message);
-        }
+        long n = Interlocked.Increment(ref _invocations);
+        if (n > scenario.MaxInvocations) return false;
+        long start = _clock.ElapsedTicks;
+        Response r;
+        try { r = await _call(new ScenarioContext(n, ct)).ConfigureAwait(false); }
+        catch (Exception ex) { r = Failure(ex, ct); }
+        long micros = Micros(_clock.ElapsedTicks - start);
+        Record(r, micros, micros); // a closed-model call starts when it is sent
+        return true;
     }
+
+    /// <summary>
+    /// For bench/EngineBenchmarks: records from now on, as the measured phase does, into fresh statistics (returned;
+    /// the caller disposes them) with the clock running.
+    /// </summary>
+    internal Stats StartRecordingForBenchmark()
+    {
+        _stats = new Stats(null);
+        _clock.Start();
+        _recording = true;
+        return _stats;
+    }
+
+    /// <summary>For bench/EngineBenchmarks: the engine's clock now, in its ticks.</summary>
+    internal long NowTicks => _clock.ElapsedTicks;
 
     private void Record(in Response r, long micros, long? fromSendMicros = null)
     {

@@ -8,8 +8,11 @@ public readonly record struct Response(bool IsOk, string Status, string? Message
     public static Response Fail(string status, string? message = null) => new(false, status, message);
 }
 
-/// <summary>What an invocation gets: its number, the run's cancellation, and a per-invocation random source.</summary>
-public sealed class ScenarioContext(long invocation, CancellationToken token)
+/// <summary>
+/// What an invocation gets: its number, the run's cancellation, and a random source. A struct: the engine makes one
+/// per call, and a class would be an allocation per call.
+/// </summary>
+public readonly struct ScenarioContext(long invocation, CancellationToken token)
 {
     public long InvocationNumber { get; } = invocation;
     public CancellationToken Token { get; } = token;

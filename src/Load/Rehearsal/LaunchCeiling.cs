@@ -1,9 +1,11 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using HashtagBench.Contracts;
 using HashtagBench.Enqueue;
 using HashtagBench.Keys;
+using HashtagBench.Load.Engine;
 using HashtagBench.Load.Scenarios;
 using HashtagBench.Provisioning;
 using HashtagBench.Reporting;
@@ -73,6 +75,33 @@ public static class LaunchCeiling
                     log?.Invoke(FormattableString.Invariant($"// {(benchmarkFirst ? "redis-benchmark" : "harness")} {c.Label}: {MarkdownTable.Cell(run.ServerRate, "N0")} calls/s (server), client CPU {run.ClientCpuSeconds / run.WindowSeconds:P0}, server CPU {MarkdownTable.Cell(run.ServerCpuSeconds / run.WindowSeconds, "P0")}{(run.Note is null ? "" : " - " + run.Note)}"));
                 }
             }
+            var joinRows = new List<CeilingJoinRow>();
+            if (mix.Commands.FirstOrDefault(c => c.Form == CeilingForm.Enqueue) is CeilingCommand enqueue && !ct.IsCancellationRequested)
+            {
+                joinRows.Add(await JoinRowAsync("multiplexed", [mux], tool, node, cluster, server, mix, enqueue, runPrefix, s, window, benchmarkFirst: true, log, ct).ConfigureAwait(false));
+                if (!ct.IsCancellationRequested)
+                {
+                    List<ConnectionMultiplexer> gateway = await OpenGatewayAsync(cluster, s.Clients, ct).ConfigureAwait(false);
+                    try { joinRows.Add(await JoinRowAsync("gateway", gateway, tool, node, cluster, server, mix, enqueue, runPrefix, s, window, benchmarkFirst: false, log, ct).ConfigureAwait(false)); }
+                    finally { foreach (ConnectionMultiplexer g in gateway) await g.DisposeAsync().ConfigureAwait(false); }
+                }
+                // The load path's own client, where it can go (plain TCP, no password): the same join, one connection.
+                if (!ct.IsCancellationRequested && cluster.Auth is not { Tls: true } && cluster.Auth?.Password is null)
+                {
+                    using (RespConnection conn = await RespConnection.OpenAsync(node, ct).ConfigureAwait(false))
+                        joinRows.Add(await JoinRowAsync(HopFree, 1, () => HopFreeJoinRunAsync([conn], server, enqueue, s, window, ct),
+                            tool, node, cluster, server, enqueue, s, window, benchmarkFirst: true, log, ct).ConfigureAwait(false));
+                    // Gateway-shaped: one connection per copy, one command per round trip (a reader thread per connection).
+                    RespConnection[] conns = await Task.WhenAll(Enumerable.Range(0, s.Clients).Select(_ => RespConnection.OpenAsync(node, ct))).ConfigureAwait(false);
+                    try
+                    {
+                        if (!ct.IsCancellationRequested)
+                            joinRows.Add(await JoinRowAsync(HopFreeGateway, conns.Length, () => HopFreeJoinRunAsync(conns, server, enqueue, s, window, ct),
+                                tool, node, cluster, server, enqueue, s, window, benchmarkFirst: false, log, ct).ConfigureAwait(false));
+                    }
+                    finally { foreach (RespConnection c in conns) c.Dispose(); }
+                }
+            }
             bool local = IsLocal(node);
             string? shared = MachineShared(loadBefore);
             result = new LaunchCeilingResult(Path.GetFileName(launch.Source), WaitingRoomSchema.Event.Name, mix.EventId, node, s.Clients, window,
@@ -80,7 +109,7 @@ public static class LaunchCeiling
                 Side("harness", harness, Environment.ProcessorCount, local, shared),
                 // redis-benchmark runs its clients on one thread (no --threads): one core is all it can use.
                 Side("redis-benchmark", rb, 1, local, shared),
-                Environment.ProcessorCount, loadBefore, LoadAverage()) { RunPrefix = runPrefix };
+                Environment.ProcessorCount, loadBefore, LoadAverage()) { RunPrefix = runPrefix, JoinRows = joinRows };
         }
         finally
         {
@@ -226,6 +255,174 @@ public static class LaunchCeiling
     }
 
     /// <summary>
+    /// One join-script row: redis-benchmark's EVALSHA of the mix's join and the harness's production join through its
+    /// load engine (closed model, <see cref="Settings.Clients"/> copies, JoinDriver's scenario over EnqueueClient), back
+    /// to back, the order given. With one multiplexer every call is pipelined on one connection; with one per copy
+    /// each connection carries one command at a time (a copy leases a free one per call), as the gateway's pools do.
+    /// </summary>
+    private static Task<CeilingJoinRow> JoinRowAsync(string shape, IReadOnlyList<IConnectionMultiplexer> muxes, string tool, string node,
+        RunningCluster cluster, IServer server, CeilingMix mix, CeilingCommand enqueue, string runPrefix, Settings s, double window, bool benchmarkFirst,
+        Action<string>? log, CancellationToken ct) =>
+        JoinRowAsync(shape, muxes.Count, () => EngineJoinRunAsync($"join script, {shape}", muxes, server, mix, runPrefix, s, window, ct),
+            tool, node, cluster, server, enqueue, s, window, benchmarkFirst, log, ct);
+
+    private static async Task<CeilingJoinRow> JoinRowAsync(string shape, int connections, Func<Task<CeilingCommandRun>> harnessRun, string tool, string node,
+        RunningCluster cluster, IServer server, CeilingCommand enqueue, Settings s, double window, bool benchmarkFirst, Action<string>? log, CancellationToken ct)
+    {
+        CeilingCommandRun? rb = null, harness = null;
+        foreach (bool benchmark in benchmarkFirst ? new[] { true, false } : [false, true])
+        {
+            if (benchmark) rb = await RedisBenchmarkRunAsync(tool, node, cluster.Auth, server, enqueue, s, window, ct).ConfigureAwait(false);
+            else harness = await harnessRun().ConfigureAwait(false);
+            CeilingCommandRun run = benchmark ? rb! : harness!;
+            log?.Invoke(FormattableString.Invariant($"// {(benchmark ? "redis-benchmark" : "harness")} join script, {shape}: {MarkdownTable.Cell(run.ServerRate, "N0")} calls/s (server), client CPU {run.ClientCpuSeconds / run.WindowSeconds:P0}, {MarkdownTable.Cell(run.ClientCpuMicrosPerCall, "0.0")} µs per call{(run.Note is null ? "" : " - " + run.Note)}"));
+        }
+        return new CeilingJoinRow(shape, connections, harness! with { Command = $"join script ({shape})", Weight = 0 }, rb! with { Command = $"join script ({shape})", Weight = 0 });
+    }
+
+    /// <summary>The join row driven by <see cref="RespConnection"/>: no thread hop per call, one connection pipelined.</summary>
+    public const string HopFree = "hop-free RESP";
+    /// <summary>The same, one connection per copy: the gateway's shape.</summary>
+    public const string HopFreeGateway = "hop-free RESP, gateway";
+
+    /// <summary>
+    /// The join script (the mix's EVALSHA, fresh keys drawn as redis-benchmark draws them) through the engine's closed
+    /// model over one <see cref="RespConnection"/>: each copy's call is written on its thread, its reply completed on
+    /// the connection's reader thread, which sends that copy's next call. Counted by the server over the window.
+    /// </summary>
+    private static async Task<CeilingCommandRun> HopFreeJoinRunAsync(IReadOnlyList<RespConnection> conns, IServer server, CeilingCommand enqueue, Settings s, double window, CancellationToken ct)
+    {
+        var join = new HopFreeJoin(conns, new RandomArgs(enqueue.Args, enqueue.Keyspace));
+        Scenario scenario = Scenario.CreateValue($"join script, {(conns.Count == 1 ? HopFree : HopFreeGateway)}", join.CallAsync)
+            .WithLoadSimulations(LoadSimulation.KeepConstant(s.Clients, TimeSpan.FromSeconds(s.WarmUpSeconds + window + 0.5)))
+            .WithLimits(maxInFlight: s.Clients, maxInvocations: long.MaxValue / 2);
+        var self = Process.GetCurrentProcess();
+        TimeSpan Cpu() { self.Refresh(); return self.TotalProcessorTime; }
+        Task<RunSummary> run = new LoadRunner(scenario).RunAsync(ct);
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(s.WarmUpSeconds), ct).ConfigureAwait(false);
+            Snapshot a = await SnapshotAsync(server, "evalsha", Cpu).ConfigureAwait(false);
+            join.Measuring = true;
+            await Task.Delay(TimeSpan.FromSeconds(window), ct).ConfigureAwait(false);
+            Snapshot b = await SnapshotAsync(server, "evalsha", Cpu).ConfigureAwait(false);
+            join.Measuring = false;
+            double seconds = Stopwatch.GetElapsedTime(a.Ticks, b.Ticks).TotalSeconds;
+            long done = Interlocked.Read(ref join.Enqueued), failed = Interlocked.Read(ref join.Failed);
+            return Run(enqueue, a, b, done > 0 ? done / seconds : null, failed > 0 ? $"{failed} join(s) failed: {FirstLine(join.FirstError ?? "")}" : null);
+        }
+        finally { await run.ConfigureAwait(false); }
+    }
+
+    /// <summary>One hop-free join per call: a pooled call slot (its pending reply and command buffer), the command, the reply's outline.</summary>
+    private sealed class HopFreeJoin(IReadOnlyList<RespConnection> conns, RandomArgs args)
+    {
+        private readonly ConcurrentQueue<(RespCall Call, byte[] Buffer)> _free = new();
+        private readonly ConcurrentQueue<RespConnection> _idle = new(conns); // gateway-shaped: a connection with nothing in flight
+        public long Enqueued, Failed;
+        public string? FirstError;
+        public volatile bool Measuring;
+
+        [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+        public async ValueTask<Response> CallAsync(ScenarioContext ctx)
+        {
+            if (!_free.TryDequeue(out var slot)) slot = (new RespCall(), new byte[4096]);
+            RespConnection? leased = null;
+            if (conns.Count > 1 && !_idle.TryDequeue(out leased)) { _free.Enqueue(slot); return Response.Fail("no-free-connection"); }
+            try
+            {
+                int length = RespCommand.Write(slot.Buffer, args.Next(Random.Shared));
+                RespReply r = await (leased ?? conns[0]).SendAsync(slot.Call, slot.Buffer.AsSpan(0, length)).ConfigureAwait(false);
+                // {1, id} enqueued, {0, DUPLICATE} for a key drawn twice (as redis-benchmark's __rand_int__ can): both ran the script.
+                bool ran = !r.IsError && r.Integer is 0 or 1;
+                if (Measuring)
+                {
+                    if (ran) Interlocked.Increment(ref Enqueued);
+                    else { Interlocked.Increment(ref Failed); Interlocked.CompareExchange(ref FirstError, r.Error ?? "unexpected reply", null); }
+                }
+                return ran ? Response.Ok(r.Integer == 1 ? "enqueued" : "duplicate") : Response.Fail("error", r.Error);
+            }
+            finally
+            {
+                _free.Enqueue(slot);
+                if (leased is not null) _idle.Enqueue(leased);
+            }
+        }
+    }
+
+    /// <summary>The gateway's shape: one multiplexer per caller, each one connection per node (no pub/sub), so one command per round trip.</summary>
+    private static async Task<List<ConnectionMultiplexer>> OpenGatewayAsync(RunningCluster cluster, int count, CancellationToken ct)
+    {
+        var opened = new ConnectionMultiplexer[count];
+        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (i, _) =>
+        {
+            ConfigurationOptions o = cluster.CreateOptions();
+            o.ClientName = "hashtag-bench-ceiling";
+            o.CommandMap = CommandMap.Create(new HashSet<string> { "SUBSCRIBE" }, available: false);
+            o.TieBreaker = "";
+            opened[i] = await cluster.ConnectAsync(o).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        return [.. opened];
+    }
+
+    /// <summary>
+    /// The harness's production join, as a load run sends it: the engine's closed model, JoinDriver's response mapping,
+    /// EnqueueClient (keys, slot guard, token, EVALSHA, reply). Fresh idempotency key per call, users drawn from 1,024,
+    /// every key carrying the run's prefix (the cleanup finds them). Counted by the server over the window.
+    /// </summary>
+    private static async Task<CeilingCommandRun> EngineJoinRunAsync(string label, IReadOnlyList<IConnectionMultiplexer> muxes, IServer server, CeilingMix mix,
+        string runPrefix, Settings s, double window, CancellationToken ct)
+    {
+        EnqueueClient[] clients = [.. muxes.Select(m => new EnqueueClient(m, KeyStrategy.EventTag, new EnqueueOptions { Mode = SendMode.EvalSha }))];
+        var free = new ConcurrentQueue<EnqueueClient>(clients);
+        bool shared = clients.Length == 1;
+        long seq = 0, completed = 0, failed = 0;
+        string idem = runPrefix + "-" + label.GetHashCode(StringComparison.Ordinal).ToString("x8", CultureInfo.InvariantCulture) + "-"; // each row's keys fresh: no row answers another's Duplicate
+        string? firstError = null;
+        int measuring = 0;
+        Scenario scenario = Scenario.Create(label, async _ =>
+            {
+                long i = Interlocked.Increment(ref seq);
+                // Gateway-shaped: a connection with nothing in flight, given back when the answer is in (copies = connections, so one is free).
+                EnqueueClient c = shared ? clients[0] : free.TryDequeue(out EnqueueClient? leased) ? leased : throw new InvalidOperationException("no free connection");
+                try
+                {
+                    JoinResult r = await c.JoinAsync(mix.EventId, runPrefix + "u" + (i & 1023).ToString(CultureInfo.InvariantCulture), idem + i.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
+                    if (Volatile.Read(ref measuring) == 1)
+                    {
+                        if (r is JoinResult.Enqueued) Interlocked.Increment(ref completed);
+                        else { Interlocked.Increment(ref failed); Interlocked.CompareExchange(ref firstError, r.ToString(), null); }
+                    }
+                    return JoinDriver.ToResponse(r);
+                }
+                finally { if (!shared) free.Enqueue(c); }
+            })
+            .WithLoadSimulations(LoadSimulation.KeepConstant(s.Clients, TimeSpan.FromSeconds(s.WarmUpSeconds + window + 0.5)))
+            .WithLimits(maxInFlight: s.Clients, maxInvocations: long.MaxValue / 2);
+        var self = Process.GetCurrentProcess();
+        TimeSpan Cpu() { self.Refresh(); return self.TotalProcessorTime; }
+        Task<RunSummary> run = new LoadRunner(scenario).RunAsync(ct);
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(s.WarmUpSeconds), ct).ConfigureAwait(false);
+            Snapshot a = await SnapshotAsync(server, "evalsha", Cpu).ConfigureAwait(false);
+            Volatile.Write(ref measuring, 1);
+            await Task.Delay(TimeSpan.FromSeconds(window), ct).ConfigureAwait(false);
+            Snapshot b = await SnapshotAsync(server, "evalsha", Cpu).ConfigureAwait(false);
+            Volatile.Write(ref measuring, 2);
+            double seconds = Stopwatch.GetElapsedTime(a.Ticks, b.Ticks).TotalSeconds;
+            long done = Interlocked.Read(ref completed);
+            return Run(new CeilingCommand(CeilingForm.Enqueue, KeyClass.Stream, label, [], 0, new CeilingMixCommand(label, "", "Join", 0, 0)), a, b,
+                done > 0 ? done / seconds : null, failed > 0 ? $"{failed} join(s) not enqueued: {FirstLine(firstError ?? "")}" : null);
+        }
+        finally
+        {
+            // The phase ends by itself half a second after the window, its calls drained; only Ctrl-C cuts it short.
+            await run.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// One call in the harness's client path: the typed StackExchange.Redis calls WaitingRoomClient makes for these
     /// commands, to the primary (replica reads would take them off the hot node both sides are measured on).
     /// </summary>
@@ -306,6 +503,32 @@ public static class LaunchCeiling
 
     private static string FirstLine(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
 
+    /// <summary>The join-script rows (empty when the run had none): calls/s and client CPU per call, both shapes.</summary>
+    internal static string JoinMarkdown(LaunchCeilingResult r)
+    {
+        if (r.JoinRows.Count == 0) return "";
+        static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+        var md = new StringBuilder();
+        md.AppendLine();
+        md.AppendLine(F($"The join script (EVALSHA enqueue, fresh keys) through the harness's whole load path (engine closed model, {r.Clients} copies, JoinDriver, EnqueueClient) beside redis-benchmark -c {r.Clients} on the same script, back to back, {r.SecondsPerCommand:0.00} s each; not part of the mix's rate. Client CPU per call = the client process's CPU over the window ÷ the server's count. `multiplexed`: one StackExchange.Redis multiplexer (calls pipelined on one connection); `gateway`: one connection per copy, one command per round trip; `{HopFree}`: the engine's copies over one `RespConnection` (no thread hop per call, pipelined; plain TCP without a password only), and `{HopFreeGateway}` over one per copy.\n"));
+        md.Append(MarkdownTable.Render(r.JoinRows,
+            new("shape", j => j.Shape),
+            new("harness connections", j => j.Connections),
+            new("harness calls/s (server)", j => j.Harness.ServerRate, "N0"),
+            new("redis-benchmark calls/s (server)", j => j.RedisBenchmark.ServerRate, "N0"),
+            new("harness / rb", j => j.Ratio, "0.00"),
+            new("harness client CPU µs/call", j => j.Harness.ClientCpuMicrosPerCall, "0.0"),
+            new("rb client CPU µs/call", j => j.RedisBenchmark.ClientCpuMicrosPerCall, "0.0"),
+            new("calls per client CPU-s, harness / rb", j => j.CpuEfficiencyRatio, "0.00"),
+            new("errors (harness / rb)", j => F($"{j.Harness.ServerFailed} / {j.RedisBenchmark.ServerFailed}"))));
+        foreach (CeilingJoinRow j in r.JoinRows)
+            foreach (CeilingCommandRun n in new[] { j.Harness, j.RedisBenchmark }.Where(x => x.Note is not null))
+                md.AppendLine($"- {j.Shape}: {n.Note}");
+        md.AppendLine();
+        md.AppendLine("memtier_benchmark is not run here (no package of it); its ratios, measured by hand on the same script, are in docs/results.md (client cost per call).");
+        return md.ToString();
+    }
+
     /// <summary>The mix, each side's per-command rates, and the ratio with the limiter of each side.</summary>
     public static string Markdown(LaunchCeilingResult r)
     {
@@ -326,16 +549,18 @@ public static class LaunchCeiling
             new("ratio", x => x.H.ServerRate / x.B.ServerRate, "0.00"),
             new("harness CPU", x => x.H.ClientCpuSeconds / x.H.WindowSeconds, "P0"),
             new("redis-benchmark CPU", x => x.B.ClientCpuSeconds / x.B.WindowSeconds, "P0"),
+            new("client CPU µs/call (harness / rb)", x => F($"{MarkdownTable.Cell(x.H.ClientCpuMicrosPerCall, "0.0")} / {MarkdownTable.Cell(x.B.ClientCpuMicrosPerCall, "0.0")}")),
             new("node CPU (harness / rb)", x => F($"{MarkdownTable.Cell(x.H.ServerCpuSeconds / x.H.WindowSeconds, "P0")} / {MarkdownTable.Cell(x.B.ServerCpuSeconds / x.B.WindowSeconds, "P0")}")),
             new("errors (harness / rb)", x => F($"{x.H.ServerFailed} / {x.B.ServerFailed}"))));
         md.AppendLine();
         foreach (CeilingCommandRun n in r.Harness.Runs.Concat(r.RedisBenchmark.Runs).Where(x => x.Note is not null))
             md.AppendLine($"- {n.Command}: {n.Note}");
         foreach (CeilingSide side in new[] { r.Harness, r.RedisBenchmark })
-            md.AppendLine(F($"- **{side.Name}**: mix {MarkdownTable.Cell(side.MixRate, "N0")} calls/s (server), {MarkdownTable.Cell(side.ClientMixRate, "N0")} (client); client CPU {MarkdownTable.Cell(side.ClientCpu, "P0")}, node CPU {MarkdownTable.Cell(side.ServerCpu, "P0")}; limiter: {side.Limiter}."));
+            md.AppendLine(F($"- **{side.Name}**: mix {MarkdownTable.Cell(side.MixRate, "N0")} calls/s (server), {MarkdownTable.Cell(side.ClientMixRate, "N0")} (client); client CPU {MarkdownTable.Cell(side.ClientCpu, "P0")}, {MarkdownTable.Cell(side.ClientCpuMicrosPerCall, "0.0")} µs per call; node CPU {MarkdownTable.Cell(side.ServerCpu, "P0")}; limiter: {side.Limiter}."));
         md.AppendLine();
         md.AppendLine(F($"**harness / redis-benchmark = {MarkdownTable.Cell(r.Ratio, "0.00")}** (mix rates, server counts): ") +
             (r.Ratio is double ratio ? ratio >= 1 ? "the harness drives at least as much as redis-benchmark." : "the harness drives less than redis-benchmark." : "n/a: a side measured nothing."));
+        md.Append(JoinMarkdown(r));
         md.AppendLine(F($"\nMachine: {r.LogicalCpus} logical CPUs, load average {r.LoadBefore} before, {r.LoadAfter} after. Keys of run `{r.RunPrefix}`: {r.KeysRemoved:N0} removed."));
         return md.ToString();
     }

@@ -29,7 +29,7 @@ internal sealed record LatencyFloorRound(int Round, RunSummary Harness, Percenti
     public Percentiles SeRedisPaced { get; init; } = Percentiles.Empty;
 
     /// <summary>
-    /// The same open-model run through the load path's hop-free client (<see cref="RespConnection"/>: the injector
+    /// The same open-model run through the load path's hop-free client (<see cref="HopFreeConnection"/>: the injector
     /// sends, the connection's reader thread completes the reply and records it): null where it cannot go (TLS, a
     /// password) or was not run.
     /// </summary>
@@ -125,7 +125,7 @@ internal static class LatencyFloor
         for (int i = 0; i < 1000; i++) await JoinOrThrowAsync(client, Next()).ConfigureAwait(false);
         (string? tool, string notRun) = RedisBenchmarkTool.Locate(cluster.Auth);
         // The hop-free client speaks plain TCP without AUTH: elsewhere its column is n/a.
-        using RespConnection? hopFree = cluster.Auth is { Tls: true } || cluster.Auth?.Password is not null ? null : await RespConnection.OpenAsync(endpoint, ct).ConfigureAwait(false);
+        using HopFreeConnection? hopFree = cluster.Auth is { Tls: true } || cluster.Auth?.Password is not null ? null : await HopFreeConnection.OpenAsync(endpoint, ct).ConfigureAwait(false);
 
         var rounds = new List<LatencyFloorRound>();
         for (int round = 1; round <= s.Rounds && !ct.IsCancellationRequested; round++)
@@ -162,9 +162,9 @@ internal static class LatencyFloor
 
     /// <summary>
     /// The production join's EVALSHA (EnqueueClient's keys under the event tag, fresh idempotency key, users from 1,024)
-    /// over a <see cref="RespConnection"/>, one pooled call slot per call in flight.
+    /// over a <see cref="HopFreeConnection"/>, one pooled call slot per call in flight.
     /// </summary>
-    private sealed class HopFreeJoin(RespConnection conn, string evt, string run)
+    private sealed class HopFreeJoin(HopFreeConnection conn, string evt, string run)
     {
         private readonly System.Collections.Concurrent.ConcurrentQueue<(RespCall Call, byte[] Buffer)> _free = new();
         private long _seq;

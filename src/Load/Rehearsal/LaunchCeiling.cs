@@ -88,18 +88,18 @@ public static class LaunchCeiling
                 // The load path's own client, where it can go (plain TCP, no password): the same join, one connection.
                 if (!ct.IsCancellationRequested && cluster.Auth is not { Tls: true } && cluster.Auth?.Password is null)
                 {
-                    using (RespConnection conn = await RespConnection.OpenAsync(node, ct).ConfigureAwait(false))
+                    using (HopFreeConnection conn = await HopFreeConnection.OpenAsync(node, ct).ConfigureAwait(false))
                         joinRows.Add(await JoinRowAsync(HopFree, 1, () => HopFreeJoinRunAsync([conn], server, enqueue, s, window, ct),
                             tool, node, cluster, server, enqueue, s, window, benchmarkFirst: true, log, ct).ConfigureAwait(false));
                     // Gateway-shaped: one connection per copy, one command per round trip (a reader thread per connection).
-                    RespConnection[] conns = await Task.WhenAll(Enumerable.Range(0, s.Clients).Select(_ => RespConnection.OpenAsync(node, ct))).ConfigureAwait(false);
+                    HopFreeConnection[] conns = await Task.WhenAll(Enumerable.Range(0, s.Clients).Select(_ => HopFreeConnection.OpenAsync(node, ct))).ConfigureAwait(false);
                     try
                     {
                         if (!ct.IsCancellationRequested)
                             joinRows.Add(await JoinRowAsync(HopFreeGateway, conns.Length, () => HopFreeJoinRunAsync(conns, server, enqueue, s, window, ct),
                                 tool, node, cluster, server, enqueue, s, window, benchmarkFirst: false, log, ct).ConfigureAwait(false));
                     }
-                    finally { foreach (RespConnection c in conns) c.Dispose(); }
+                    finally { foreach (HopFreeConnection c in conns) c.Dispose(); }
                 }
             }
             bool local = IsLocal(node);
@@ -280,17 +280,17 @@ public static class LaunchCeiling
         return new CeilingJoinRow(shape, connections, harness! with { Command = $"join script ({shape})", Weight = 0 }, rb! with { Command = $"join script ({shape})", Weight = 0 });
     }
 
-    /// <summary>The join row driven by <see cref="RespConnection"/>: no thread hop per call, one connection pipelined.</summary>
+    /// <summary>The join row driven by <see cref="HopFreeConnection"/>: no thread hop per call, one connection pipelined.</summary>
     public const string HopFree = "hop-free RESP";
     /// <summary>The same, one connection per copy: the gateway's shape.</summary>
     public const string HopFreeGateway = "hop-free RESP, gateway";
 
     /// <summary>
     /// The join script (the mix's EVALSHA, fresh keys drawn as redis-benchmark draws them) through the engine's closed
-    /// model over one <see cref="RespConnection"/>: each copy's call is written on its thread, its reply completed on
+    /// model over one <see cref="HopFreeConnection"/>: each copy's call is written on its thread, its reply completed on
     /// the connection's reader thread, which sends that copy's next call. Counted by the server over the window.
     /// </summary>
-    private static async Task<CeilingCommandRun> HopFreeJoinRunAsync(IReadOnlyList<RespConnection> conns, IServer server, CeilingCommand enqueue, Settings s, double window, CancellationToken ct)
+    private static async Task<CeilingCommandRun> HopFreeJoinRunAsync(IReadOnlyList<HopFreeConnection> conns, IServer server, CeilingCommand enqueue, Settings s, double window, CancellationToken ct)
     {
         var join = new HopFreeJoin(conns, new RandomArgs(enqueue.Args, enqueue.Keyspace));
         Scenario scenario = Scenario.CreateValue($"join script, {(conns.Count == 1 ? HopFree : HopFreeGateway)}", join.CallAsync)
@@ -315,10 +315,10 @@ public static class LaunchCeiling
     }
 
     /// <summary>One hop-free join per call: a pooled call slot (its pending reply and command buffer), the command, the reply's outline.</summary>
-    private sealed class HopFreeJoin(IReadOnlyList<RespConnection> conns, RandomArgs args)
+    private sealed class HopFreeJoin(IReadOnlyList<HopFreeConnection> conns, RandomArgs args)
     {
         private readonly ConcurrentQueue<(RespCall Call, byte[] Buffer)> _free = new();
-        private readonly ConcurrentQueue<RespConnection> _idle = new(conns); // gateway-shaped: a connection with nothing in flight
+        private readonly ConcurrentQueue<HopFreeConnection> _idle = new(conns); // gateway-shaped: a connection with nothing in flight
         public long Enqueued, Failed;
         public string? FirstError;
         public volatile bool Measuring;
@@ -327,7 +327,7 @@ public static class LaunchCeiling
         public async ValueTask<Response> CallAsync(ScenarioContext ctx)
         {
             if (!_free.TryDequeue(out var slot)) slot = (new RespCall(), new byte[4096]);
-            RespConnection? leased = null;
+            HopFreeConnection? leased = null;
             if (conns.Count > 1 && !_idle.TryDequeue(out leased)) { _free.Enqueue(slot); return Response.Fail("no-free-connection"); }
             try
             {
@@ -510,7 +510,7 @@ public static class LaunchCeiling
         static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
         var md = new StringBuilder();
         md.AppendLine();
-        md.AppendLine(F($"The join script (EVALSHA enqueue, fresh keys) through the harness's whole load path (engine closed model, {r.Clients} copies, JoinDriver, EnqueueClient) beside redis-benchmark -c {r.Clients} on the same script, back to back, {r.SecondsPerCommand:0.00} s each; not part of the mix's rate. Client CPU per call = the client process's CPU over the window ÷ the server's count. `multiplexed`: one StackExchange.Redis multiplexer (calls pipelined on one connection); `gateway`: one connection per copy, one command per round trip; `{HopFree}`: the engine's copies over one `RespConnection` (no thread hop per call, pipelined; plain TCP without a password only), and `{HopFreeGateway}` over one per copy.\n"));
+        md.AppendLine(F($"The join script (EVALSHA enqueue, fresh keys) through the harness's whole load path (engine closed model, {r.Clients} copies, JoinDriver, EnqueueClient) beside redis-benchmark -c {r.Clients} on the same script, back to back, {r.SecondsPerCommand:0.00} s each; not part of the mix's rate. Client CPU per call = the client process's CPU over the window ÷ the server's count. `multiplexed`: one StackExchange.Redis multiplexer (calls pipelined on one connection); `gateway`: one connection per copy, one command per round trip; `{HopFree}`: the engine's copies over one `HopFreeConnection` (no thread hop per call, pipelined; plain TCP without a password only), and `{HopFreeGateway}` over one per copy.\n"));
         md.Append(MarkdownTable.Render(r.JoinRows,
             new("shape", j => j.Shape),
             new("harness connections", j => j.Connections),

@@ -23,7 +23,7 @@ public readonly record struct RespReply(byte Kind, long? Integer, string? Error)
 /// routing: the load path's client for one node (bench launch-ceiling), where StackExchange.Redis's thread-pool hops
 /// per reply were the client's cost (docs/results.md, client cost per call).
 /// </summary>
-public sealed class RespConnection : IDisposable
+public sealed class HopFreeConnection : IDisposable
 {
     private readonly Socket _socket;
     private readonly Queue<RespCall> _pending = new();
@@ -33,7 +33,7 @@ public sealed class RespConnection : IDisposable
     private bool _batching, _closed;
     private readonly Thread _reader;
 
-    private RespConnection(Socket socket)
+    private HopFreeConnection(Socket socket)
     {
         _socket = socket;
         _reader = new Thread(ReadLoop) { IsBackground = true, Name = "resp-reader" };
@@ -41,7 +41,7 @@ public sealed class RespConnection : IDisposable
     }
 
     /// <summary>Connects to <paramref name="hostPort"/> ("127.0.0.1:6379").</summary>
-    public static async Task<RespConnection> OpenAsync(string hostPort, CancellationToken ct = default)
+    public static async Task<HopFreeConnection> OpenAsync(string hostPort, CancellationToken ct = default)
     {
         int colon = hostPort.LastIndexOf(':');
         if (colon <= 0 || !int.TryParse(hostPort.AsSpan(colon + 1), out int port)) throw new ArgumentException($"'{hostPort}' is not host:port.", nameof(hostPort));
@@ -49,7 +49,7 @@ public sealed class RespConnection : IDisposable
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try { await socket.ConnectAsync(IPAddress.TryParse(host, out IPAddress? ip) ? new IPEndPoint(ip, port) : new DnsEndPoint(host, port), ct).ConfigureAwait(false); }
         catch { socket.Dispose(); throw; }
-        return new RespConnection(socket);
+        return new HopFreeConnection(socket);
     }
 
     /// <summary>

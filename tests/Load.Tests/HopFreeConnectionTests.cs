@@ -16,7 +16,7 @@ public sealed class RespConnectionTests(ClusterFixture fx)
     public async Task Pipelined_calls_from_many_callers_each_get_their_own_reply()
     {
         string key = $"resp-test:{{{Guid.NewGuid():N}}}";
-        using RespConnection conn = await RespConnection.OpenAsync(NodeOf(key));
+        using HopFreeConnection conn = await HopFreeConnection.OpenAsync(NodeOf(key));
         var seen = new System.Collections.Concurrent.ConcurrentBag<long>();
         // 20 callers × 50 INCRs on one key, all pipelined on one connection: the 1,000 replies are 1..1000, each once,
         // and each caller's own replies rise (a reply given to the wrong call would break one or the other).
@@ -43,7 +43,7 @@ public sealed class RespConnectionTests(ClusterFixture fx)
     public async Task An_error_is_a_reply_of_its_own_and_an_array_gives_its_first_integer()
     {
         string key = $"resp-test:{{{Guid.NewGuid():N}}}";
-        using RespConnection conn = await RespConnection.OpenAsync(NodeOf(key));
+        using HopFreeConnection conn = await HopFreeConnection.OpenAsync(NodeOf(key));
         var call = new RespCall();
         byte[] b = new byte[256];
         RespReply error = await conn.SendAsync(call, b.AsSpan(0, RespCommand.Write(b, "NOSUCHCOMMAND", "x")));
@@ -63,7 +63,7 @@ public sealed class RespConnectionTests(ClusterFixture fx)
     [Fact]
     public async Task A_closed_connection_answers_connection_closed_instead_of_hanging()
     {
-        RespConnection conn = await RespConnection.OpenAsync(NodeOf("resp-test:{closed}"));
+        HopFreeConnection conn = await HopFreeConnection.OpenAsync(NodeOf("resp-test:{closed}"));
         var call = new RespCall();
         byte[] b = new byte[256];
         // BLPOP waits 2 s on an empty list; the connection is closed while it waits.

@@ -71,7 +71,7 @@ internal static class BenchCommand
             try { result = await LaunchCeiling.MeasureAsync(file, running, mux, tool, settings, m => e.WriteLine(m), ct); }
             catch (Exception ex) when (ex is OperationCanceledException || CliErrors.IsInterruption(ex, ct)) { return ExitCodes.Interrupted; }
             catch (RedisException ex) { return CliErrors.Report(e, ex); }
-            string md = LaunchCeiling.Markdown(result);
+            string md = Reporting.LaunchCeilingReport.Render(result);
             o.WriteLine(md);
             string dir = r.GetValue(output) ?? Path.Combine("results", "bench", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture));
             Directory.CreateDirectory(dir);

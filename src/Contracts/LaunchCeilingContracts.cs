@@ -114,6 +114,11 @@ public sealed record CeilingCommandRun(string Command, double Weight, double Win
 /// <param name="Connections">Connections to the hot node the harness used.</param>
 public sealed record CeilingJoinRow(string Shape, int Connections, CeilingCommandRun Harness, CeilingCommandRun RedisBenchmark)
 {
+    /// <summary>The join row driven by the engine's hop-free connection: no thread hop per call, one connection pipelined.</summary>
+    public const string HopFree = "hop-free RESP";
+    /// <summary>The same, one connection per copy: the gateway's shape.</summary>
+    public const string HopFreeGateway = "hop-free RESP, gateway";
+
     /// <summary>Harness calls/s over redis-benchmark's (server counts); null when either counted none.</summary>
     public double? Ratio => Harness.ServerRate is double h && RedisBenchmark.ServerRate is double rb ? h / rb : null;
 

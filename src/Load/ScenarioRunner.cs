@@ -71,8 +71,7 @@ public static class ScenarioRunner
             }
         }
         LoadSummary summary = RunOutput.Summarise(name, outcome.Runs, outcome.Findings) with { Agent = options.Agent, Telemetry = nodes };
-        // RunOutput.Write still takes the scenario's sections as text: Reporting renders them from the typed findings.
-        outcome.Findings.Markdown.AddRange(ScenarioReport.Render(outcome.Report));
+        outcome.Findings.Reports.Add(outcome.Report);
         string report = RunOutput.Write(options.OutputDir, summary, outcome.Runs, outcome.Findings);
         PrintRuns(outcome.Runs, console);
         if (outcome.Runs.Count == 0) console.WriteLine($"measured nothing: {name} ran no load.");

@@ -210,7 +210,7 @@ public sealed class EngineOutcomeTests
         Assert.False(bare.ThresholdsPassed);
         LoadSummary summary = RunOutput.Summarise("silent", [bare], new ScenarioFindings());
         Assert.False(summary.ThresholdsPassed);
-        Assert.Contains(RunOutput.Banners(summary.Runs), b => b.StartsWith("**measured nothing**", StringComparison.Ordinal));
+        Assert.Contains(Reporting.LoadRunReport.Banners(summary.Runs), b => b.StartsWith("**measured nothing**", StringComparison.Ordinal));
         // And a scenario with no run at all.
         Assert.False(RunOutput.Summarise("none", [], new ScenarioFindings()).ThresholdsPassed);
     }

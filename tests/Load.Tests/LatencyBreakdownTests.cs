@@ -64,7 +64,7 @@ public sealed class LatencyBreakdownTests
         {
             Decomposition = LatencyBreakdown.Of(null, L(0.3, 0.5), L(0.4, 1.7), null),
         };
-        string md = LatencyBreakdown.Markdown([run]);
+        string md = Reporting.LoadRunReport.LatencyBreakdown([run]);
         string row = md.Split('\n').Single(l => l.StartsWith("| r ", StringComparison.Ordinal));
         Assert.Contains("n/a", row);
         Assert.DoesNotContain("| 0.000 |", row);

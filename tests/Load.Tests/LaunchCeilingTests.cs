@@ -64,7 +64,7 @@ public sealed class LaunchCeilingTests(ClusterFixture fx)
         Assert.Equal(r.Harness.MixRate!.Value / r.RedisBenchmark.MixRate!.Value, r.Ratio!.Value, 9);
 
         // The join script through the whole load path, multiplexed and gateway-shaped, each beside redis-benchmark.
-        Assert.Equal(["multiplexed", "gateway", LaunchCeiling.HopFree, LaunchCeiling.HopFreeGateway], r.JoinRows.Select(j => j.Shape));
+        Assert.Equal(["multiplexed", "gateway", CeilingJoinRow.HopFree, CeilingJoinRow.HopFreeGateway], r.JoinRows.Select(j => j.Shape));
         Assert.Equal([1, 50, 1, 50], r.JoinRows.Select(j => j.Connections));
         Assert.All(r.JoinRows, j =>
         {
@@ -80,14 +80,14 @@ public sealed class LaunchCeilingTests(ClusterFixture fx)
             Assert.NotNull(j.CpuEfficiencyRatio);
         });
         Assert.NotNull(r.Harness.ClientCpuMicrosPerCall);
-        Assert.Contains("| gateway | 50 |", LaunchCeiling.Markdown(r));
+        Assert.Contains("| gateway | 50 |", Reporting.LaunchCeilingReport.Render(r));
 
         // Every key of the run is gone, from every primary.
         Assert.True(r.KeysRemoved > 0);
         Assert.Contains(log, l => l.StartsWith($"removed {r.KeysRemoved} key(s) of run {r.RunPrefix}", StringComparison.Ordinal));
         foreach (IServer primary in fx.Primaries())
             Assert.Empty(await primary.KeysAsync(pattern: $"*{r.RunPrefix}*").ToListAsync());
-        Assert.Contains("harness / redis-benchmark = ", LaunchCeiling.Markdown(r));
+        Assert.Contains("harness / redis-benchmark = ", Reporting.LaunchCeilingReport.Render(r));
     }
 
     [Fact]
@@ -104,7 +104,7 @@ public sealed class LaunchCeilingTests(ClusterFixture fx)
         Assert.Null(empty.MixRate);
         var result = new LaunchCeilingResult("l", "event", "evt_1", "127.0.0.1:1", 50, 1, [], 0, ok, empty, 2, "0 0 0", "0 0 0");
         Assert.Null(result.Ratio);
-        Assert.Contains("n/a", LaunchCeiling.Markdown(result));
+        Assert.Contains("n/a", Reporting.LaunchCeilingReport.Render(result));
 
         // The record crosses the JSON seam whole: the computed rates come back the same from the stored runs.
         LaunchCeilingResult back = System.Text.Json.JsonSerializer.Deserialize(
@@ -134,13 +134,13 @@ public sealed class LaunchCeilingTests(ClusterFixture fx)
         Assert.Null(none.CpuEfficiencyRatio);
 
         var result = new LaunchCeilingResult("l", "event", "evt_1", "127.0.0.1:1", 50, 2, [], 0, side, side, 2, "0 0 0", "0 0 0") { JoinRows = [none, gateway] };
-        string md = LaunchCeiling.Markdown(result);
+        string md = Reporting.LaunchCeilingReport.Render(result);
         Assert.Contains("| gateway | 50 | 15,000 | 5,000 | 3.00 | 10.0 | 20.0 | 2.00 | 0 / 0 |", md);
         Assert.Contains("| multiplexed | 1 | n/a | 5,000 | n/a | n/a | 20.0 | n/a | 0 / 0 |", md);
         Assert.Contains("40.0 µs per call", md);
         Assert.Contains("memtier_benchmark", md);
         // A run without a join (an older file) prints no join section.
-        Assert.DoesNotContain("join script", LaunchCeiling.Markdown(result with { JoinRows = [] }));
+        Assert.DoesNotContain("join script", Reporting.LaunchCeilingReport.Render(result with { JoinRows = [] }));
 
         LaunchCeilingResult back = System.Text.Json.JsonSerializer.Deserialize(
             ResultFiles.Serialize(result, ResultsJsonContext.Default.LaunchCeilingResult), ResultsJsonContext.Default.LaunchCeilingResult)!;

@@ -20,7 +20,7 @@ internal static class StepSummaries
     public static IEnumerable<string> Load(LoadSummary summary) =>
         // Interrupted, measured nothing, dropped arrivals: said before the numbers they qualify. Harness-limited is
         // the summary table's column and this table's, not a banner per run.
-        StepSummaryReport.Load(summary, RunOutput.Banners(summary.Runs, harnessLimited: false), LatencyBreakdown.Markdown(summary.Runs));
+        StepSummaryReport.Load(summary, LoadRunReport.Banners(summary.Runs, harnessLimited: false), LoadRunReport.LatencyBreakdown(summary.Runs));
 
     /// <summary>A load step's runs whose injector was the limit (empty: none); null when the step wrote no readable summary.json.</summary>
     public static IReadOnlyList<string>? HarnessLimitedRuns(string folder)

@@ -66,8 +66,7 @@ public static class AgentMerge
         foreach (string name in agents[0].Summary.Runs.Select(r => r.Name))
             runs.Add(MergeRun(name, agents, thresholds));
         (ScenarioFindings findings, AgentMergeFindings merged) = MergeFindings(agents);
-        // RunOutput.Write still takes the merge's sections as text: Reporting renders them from the typed findings.
-        findings.Markdown.AddRange(ScenarioReport.Render(merged));
+        findings.Reports.Add(merged);
         string scenario = agents[0].Summary.Scenario;
         LoadSummary summary = RunOutput.Summarise(scenario, runs.Select(r => r.Summary).ToList(), findings) with { MergedAgents = agents.Select(a => a.Slice).ToList() };
         string report = RunOutput.Write(outDir, summary, runs.Select(r => r.Summary).ToList(), findings);

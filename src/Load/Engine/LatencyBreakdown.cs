@@ -42,25 +42,5 @@ public static class LatencyBreakdown
     public static LatencyDecomposition Of(RunSummary r) =>
         Of(r.ServerMsPerCall, RunOutput.ToLatency(r.FromSend), RunOutput.ToLatency(r.Ok), RunOutput.ToLatency(r.Lateness));
 
-    /// <summary>The four measurements per run (p50/p99, ms), then each run's sentence. Empty when no run has a decomposition.</summary>
-    public static string Markdown(IReadOnlyList<LoadRun> runs)
-    {
-        var rows = runs.Where(r => r.Decomposition is not null).Select(r => (r.Name, D: r.Decomposition!)).ToList();
-        if (rows.Count == 0) return "";
-        string table = MarkdownTable.Render(rows,
-            new("run", x => x.Name),
-            new("Redis ms/call (mean)", x => x.D.ServerMs, "0.000"),
-            new("from send p50", x => x.D.FromSend?.P50, "0.000"),
-            new("from send p99", x => x.D.FromSend?.P99, "0.000"),
-            new("from intended p50", x => x.D.FromIntended?.P50, "0.000"),
-            new("from intended p99", x => x.D.FromIntended?.P99, "0.000"),
-            new("lateness p50", x => x.D.Lateness?.P50, "0.000"),
-            new("lateness p99", x => x.D.Lateness?.P99, "0.000"),
-            new("p99 is mostly", x => x.D.Dominant));
-        return "Latency decomposition (ms, Ok calls): Redis's own time per call (INFO commandstats, a mean), latency from the actual send, " +
-            "from the intended start (coordinated-omission corrected) and the injector's lateness.\n\n" + table + "\n" +
-            string.Concat(rows.Select(x => $"- `{x.Name}`: {x.D.Verdict}\n"));
-    }
-
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

@@ -6,10 +6,11 @@ using HashtagBench.Reporting;
 
 namespace HashtagBench.Load.Engine;
 
-/// <summary>What a scenario adds to the generic report: Markdown sections, typed findings for summary.json, and whether its checks passed.</summary>
+/// <summary>What a scenario adds to the generic report: its typed findings (rendered by src/Reporting), its data for summary.json, and whether its checks passed.</summary>
 public sealed class ScenarioFindings
 {
-    public List<string> Markdown { get; } = [];
+    /// <summary>The scenario's typed report findings, each rendered into report.md by <see cref="Reporting.Scenarios.ScenarioReport"/>.</summary>
+    public List<ScenarioReportFindings> Reports { get; } = [];
     /// <summary>The scenario's own findings (per-shard comparison, audit, capacity, ...), written into summary.json.</summary>
     public LoadFindings Data { get; set; } = new();
     /// <summary>True when the scenario's own checks (an audit, an expected failure pattern) passed.</summary>
@@ -47,26 +48,6 @@ public static class RunOutput
 
     public static Latency? ToLatency(Percentiles p) => p.Count == 0 ? null : new(p.Count, p.P50, p.P75, p.P95, p.P99, p.P999, p.Max, p.Mean);
 
-    /// <summary>What the top of a report says before any table: interrupted, measured nothing, harness-limited. Empty when none applies.</summary>
-    /// <param name="harnessLimited">False where a harness-limited column says it instead (the run report's summary).</param>
-    public static IEnumerable<string> Banners(IReadOnlyList<LoadRun> runs, bool harnessLimited = true)
-    {
-        foreach (LoadRun r in runs.Where(r => r.Interrupted))
-            yield return string.Create(CultureInfo.InvariantCulture,
-                $"**interrupted**: `{r.Name}` was stopped (Ctrl-C/SIGTERM) after {r.Seconds:0.#} s of its run; its numbers are partial and its thresholds do not pass.");
-        foreach (LoadRun r in runs.Where(r => r.OkCount + r.FailCount == 0))
-            yield return $"**measured nothing**: `{r.Name}` recorded no call in its measured phase; it fails.";
-        foreach (LoadRun r in runs.Where(r => r.Arrivals is { DroppedTotal: > 0 }))
-            yield return $"**dropped arrivals**: `{r.Name}` never sent {r.Arrivals!.DroppedText()} of its {r.Arrivals.Scheduled} scheduled arrivals; they are in no latency below.";
-        foreach (LoadRun r in runs.Where(r => harnessLimited && r.HarnessLimited))
-            yield return string.Create(CultureInfo.InvariantCulture,
-                $"**harness-limited**: `{r.Name}`'s injector sent calls up to {r.Lateness?.P99:0.###} ms late (p99); its latencies describe the load generator as much as Redis.");
-    }
-
-    /// <summary>A threshold's verdict cell: pass / **FAIL**, "(harness-limited)" when the run was, "not counted" when the run was interrupted.</summary>
-    public static string VerdictCell(LoadRun run, ThresholdCheck t) =>
-        (t.Pass ? run.Interrupted ? "not counted (interrupted)" : "pass" : "**FAIL**") + (t.HarnessLimited ? " (harness-limited)" : "");
-
     /// <summary>Writes one or more runs (e.g. one per strategy) of a scenario. Returns the report path.</summary>
     public static string Write(string dir, LoadSummary summary, IReadOnlyList<RunSummary> runs, ScenarioFindings findings)
     {
@@ -75,71 +56,9 @@ public static class RunOutput
         WriteTimelineCsv(Path.Combine(dir, "timeline.csv"), runs);
         List<string> charts = WriteCharts(dir, runs);
 
-        var md = new StringBuilder($"# Load: {summary.Scenario}\n\n");
-        foreach (string banner in Banners(summary.Runs)) md.AppendLine(banner).AppendLine();
-        md.Append(MarkdownTable.Render(summary.Runs,
-            new("run", r => r.Name),
-            new("target rps", r => r.TargetRps, "0", IfNull: "— (closed model)"),
-            new("rps (driven)", r => r.Rps, "0"),
-            new("ok rps (served)", r => r.OkRps, "0"),
-            new("ok", r => r.OkCount),
-            new("fail", r => r.FailCount),
-            new("fail%", r => r.OkCount + r.FailCount == 0 ? null : r.FailPercent, "0.##"),
-            // Every scheduled arrival was sent or dropped (never sent, by reason); a closed model schedules none.
-            new("sent", r => r.TargetRps is null ? "— (closed model)" : r.Arrivals?.Sent),
-            new("dropped", r => r.TargetRps is null ? "— (closed model)" : r.Arrivals?.DroppedText()),
-            new("stopped", r => r.Interrupted ? "**interrupted**" : r.StopReason)));
-        md.AppendLine();
-        // Ok latency beside the latency of every outcome (failed and refused calls too), each from its intended start.
-        md.AppendLine("Latency (ms, from each call's intended start): `ok` = Ok responses, `all` = every outcome (failed and refused calls too).\n");
-        var latencyRows = summary.Runs.SelectMany(r => new[] { (Run: r.Name, Of: "ok", L: r.Ok), (Run: r.Name, Of: "all", L: r.All) }).ToList();
-        md.Append(MarkdownTable.Render(latencyRows,
-            new("run", x => x.Run),
-            new("of", x => x.Of),
-            new("calls", x => x.L?.Count ?? 0),
-            new("p50 ms", x => x.L?.P50, "0.00"),
-            new("p75 ms", x => x.L?.P75, "0.00"),
-            new("p95 ms", x => x.L?.P95, "0.00"),
-            new("p99 ms", x => x.L?.P99, "0.00"),
-            new("p99.9 ms", x => x.L?.P999, "0.00"),
-            new("max ms", x => x.L?.Max, "0.00")));
-        md.AppendLine();
-        // The harness's own error, already inside every latency above.
-        md.AppendLine("Injector (the harness's own error, already inside every latency above):\n");
-        md.Append(MarkdownTable.Render(summary.Runs,
-            new("run", r => r.Name),
-            new("lateness p50 ms", r => r.Lateness?.P50, "0.000", IfNull: "n/a (closed model)"),
-            new("lateness p99 ms", r => r.Lateness?.P99, "0.000", IfNull: "n/a (closed model)"),
-            new("injector", r => r.Injector),
-            new("injector CPU s/s", r => r.InjectorCpu, "0.000"),
-            new("harness-limited", r => r.HarnessLimited ? "**yes**" : "no")));
-        md.AppendLine();
-        if (LatencyBreakdown.Markdown(summary.Runs) is { Length: > 0 } breakdown) md.AppendLine(breakdown);
-        var errors = summary.Runs.Where(r => r.ErrorsByKind.Count > 0).ToList();
-        if (errors.Count > 0)
-        {
-            md.AppendLine("Failures by kind:\n");
-            foreach (LoadRun r in errors)
-                foreach (var (kind, n) in r.ErrorsByKind.OrderByDescending(e => e.Value))
-                    md.AppendLine($"- {r.Name}: `{kind}` × {n}{(r.ErrorSamples.TryGetValue(kind, out string? msg) ? $" — {msg.Split('\n')[0]}" : "")}");
-            md.AppendLine();
-        }
-        var thresholds = summary.Runs.SelectMany(r => r.Thresholds.Select(t => (Run: r, Check: t))).ToList();
-        if (thresholds.Count > 0)
-        {
-            md.Append(MarkdownTable.Render(thresholds,
-                new("run", t => t.Run.Name),
-                new("threshold", t => $"`{t.Check.Threshold}`"),
-                new("actual", t => t.Check.NoData ? null : t.Check.Actual, "0.###"),
-                new("limit", t => t.Check.Limit, "0.###"),
-                new("", t => VerdictCell(t.Run, t.Check))));
-            md.AppendLine();
-        }
-        foreach (string section in findings.Markdown) md.AppendLine(section).AppendLine();
-        if (summary.Telemetry is { } nodes) md.Append(Telemetry.TelemetryReport.Write(dir, nodes, summary.Runs));
-        foreach (string chart in charts) md.AppendLine($"![{Path.GetFileNameWithoutExtension(chart)}]({Path.GetFileName(chart)})").AppendLine();
+        string? telemetry = summary.Telemetry is { } nodes ? Telemetry.TelemetryReport.Write(dir, nodes, summary.Runs) : null;
         string report = Path.Combine(dir, "report.md");
-        File.WriteAllText(report, md.ToString());
+        File.WriteAllText(report, LoadRunReport.Render(summary, findings.Reports, telemetry, charts));
         return report;
     }
 

@@ -1,8 +1,8 @@
-using System.CommandLine;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using HashtagBench.Bench.Compare;
 using HashtagBench.Contracts;
+using System.CommandLine;
 
 namespace HashtagBench.Bench;
 

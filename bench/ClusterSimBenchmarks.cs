@@ -1,8 +1,6 @@
-using HashtagBench.Keys;
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Engines;
 using HashtagBench.ClusterSim;
-using HashtagBench.Enqueue;
+using HashtagBench.Keys;
 
 namespace HashtagBench.Bench;
 

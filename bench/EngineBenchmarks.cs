@@ -1,6 +1,6 @@
-using System.Threading.Tasks.Sources;
 using BenchmarkDotNet.Attributes;
 using HashtagBench.Load.Engine;
+using System.Threading.Tasks.Sources;
 
 namespace HashtagBench.Bench;
 

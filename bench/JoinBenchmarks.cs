@@ -1,6 +1,6 @@
-using HashtagBench.Keys;
 using BenchmarkDotNet.Attributes;
 using HashtagBench.Enqueue;
+using HashtagBench.Keys;
 
 namespace HashtagBench.Bench;
 

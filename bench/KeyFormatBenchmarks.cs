@@ -1,8 +1,7 @@
-using StackExchange.Redis;
-using HashtagBench.Keys;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
-using HashtagBench.Enqueue;
+using HashtagBench.Keys;
+using StackExchange.Redis;
 
 namespace HashtagBench.Bench;
 

@@ -1,7 +1,3 @@
-using System.CommandLine;
-using System.Diagnostics;
-using System.Globalization;
-using System.Text;
 using HashtagBench.Contracts;
 using HashtagBench.Enqueue;
 using HashtagBench.Keys;
@@ -12,6 +8,10 @@ using HashtagBench.Reporting;
 using HashtagBench.Statistics;
 using HdrHistogram;
 using StackExchange.Redis;
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
 
 namespace HashtagBench.Bench;
 

@@ -1,10 +1,10 @@
-using System.CommandLine;
-using System.Globalization;
-using System.Text;
 using HashtagBench.Contracts;
 using HashtagBench.Load.Engine;
 using HashtagBench.Load.Rehearsal;
 using HdrHistogram;
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
 
 namespace HashtagBench.Bench;
 

@@ -1,10 +1,8 @@
+using BenchmarkDotNet.Attributes;
 using HashtagBench.Keys;
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text;
-using BenchmarkDotNet.Attributes;
-using HashtagBench.Enqueue;
-using StackExchange.Redis;
 
 namespace HashtagBench.Bench;
 

@@ -1,6 +1,5 @@
-using HashtagBench.Keys;
 using BenchmarkDotNet.Attributes;
-using HashtagBench.Enqueue;
+using HashtagBench.Keys;
 
 namespace HashtagBench.Bench;
 

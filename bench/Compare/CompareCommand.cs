@@ -1,5 +1,5 @@
-using System.CommandLine;
 using HashtagBench.Contracts;
+using System.CommandLine;
 
 namespace HashtagBench.Bench.Compare;
 

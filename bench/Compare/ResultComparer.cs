@@ -1,9 +1,9 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
+using HashtagBench.Statistics;
 using Perfolizer.Horology;
 using Perfolizer.Mathematics.Common;
 using Perfolizer.Metrology;
-using HashtagBench.Statistics;
+using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace HashtagBench.Bench.Compare;
 

@@ -1,13 +1,13 @@
-using HashtagBench.Contracts;
-using System.CommandLine;
-using System.Diagnostics;
 using HashtagBench.Cli.Common;
 using HashtagBench.Cli.Run;
+using HashtagBench.Contracts;
 using HashtagBench.Load.Rehearsal;
 using HashtagBench.Load.Scenarios;
 using HashtagBench.Provisioning;
 using HashtagBench.WaitingRoom;
 using StackExchange.Redis;
+using System.CommandLine;
+using System.Diagnostics;
 
 namespace HashtagBench.Cli;
 

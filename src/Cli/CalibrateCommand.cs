@@ -1,5 +1,3 @@
-using System.CommandLine;
-using System.Globalization;
 using HashtagBench.Cli.Common;
 using HashtagBench.ClusterSim;
 using HashtagBench.Contracts;
@@ -7,6 +5,8 @@ using HashtagBench.Load;
 using HashtagBench.Load.Calibration;
 using HashtagBench.Provisioning;
 using StackExchange.Redis;
+using System.CommandLine;
+using System.Globalization;
 
 namespace HashtagBench.Cli;
 

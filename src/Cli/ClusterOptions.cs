@@ -1,7 +1,7 @@
-using System.CommandLine;
 using HashtagBench.Cli.Common;
 using HashtagBench.Provisioning;
 using StackExchange.Redis;
+using System.CommandLine;
 
 namespace HashtagBench.Cli;
 

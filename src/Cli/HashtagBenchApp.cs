@@ -1,8 +1,7 @@
+using HashtagBench.Cli.Common;
 using HashtagBench.Contracts;
 using System.CommandLine;
 using System.Runtime.InteropServices;
-using HashtagBench.Cli.Common;
-using HashtagBench.Load;
 
 namespace HashtagBench.Cli;
 

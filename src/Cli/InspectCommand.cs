@@ -1,11 +1,10 @@
-using System.CommandLine;
 using HashtagBench.Cli.Common;
 using HashtagBench.Contracts;
 using HashtagBench.Keys;
 using HashtagBench.Provisioning;
-using HashtagBench.Reporting;
 using HashtagBench.WaitingRoom;
 using StackExchange.Redis;
+using System.CommandLine;
 
 namespace HashtagBench.Cli;
 

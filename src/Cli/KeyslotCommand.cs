@@ -1,8 +1,8 @@
-using HashtagBench.Keys;
-using System.CommandLine;
 using HashtagBench.Cli.Common;
+using HashtagBench.Keys;
 using HashtagBench.Provisioning;
 using StackExchange.Redis;
+using System.CommandLine;
 
 namespace HashtagBench.Cli;
 

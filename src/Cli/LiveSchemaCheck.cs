@@ -1,7 +1,6 @@
 using HashtagBench.Enqueue.WaitingRoom;
 using HashtagBench.Load.Scenarios;
 using HashtagBench.Provisioning;
-using HashtagBench.Reporting;
 using HashtagBench.WaitingRoom;
 using StackExchange.Redis;
 

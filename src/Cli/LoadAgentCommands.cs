@@ -1,5 +1,3 @@
-using System.CommandLine;
-using System.Globalization;
 using HashtagBench.Cli.Common;
 using HashtagBench.Contracts;
 using HashtagBench.Load;
@@ -9,6 +7,8 @@ using HashtagBench.Load.Engine;
 using HashtagBench.Load.Scenarios;
 using HashtagBench.Provisioning;
 using StackExchange.Redis;
+using System.CommandLine;
+using System.Globalization;
 
 namespace HashtagBench.Cli;
 

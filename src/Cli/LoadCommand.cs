@@ -1,12 +1,12 @@
-using HashtagBench.Contracts;
-using System.CommandLine;
-using System.Globalization;
 using HashtagBench.Cli.Common;
+using HashtagBench.Contracts;
 using HashtagBench.Load;
 using HashtagBench.Load.Engine;
 using HashtagBench.Load.Rehearsal;
 using HashtagBench.Load.Scenarios;
 using HdrHistogram;
+using System.CommandLine;
+using System.Globalization;
 
 namespace HashtagBench.Cli;
 

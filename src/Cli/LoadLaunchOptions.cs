@@ -1,11 +1,9 @@
-using System.CommandLine;
-using System.Globalization;
 using HashtagBench.Contracts;
 using HashtagBench.Load.Rehearsal;
 using HashtagBench.Provisioning;
-using HashtagBench.Reporting;
 using HashtagBench.WaitingRoom;
 using StackExchange.Redis;
+using System.CommandLine;
 
 namespace HashtagBench.Cli;
 

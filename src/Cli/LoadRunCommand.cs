@@ -1,4 +1,3 @@
-using System.CommandLine;
 using HashtagBench.Cli.Common;
 using HashtagBench.Contracts;
 using HashtagBench.Keys;
@@ -8,6 +7,7 @@ using HashtagBench.Load.Rehearsal;
 using HashtagBench.Load.Scenarios;
 using HashtagBench.Provisioning;
 using StackExchange.Redis;
+using System.CommandLine;
 
 namespace HashtagBench.Cli;
 

@@ -1,6 +1,6 @@
-using System.CommandLine;
 using HashtagBench.Load.Engine;
 using HashtagBench.Load.Scenarios;
+using System.CommandLine;
 
 namespace HashtagBench.Cli;
 

@@ -1,6 +1,6 @@
-using System.CommandLine;
 using HashtagBench.Load.Scenarios;
 using HashtagBench.Load.Telemetry;
+using System.CommandLine;
 
 namespace HashtagBench.Cli;
 

@@ -1,15 +1,13 @@
+using HashtagBench.Cli.Common;
+using HashtagBench.ClusterSim;
+using HashtagBench.Contracts;
 using HashtagBench.Keys;
+using HashtagBench.Provisioning;
+using HashtagBench.WaitingRoom;
+using StackExchange.Redis;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using HashtagBench.Cli.Common;
-using HashtagBench.ClusterSim;
-using HashtagBench.Enqueue;
-using HashtagBench.Provisioning;
-using HashtagBench.Reporting;
-using HashtagBench.Contracts;
-using HashtagBench.WaitingRoom;
-using StackExchange.Redis;
 
 namespace HashtagBench.Cli;
 

@@ -1,7 +1,7 @@
+using HashtagBench.Contracts;
 using HashtagBench.Keys;
 using System.Globalization;
 using System.Text.Json;
-using HashtagBench.Contracts;
 
 namespace HashtagBench.ClusterSim;
 

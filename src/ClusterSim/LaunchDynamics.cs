@@ -180,8 +180,15 @@ public static class LaunchDynamics
         {
             outcomes[v] = outcomes[v] with
             {
-                JoinedAt = how is null ? null : joinedAt[v], End = t, Polls = polls[v], ThrottledEnters = throttled[v],
-                FailedJoins = failedJoins[v], Ended = how, GrantPath = grant, HeldSeat = held, LastRefresh = lastRequest[v],
+                JoinedAt = how is null ? null : joinedAt[v],
+                End = t,
+                Polls = polls[v],
+                ThrottledEnters = throttled[v],
+                FailedJoins = failedJoins[v],
+                Ended = how,
+                GrantPath = grant,
+                HeldSeat = held,
+                LastRefresh = lastRequest[v],
             };
             // k6 style: the user's next iteration starts as soon as this one is over.
             if (pop.IterationOf(v) + 1 < iterations) Schedule(Kind.Join, v + 1, t);

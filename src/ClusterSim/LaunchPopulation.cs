@@ -1,5 +1,5 @@
-using System.Globalization;
 using HashtagBench.WaitingRoom;
+using System.Globalization;
 
 namespace HashtagBench.ClusterSim;
 

@@ -1,4 +1,3 @@
-using HashtagBench.Keys;
 namespace HashtagBench.ClusterSim;
 
 /// <summary>A workload, topology or capacity input the simulator cannot use. Nothing was simulated.</summary>

@@ -1,4 +1,3 @@
-using HashtagBench.Keys;
 using HashtagBench.Statistics;
 namespace HashtagBench.ClusterSim;
 

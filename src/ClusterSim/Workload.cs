@@ -1,4 +1,3 @@
-using HashtagBench.Keys;
 using System.Globalization;
 
 namespace HashtagBench.ClusterSim;

@@ -1,7 +1,7 @@
 using HashtagBench.Keys;
+using StackExchange.Redis;
 using System.Net;
 using System.Security.Cryptography;
-using StackExchange.Redis;
 
 namespace HashtagBench.Enqueue;
 

@@ -1,7 +1,6 @@
-using HashtagBench.Keys;
+using StackExchange.Redis;
 using System.Security.Cryptography;
 using System.Text;
-using StackExchange.Redis;
 
 namespace HashtagBench.Enqueue;
 

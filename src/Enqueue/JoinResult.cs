@@ -1,4 +1,3 @@
-using HashtagBench.Keys;
 namespace HashtagBench.Enqueue;
 
 /// <summary>Why a join did not enqueue. Every failure gets a kind; load and failover reports group by it.</summary>

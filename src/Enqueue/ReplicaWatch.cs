@@ -1,8 +1,7 @@
-using HashtagBench.Keys;
+using StackExchange.Redis;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using StackExchange.Redis;
 
 namespace HashtagBench.Enqueue;
 

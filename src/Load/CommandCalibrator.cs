@@ -1,10 +1,10 @@
-using System.Globalization;
 using HashtagBench.ClusterSim;
 using HashtagBench.Enqueue;
 using HashtagBench.Keys;
 using HashtagBench.Provisioning;
 using HashtagBench.WaitingRoom;
 using StackExchange.Redis;
+using System.Globalization;
 
 namespace HashtagBench.Load;
 

@@ -1,4 +1,3 @@
-using HashtagBench.Keys;
 using HashtagBench.Contracts;
 using HashtagBench.Load.Engine;
 using HashtagBench.Reporting;

@@ -1,11 +1,10 @@
-using System.Globalization;
 using HashtagBench.Contracts;
 using HashtagBench.Load.Engine;
 using HashtagBench.Load.Scenarios;
 using HashtagBench.Load.Telemetry;
 using HashtagBench.Provisioning;
-using HashtagBench.Reporting.Scenarios;
 using StackExchange.Redis;
+using System.Globalization;
 
 namespace HashtagBench.Load;
 

@@ -1,4 +1,3 @@
-using HashtagBench.Keys;
 using System.Diagnostics;
 
 namespace HashtagBench.Provisioning;

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using HashtagBench.Contracts;
 using HashtagBench.Keys;
 using StackExchange.Redis;
+using System.Diagnostics;
 
 namespace HashtagBench.Provisioning;
 

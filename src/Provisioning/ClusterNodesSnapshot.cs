@@ -1,4 +1,3 @@
-using HashtagBench.Keys;
 namespace HashtagBench.Provisioning;
 
 /// <summary>One line of CLUSTER NODES.</summary>

@@ -1,5 +1,3 @@
-using HashtagBench.Keys;
-
 namespace HashtagBench.Provisioning;
 
 /// <summary>The one entry point for getting a cluster: the harness, the benchmarks and the tests all call this.</summary>

@@ -1,4 +1,3 @@
-using HashtagBench.Keys;
 namespace HashtagBench.Provisioning;
 
 /// <summary>Which cluster to get. Auto: Testcontainers when a Docker daemon answers, else local redis-server processes.</summary>

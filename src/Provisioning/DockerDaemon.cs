@@ -1,11 +1,11 @@
+using Docker.DotNet;
+using Docker.DotNet.Models;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Docker.DotNet;
-using Docker.DotNet.Models;
 // Docker.DotNet.Models has a Version of its own (the daemon's build).
 using Version = System.Version;
 

@@ -1,7 +1,5 @@
-using HashtagBench.Keys;
-using System.Diagnostics;
-using System.Net;
 using StackExchange.Redis;
+using System.Diagnostics;
 
 namespace HashtagBench.Provisioning;
 

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using CliWrap;
+using System.Diagnostics;
 
 namespace HashtagBench.Provisioning;
 

@@ -1,7 +1,6 @@
-using HashtagBench.Keys;
-using System.Diagnostics;
 using CliWrap;
 using CliWrap.Buffered;
+using System.Diagnostics;
 using System.Net;
 using System.Text;
 

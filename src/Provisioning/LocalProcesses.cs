@@ -1,4 +1,3 @@
-using HashtagBench.Keys;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 

@@ -1,5 +1,5 @@
-using System.Globalization;
 using StackExchange.Redis;
+using System.Globalization;
 
 namespace HashtagBench.Provisioning;
 

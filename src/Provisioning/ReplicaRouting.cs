@@ -1,8 +1,8 @@
-using System.Diagnostics;
-using System.Globalization;
 using HashtagBench.Contracts;
 using HashtagBench.Keys;
 using StackExchange.Redis;
+using System.Diagnostics;
+using System.Globalization;
 
 namespace HashtagBench.Provisioning;
 

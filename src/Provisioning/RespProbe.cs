@@ -1,4 +1,3 @@
-using HashtagBench.Keys;
 using System.Net.Sockets;
 using System.Text;
 

@@ -1,7 +1,6 @@
-using HashtagBench.Keys;
+using StackExchange.Redis;
 using System.Diagnostics;
 using System.Net;
-using StackExchange.Redis;
 
 namespace HashtagBench.Provisioning;
 

@@ -1,7 +1,7 @@
-using System.Globalization;
-using System.Text;
 using HashtagBench.Contracts;
 using HashtagBench.Keys;
+using System.Globalization;
+using System.Text;
 
 namespace HashtagBench.Reporting;
 

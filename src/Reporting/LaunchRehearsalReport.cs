@@ -1,9 +1,9 @@
-using System.Globalization;
-using System.Text;
 using HashtagBench.Charts;
 using HashtagBench.ClusterSim;
 using HashtagBench.Contracts;
 using HashtagBench.WaitingRoom;
+using System.Globalization;
+using System.Text;
 
 namespace HashtagBench.Reporting;
 

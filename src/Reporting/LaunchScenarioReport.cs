@@ -1,6 +1,6 @@
+using HashtagBench.Contracts;
 using System.Globalization;
 using System.Text;
-using HashtagBench.Contracts;
 
 namespace HashtagBench.Reporting;
 

@@ -1,10 +1,10 @@
+using HashtagBench.Charts;
+using HashtagBench.ClusterSim;
+using HashtagBench.WaitingRoom;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using HashtagBench.Charts;
-using HashtagBench.ClusterSim;
-using HashtagBench.WaitingRoom;
 
 namespace HashtagBench.Reporting;
 

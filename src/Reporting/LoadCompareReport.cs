@@ -1,6 +1,6 @@
+using HashtagBench.Statistics;
 using System.Globalization;
 using System.Text;
-using HashtagBench.Statistics;
 
 namespace HashtagBench.Reporting;
 

@@ -1,5 +1,5 @@
-using System.Globalization;
 using HashtagBench.Statistics;
+using System.Globalization;
 
 namespace HashtagBench.Reporting;
 

@@ -1,5 +1,5 @@
-using System.Globalization;
 using HashtagBench.Contracts;
+using System.Globalization;
 
 namespace HashtagBench.Reporting;
 

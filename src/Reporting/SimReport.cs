@@ -1,8 +1,8 @@
-using System.Globalization;
-using System.Text;
 using HashtagBench.ClusterSim;
 using HashtagBench.Contracts;
 using HashtagBench.Keys;
+using System.Globalization;
+using System.Text;
 
 namespace HashtagBench.Reporting;
 

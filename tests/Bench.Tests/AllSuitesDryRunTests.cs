@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using HashtagBench.Bench.Compare;
 using HashtagBench.Provisioning;
 using HashtagBench.TestSupport;
+using System.Diagnostics;
 
 namespace HashtagBench.Bench.Tests;
 

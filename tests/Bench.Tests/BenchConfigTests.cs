@@ -3,7 +3,6 @@ using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Exporters;
 using BenchmarkDotNet.Exporters.Csv;
 using BenchmarkDotNet.Exporters.Json;
-using HashtagBench.Bench;
 
 namespace HashtagBench.Bench.Tests;
 

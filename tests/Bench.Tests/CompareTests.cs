@@ -1,7 +1,6 @@
+using HashtagBench.Bench.Compare;
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using HashtagBench.Bench;
-using HashtagBench.Bench.Compare;
 
 namespace HashtagBench.Bench.Tests;
 

@@ -1,6 +1,5 @@
 using HashtagBench.Load.Scenarios;
 using HashtagBench.TestSupport;
-using StackExchange.Redis;
 
 namespace HashtagBench.Bench.Tests;
 

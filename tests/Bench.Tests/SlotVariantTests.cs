@@ -1,5 +1,5 @@
-using System.Text;
 using HashtagBench.Keys;
+using System.Text;
 
 namespace HashtagBench.Bench.Tests;
 

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using HashtagBench.Charts;
 
 namespace HashtagBench.Charts.Tests;
 

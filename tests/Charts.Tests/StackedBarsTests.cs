@@ -1,5 +1,3 @@
-using HashtagBench.Charts;
-
 namespace HashtagBench.Charts.Tests;
 
 public sealed class StackedBarsTests : IDisposable

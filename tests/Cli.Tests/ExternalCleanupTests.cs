@@ -1,8 +1,8 @@
-using System.Text.RegularExpressions;
 using HashtagBench.Load.Scenarios;
 using HashtagBench.Provisioning;
 using HashtagBench.TestSupport;
 using StackExchange.Redis;
+using System.Text.RegularExpressions;
 
 namespace HashtagBench.Cli.Tests;
 

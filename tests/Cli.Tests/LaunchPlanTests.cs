@@ -1,9 +1,9 @@
-using System.CommandLine;
-using System.Text.RegularExpressions;
 using HashtagBench.Cli.Run;
 using HashtagBench.Contracts;
 using HashtagBench.Load.Rehearsal;
 using HashtagBench.Reporting;
+using System.CommandLine;
+using System.Text.RegularExpressions;
 
 namespace HashtagBench.Cli.Tests;
 

@@ -38,7 +38,8 @@ public sealed class LaunchRehearsalReportTests : IDisposable
         [new ThresholdCheck("join failures % < 5", 100.0 * joinFailed / 30, 5, thresholdsPass), new ThresholdCheck("status p99 ms < 7000", 0, 7000, true) { NoData = statusRequests == 0 }],
         thresholdsPass, Nodes, [new NodeCommandCount("127.0.0.1:7000", "evalsha", 30)], telemetry ?? Telemetry(64),
         [new NodeMemory("127.0.0.1:7000", 0, "master", 1_000_000, 1_250_000, 10, 70), new NodeMemory("127.0.0.1:7001", 0, "replica", null, 1_250_000, 10, 70)],
-        Interrupted: false) { KeysRemoved = 60, SchedulerLateness = Lat(0.4, 2, 3) };
+        Interrupted: false)
+        { KeysRemoved = 60, SchedulerLateness = Lat(0.4, 2, 3) };
 
     private static LaunchComparison Comparison(string strategy, double errorPp) => new(strategy, 2,
     [

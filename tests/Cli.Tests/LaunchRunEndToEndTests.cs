@@ -1,8 +1,8 @@
-using System.Text.RegularExpressions;
 using HashtagBench.Contracts;
 using HashtagBench.Provisioning;
 using HashtagBench.TestSupport;
 using StackExchange.Redis;
+using System.Text.RegularExpressions;
 
 namespace HashtagBench.Cli.Tests;
 

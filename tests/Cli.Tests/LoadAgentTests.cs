@@ -1,10 +1,10 @@
-using System.Text.RegularExpressions;
 using HashtagBench.Contracts;
 using HashtagBench.Load.Engine;
 using HashtagBench.Provisioning;
 using HashtagBench.TestSupport;
 using HdrHistogram;
 using StackExchange.Redis;
+using System.Text.RegularExpressions;
 using RunnerProcess = HashtagBench.Cli.Tests.RunTeardownTests.RunnerProcess;
 
 namespace HashtagBench.Cli.Tests;

@@ -1,5 +1,4 @@
 using HashtagBench.Contracts;
-using HashtagBench.Cli.Common;
 
 namespace HashtagBench.Cli.Tests;
 

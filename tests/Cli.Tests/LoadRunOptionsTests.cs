@@ -1,6 +1,6 @@
-using System.CommandLine;
 using HashtagBench.Contracts;
 using HashtagBench.Provisioning;
+using System.CommandLine;
 
 namespace HashtagBench.Cli.Tests;
 

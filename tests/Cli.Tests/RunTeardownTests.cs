@@ -1,7 +1,7 @@
+using HashtagBench.Cli.Run;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using HashtagBench.Cli.Run;
 
 namespace HashtagBench.Cli.Tests;
 

@@ -1,6 +1,4 @@
-using HashtagBench.Keys;
 using System.CommandLine;
-using HashtagBench.Cli;
 
 namespace HashtagBench.Cli.Tests;
 

@@ -1,10 +1,10 @@
-using System.Text.RegularExpressions;
-using System.Text.Json;
 using HashtagBench.ClusterSim;
 using HashtagBench.Contracts;
 using HashtagBench.Provisioning;
 using HashtagBench.TestSupport;
 using StackExchange.Redis;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using RunnerProcess = HashtagBench.Cli.Tests.RunTeardownTests.RunnerProcess;
 
 namespace HashtagBench.Cli.Tests;

@@ -1,5 +1,4 @@
 using HashtagBench.Contracts;
-using HashtagBench.Keys;
 namespace HashtagBench.ClusterSim.Tests;
 
 public sealed class BadInputTests

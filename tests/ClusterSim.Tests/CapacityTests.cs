@@ -1,5 +1,5 @@
-using HashtagBench.Keys;
 using HashtagBench.Contracts;
+using HashtagBench.Keys;
 
 namespace HashtagBench.ClusterSim.Tests;
 

@@ -1,7 +1,7 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
 using HashtagBench.Keys;
 using HashtagBench.WaitingRoom;
+using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace HashtagBench.ClusterSim.Tests;
 

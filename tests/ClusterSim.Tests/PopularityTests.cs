@@ -1,4 +1,3 @@
-using HashtagBench.Keys;
 namespace HashtagBench.ClusterSim.Tests;
 
 public sealed class PopularityTests

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using HashtagBench.Keys;
+using System.Text.Json;
 
 namespace HashtagBench.ClusterSim.Tests;
 

@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Text.Json;
-using HashtagBench.Contracts;
 
 namespace HashtagBench.Contracts.Tests;
 

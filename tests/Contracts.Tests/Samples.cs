@@ -1,5 +1,3 @@
-using HashtagBench.Contracts;
-
 namespace HashtagBench.Contracts.Tests;
 
 /// <summary>One of each contract record with every field set to something other than its default.</summary>

@@ -1,4 +1,3 @@
-using HashtagBench.Keys;
 using HashtagBench.TestSupport;
 
 namespace HashtagBench.Enqueue.Tests;

@@ -1,4 +1,3 @@
-using HashtagBench.Keys;
 namespace HashtagBench.Enqueue.Tests;
 
 /// <summary>Reading a primary's online replicas from INFO replication (the text as redis-server 7 prints it).</summary>

@@ -1,5 +1,3 @@
-using HashtagBench.Keys;
-
 namespace HashtagBench.Keys.Tests;
 
 public sealed class EventSlotsTests

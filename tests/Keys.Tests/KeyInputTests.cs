@@ -1,4 +1,3 @@
-using HashtagBench.Keys;
 namespace HashtagBench.Keys.Tests;
 
 public sealed class KeyInputTests

@@ -1,4 +1,3 @@
-using HashtagBench.Keys;
 using System.Text;
 
 namespace HashtagBench.Keys.Tests;

@@ -1,8 +1,8 @@
 using HashtagBench.Contracts;
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using HashtagBench.Load.Engine;
 using HdrHistogram;
+using System.Collections.Concurrent;
+using System.Diagnostics;
 
 namespace HashtagBench.Load.Tests;
 
@@ -134,7 +134,8 @@ public sealed class EngineInjectorTests
         Assert.Equal(limited, RunSummary.IsHarnessLimited(lateness, ok));
 
         var s = new RunSummary("s", DateTime.UtcNow, 1, 1000, ok.Count, 0, 1000, ok, Percentiles.Empty, new Dictionary<string, long>(),
-            new Dictionary<string, string>(), [], [], "completed") { Lateness = lateness };
+            new Dictionary<string, string>(), [], [], "completed")
+        { Lateness = lateness };
         Assert.Equal(limited, s.HarnessLimited);
         // A threshold on such a run carries the warning with its verdict.
         Assert.Equal(limited, Threshold.Parse("p99 < 1s").Evaluate(s).HarnessLimited);

@@ -141,7 +141,8 @@ public sealed class EngineOutcomeTests
             var all = new Percentiles(4, 1500, 1500, 1500, 1500, 1500, 1500, 1500);
             IntervalStats failing = new(1, 1, 0, 4, 4, Percentiles.Empty, new Dictionary<string, long> { ["ClusterDown"] = 4 }) { AllLatency = all };
             var run = new RunSummary("r", DateTime.UtcNow, 3, 4, 0, 4, 4 / 3.0, Percentiles.Empty, all, new Dictionary<string, long> { ["ClusterDown"] = 4 },
-                NoSamples, [failing, empty with { Second = 2 }], [], "completed") { All = all };
+                NoSamples, [failing, empty with { Second = 2 }], [], "completed")
+            { All = all };
             var findings = new ScenarioFindings();
             LoadSummary summary = RunOutput.Summarise("s", [run], findings);
             RunOutput.Write(dir, summary, [run], findings);

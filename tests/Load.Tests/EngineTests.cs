@@ -1,6 +1,4 @@
 using HashtagBench.Contracts;
-using HashtagBench.Keys;
-using HashtagBench.Load;
 using HashtagBench.Load.Engine;
 
 namespace HashtagBench.Load.Tests;
@@ -56,11 +54,11 @@ public sealed class EngineTests
     public async Task Timeline_error_counts_add_up_to_the_totals()
     {
         var s = Scenario.Create("kinds", ctx => Task.FromResult((ctx.InvocationNumber % 3) switch
-            {
-                0 => Response.Ok(),
-                1 => Response.Fail("Timeout"),
-                _ => Response.Fail("ClusterDown"),
-            }))
+        {
+            0 => Response.Ok(),
+            1 => Response.Fail("Timeout"),
+            _ => Response.Fail("ClusterDown"),
+        }))
             .WithLoadSimulations(LoadSimulation.Inject(100, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2.5)));
         RunSummary r = await RunAsync(s);
         Assert.True(r.FailCount > 1000);

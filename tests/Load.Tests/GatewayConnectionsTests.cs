@@ -1,5 +1,3 @@
-using System.Globalization;
-using HashtagBench.Contracts;
 using HashtagBench.Keys;
 using HashtagBench.Load.Rehearsal;
 using HashtagBench.Load.Telemetry;
@@ -7,6 +5,7 @@ using HashtagBench.Provisioning;
 using HashtagBench.TestSupport;
 using HashtagBench.WaitingRoom;
 using StackExchange.Redis;
+using System.Globalization;
 
 namespace HashtagBench.Load.Tests;
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using HashtagBench.ClusterSim;
 using HashtagBench.Contracts;
 using HashtagBench.Enqueue;
@@ -9,6 +8,7 @@ using HashtagBench.Reporting;
 using HashtagBench.TestSupport;
 using HashtagBench.WaitingRoom;
 using StackExchange.Redis;
+using System.Diagnostics;
 using Xunit.Abstractions;
 
 namespace HashtagBench.Load.Tests;

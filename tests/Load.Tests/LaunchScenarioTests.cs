@@ -1,4 +1,3 @@
-using System.Globalization;
 using HashtagBench.ClusterSim;
 using HashtagBench.Contracts;
 using HashtagBench.Load.Engine;
@@ -8,6 +7,7 @@ using HashtagBench.Reporting;
 using HashtagBench.TestSupport;
 using HashtagBench.WaitingRoom;
 using StackExchange.Redis;
+using System.Globalization;
 
 namespace HashtagBench.Load.Tests;
 

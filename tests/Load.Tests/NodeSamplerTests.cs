@@ -1,13 +1,13 @@
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
-using System.Text.RegularExpressions;
 using HashtagBench.Contracts;
 using HashtagBench.Keys;
 using HashtagBench.Load.Scenarios;
 using HashtagBench.Load.Telemetry;
 using HashtagBench.TestSupport;
 using StackExchange.Redis;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
 
 namespace HashtagBench.Load.Tests;
 

@@ -1,7 +1,6 @@
-using HashtagBench.Keys;
-using System.CommandLine;
 using HashtagBench.Contracts;
 using HashtagBench.Enqueue;
+using HashtagBench.Keys;
 using HashtagBench.Load.Engine;
 using HashtagBench.Load.Scenarios;
 using HashtagBench.Provisioning;

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using HashtagBench.Load.Rehearsal;
 using HdrHistogram;
+using System.Diagnostics;
 
 namespace HashtagBench.Load.Tests;
 

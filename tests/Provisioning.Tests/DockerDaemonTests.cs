@@ -1,9 +1,9 @@
-using System.Collections.Concurrent;
-using System.Net.Sockets;
-using System.Text;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using HashtagBench.TestSupport;
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using System.Text;
 
 namespace HashtagBench.Provisioning.Tests;
 

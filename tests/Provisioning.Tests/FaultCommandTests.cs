@@ -1,4 +1,3 @@
-using HashtagBench.Provisioning;
 using HashtagBench.TestSupport;
 
 namespace HashtagBench.Provisioning.Tests;
@@ -15,7 +14,7 @@ public sealed class FaultCommandTests(ClusterFixture fx)
         // A fault test earlier in this collection may have left slot 42's old primary still rejoining as a replica:
         // wait (counts, not time, decide; 60 s of slack) until the slot's primary has its one replica again.
         ClusterNodesSnapshot nodes = (await PromotionWatch.ReadNodesAsync(fx.Mux))!;
-        for (var wait = System.Diagnostics.Stopwatch.StartNew(); nodes.PrimaryOf(42) is not { } p || nodes.ReplicasOf(p).Count() != 1; )
+        for (var wait = System.Diagnostics.Stopwatch.StartNew(); nodes.PrimaryOf(42) is not { } p || nodes.ReplicasOf(p).Count() != 1;)
         {
             Assert.True(wait.Elapsed < TimeSpan.FromSeconds(60), "slot 42's primary never had exactly one replica");
             await Task.Delay(200);

@@ -1,5 +1,3 @@
-using HashtagBench.Provisioning;
-
 namespace HashtagBench.Provisioning.Tests;
 
 public sealed class LoopbackPortsTests

@@ -1,7 +1,5 @@
-using HashtagBench.Keys;
-using System.Diagnostics;
-using HashtagBench.Provisioning;
 using HashtagBench.TestSupport;
+using System.Diagnostics;
 
 namespace HashtagBench.Provisioning.Tests;
 

@@ -1,5 +1,4 @@
 using HashtagBench.Keys;
-using HashtagBench.Provisioning;
 using HashtagBench.TestSupport;
 using StackExchange.Redis;
 

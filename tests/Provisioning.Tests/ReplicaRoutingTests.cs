@@ -1,5 +1,4 @@
 using HashtagBench.Contracts;
-using HashtagBench.Provisioning;
 using StackExchange.Redis;
 using Xunit.Abstractions;
 

@@ -1,5 +1,3 @@
-using HashtagBench.Reporting;
-
 namespace HashtagBench.Reporting.Tests;
 
 /// <summary>--check-live's verdict: legacy's CROSSSLOT is informational; anything else failing fails the run.</summary>

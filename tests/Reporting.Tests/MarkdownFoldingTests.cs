@@ -1,5 +1,3 @@
-using HashtagBench.Reporting;
-
 namespace HashtagBench.Reporting.Tests;
 
 public sealed class MarkdownFoldingTests

@@ -1,5 +1,4 @@
 using System.Globalization;
-using HashtagBench.Reporting;
 
 namespace HashtagBench.Reporting.Tests;
 

@@ -1,5 +1,4 @@
 using HashtagBench.Contracts;
-using HashtagBench.Reporting;
 
 namespace HashtagBench.Reporting.Tests;
 

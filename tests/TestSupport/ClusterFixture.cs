@@ -1,4 +1,3 @@
-using HashtagBench.Keys;
 using HashtagBench.Provisioning;
 using StackExchange.Redis;
 using Xunit;

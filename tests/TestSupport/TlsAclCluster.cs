@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using HashtagBench.Provisioning;
+using System.Diagnostics;
 
 namespace HashtagBench.TestSupport;
 

@@ -1,5 +1,5 @@
-using HashtagBench.Contracts;
 using HashtagBench.ClusterSim;
+using HashtagBench.Contracts;
 using HashtagBench.Keys;
 using HashtagBench.Provisioning;
 using HashtagBench.WaitingRoom;

@@ -1,12 +1,11 @@
-using System.Diagnostics;
 using HashtagBench.Cli.Common;
 using HashtagBench.ClusterSim;
 using HashtagBench.Contracts;
 using HashtagBench.Load.Rehearsal;
 using HashtagBench.Provisioning;
-using HashtagBench.Reporting;
 using HashtagBench.WaitingRoom;
 using StackExchange.Redis;
+using System.Diagnostics;
 
 namespace HashtagBench.Cli.Run;
 

@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using StackExchange.Redis;
+using System.Runtime.InteropServices;
 
 namespace HashtagBench.Cli.Run;
 

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using HashtagBench.Cli.Common;
 using HashtagBench.ClusterSim;
 using HashtagBench.Contracts;
@@ -7,6 +5,7 @@ using HashtagBench.Load.Rehearsal;
 using HashtagBench.Provisioning;
 using HashtagBench.WaitingRoom;
 using StackExchange.Redis;
+using System.Diagnostics;
 
 namespace HashtagBench.Cli.Run;
 
@@ -84,7 +83,7 @@ internal static class LaunchRun
                 // One prefix per strategy: with --keep-data a later strategy must not find an earlier one's queues.
                 string prefix = plan.KeyPrefix(schema.Name);
                 var entry = new LaunchRunStrategy(schema.Name, LaunchVerdictPolicy.ExpectedCrossSlot(schema.Name))
-                    { FullScale = fullSizing.GetValueOrDefault(schema.Name), KeyPrefix = prefix };
+                { FullScale = fullSizing.GetValueOrDefault(schema.Name), KeyPrefix = prefix };
                 output.WriteLine($"== {schema.Name}: key prefix {prefix}");
                 try
                 {

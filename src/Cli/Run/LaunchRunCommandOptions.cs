@@ -1,8 +1,7 @@
-using System.CommandLine;
-using System.Globalization;
 using HashtagBench.ClusterSim;
 using HashtagBench.Load.Rehearsal;
-using HashtagBench.WaitingRoom;
+using System.CommandLine;
+using System.Globalization;
 
 namespace HashtagBench.Cli.Run;
 

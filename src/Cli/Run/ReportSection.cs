@@ -1,5 +1,3 @@
-using HashtagBench.Reporting;
-
 namespace HashtagBench.Cli.Run;
 
 /// <summary>A section of the report: one step, the folder its own report and charts are in.</summary>

@@ -1,10 +1,9 @@
-using HashtagBench.Contracts;
-using HashtagBench.Keys;
-using System.CommandLine;
-using System.Diagnostics;
 using HashtagBench.Cli.Common;
+using HashtagBench.Contracts;
 using HashtagBench.Provisioning;
 using StackExchange.Redis;
+using System.CommandLine;
+using System.Diagnostics;
 
 namespace HashtagBench.Cli.Run;
 
@@ -47,7 +46,8 @@ internal static class RunCommand
             }
             var export = metrics.Apply(r, new Load.Scenarios.LoadOptions());
             RunPlan plan = RunPlan.Create(r.GetValue(quick), r.GetValue(suites), r.GetValue(scenarios), !r.GetValue(noSim), r.GetValue(gate), r.GetValue(output), launch: !r.GetValue(noLaunch))
-                with { KeepData = r.GetValue(keepData), OtlpEndpoint = export.OtlpEndpoint, PrometheusPort = export.PrometheusPort };
+                with
+            { KeepData = r.GetValue(keepData), OtlpEndpoint = export.OtlpEndpoint, PrometheusPort = export.PrometheusPort };
             ExternalEndpoint? external = cluster.External(r);
             ProviderKind kind = cluster.Kind(r, external);
             return ExecuteAsync(plan, c => ClusterProvisioner.StartAsync(kind, new ClusterSpec(), external, m => Console.Error.WriteLine(m), c), ct);

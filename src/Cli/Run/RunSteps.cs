@@ -2,7 +2,6 @@ using HashtagBench.Contracts;
 using HashtagBench.Load;
 using HashtagBench.Load.Scenarios;
 using HashtagBench.Provisioning;
-using HashtagBench.Reporting;
 using StackExchange.Redis;
 
 namespace HashtagBench.Cli.Run;

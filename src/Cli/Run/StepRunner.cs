@@ -1,6 +1,6 @@
+using CliWrap;
 using System.Diagnostics;
 using System.Text;
-using CliWrap;
 
 namespace HashtagBench.Cli.Run;
 

@@ -1,6 +1,4 @@
 using HashtagBench.Contracts;
-using HashtagBench.Load.Engine;
-using HashtagBench.Reporting;
 
 namespace HashtagBench.Cli.Run;
 

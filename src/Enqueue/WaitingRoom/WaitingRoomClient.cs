@@ -1,9 +1,9 @@
 using HashtagBench.Keys;
 using HashtagBench.WaitingRoom;
+using StackExchange.Redis;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using StackExchange.Redis;
 
 namespace HashtagBench.Enqueue.WaitingRoom;
 
@@ -78,7 +78,8 @@ public sealed class WaitingRoomClient
         if (idempotencyKey is not null) KeyInput.Validate(idempotencyKey, nameof(idempotencyKey));
         DateTimeOffset joinedAt = Options.Clock.GetUtcNow();
         var user = new WaitingUser(eventId, IsAnonymous(userId) ? AnonymousUser : userId, waitingToken ?? NewUuid(),
-            idempotencyKey ?? NewUuid(), joinedAt.ToUnixTimeSeconds(), joinedAt) { ClientIp = clientIp };
+            idempotencyKey ?? NewUuid(), joinedAt.ToUnixTimeSeconds(), joinedAt)
+        { ClientIp = clientIp };
         var r = new Request(this, Step.Join, user, user.JoinIdempotencyKey);
         try
         {

@@ -1,9 +1,8 @@
-using System.Globalization;
 using HashtagBench.Contracts;
 using HashtagBench.Load.Engine;
 using HashtagBench.Load.Scenarios;
-using HashtagBench.Reporting.Scenarios;
 using HdrHistogram;
+using System.Globalization;
 
 namespace HashtagBench.Load.Agents;
 

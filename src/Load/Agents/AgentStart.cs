@@ -1,8 +1,8 @@
+using HashtagBench.Contracts;
+using StackExchange.Redis;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using HashtagBench.Contracts;
-using StackExchange.Redis;
 
 namespace HashtagBench.Load.Agents;
 

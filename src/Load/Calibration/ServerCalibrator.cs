@@ -1,8 +1,8 @@
-using System.Globalization;
 using HashtagBench.ClusterSim;
 using HashtagBench.Keys;
 using HashtagBench.Provisioning;
 using StackExchange.Redis;
+using System.Globalization;
 
 namespace HashtagBench.Load.Calibration;
 
@@ -182,9 +182,14 @@ public static class ServerCalibrator
         return windows[0] with
         {
             Seconds = windows.Sum(w => w.Seconds),
-            CpuUsecPerSecond = M(w => w.CpuUsecPerSecond), CommandUsecPerSecond = M(w => w.CommandUsecPerSecond),
-            CommandsPerSecond = M(w => w.CommandsPerSecond), ReadsPerSecond = M(w => w.ReadsPerSecond), ConnectedClients = M(w => w.ConnectedClients),
-            ShippedPerSecond = M(w => w.ShippedPerSecond), ShipWritesPerSecond = M(w => w.ShipWritesPerSecond), AppliedPerSecond = M(w => w.AppliedPerSecond),
+            CpuUsecPerSecond = M(w => w.CpuUsecPerSecond),
+            CommandUsecPerSecond = M(w => w.CommandUsecPerSecond),
+            CommandsPerSecond = M(w => w.CommandsPerSecond),
+            ReadsPerSecond = M(w => w.ReadsPerSecond),
+            ConnectedClients = M(w => w.ConnectedClients),
+            ShippedPerSecond = M(w => w.ShippedPerSecond),
+            ShipWritesPerSecond = M(w => w.ShipWritesPerSecond),
+            AppliedPerSecond = M(w => w.AppliedPerSecond),
             LinkReadsPerSecond = M(w => w.LinkReadsPerSecond),
         };
     }

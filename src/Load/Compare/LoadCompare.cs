@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
 using HashtagBench.Contracts;
 using HashtagBench.Load.Engine;
 using HashtagBench.Load.Scenarios;
@@ -8,6 +6,7 @@ using HashtagBench.Statistics;
 using HdrHistogram;
 using Perfolizer.Horology;
 using Perfolizer.Mathematics.Common;
+using System.Globalization;
 using PerfThreshold = Perfolizer.Metrology.Threshold;
 
 namespace HashtagBench.Load.Compare;

@@ -1,6 +1,5 @@
-using System.Globalization;
 using HashtagBench.Contracts;
-using HashtagBench.Reporting;
+using System.Globalization;
 
 namespace HashtagBench.Load.Engine;
 

@@ -1,5 +1,4 @@
 using HashtagBench.Contracts;
-using HashtagBench.Keys;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
@@ -264,7 +263,8 @@ public sealed class LoadRunner(Scenario scenario, IReadOnlyList<Threshold>? thre
                 done.SetResult();
             }
             catch (Exception ex) { done.SetException(ex); }
-        }) { IsBackground = true, Name = $"inject {scenario.Name}" };
+        })
+        { IsBackground = true, Name = $"inject {scenario.Name}" };
         thread.Start();
         return done.Task;
     }

@@ -1,4 +1,3 @@
-using HashtagBench.Keys;
 namespace HashtagBench.Load.Engine;
 
 /// <summary>

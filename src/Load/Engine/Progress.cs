@@ -1,4 +1,3 @@
-using HashtagBench.Keys;
 using Spectre.Console;
 
 namespace HashtagBench.Load.Engine;

@@ -1,4 +1,3 @@
-using HashtagBench.Keys;
 namespace HashtagBench.Load.Engine;
 
 /// <summary>The outcome of one scenario invocation: Ok, or Fail with a status (an error kind) and message.</summary>

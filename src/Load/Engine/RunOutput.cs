@@ -1,8 +1,8 @@
-using System.Globalization;
-using System.Text;
 using HashtagBench.Charts;
 using HashtagBench.Contracts;
 using HashtagBench.Reporting;
+using System.Globalization;
+using System.Text;
 
 namespace HashtagBench.Load.Engine;
 

@@ -1,4 +1,3 @@
-using HashtagBench.Keys;
 namespace HashtagBench.Load.Engine;
 
 /// <summary>A named workload: an invocation function, its load phases, and optional init, warm-up and clean.</summary>

@@ -1,7 +1,6 @@
-using HashtagBench.Keys;
+using HdrHistogram;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using HdrHistogram;
 
 namespace HashtagBench.Load.Engine;
 

@@ -1,5 +1,4 @@
 using HashtagBench.Contracts;
-using HashtagBench.Keys;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
@@ -73,7 +72,12 @@ public sealed partial record Threshold(string Text, string Metric, string Op, do
             if (p.IsEmpty) return null;
             return Metric.Replace("(all)", "", StringComparison.Ordinal) switch
             {
-                "p50" => p.P50, "p75" => p.P75, "p95" => p.P95, "p99" => p.P99, "p99.9" => p.P999, "max" => p.Max,
+                "p50" => p.P50,
+                "p75" => p.P75,
+                "p95" => p.P95,
+                "p99" => p.P99,
+                "p99.9" => p.P999,
+                "max" => p.Max,
                 _ => throw new InvalidOperationException($"Unknown metric {Metric}."),
             };
         }

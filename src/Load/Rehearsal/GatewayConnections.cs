@@ -1,9 +1,9 @@
-using System.Diagnostics;
 using HashtagBench.Enqueue.WaitingRoom;
 using HashtagBench.Load.Telemetry;
 using HashtagBench.Provisioning;
 using HashtagBench.WaitingRoom;
 using StackExchange.Redis;
+using System.Diagnostics;
 
 namespace HashtagBench.Load.Rehearsal;
 

@@ -1,9 +1,9 @@
+using HashtagBench.Provisioning;
 using System.Globalization;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
-using HashtagBench.Provisioning;
 
 namespace HashtagBench.Load.Rehearsal;
 

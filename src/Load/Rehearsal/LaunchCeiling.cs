@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Globalization;
-using System.Text;
 using HashtagBench.Contracts;
 using HashtagBench.Enqueue;
 using HashtagBench.Keys;
@@ -11,6 +7,10 @@ using HashtagBench.Provisioning;
 using HashtagBench.Reporting;
 using HashtagBench.WaitingRoom;
 using StackExchange.Redis;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
 
 namespace HashtagBench.Load.Rehearsal;
 
@@ -109,7 +109,8 @@ public static class LaunchCeiling
                 Side("harness", harness, Environment.ProcessorCount, local, shared),
                 // redis-benchmark runs its clients on one thread (no --threads): one core is all it can use.
                 Side("redis-benchmark", rb, 1, local, shared),
-                Environment.ProcessorCount, loadBefore, LoadAverage()) { RunPrefix = runPrefix, JoinRows = joinRows };
+                Environment.ProcessorCount, loadBefore, LoadAverage())
+            { RunPrefix = runPrefix, JoinRows = joinRows };
         }
         finally
         {

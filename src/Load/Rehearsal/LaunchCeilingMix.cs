@@ -1,10 +1,10 @@
-using System.Globalization;
 using HashtagBench.ClusterSim;
 using HashtagBench.Contracts;
 using HashtagBench.Enqueue;
 using HashtagBench.Enqueue.WaitingRoom;
 using HashtagBench.Keys;
 using HashtagBench.WaitingRoom;
+using System.Globalization;
 
 namespace HashtagBench.Load.Rehearsal;
 

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using HashtagBench.ClusterSim;
 using HashtagBench.Contracts;
 using HashtagBench.Enqueue;
@@ -7,6 +5,8 @@ using HashtagBench.Enqueue.WaitingRoom;
 using HashtagBench.Load.Engine;
 using HashtagBench.WaitingRoom;
 using HdrHistogram;
+using System.Collections.Concurrent;
+using System.Diagnostics;
 
 namespace HashtagBench.Load.Rehearsal;
 

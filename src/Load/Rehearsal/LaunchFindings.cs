@@ -1,8 +1,8 @@
-using System.Globalization;
 using HashtagBench.ClusterSim;
 using HashtagBench.Contracts;
 using HashtagBench.Keys;
 using HashtagBench.WaitingRoom;
+using System.Globalization;
 
 namespace HashtagBench.Load.Rehearsal;
 

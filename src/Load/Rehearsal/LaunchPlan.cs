@@ -1,8 +1,8 @@
+using HashtagBench.ClusterSim;
+using HashtagBench.WaitingRoom;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using HashtagBench.ClusterSim;
-using HashtagBench.WaitingRoom;
 
 namespace HashtagBench.Load.Rehearsal;
 

@@ -1,8 +1,4 @@
-using HashtagBench.ClusterSim;
-using HashtagBench.Contracts;
-using HashtagBench.Provisioning;
 using HashtagBench.WaitingRoom;
-using StackExchange.Redis;
 
 namespace HashtagBench.Load.Rehearsal;
 

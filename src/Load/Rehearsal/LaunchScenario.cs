@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Net;
 using HashtagBench.ClusterSim;
 using HashtagBench.Contracts;
 using HashtagBench.Enqueue.WaitingRoom;
@@ -11,6 +8,8 @@ using HashtagBench.Load.Telemetry;
 using HashtagBench.Provisioning;
 using HashtagBench.WaitingRoom;
 using StackExchange.Redis;
+using System.Diagnostics;
+using System.Globalization;
 
 namespace HashtagBench.Load.Rehearsal;
 

@@ -1,7 +1,7 @@
-using System.Globalization;
 using HashtagBench.Contracts;
 using HashtagBench.Reporting;
 using HashtagBench.WaitingRoom;
+using System.Globalization;
 
 namespace HashtagBench.Load.Rehearsal;
 

@@ -1,7 +1,7 @@
-using System.Globalization;
 using HashtagBench.ClusterSim;
 using HashtagBench.Contracts;
 using HashtagBench.WaitingRoom;
+using System.Globalization;
 
 namespace HashtagBench.Load.Rehearsal;
 

@@ -1,12 +1,12 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Net;
 using HashtagBench.ClusterSim;
 using HashtagBench.Contracts;
 using HashtagBench.Provisioning;
-using HashtagBench.WaitingRoom;
 using HashtagBench.Statistics;
+using HashtagBench.WaitingRoom;
 using StackExchange.Redis;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
 
 namespace HashtagBench.Load.Rehearsal;
 

@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using HashtagBench.Load.Engine;
 using HdrHistogram;
+using System.Collections.Concurrent;
+using System.Diagnostics;
 
 namespace HashtagBench.Load.Rehearsal;
 

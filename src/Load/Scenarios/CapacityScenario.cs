@@ -1,12 +1,12 @@
-using HashtagBench.Keys;
-using System.Globalization;
-using System.Text.RegularExpressions;
 using HashtagBench.Charts;
 using HashtagBench.Contracts;
 using HashtagBench.Enqueue;
+using HashtagBench.Keys;
 using HashtagBench.Load.Engine;
 using HashtagBench.Provisioning;
 using StackExchange.Redis;
+using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace HashtagBench.Load.Scenarios;
 

@@ -1,13 +1,12 @@
-using HashtagBench.Keys;
-using System.Collections.Concurrent;
-using System.Globalization;
 using HashtagBench.Charts;
 using HashtagBench.ClusterSim;
 using HashtagBench.Contracts;
 using HashtagBench.Enqueue;
+using HashtagBench.Keys;
 using HashtagBench.Load.Engine;
 using HashtagBench.Provisioning;
-using StackExchange.Redis;
+using System.Collections.Concurrent;
+using System.Globalization;
 
 namespace HashtagBench.Load.Scenarios;
 

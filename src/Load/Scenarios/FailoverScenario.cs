@@ -1,11 +1,10 @@
-using HashtagBench.Keys;
-using System.Collections.Concurrent;
-using System.Globalization;
 using HashtagBench.Contracts;
 using HashtagBench.Enqueue;
+using HashtagBench.Keys;
 using HashtagBench.Load.Engine;
 using HashtagBench.Provisioning;
 using HashtagBench.Statistics;
+using System.Collections.Concurrent;
 
 namespace HashtagBench.Load.Scenarios;
 

@@ -1,7 +1,6 @@
-using HashtagBench.Keys;
-using System.Collections.Concurrent;
 using HashtagBench.Enqueue;
 using HashtagBench.Load.Engine;
+using System.Collections.Concurrent;
 
 namespace HashtagBench.Load.Scenarios;
 

@@ -1,4 +1,3 @@
-using HashtagBench.Keys;
 using HashtagBench.ClusterSim;
 using HashtagBench.Contracts;
 

@@ -1,6 +1,6 @@
-using HashtagBench.Keys;
 using HashtagBench.Contracts;
 using HashtagBench.Enqueue;
+using HashtagBench.Keys;
 using HashtagBench.Load.Engine;
 using HashtagBench.Provisioning;
 using StackExchange.Redis;

@@ -1,8 +1,8 @@
+using HashtagBench.Enqueue;
+using HashtagBench.Provisioning;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using HashtagBench.Enqueue;
-using HashtagBench.Provisioning;
 
 namespace HashtagBench.Load.Scenarios;
 

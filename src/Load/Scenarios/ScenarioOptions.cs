@@ -1,7 +1,7 @@
-using System.Globalization;
 using HashtagBench.Contracts;
 using HashtagBench.Keys;
 using HashtagBench.Provisioning;
+using System.Globalization;
 
 namespace HashtagBench.Load.Scenarios;
 

@@ -1,8 +1,8 @@
-using HashtagBench.Keys;
-using System.Globalization;
 using HashtagBench.Contracts;
+using HashtagBench.Keys;
 using HashtagBench.Provisioning;
 using StackExchange.Redis;
+using System.Globalization;
 
 namespace HashtagBench.Load.Scenarios;
 

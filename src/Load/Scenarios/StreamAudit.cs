@@ -1,6 +1,6 @@
-using HashtagBench.Keys;
 using HashtagBench.Contracts;
 using HashtagBench.Enqueue;
+using HashtagBench.Keys;
 using StackExchange.Redis;
 
 namespace HashtagBench.Load.Scenarios;

@@ -1,7 +1,7 @@
-using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using HashtagBench.Contracts;
 using HashtagBench.Load.Engine;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 
 namespace HashtagBench.Load.Telemetry;
 

@@ -1,7 +1,7 @@
-using System.Net;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
+using System.Net;
 
 namespace HashtagBench.Load.Telemetry;
 

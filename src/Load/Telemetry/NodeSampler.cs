@@ -1,9 +1,9 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using HashtagBench.Contracts;
 using HashtagBench.Provisioning;
 using HashtagBench.Statistics;
 using StackExchange.Redis;
+using System.Collections.Concurrent;
+using System.Diagnostics;
 
 namespace HashtagBench.Load.Telemetry;
 

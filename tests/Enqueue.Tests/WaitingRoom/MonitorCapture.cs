@@ -1,6 +1,6 @@
+using StackExchange.Redis;
 using System.Net.Sockets;
 using System.Text;
-using StackExchange.Redis;
 
 namespace HashtagBench.Enqueue.Tests.WaitingRoom;
 

@@ -115,7 +115,7 @@ internal static class GateCommand
         Directory.CreateDirectory(work);
         if (o.Mode == "instructions" && !OnPath("valgrind")) throw new GateInputException("valgrind is not on PATH (Debian: apt-get install valgrind); the instruction mode counts under callgrind.");
         // Outside the checkout, so the head's build and globs never see the base's sources.
-        string baseSrc = Path.Combine(Path.GetTempPath(), $"hashtag-bench-gate-{sha[..12]}-{Environment.ProcessId}");
+        string baseSrc = Path.Combine(Path.GetTempPath(), $"hashtag-bench-gate-{sha[..12]}");
         error.WriteLine($"// gate: base {o.BaseRev} = {sha[..12]} in {baseSrc}; head = working tree {root}; results in {work}");
         await GateSides.AddWorktreeAsync(root, sha, baseSrc, ct);
         try
@@ -127,22 +127,26 @@ internal static class GateCommand
             var head = new GateSide("head", "working tree", root, headDll, o.HeadEnv);
             string md;
             int exit;
+            // Builds stay in the work folder (a rerun with the same --work builds incrementally); each run's
+            // launches and report go to a folder of their own.
+            string run = Path.Combine(work, "run-" + BenchConfig.NewRunName(DateTimeOffset.UtcNow));
+            Directory.CreateDirectory(run);
             if (o.Mode == "time")
             {
-                TimeMode.Outcome outcome = await TimeMode.RunAsync(baseSide, head, o.BdnArgs, o.Rules, o.Budget, work, error, ct);
+                TimeMode.Outcome outcome = await TimeMode.RunAsync(baseSide, head, o.BdnArgs, o.Rules, o.Budget, run, error, ct);
                 (md, exit) = GateReport.Time(outcome, o, sha, clock.Elapsed);
             }
             else
             {
                 (IReadOnlyList<string> filters, _) = TimeMode.SplitFilters(o.BdnArgs);
-                Task<IReadOnlyDictionary<string, double>> b = InstructionMode.CountAsync(baseSide, filters, Path.Combine(work, "count-base"), o.Count, ct);
-                Task<IReadOnlyDictionary<string, double>> h = InstructionMode.CountAsync(head, filters, Path.Combine(work, "count-head"), o.Count, ct);
+                Task<IReadOnlyDictionary<string, double>> b = InstructionMode.CountAsync(baseSide, filters, Path.Combine(run, "count-base"), o.Count, ct);
+                Task<IReadOnlyDictionary<string, double>> h = InstructionMode.CountAsync(head, filters, Path.Combine(run, "count-head"), o.Count, ct);
                 IReadOnlyList<CountRow> rows = InstructionMode.Compare(await b, await h, o.CountThreshold);
                 (md, exit) = GateReport.Instructions(rows, o, sha, clock.Elapsed);
             }
             output.Write(md);
-            File.WriteAllText(Path.Combine(work, "gate.md"), md);
-            output.WriteLine($"results: {Path.Combine(work, "gate.md")}");
+            File.WriteAllText(Path.Combine(run, "gate.md"), md);
+            output.WriteLine($"results: {Path.Combine(run, "gate.md")}");
             return exit;
         }
         finally

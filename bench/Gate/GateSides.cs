@@ -33,6 +33,14 @@ internal static class GateSides
 
     public static async Task<string> AddWorktreeAsync(string root, string sha, string dir, CancellationToken ct)
     {
+        // A worktree kept by an earlier run (--keep-worktree) at the same commit is reused: its unchanged files keep
+        // their timestamps, so the base build is incremental.
+        if (Directory.Exists(dir))
+        {
+            BufferedCommandResult at = await Git(dir, ["rev-parse", "HEAD"], ct);
+            if (at.ExitCode == 0 && at.StandardOutput.Trim() == sha && (await Git(dir, ["status", "--porcelain", "--untracked-files=no"], ct)).StandardOutput.Trim().Length == 0) return dir;
+            throw new GateInputException($"{dir} exists and is not a clean worktree at {sha[..12]}: remove it (git worktree remove --force {dir}).");
+        }
         BufferedCommandResult r = await Git(root, ["worktree", "add", "--detach", "--force", dir, sha], ct);
         if (r.ExitCode != 0) throw new GateInputException($"git worktree add {dir} {sha[..12]} failed: {FirstLine(r.StandardError)}");
         if (!File.Exists(Path.Combine(dir, "bench", "Bench.csproj"))) throw new GateInputException($"the base revision {sha[..12]} has no bench/Bench.csproj.");

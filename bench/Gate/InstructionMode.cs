@@ -16,7 +16,8 @@ internal sealed record CountRow(string Id, double? BaseInstructions, double? Hea
 /// both sides run at the same time and one run a side is enough. The runtime is pinned so the same binary runs the
 /// same instructions: no tiering (each method JIT'd once, fully optimised, no call-counting stubs or background
 /// re-JIT), no PGO instrumentation, workstation non-concurrent GC (no background GC thread), a fixed 64 MiB gen0
-/// budget (GC timing does not depend on the machine's cache size), no diagnostics server thread. ReadyToRun stays
+/// budget (GC timing does not depend on the machine's cache size), no diagnostics server thread, no loop-alignment
+/// padding (executed NOPs whose number depends on the code's address). ReadyToRun stays
 /// on: precompiled framework code is as fixed as JIT'd code, and JIT-ing the whole framework under valgrind costs
 /// minutes of start-up.
 /// </summary>
@@ -32,6 +33,9 @@ internal static class InstructionMode
         ["DOTNET_gcConcurrent"] = "0",
         ["DOTNET_GCgen0size"] = "0x4000000",
         ["DOTNET_EnableDiagnostics"] = "0",
+        // Loop alignment pads with NOPs whose count depends on where the code lands, which differs between two
+        // builds in two folders: +7 or +14 instructions per op on the CRC table loops in an A/A run until this was off.
+        ["DOTNET_JitAlignLoops"] = "0",
     };
 
     public static IReadOnlyList<string> ValgrindArgs(string outFile) =>

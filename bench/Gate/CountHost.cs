@@ -31,11 +31,21 @@ internal static partial class CountHost
     [LibraryImport("libc", EntryPoint = "getppid")]
     private static partial int GetParentPid();
 
-    /// <summary>count --manifest FILE [--warmup W] [--n1 N] [--n2 N] [--filter GLOB...]</summary>
+    /// <summary>count --manifest FILE [--warmup W] [--n1 N] [--n2 N] [--reps R] [--filter GLOB...]</summary>
     public static int Run(string[] args)
     {
+        try { return Count(args); }
+        catch (Exception ex) when (ex is ArgumentException or FormatException)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return Contracts.ExitCodes.BadInput;
+        }
+    }
+
+    private static int Count(string[] args)
+    {
         string? manifest = null;
-        int warmup = 200, n1 = 1_000, n2 = 3_000, reps = 3;
+        int warmup = 200, n1 = 1_000, n2 = 3_000, reps = 4;
         var filters = new List<string>();
         for (int i = 1; i < args.Length; i++)
         {
@@ -59,23 +69,28 @@ internal static partial class CountHost
         if (ops.Count == 0) throw new ArgumentException($"count: no op matches {string.Join(" ", filters)}");
         var ran = new List<CountManifestOp>();
         Mark();
+        var pads = new List<byte[]>();
         foreach (CountOp op in ops)
         {
             int w = Math.Max(1, warmup / op.Divisor), a = Math.Max(1, n1 / op.Divisor), b = Math.Max(a + 1, n2 / op.Divisor);
-            op.Loop(w);
             for (int r = 0; r < reps; r++)
             {
+                // A pad of r·8 bytes before the fresh inputs moves them to another offset within a 32-byte block.
+                pads.Add(new byte[8 * r + 1]);
+                Action<int> loop = op.Create();
+                loop(w);
                 Settle();
                 Mark();
-                op.Loop(a);
+                loop(a);
                 Mark();
                 Settle();
                 Mark();
-                op.Loop(b);
+                loop(b);
                 Mark();
             }
             ran.Add(new CountManifestOp(op.Name, a, b));
         }
+        GC.KeepAlive(pads);
         File.WriteAllText(manifest, JsonSerializer.Serialize(new CountManifest(warmup, n1, n2, reps, ran)));
         return 0;
     }

@@ -115,7 +115,8 @@ internal static class GateCommand
         Directory.CreateDirectory(work);
         if (o.Mode == "instructions" && !OnPath("valgrind")) throw new GateInputException("valgrind is not on PATH (Debian: apt-get install valgrind); the instruction mode counts under callgrind.");
         // Outside the checkout, so the head's build and globs never see the base's sources.
-        string baseSrc = Path.Combine(Path.GetTempPath(), $"hashtag-bench-gate-{sha[..12]}");
+        // One per work folder: gates running at once on the same base do not remove each other's worktree.
+        string baseSrc = Path.Combine(Path.GetTempPath(), $"hashtag-bench-gate-{sha[..12]}-{HashtagBench.Keys.HashSlot.Of(work):00000}");
         error.WriteLine($"// gate: base {o.BaseRev} = {sha[..12]} in {baseSrc}; head = working tree {root}; results in {work}");
         await GateSides.AddWorktreeAsync(root, sha, baseSrc, ct);
         try

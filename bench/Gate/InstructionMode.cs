@@ -67,7 +67,8 @@ internal static class InstructionMode
             .. filters.Count > 0 ? ["--filter", .. filters] : Array.Empty<string>()];
         CommandResult r = await Cli.Wrap("valgrind")
             .WithArguments([.. ValgrindArgs(outFile), "dotnet", .. host])
-            .WithWorkingDirectory(side.SourceDir)
+            // The same working folder for both sides, so no path of a different length shifts the heap of one.
+            .WithWorkingDirectory(Path.GetDirectoryName(Path.GetFullPath(dir))!)
             .WithEnvironmentVariables(env)
             .WithStandardOutputPipe(PipeTarget.ToFile(Path.Combine(dir, "count.log")))
             .WithStandardErrorPipe(PipeTarget.ToFile(Path.Combine(dir, "valgrind.log")))
@@ -118,4 +119,4 @@ internal static class InstructionMode
 }
 
 /// <summary>Loop sizes of the count host.</summary>
-internal sealed record CountSettings(int Warmup = 200, int N1 = 1_000, int N2 = 3_000, int Reps = 3);
+internal sealed record CountSettings(int Warmup = 200, int N1 = 1_000, int N2 = 3_000, int Reps = 4);

@@ -94,9 +94,11 @@ internal static class TimeMode
             if (SideOf(i + 1) == SideOf(i)) continue; // decide after whole AB/BA pairs only
             decisions = GateDecision.DecideAll(samples.Select(kv => new RowSamples(kv.Key, kv.Value.Base, kv.Value.Head)).OrderBy(r => r.Id, StringComparer.Ordinal).ToList(), rules);
             if (!GateDecision.WantsMoreLaunches(decisions, rules)) break;
-            if (clock.Elapsed >= budget) { budgetSpent = true; break; }
-            // Below the minimum every row runs; after it, only methods with an undecided row.
+            // Below the minimum every row runs, whatever the budget (the budget is for the extra launches of
+            // undecided rows: stopping earlier would leave every row undecided and the gate would guard nothing);
+            // after it, only methods with an undecided row run.
             bool warm = decisions.All(d => d.BaseLaunches >= rules.MinLaunches && d.HeadLaunches >= rules.MinLaunches);
+            if (warm && clock.Elapsed >= budget) { budgetSpent = true; break; }
             current = warm ? MethodFilters(decisions.Where(d => d.Verdict == RowVerdict.Undecided).Select(d => d.Id)) : filters;
         }
         // Rows measured in base but never in head: the head broke them.

@@ -33,7 +33,7 @@ internal sealed record GateRules(double MinEffect = 0.03, double Alpha = 0.05, i
     }
 }
 
-/// <summary>One row's per-launch medians (nanoseconds per op), one value per launch of each side.</summary>
+/// <summary>One row's per-launch values (nanoseconds per op, the fastest iteration of the launch), one per launch of each side.</summary>
 internal sealed record RowSamples(string Id, IReadOnlyList<double> Base, IReadOnlyList<double> Head);
 
 /// <summary>The decision on one row.</summary>

@@ -11,13 +11,15 @@ internal sealed record LaunchResult(string Side, int Index, IReadOnlyDictionary<
 /// The time mode: launches alternate between the sides in ABBA order (A B B A A B ...), so a machine that drifts
 /// (other builds starting, clocks ramping) hits both sides alike and a linear trend cancels within each four. Each
 /// launch runs BenchmarkDotNet in-process (no boilerplate build per launch) with one short job for every launch, and
-/// gives one median per row. After <see cref="GateRules.MinLaunches"/> launches a side, every further round re-runs
+/// gives one value per row: the fastest of its iterations, not their median. On this 2-core machine at load 15-30
+/// (other builds), the medians of one op's launches ranged 24 ns to 1010 ns: an iteration's time is mostly how
+/// often it was preempted, which only ever adds, so the least-preempted iteration is the launch's estimate. After <see cref="GateRules.MinLaunches"/> launches a side, every further round re-runs
 /// only the methods that still have an undecided row, until all are decided, the launch cap, or the time budget.
 /// </summary>
 internal static class TimeMode
 {
     /// <summary>The launch job when the caller gives none: short iterations, so a launch of 29 rows takes ~30 s here.</summary>
-    public static readonly string[] DefaultJob = ["--warmupCount", "2", "--iterationCount", "5", "--iterationTime", "25"];
+    public static readonly string[] DefaultJob = ["--warmupCount", "2", "--iterationCount", "10", "--iterationTime", "10"];
 
     private static readonly string[] JobOptions = ["--job", "-j", "--warmupCount", "--iterationCount", "--iterationTime", "--invocationCount", "--unrollFactor", "--strategy", "--minIterationCount", "--maxIterationCount"];
 
@@ -121,7 +123,7 @@ internal static class TimeMode
         var medians = new Dictionary<string, double>(StringComparer.Ordinal);
         if (Directory.Exists(dir) && Directory.GetFiles(dir, BdnResultReader.FullJsonPattern, SearchOption.AllDirectories).Length > 0)
             foreach (var (id, b) in BdnResultReader.Load(dir))
-                if (b.MedianNs is { } m && b.HasMeasurements) medians[id] = m;
+                if (b.HasMeasurements) medians[id] = b.SamplesNs.Min();
         return new LaunchResult(side.Name, index, medians, r.ExitCode, sw.Elapsed);
     }
 }

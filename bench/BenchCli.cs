@@ -17,6 +17,7 @@ public static class BenchCli
           dotnet run -c Release --project bench -- --filter '<glob>' [BenchmarkDotNet options, e.g. --job short]
           dotnet run -c Release --project bench -- --list flat
           dotnet run -c Release --project bench -- compare --base <dir|file> --diff <dir|file> [--threshold 5%] [--noise 2ns] [--filter '<glob>']
+          dotnet run -c Release --project bench -- gate --base <rev> [--mode time|instructions] --filter '<glob>'... (base and head interleaved in one run; see docs/bench.md)
           dotnet run -c Release --project bench -- latency-floor [--rate 800] [--seconds 5] [--calls 10000] [--rounds 3] [--artifacts <dir>]
           dotnet run -c Release --project bench -- scheduler-accuracy [--users 30000] [--baseline-users 300] [--seconds 20] [--artifacts <dir>]
         Results go to results/bench/<UTC time>/results/ (Markdown, CSV, full JSON) unless --artifacts <dir> is given.
@@ -26,6 +27,8 @@ public static class BenchCli
     {
         if (args.Length > 0 && args[0] == "compare") return RunCompare(args, new InvocationConfiguration());
         if (args.Length > 0 && args[0] == LatencyFloor.Verb) return LatencyFloor.Run(args, new InvocationConfiguration());
+        if (args.Length > 0 && args[0] == Gate.CountHost.Verb) return Gate.CountHost.Run(args);
+        if (args.Length > 0 && args[0] == Gate.GateCommand.Verb) return Gate.GateCommand.Run(args, Console.Out, Console.Error);
         if (args.Length > 0 && args[0] == LaunchSchedulerAccuracy.Verb) return LaunchSchedulerAccuracy.Run(args, new InvocationConfiguration());
         if (args.Length == 0)
         {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The regression gate's benchmark run: the CPU-bound suites (1-3: slots, key formatting, slot guard) as a short
+# A full run of the CPU-bound suites for `compare` and the committed history (the pull-request gate is `bench gate`,
+# which runs base and head in the same run: docs/benchmarks.md). The suites (1-3: slots, key formatting, slot guard) as a short
 # job with 15 iterations, enough samples for compare's Mann-Whitney test. Suite 1's StackExchange.Redis baseline
 # starts a local cluster, so redis-server must be installed.
 #   bench/run-gate.sh <artifacts dir> [repo root]

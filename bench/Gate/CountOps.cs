@@ -1,7 +1,7 @@
-using System.Reflection;
 using BenchmarkDotNet.Attributes;
 using HashtagBench.ClusterSim;
 using HashtagBench.Keys;
+using System.Reflection;
 
 namespace HashtagBench.Bench.Gate;
 

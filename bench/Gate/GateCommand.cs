@@ -1,8 +1,8 @@
+using HashtagBench.Contracts;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using HashtagBench.Contracts;
 
 namespace HashtagBench.Bench.Gate;
 

@@ -1,8 +1,8 @@
-using Perfolizer.Mathematics.SignificanceTesting.Base;
-using Perfolizer.Metrology;
-using Perfolizer.Mathematics.SignificanceTesting.MannWhitney;
-using Pragmastat;
 using HashtagBench.Statistics;
+using Perfolizer.Mathematics.SignificanceTesting.Base;
+using Perfolizer.Mathematics.SignificanceTesting.MannWhitney;
+using Perfolizer.Metrology;
+using Pragmastat;
 
 namespace HashtagBench.Bench.Gate;
 

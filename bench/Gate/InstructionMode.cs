@@ -1,6 +1,6 @@
+using CliWrap;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using CliWrap;
 
 namespace HashtagBench.Bench.Gate;
 

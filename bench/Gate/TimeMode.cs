@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using CliWrap;
 using HashtagBench.Bench.Compare;
+using System.Diagnostics;
 
 namespace HashtagBench.Bench.Gate;
 
